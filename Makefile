@@ -1,0 +1,52 @@
+# One entry point for everything. `make run` and `make test` work on a fresh machine with Python 3.11+.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: install run test lint fmt bench messages migrate seed clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*; touch $@
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo --if-empty
+
+# Web on 127.0.0.1:8000 + Celery worker + beat (Procfile); Ctrl-C stops all three.
+run: seed
+	$(PY) manage.py collectstatic --noinput -v0
+	$(VENV)/bin/honcho start -f Procfile
+
+# The whole suite. DATABASE_URL / CELERY_BROKER_URL select PostgreSQL / Redis (CI does).
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check
+	$(PY) manage.py validate_templates
+
+fmt: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	$(PY) bench/run.py
+
+# Russian UI strings: edit locale/ru/LC_MESSAGES/django.po, then `make messages` (needs gettext).
+messages: install
+	$(PY) manage.py makemessages -l ru --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf var/broker var/*.sqlite3* var/celerybeat-schedule*

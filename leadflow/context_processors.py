@@ -1,0 +1,18 @@
+from . import roles
+from .models import Notification
+
+
+def navigation(request):
+    """Which sections the user's role opens, and the unread notification count for the bell."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav": {
+            "queue": roles.has_role(user, roles.QUALIFIER, roles.QUALIFICATION_LEAD, roles.DIRECTOR),
+            "board": roles.has_role(user, roles.SALES_REP, roles.SALES_MANAGER, roles.DIRECTOR),
+            "reports": roles.can_view_reports(user),
+            "admin": user.is_staff,
+        },
+        "unread_notifications": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
+    }

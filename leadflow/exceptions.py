@@ -1,0 +1,35 @@
+"""Domain errors. Views turn them into a clear, translated message, never a 500."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class LeadflowError(Exception):
+    default_message = _("The operation could not be completed.")
+
+    def __init__(self, message=None):
+        self.message = message or self.default_message
+        super().__init__(str(self.message))
+
+
+class TransitionRefused(LeadflowError):
+    default_message = _("This action is not possible for the lead in its current state.")
+
+
+class PermissionRefused(LeadflowError):
+    default_message = _("You are not allowed to do this.")
+
+
+class LeadBusy(LeadflowError):
+    default_message = _("Someone else is working on this lead right now. Try again in a moment.")
+
+
+class AlreadyClaimed(LeadflowError):
+    default_message = _("This lead has already been taken by another qualifier.")
+
+
+class IntakeRejected(LeadflowError):
+    """Bad intake data; `errors` maps field names to messages."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__(_("The lead data is invalid."))

@@ -1,0 +1,599 @@
+"""The pipeline core: teams and people, the Lead FSM, intake records, reasons, notifications.
+
+Transitions only set the lead's own fields; the audit row, locking, notifications and Celery live
+in leadflow/services.py (and the apps' services).
+"""
+
+import secrets
+from datetime import time
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from . import roles
+
+
+class Team(models.Model):
+    class Kind(models.TextChoices):
+        QUALIFICATION = "qualification", _("Qualification")
+        SALES = "sales", _("Sales")
+
+    class AssignmentStrategy(models.TextChoices):
+        LEAST_LOADED = "least_loaded", _("Least open deals (ties by round robin)")
+        ROUND_ROBIN = "round_robin", _("Round robin")
+        MANUAL = "manual", _("Manual choice by the team lead")
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Moscow")
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("team lead"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_teams",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    # SLA policy (qualification teams): counted in working hours of this team.
+    sla_warn_minutes = models.PositiveIntegerField(
+        _("SLA warning after, minutes"), default=15, validators=[MinValueValidator(1)]
+    )
+    sla_breach_minutes = models.PositiveIntegerField(
+        _("SLA breach after, minutes"), default=20, validators=[MinValueValidator(1)]
+    )
+    reassign_on_breach = models.BooleanField(_("reassign on breach"), default=False)
+    skip_public_holidays = models.BooleanField(_("closed on Russian public holidays"), default=True)
+    claim_lease_minutes = models.PositiveIntegerField(
+        _("claim lease, minutes without activity"), default=30, validators=[MinValueValidator(1)]
+    )
+    max_failed_attempts = models.PositiveIntegerField(
+        _("failed call attempts before 'unreachable'"), default=3, validators=[MinValueValidator(1)]
+    )
+    # Hand-off (the qualification team hands to this sales team).
+    sales_team = models.ForeignKey(
+        "self",
+        verbose_name=_("hands off to sales team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="feeding_teams",
+        limit_choices_to={"kind": "sales"},
+    )
+    assignment_strategy = models.CharField(
+        _("hand-off assignment"),
+        max_length=20,
+        choices=AssignmentStrategy.choices,
+        default=AssignmentStrategy.LEAST_LOADED,
+    )
+    acceptance_window_minutes = models.PositiveIntegerField(
+        _("acceptance window, working minutes"), default=120, validators=[MinValueValidator(1)]
+    )
+    round_robin_pointer = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sla_breach_minutes__gte=models.F("sla_warn_minutes")),
+                name="team_breach_after_warning",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class WorkingHours(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens_at = models.TimeField(_("opens at"), default=time(9))
+    closes_at = models.TimeField(_("closes at"), default=time(21))
+
+    class Meta:
+        verbose_name = _("working hours")
+        verbose_name_plural = _("working hours")
+        ordering = ["team", "weekday"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "weekday"], name="one_window_per_weekday"),
+            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="closes_after_opens"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+
+class Profile(models.Model):
+    """A person's place in the company. Roles are Django groups (see leadflow.roles)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    team = models.ForeignKey(
+        Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    is_available = models.BooleanField(
+        _("available"), default=True, help_text=_("Untick for vacation or sick leave: no new leads.")
+    )
+    phone_extension = models.CharField(_("phone extension"), max_length=20, blank=True)
+    last_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class Source(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("lead source")
+        verbose_name_plural = _("lead sources")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+def _new_token_key():
+    return secrets.token_hex(20)
+
+
+class IntakeToken(models.Model):
+    key = models.CharField(_("key"), max_length=64, unique=True, default=_new_token_key)
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="tokens")
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("intake token")
+        verbose_name_plural = _("intake tokens")
+
+    def __str__(self):
+        return f"{self.source} · {self.name or self.key[:6] + '…'}"
+
+
+class Reason(models.Model):
+    class Kind(models.TextChoices):
+        DISQUALIFY = "disqualify", _("Disqualification")
+        LOSE = "lose", _("Lost deal")
+        DISPUTE = "dispute", _("Hand-off dispute")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    code = models.SlugField(_("code"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("reason")
+        verbose_name_plural = _("reasons")
+        ordering = ["kind", "position", "title"]
+        constraints = [models.UniqueConstraint(fields=["kind", "code"], name="unique_reason_code_per_kind")]
+
+    def __str__(self):
+        return self.title
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", _("New")
+    QUALIFYING = "qualifying", _("Qualifying")
+    QUALIFIED = "qualified", _("Qualified")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+    HANDED_OFF = "handed_off", _("Handed off")
+    MEASURED = "measured", _("Measured")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+OPEN_STATUSES = (
+    LeadStatus.NEW,
+    LeadStatus.QUALIFYING,
+    LeadStatus.QUALIFIED,
+    LeadStatus.HANDED_OFF,
+    LeadStatus.MEASURED,
+)
+CLOSED_STATUSES = (LeadStatus.DISQUALIFIED, LeadStatus.WON, LeadStatus.LOST)
+
+
+class SlaState(models.TextChoices):
+    PENDING = "pending", _("On track")
+    WARNED = "warned", _("Warning")
+    BREACHED = "breached", _("Breached")
+    MET = "met", _("Met")
+    MET_LATE = "met_late", _("Met late")
+
+
+class ProductInterest(models.TextChoices):
+    CUSTOM = "custom", _("Custom")
+    MODULAR = "modular", _("Modular")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class HandoffState(models.TextChoices):
+    NONE = "", _("—")
+    PENDING = "pending", _("Awaiting acceptance")
+    ACCEPTED = "accepted", _("Accepted")
+    DISPUTED = "disputed", _("Disputed")
+
+
+# --- transition guards: pure predicates over the lead's own fields ----------------------------
+
+
+def has_qualifier(lead):
+    return lead.qualifier_id is not None
+
+
+def all_criteria_pass(lead):
+    return lead.criteria_passed
+
+
+def has_disqualify_reason(lead):
+    return lead.disqualify_reason_id is not None
+
+
+def has_sales_rep(lead):
+    return lead.sales_rep_id is not None
+
+
+def has_quote(lead):
+    return lead.quote_amount is not None and lead.quote_amount > 0
+
+
+def has_deal_amount(lead):
+    return lead.deal_amount is not None and lead.deal_amount > 0 and lead.deal_date is not None
+
+
+def has_lose_reason(lead):
+    return lead.lose_reason_id is not None
+
+
+def handoff_not_disputed(lead):
+    return lead.handoff_state != HandoffState.DISPUTED
+
+
+class Lead(models.Model):
+    # contact
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, db_index=True, help_text=_("E.164, e.g. +79123456789"))
+    email = models.EmailField(_("e-mail"), blank=True)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    region = models.CharField(_("region"), max_length=120, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    # origin
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="leads")
+    external_id = models.CharField(_("external id"), max_length=120, blank=True)
+    utm_source = models.CharField("utm_source", max_length=200, blank=True)
+    utm_medium = models.CharField("utm_medium", max_length=200, blank=True)
+    utm_campaign = models.CharField("utm_campaign", max_length=200, blank=True)
+    product_interest = models.CharField(
+        _("product interest"), max_length=20, choices=ProductInterest.choices, default=ProductInterest.UNKNOWN
+    )
+    message = models.TextField(_("message"), blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+
+    status = FSMField(_("status"), default=LeadStatus.NEW, choices=LeadStatus.choices, protected=True)
+
+    # people
+    qualification_team = models.ForeignKey(
+        Team,
+        verbose_name=_("qualification team"),
+        on_delete=models.PROTECT,
+        related_name="qualification_leads",
+    )
+    qualifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("qualifier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="qualified_leads",
+    )
+    handed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handed off by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handed_off_leads",
+    )
+    sales_rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sales rep"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sales_leads",
+    )
+
+    # milestones
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    first_call_at = models.DateTimeField(_("first call"), null=True, blank=True)
+    callback_at = models.DateTimeField(_("callback requested for"), null=True, blank=True)
+    qualified_at = models.DateTimeField(_("qualified"), null=True, blank=True)
+    disqualified_at = models.DateTimeField(_("disqualified"), null=True, blank=True)
+    handed_off_at = models.DateTimeField(_("handed off"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    acceptance_due_at = models.DateTimeField(_("acceptance due"), null=True, blank=True)
+    acceptance_overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    measured_at = models.DateTimeField(_("measured"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    # qualification outcome
+    criteria_passed = models.BooleanField(_("criteria passed"), default=False)
+    disqualify_reason = models.ForeignKey(
+        Reason,
+        verbose_name=_("disqualification reason"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": Reason.Kind.DISQUALIFY},
+    )
+    handoff_state = models.CharField(
+        _("hand-off"), max_length=20, choices=HandoffState.choices, default=HandoffState.NONE, blank=True
+    )
+
+    # money, roubles
+    quote_amount = models.DecimalField(_("quote, ₽"), max_digits=12, decimal_places=2, null=True, blank=True)
+    deal_amount = models.DecimalField(_("deal, ₽"), max_digits=12, decimal_places=2, null=True, blank=True)
+    deal_date = models.DateField(_("contract date"), null=True, blank=True)
+    lose_reason = models.ForeignKey(
+        Reason,
+        verbose_name=_("lose reason"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": Reason.Kind.LOSE},
+    )
+    competitor = models.CharField(_("competitor"), max_length=200, blank=True)
+    outcome_note = models.TextField(_("outcome note"), blank=True)
+
+    # speed-to-lead SLA (policy in Team; enforcement in qualification.tasks)
+    sla_warn_at = models.DateTimeField(_("SLA warning at"), null=True, blank=True)
+    sla_breach_at = models.DateTimeField(_("SLA breach at"), null=True, blank=True)
+    sla_state = models.CharField(
+        _("SLA"), max_length=20, choices=SlaState.choices, default=SlaState.PENDING, db_index=True
+    )
+    sla_warned_at = models.DateTimeField(_("SLA warned"), null=True, blank=True)
+    sla_breached_at = models.DateTimeField(_("SLA breached"), null=True, blank=True)
+
+    is_archived = models.BooleanField(_("archived"), default=False)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        ordering = ["-received_at"]
+        permissions = [
+            ("work_queue", _("Can work the qualification queue")),
+            ("manage_queue", _("Can reassign and release leads of the team")),
+            ("work_board", _("Can work the deal board")),
+            ("manage_board", _("Can assign and reassign deals")),
+            ("arbitrate", _("Can arbitrate hand-off disputes")),
+            ("view_reports", _("Can view KPI reports")),
+        ]
+        indexes = [
+            models.Index(fields=["status", "qualification_team", "received_at"], name="lead_queue_idx"),
+            models.Index(fields=["sales_rep", "status"], name="lead_board_idx"),
+            models.Index(fields=["qualifier", "status"], name="lead_qualifier_idx"),
+            models.Index(
+                fields=["sla_breach_at"],
+                name="lead_sla_open_idx",
+                condition=Q(sla_state__in=["pending", "warned"]),
+            ),
+            models.Index(fields=["phone", "status"], name="lead_phone_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.name or self.phone}"
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+    # --- transitions: only the lead's own fields; side effects live in services -------------
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[LeadStatus.NEW],
+        target=LeadStatus.QUALIFYING,
+        conditions=[has_qualifier],
+        permission=roles.can_qualify,
+    )
+    def claim(self, *, by=None, description=None, at=None):
+        self.claimed_at = at or timezone.now()
+        self.last_activity_at = self.claimed_at
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[LeadStatus.QUALIFYING],
+        target=LeadStatus.QUALIFIED,
+        conditions=[has_qualifier, all_criteria_pass],
+        permission=roles.can_qualify,
+    )
+    def qualify(self, *, by=None, description=None, at=None):
+        self.qualified_at = at or timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[LeadStatus.NEW, LeadStatus.QUALIFYING],
+        target=LeadStatus.DISQUALIFIED,
+        conditions=[has_disqualify_reason],
+        permission=roles.can_qualify,
+    )
+    def disqualify(self, *, by=None, description=None, at=None):
+        self.disqualified_at = at or timezone.now()
+        self.closed_at = self.disqualified_at
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[LeadStatus.QUALIFIED],
+        target=LeadStatus.HANDED_OFF,
+        conditions=[has_sales_rep],
+        permission=roles.can_qualify,
+    )
+    def hand_off(self, *, by=None, description=None, at=None, acceptance_due_at=None):
+        self.handed_off_at = at or timezone.now()
+        self.acceptance_due_at = acceptance_due_at
+        self.handoff_state = HandoffState.PENDING
+        self.accepted_at = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[LeadStatus.HANDED_OFF],
+        target=LeadStatus.QUALIFYING,
+        permission=roles.can_arbitrate,
+    )
+    def return_to_qualification(self, *, by=None, description=None, at=None):
+        self.sales_rep = None
+        self.handoff_state = HandoffState.NONE
+        self.criteria_passed = False
+        self.qualified_at = None
+        self.handed_off_at = None
+        self.acceptance_due_at = None
+        self.last_activity_at = at or timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[LeadStatus.HANDED_OFF],
+        target=LeadStatus.MEASURED,
+        conditions=[has_sales_rep, has_quote, handoff_not_disputed],
+        permission=roles.can_sell,
+    )
+    def record_measurement(self, *, by=None, description=None, at=None):
+        self.measured_at = at or timezone.now()
+        if self.handoff_state == HandoffState.PENDING:
+            self.handoff_state = HandoffState.ACCEPTED
+            self.accepted_at = self.measured_at
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[LeadStatus.MEASURED],
+        target=LeadStatus.WON,
+        conditions=[has_deal_amount],
+        permission=roles.can_sell,
+    )
+    def win(self, *, by=None, description=None, at=None):
+        self.closed_at = at or timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[LeadStatus.HANDED_OFF, LeadStatus.MEASURED],
+        target=LeadStatus.LOST,
+        conditions=[has_lose_reason, handoff_not_disputed],
+        permission=roles.can_sell,
+    )
+    def lose(self, *, by=None, description=None, at=None):
+        self.closed_at = at or timezone.now()
+
+
+class Inquiry(models.Model):
+    """Every delivery that reached us: the first one created the lead, repeats attach to it.
+
+    `(source, external_id)` is unique, so a redelivery is recognised and never duplicates anything.
+    """
+
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="inquiries")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="inquiries")
+    external_id = models.CharField(max_length=120, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=20, default="api")  # api, form, import, call, admin
+    message = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    is_repeat = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("inquiry")
+        verbose_name_plural = _("inquiries")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="unique_inquiry_per_source_external_id",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.source} {self.external_id or self.pk}"
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        HANDOFF = "handoff", _("New hand-off")
+        SLA_WARNING = "sla_warning", _("SLA warning")
+        SLA_BREACH = "sla_breach", _("SLA breach")
+        REASSIGNED = "reassigned", _("Reassigned")
+        DISPUTE = "dispute", _("Dispute")
+        ARBITRATION = "arbitration", _("Arbitration decision")
+        ACCEPTANCE_OVERDUE = "acceptance_overdue", _("Acceptance overdue")
+        VISIT_REMINDER = "visit_reminder", _("Visit reminder")
+        INFO = "info", _("Information")
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    text = models.CharField(max_length=500)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # makes a notification idempotent: the same (recipient, dedupe_key) is never sent twice
+    dedupe_key = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"], condition=~Q(dedupe_key=""), name="unique_notification_dedupe"
+            )
+        ]
+
+    def __str__(self):
+        return self.text

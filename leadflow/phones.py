@@ -1,0 +1,45 @@
+"""Phone numbers normalised to E.164 with Google's libphonenumber (the `phonenumbers` package)."""
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+DEFAULT_REGION = "RU"
+
+
+def normalize_phone(raw, region=DEFAULT_REGION):
+    """'8 (912) 345-67-89', '+7 912 345 67 89', '9123456789' → '+79123456789'.
+
+    Raises ValidationError with a message a person understands.
+    """
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationError(_("Enter a phone number."), code="required")
+    digits = "".join(ch for ch in text if ch.isdigit())
+    # Russian habits: a trunk '8' before a 10-digit number, or a bare 10-digit mobile number.
+    if not text.startswith("+"):
+        if len(digits) == 11 and digits[0] == "8":
+            text = "+7" + digits[1:]
+        elif len(digits) == 11 and digits[0] == "7":
+            text = "+" + digits
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(
+            _("'%(value)s' is not a phone number. Example: +7 912 345-67-89."), code="invalid", params={"value": raw}
+        ) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _("'%(value)s' is not a valid phone number. Example: +7 912 345-67-89."),
+            code="invalid",
+            params={"value": raw},
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164):
+    """+79123456789 → +7 912 345-67-89 for display."""
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return e164

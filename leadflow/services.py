@@ -1,0 +1,281 @@
+"""Writes of the pipeline core: intake, the transition runner, history rows and notifications.
+
+Per-operation services (lead_claim, lead_qualify, lead_win…) live in the apps and call
+`lead_transition`, which owns the row lock, the permission check and the audit row.
+"""
+
+import logging
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import send_mail
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+from django_fsm_log.models import StateLog
+
+from .exceptions import LeadBusy, PermissionRefused, TransitionRefused
+from .models import OPEN_STATUSES, Inquiry, Lead, Notification, SlaState, Team
+from .signals import lead_received
+from .workhours import WorkCalendar
+
+log = logging.getLogger(__name__)
+
+
+# --- history ------------------------------------------------------------------------------------
+
+
+def history_record(*, lead, actor=None, event, description="", at=None):
+    """An append-only history row for something that is not a status change (SLA, lease, reassign)."""
+    return StateLog.objects.create(
+        content_type=ContentType.objects.get_for_model(Lead),
+        object_id=lead.pk,
+        source_state=lead.status,
+        state=lead.status,
+        transition=event,
+        by=actor,
+        description=description,
+        timestamp=at or timezone.now(),
+    )
+
+
+# --- transitions --------------------------------------------------------------------------------
+
+
+def lock_lead(lead_id, *, nowait=False):
+    """Re-read the lead under a row lock (PostgreSQL); SQLite serialises writers by itself."""
+    try:
+        return Lead.objects.select_for_update(nowait=nowait).get(pk=lead_id)
+    except Lead.DoesNotExist:
+        raise TransitionRefused(_("The lead does not exist.")) from None
+    except Exception as exc:  # psycopg2 LockNotAvailable under nowait
+        if nowait and exc.__class__.__name__ in {"OperationalError", "LockNotAvailable"}:
+            raise LeadBusy() from exc
+        raise
+
+
+def lead_transition(*, lead, name, actor, description="", prepare=None, check_permission=True, **kwargs):
+    """Run transition `name` on `lead` (a locked instance inside the caller's transaction).
+
+    `prepare(lead)` sets the fields the guards look at (reason, amount…) before the guards run.
+    Raises TransitionRefused or PermissionRefused with a message for the user.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lead_transition must run inside transaction.atomic()")
+    method = getattr(lead, name)
+    if prepare is not None:
+        prepare(lead)
+    if not can_proceed(method, check_conditions=False):
+        raise TransitionRefused(
+            _("“%(action)s” is not possible: the lead is “%(status)s”.")
+            % {"action": TRANSITION_LABELS.get(name, name), "status": lead.get_status_display()}
+        )
+    if not can_proceed(method):
+        raise TransitionRefused(
+            _("“%(action)s” is not possible yet: %(why)s")
+            % {
+                "action": TRANSITION_LABELS.get(name, name),
+                "why": TRANSITION_GUARD_HINTS.get(name, _("a required field is missing.")),
+            }
+        )
+    if check_permission and actor is not None and not has_transition_perm(method, actor):
+        raise PermissionRefused()
+    method(by=actor, description=description or None, **kwargs)
+    lead.save()
+    return lead
+
+
+TRANSITION_LABELS = {
+    "claim": _("Take the lead"),
+    "qualify": _("Qualify"),
+    "disqualify": _("Disqualify"),
+    "hand_off": _("Hand off"),
+    "return_to_qualification": _("Return to qualification"),
+    "record_measurement": _("Record the measurement"),
+    "win": _("Won"),
+    "lose": _("Lost"),
+}
+
+TRANSITION_GUARD_HINTS = {
+    "claim": _("the lead has no qualifier."),
+    "qualify": _("not every required criterion passes."),
+    "disqualify": _("choose a reason."),
+    "hand_off": _("choose an active sales rep."),
+    "record_measurement": _("enter the quote amount (and resolve a pending dispute first)."),
+    "win": _("enter the contract amount and date."),
+    "lose": _("choose a reason (and resolve a pending dispute first)."),
+}
+
+
+# --- intake -------------------------------------------------------------------------------------
+
+
+def default_qualification_team():
+    team = Team.objects.filter(kind=Team.Kind.QUALIFICATION, is_active=True).order_by("pk").first()
+    if team is None:
+        raise RuntimeError("No active qualification team: create one in the admin.")
+    return team
+
+
+def sla_deadlines(*, team, received_at):
+    calendar = WorkCalendar.for_team(team)
+    return (
+        calendar.add_working_minutes(received_at, team.sla_warn_minutes),
+        calendar.add_working_minutes(received_at, team.sla_breach_minutes),
+    )
+
+
+INTAKE_LEAD_FIELDS = (
+    "name",
+    "email",
+    "city",
+    "region",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "product_interest",
+    "message",
+)
+
+
+class IntakeResult:
+    """What intake did: `created` a new lead, `attached` a repeat inquiry, or recognised a `duplicate`."""
+
+    def __init__(self, lead, *, created=False, attached=False, duplicate=False):
+        self.lead, self.created, self.attached, self.duplicate = lead, created, attached, duplicate
+
+
+def lead_receive(*, source, phone, external_id="", channel="api", received_at=None, payload=None, **fields):
+    """Save an inquiry: a new lead, a repeat attached to the open lead of that phone, or a redelivery.
+
+    `phone` must already be E.164 (see leadflow.phones). Saved first, in one transaction; the SLA
+    work is scheduled after commit, so intake never depends on the broker.
+    """
+    received_at = received_at or timezone.now()
+    external_id = (external_id or "").strip()
+    try:
+        with transaction.atomic():
+            result = _lead_receive(
+                source=source,
+                phone=phone,
+                external_id=external_id,
+                channel=channel,
+                received_at=received_at,
+                payload=payload or {},
+                fields=fields,
+            )
+    except IntegrityError:
+        # A concurrent delivery of the same (source, external_id) won the race: answer with its lead.
+        existing = Inquiry.objects.select_related("lead").filter(source=source, external_id=external_id).first()
+        if not external_id or existing is None:
+            raise
+        return IntakeResult(existing.lead, duplicate=True)
+    if result.created:
+        lead_id = result.lead.pk
+        transaction.on_commit(lambda: lead_received.send(sender=Lead, lead_id=lead_id))
+    return result
+
+
+def _lead_receive(*, source, phone, external_id, channel, received_at, payload, fields):
+    if external_id:
+        existing = Inquiry.objects.select_related("lead").filter(source=source, external_id=external_id).first()
+        if existing is not None:
+            return IntakeResult(existing.lead, duplicate=True)
+    _lock_phone(phone)
+    open_lead = (
+        Lead.objects.filter(phone=phone, status__in=OPEN_STATUSES, is_archived=False).order_by("-received_at").first()
+    )
+    message = fields.get("message", "")
+    if open_lead is not None:
+        Inquiry.objects.create(
+            lead=open_lead,
+            source=source,
+            external_id=external_id,
+            received_at=received_at,
+            channel=channel,
+            message=message,
+            payload=payload,
+            is_repeat=True,
+        )
+        history_record(
+            lead=open_lead,
+            event="repeat_inquiry",
+            description=_("Repeat inquiry via %(source)s") % {"source": source.name},
+            at=received_at,
+        )
+        return IntakeResult(open_lead, attached=True)
+
+    team = default_qualification_team()
+    warn_at, breach_at = sla_deadlines(team=team, received_at=received_at)
+    lead = Lead(
+        phone=phone,
+        source=source,
+        external_id=external_id,
+        received_at=received_at,
+        qualification_team=team,
+        sla_warn_at=warn_at,
+        sla_breach_at=breach_at,
+        sla_state=SlaState.PENDING,
+        **{key: value for key, value in fields.items() if key in INTAKE_LEAD_FIELDS and value is not None},
+    )
+    lead.save()
+    Inquiry.objects.create(
+        lead=lead,
+        source=source,
+        external_id=external_id,
+        received_at=received_at,
+        channel=channel,
+        message=message,
+        payload=payload,
+    )
+    history_record(
+        lead=lead,
+        event="received",
+        description=_("Received via %(source)s (%(channel)s)") % {"source": source.name, "channel": channel},
+        at=received_at,
+    )
+    return IntakeResult(lead, created=True)
+
+
+def _lock_phone(phone):
+    """Serialise intake per phone so two inquiries from one number never open two leads."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [phone])
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+def notification_send(*, recipient, kind, text, lead=None, url="", dedupe_key="", email=False):
+    """An in-app notification (idempotent by `dedupe_key`), plus an e-mail after commit if asked."""
+    if recipient is None or not recipient.is_active:
+        return None
+    if dedupe_key:
+        notification, created = Notification.objects.get_or_create(
+            recipient=recipient,
+            dedupe_key=dedupe_key,
+            defaults={"kind": kind, "text": text[:500], "lead": lead, "url": url},
+        )
+        if not created:
+            return notification
+    else:
+        notification = Notification.objects.create(recipient=recipient, kind=kind, text=text[:500], lead=lead, url=url)
+    if email and recipient.email:
+        address, subject, body = recipient.email, text[:120], f"{text}\n\n{url}"
+        transaction.on_commit(lambda: _send_mail_quietly(subject, body, address))
+    return notification
+
+
+def _send_mail_quietly(subject, body, address):
+    try:
+        send_mail(subject, body, None, [address])
+    except Exception:  # a mail outage must not break the request that already committed
+        log.exception("could not e-mail %s", address)
+
+
+def notifications_mark_read(*, recipient, ids=None):
+    qs = Notification.objects.filter(recipient=recipient, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())

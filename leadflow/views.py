@@ -1,0 +1,80 @@
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from . import roles, services
+from .models import Notification
+
+log = logging.getLogger(__name__)
+
+
+@login_required
+def home(request):
+    """Send each role to where it works."""
+    user = request.user
+    if roles.has_role(user, roles.QUALIFIER, roles.QUALIFICATION_LEAD) and not user.is_superuser:
+        return redirect("qualification:index")
+    if roles.has_role(user, roles.SALES_REP, roles.SALES_MANAGER) and not user.is_superuser:
+        return redirect("sales:index")
+    if roles.can_view_reports(user):
+        return redirect("reports:index")
+    return render(request, "leadflow/home.html", {"page_title": _("Welcome")})
+
+
+@never_cache
+def healthz(request):
+    """200 when the database and the broker answer; 503 naming what is down."""
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    down = [name for name, ok in checks.items() if not ok]
+    body = {"status": "ok" if not down else "down", "checks": {k: "ok" if v else "down" for k, v in checks.items()}}
+    if down:
+        body["down"] = down
+    return JsonResponse(body, status=503 if down else 200)
+
+
+def _check_database():
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception:
+        log.exception("healthz: database down")
+        return False
+
+
+def _check_broker():
+    from leadflow.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:
+        log.warning("healthz: broker down", exc_info=True)
+        return False
+
+
+@login_required
+def notification_list(request):
+    qs = Notification.objects.filter(recipient=request.user).select_related("lead").order_by("-created_at")
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(request, "leadflow/notifications.html", {"page_obj": page, "page_title": _("Notifications")})
+
+
+@login_required
+@require_POST
+def notification_mark_read(request):
+    ids = request.POST.getlist("id") or None
+    services.notifications_mark_read(recipient=request.user, ids=ids)
+    return redirect(request.POST.get("next") or "notifications")
+
+
+def intake_form(request):  # replaced by the intake work
+    return render(request, "leadflow/home.html")

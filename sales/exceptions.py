@@ -1,0 +1,1 @@
+from leadflow.exceptions import LeadflowError, PermissionRefused, TransitionRefused  # noqa: F401
