@@ -42,3 +42,65 @@ def _service_markers(request):
     if request.node.get_closest_marker("redis"):
         url = os.environ.get("CELERY_BROKER_URL", "")
         _need(url.startswith("redis://"), "Redis (CELERY_BROKER_URL=redis://…)")
+
+
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "docs", "screenshots")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
+    _need(os.path.exists(CHROMIUM), f"Chromium at {CHROMIUM}")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A fresh browser context on the live server; `page.login(username)` logs in with password 'pass'."""
+    context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="ru-RU")
+    context.set_default_timeout(10_000)
+    pg = context.new_page()
+    pg.base_url = live_server.url
+
+    def login(username, password="pass"):
+        pg.goto(f"{live_server.url}/login/")
+        pg.fill("#id_username", username)
+        pg.fill("#id_password", password)
+        pg.click("button[type=submit]")
+        pg.wait_for_load_state()
+
+    def screenshot(name):
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        pg.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+
+    pg.login = login
+    pg.save_screenshot = screenshot
+    yield pg
+    context.close()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests flush the database, reference data included: put it back."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        from django.apps import apps
+
+        from leadflow.reference import ensure_reference_data
+
+        request.getfixturevalue("transactional_db")
+        ensure_reference_data(lambda label, name: apps.get_model(label, name))

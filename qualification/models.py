@@ -1,0 +1,168 @@
+"""The qualifier's workspace data: call attempts, the versioned criteria checklist, answers, scripts."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from leadflow.models import Lead, Reason, Team
+
+
+class CallAttempt(models.Model):
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Reached")
+        NO_ANSWER = "no_answer", _("No answer")
+        BUSY = "busy", _("Busy")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+        CALLBACK = "callback", _("Callback requested")
+
+    FAILED_OUTCOMES = (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.WRONG_NUMBER)
+
+    class Direction(models.TextChoices):
+        OUTBOUND = "outbound", _("Outbound")
+        INBOUND = "inbound", _("Inbound")
+
+    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="call_attempts")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who called"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="call_attempts",
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    called_at = models.DateTimeField(_("called at"), default=timezone.now)
+    callback_at = models.DateTimeField(_("call back at"), null=True, blank=True)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.OUTBOUND)
+    duration_seconds = models.PositiveIntegerField(_("duration, s"), null=True, blank=True)
+    # telephony webhook events are idempotent by their event id
+    external_event_id = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("call attempt")
+        verbose_name_plural = _("call attempts")
+        ordering = ["-called_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_event_id"], condition=~Q(external_event_id=""), name="unique_call_event"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.lead_id} {self.get_outcome_display()} {self.called_at:%d.%m %H:%M}"
+
+    @property
+    def failed(self):
+        return self.outcome in self.FAILED_OUTCOMES
+
+
+class Checklist(models.Model):
+    """A version of the qualification criteria. Answers keep the version they were asked in."""
+
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        related_name="checklists",
+        limit_choices_to={"kind": "qualification"},
+    )
+    version = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("criteria checklist")
+        verbose_name_plural = _("criteria checklists")
+        ordering = ["team", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "version"], name="unique_checklist_version"),
+            models.UniqueConstraint(fields=["team"], condition=Q(is_active=True), name="one_active_checklist_per_team"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} v{self.version}"
+
+
+class Criterion(models.Model):
+    class Kind(models.TextChoices):
+        CHOICE = "choice", _("One of the options")
+        NUMBER = "number", _("Number")
+        YES_NO = "yes_no", _("Yes / no")
+
+    checklist = models.ForeignKey(Checklist, on_delete=models.CASCADE, related_name="criteria")
+    code = models.SlugField(_("code"), max_length=40)
+    question = models.CharField(_("question"), max_length=300)
+    help_text = models.CharField(_("hint for the qualifier"), max_length=300, blank=True)
+    kind = models.CharField(_("answer kind"), max_length=10, choices=Kind.choices)
+    # CHOICE: [{"value": "custom", "label": "…", "passes": true}, …]
+    options = models.JSONField(_("options"), default=list, blank=True)
+    # NUMBER: passes when min_value <= answer <= max_value (either bound may be empty)
+    min_value = models.DecimalField(_("pass from"), max_digits=14, decimal_places=2, null=True, blank=True)
+    max_value = models.DecimalField(_("pass up to"), max_digits=14, decimal_places=2, null=True, blank=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    # YES_NO: passes when the answer equals this
+    pass_if_yes = models.BooleanField(_("passes on “yes”"), default=True)
+    required = models.BooleanField(_("required to qualify"), default=True)
+    disqualify_reason = models.ForeignKey(
+        Reason,
+        verbose_name=_("disqualification reason when it fails"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": Reason.Kind.DISQUALIFY},
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        ordering = ["checklist", "position"]
+        constraints = [models.UniqueConstraint(fields=["checklist", "code"], name="unique_criterion_code")]
+
+    def __str__(self):
+        return self.question
+
+
+class LeadAnswer(models.Model):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="answers")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="answers")
+    checklist_version = models.PositiveIntegerField()
+    value = models.JSONField()
+    passed = models.BooleanField()
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("criterion answer")
+        verbose_name_plural = _("criterion answers")
+        constraints = [models.UniqueConstraint(fields=["lead", "criterion"], name="one_answer_per_criterion")]
+
+    def __str__(self):
+        return f"{self.criterion.code}={self.value}"
+
+
+class CallScript(models.Model):
+    class Stage(models.TextChoices):
+        FIRST_CALL = "first_call", _("First call")
+        CALLBACK = "callback", _("Callback")
+        HANDOFF = "handoff", _("Hand-off")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="call_scripts")
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, default=Stage.FIRST_CALL)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("script"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("call script")
+        verbose_name_plural = _("call scripts")
+        ordering = ["team", "stage"]
+
+    def __str__(self):
+        return self.title
