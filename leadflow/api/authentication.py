@@ -1,12 +1,57 @@
-from rest_framework.authentication import BaseAuthentication
+"""Per-source token auth for machine clients: `Authorization: Token <key>`.
+
+`request.auth` is the IntakeToken; `request.user` stays anonymous (no person is acting).
+"""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 
+from leadflow.models import IntakeToken
 
-class IntakeTokenAuthentication(BaseAuthentication):  # replaced by the intake work
+
+class IntakeTokenAuthentication(BaseAuthentication):
+    keyword = "Token"
+
     def authenticate(self, request):
-        return None
+        parts = get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(_("Invalid token header."))
+        try:
+            key = parts[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed(_("Invalid token header.")) from None
+        token = IntakeToken.objects.select_related("source").filter(key=key, is_active=True).first()
+        if token is None or not token.source.is_active:
+            raise exceptions.AuthenticationFailed(_("Invalid or inactive token."))
+        # touch at most once a minute: no write per request on a hot path
+        now = timezone.now()
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            IntakeToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return (None, token)
+
+    def authenticate_header(self, request):
+        return self.keyword
 
 
 class HasIntakeToken(BasePermission):
     def has_permission(self, request, view):
-        return False
+        return isinstance(request.auth, IntakeToken)
+
+
+class IntakeTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "leadflow.api.authentication.IntakeTokenAuthentication"
+    name = "IntakeToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "Token-based authentication: `Token <key>`",
+        }

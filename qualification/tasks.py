@@ -1,0 +1,27 @@
+"""Celery tasks of the qualification workspace. Each takes ids, re-reads state and is safe to run twice."""
+
+from celery import shared_task
+
+
+@shared_task(ignore_result=True)
+def claim_lease_sweep():
+    """Return leads whose claim lease ran out (no activity) to the pool."""
+    from .services import claim_leases_expire
+
+    return claim_leases_expire()
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def sla_check(lead_id, kind):
+    """Check one lead at its warning ('warn') or breach ('breach') time."""
+    from .sla import sla_check_lead
+
+    return sla_check_lead(lead_id=lead_id, kind=kind)
+
+
+@shared_task(ignore_result=True)
+def sla_sweep():
+    """Every minute: run the check of every lead whose deadline passed without it (lost message, dead worker)."""
+    from .sla import sla_sweep as sweep
+
+    return sweep()
