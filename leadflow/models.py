@@ -439,6 +439,20 @@ class Lead(models.Model):
     @transition(
         field=status,
         source=[LeadStatus.QUALIFYING],
+        target=LeadStatus.NEW,
+        permission=roles.can_manage_queue,
+    )
+    def release(self, *, by=None, description=None, at=None):
+        """Back to the pool: the claim lease ran out (actor None = the system) or the team lead released it."""
+        self.qualifier = None
+        self.claimed_at = None
+        self.last_activity_at = at or timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[LeadStatus.QUALIFYING],
         target=LeadStatus.QUALIFIED,
         conditions=[has_qualifier, all_criteria_pass],
         permission=roles.can_qualify,

@@ -87,6 +87,7 @@ def lead_transition(*, lead, name, actor, description="", prepare=None, check_pe
 
 TRANSITION_LABELS = {
     "claim": _("Take the lead"),
+    "release": _("Release to the pool"),
     "qualify": _("Qualify"),
     "disqualify": _("Disqualify"),
     "hand_off": _("Hand off"),
