@@ -35,6 +35,8 @@ lint: install
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 	$(PY) manage.py validate_templates
+	DJANGO_SETTINGS_MODULE=leadflow.settings.production SECRET_KEY=lint-only-$$(date +%s)-not-a-real-secret-key-0123456789abcdef \
+		ALLOWED_HOSTS=crm.example.ru $(PY) manage.py check --deploy --fail-level WARNING
 
 fmt: install
 	$(VENV)/bin/ruff check --fix .
