@@ -22,6 +22,7 @@ def _celery_eager():
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.AXES_ENABLED = False  # the test client's login() passes no request; test_login_throttling enables it
 
 
 def _need(condition, what):
