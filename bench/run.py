@@ -1,0 +1,36 @@
+"""`make bench`: run every benchmark script under bench/ and let each print its figures.
+
+Benchmarks need PostgreSQL (and Redis for the broker ones): set DATABASE_URL to a scratch database,
+e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/leadflow_bench make bench.
+Pass script names to run only some: `.venv/bin/python bench/run.py sla_sweep reports_bench`.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(argv):
+    wanted = set(argv)
+    scripts = sorted(
+        p for p in HERE.glob("*.py") if p.name not in {"run.py", "__init__.py"} and not p.name.startswith("_")
+    )
+    if wanted:
+        scripts = [p for p in scripts if p.stem in wanted]
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent))
+    failures = 0
+    for script in scripts:
+        print(f"\n=== {script.stem} ===", flush=True)
+        started = time.perf_counter()
+        code = subprocess.call([sys.executable, str(script)], cwd=HERE.parent, env=env)
+        print(f"--- {script.stem}: exit {code}, {time.perf_counter() - started:.1f} s", flush=True)
+        failures += code != 0
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
