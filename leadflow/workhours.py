@@ -70,6 +70,18 @@ class WorkCalendar:
             cursor = datetime.combine(day, time.min, self.tz)
         raise ValueError(f"No working hours within {MAX_DAYS_AHEAD} days: check the team's calendar.")
 
+    def next_opening(self, moment: datetime):
+        """When the team is next open at or after `moment` (`moment` itself if open now), or None."""
+        cursor = moment.astimezone(self.tz)
+        day = cursor.date()
+        for _ in range(MAX_DAYS_AHEAD):
+            window = self.window_on(day)
+            if window is not None and cursor < window[1]:
+                return max(cursor, window[0])
+            day += timedelta(days=1)
+            cursor = datetime.combine(day, time.min, self.tz)
+        return None
+
     def is_open_at(self, moment: datetime) -> bool:
         local = moment.astimezone(self.tz)
         window = self.window_on(local.date())

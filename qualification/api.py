@@ -1,0 +1,129 @@
+"""Telephony webhook: PBX / call-tracking events become call attempts (and stop the SLA clock)."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from leadflow.exceptions import LeadflowError
+from leadflow.phones import normalize_phone
+
+from .models import CallAttempt
+from .sla import call_event_record, call_operator_find
+
+MAX_CLOCK_SKEW = timedelta(minutes=10)
+
+
+class CallEventSerializer(serializers.Serializer):
+    event_id = serializers.CharField(
+        max_length=120, help_text=_("The PBX's unique id of the call: redeliveries are recognised by it.")
+    )
+    caller = serializers.CharField(max_length=40, help_text=_("Who called: the client on an inbound call."))
+    callee = serializers.CharField(max_length=40, help_text=_("Who was called: the client on an outbound call."))
+    direction = serializers.ChoiceField(choices=CallAttempt.Direction.choices)
+    started_at = serializers.DateTimeField(help_text=_("ISO 8601 with an offset, e.g. 2026-11-27T10:15:00+03:00."))
+    duration = serializers.IntegerField(min_value=0, max_value=86_400, help_text=_("Talk time, seconds."))
+    answered = serializers.BooleanField()
+    operator = serializers.CharField(
+        max_length=254, required=False, allow_blank=True, help_text=_("The operator's phone extension or e-mail.")
+    )
+
+    def validate_started_at(self, value):
+        if value > timezone.now() + MAX_CLOCK_SKEW:
+            raise serializers.ValidationError(_("The call cannot start in the future."))
+        return value
+
+    def validate(self, attrs):
+        client_field = "caller" if attrs["direction"] == CallAttempt.Direction.INBOUND else "callee"
+        try:
+            attrs["client_phone"] = normalize_phone(attrs[client_field])
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({client_field: exc.messages}) from None
+        return attrs
+
+
+class CallEventResultSerializer(serializers.Serializer):
+    event_id = serializers.CharField()
+    lead_id = serializers.IntegerField(allow_null=True, help_text=_("Null when an outbound call matched no open lead."))
+    call_attempt_id = serializers.IntegerField(
+        allow_null=True, help_text=_("Null for a missed inbound call (the client's attempt, not our response).")
+    )
+    lead_created = serializers.BooleanField()
+    duplicate = serializers.BooleanField(help_text=_("True when this event id was already recorded."))
+    sla_state = serializers.CharField(allow_null=True)
+
+
+class CallEventView(APIView):
+    """POST /api/v1/calls/ with `Authorization: Token <key>` (an intake token)."""
+
+    @extend_schema(
+        operation_id="calls_create",
+        summary="Record a telephony call event",
+        description=(
+            "Logs the call as a call attempt on the open lead of the client's number (outcome `reached` "
+            "when answered, `no_answer` otherwise), which stops the lead's SLA clock. An inbound call from "
+            "a number without an open lead creates a lead with source `call_tracking`; a missed inbound "
+            "call is recorded as a repeat inquiry and does not stop the clock. Idempotent by `event_id`: "
+            "a redelivery answers 200 with `duplicate: true` and changes nothing."
+        ),
+        request=CallEventSerializer,
+        responses={
+            201: CallEventResultSerializer,
+            200: OpenApiResponse(CallEventResultSerializer, description="Already recorded, or no open lead"),
+            400: OpenApiResponse(description="Field errors"),
+            401: OpenApiResponse(description="No or invalid token"),
+            409: OpenApiResponse(description="The lead closed meanwhile"),
+        },
+        examples=[
+            OpenApiExample(
+                "Answered outbound call",
+                value={
+                    "event_id": "pbx-8f3a1c",
+                    "caller": "101",
+                    "callee": "+79123456789",
+                    "direction": "outbound",
+                    "started_at": "2026-11-27T10:15:00+03:00",
+                    "duration": 94,
+                    "answered": True,
+                    "operator": "anna@example.com",
+                },
+                request_only=True,
+            )
+        ],
+        tags=["telephony"],
+    )
+    def post(self, request):
+        serializer = CallEventSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            result = call_event_record(
+                event_id=data["event_id"],
+                client_phone=data["client_phone"],
+                direction=data["direction"],
+                started_at=data["started_at"],
+                duration_seconds=data["duration"],
+                answered=data["answered"],
+                operator=call_operator_find(data.get("operator", "")),
+                payload={key: request.data.get(key) for key in CallEventSerializer().fields}
+                | {"operator": data.get("operator", "")},
+            )
+        except LeadflowError as exc:
+            return Response({"detail": str(exc.message)}, status=status.HTTP_409_CONFLICT)
+        created = not result.duplicate and (
+            result.attempt is not None or result.lead_created or result.lead is not None
+        )
+        body = {
+            "event_id": data["event_id"],
+            "lead_id": result.lead.pk if result.lead else None,
+            "call_attempt_id": result.attempt.pk if result.attempt else None,
+            "lead_created": result.lead_created,
+            "duplicate": result.duplicate,
+            "sla_state": result.lead.sla_state if result.lead else None,
+        }
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
