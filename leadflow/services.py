@@ -173,8 +173,16 @@ def lead_receive(*, source, phone, external_id="", channel="api", received_at=No
         return IntakeResult(existing.lead, duplicate=True)
     if result.created:
         lead_id = result.lead.pk
-        transaction.on_commit(lambda: lead_received.send(sender=Lead, lead_id=lead_id))
+        transaction.on_commit(lambda: _announce_lead_received(lead_id))
     return result
+
+
+def _announce_lead_received(lead_id):
+    """Tell the apps (SLA scheduling) after commit. The lead is already saved, so a receiver that fails
+    (broker down, publish timeout) is logged, never raised into the request: the SLA sweep catches up."""
+    for receiver, response in lead_received.send_robust(sender=Lead, lead_id=lead_id):
+        if isinstance(response, Exception):
+            log.error("lead_received receiver %r failed for lead %s", receiver, lead_id, exc_info=response)
 
 
 def _lead_receive(*, source, phone, external_id, channel, received_at, payload, fields):
@@ -183,10 +191,15 @@ def _lead_receive(*, source, phone, external_id, channel, received_at, payload, 
         if existing is not None:
             return IntakeResult(existing.lead, duplicate=True)
     _lock_phone(phone)
+    if external_id:
+        # re-check under the lock: a concurrent delivery of the same phone may have just committed it
+        existing = Inquiry.objects.select_related("lead").filter(source=source, external_id=external_id).first()
+        if existing is not None:
+            return IntakeResult(existing.lead, duplicate=True)
     open_lead = (
         Lead.objects.filter(phone=phone, status__in=OPEN_STATUSES, is_archived=False).order_by("-received_at").first()
     )
-    message = fields.get("message", "")
+    message = fields.get("message") or ""
     if open_lead is not None:
         Inquiry.objects.create(
             lead=open_lead,
