@@ -1,0 +1,92 @@
+"""Intake API payloads. Same rules as the web form and the import: model lengths, product choices,
+phones through `leadflow.phones.normalize_phone`."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from leadflow.forms import MESSAGE_MAX_LENGTH, PHONE_INPUT_MAX_LENGTH, model_max_length
+from leadflow.models import LeadStatus, ProductInterest
+from leadflow.phones import normalize_phone
+
+LEAD_FIELDS = (
+    "name",
+    "email",
+    "city",
+    "product_interest",
+    "message",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+)
+
+
+class LeadIntakeSerializer(serializers.Serializer):
+    phone = serializers.CharField(
+        max_length=PHONE_INPUT_MAX_LENGTH,
+        help_text=_("Any Russian format: +7 912 345-67-89, 8 (912) 345-67-89, 9123456789. Stored as E.164."),
+    )
+    name = serializers.CharField(max_length=model_max_length("name"), required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=model_max_length("email"), required=False, allow_blank=True)
+    source = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text=_("Optional; if given it must be the code of the token's source."),
+    )
+    external_id = serializers.CharField(
+        max_length=model_max_length("external_id"),
+        required=False,
+        allow_blank=True,
+        help_text=_("Your id of this delivery: the same (source, external_id) again returns the same lead."),
+    )
+    message = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, required=False, allow_blank=True)
+    product_interest = serializers.ChoiceField(
+        choices=ProductInterest.choices, required=False, default=ProductInterest.UNKNOWN
+    )
+    city = serializers.CharField(max_length=model_max_length("city"), required=False, allow_blank=True)
+    utm_source = serializers.CharField(max_length=model_max_length("utm_source"), required=False, allow_blank=True)
+    utm_medium = serializers.CharField(max_length=model_max_length("utm_medium"), required=False, allow_blank=True)
+    utm_campaign = serializers.CharField(max_length=model_max_length("utm_campaign"), required=False, allow_blank=True)
+
+    def validate_phone(self, value):
+        try:
+            return normalize_phone(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(list(exc.messages)) from None
+
+    def validate_source(self, value):
+        token = self.context["token"]
+        if value and value != token.source.code:
+            raise serializers.ValidationError(
+                _("This token belongs to source “%(expected)s”, not “%(given)s”.")
+                % {"expected": token.source.code, "given": value}
+            )
+        return value
+
+    def lead_fields(self):
+        """Keyword arguments for `leadflow.services.lead_receive` (source and channel are the view's)."""
+        data = self.validated_data
+        return {
+            "phone": data["phone"],
+            "external_id": data.get("external_id", ""),
+            **{key: data.get(key) or "" for key in LEAD_FIELDS},
+        }
+
+
+class LeadIntakeResultSerializer(serializers.Serializer):
+    """What happened: a new lead (201), or the same lead again (200) as an attached repeat or a redelivery."""
+
+    id = serializers.IntegerField(source="lead.pk", help_text=_("The lead's id."))
+    status = serializers.ChoiceField(choices=LeadStatus.choices, source="lead.status")
+    received_at = serializers.DateTimeField(source="lead.received_at")
+    attached = serializers.BooleanField(
+        help_text=_("True when this inquiry was attached to an open lead of the same phone.")
+    )
+    duplicate = serializers.BooleanField(
+        help_text=_("True when this (source, external_id) was delivered before: nothing new was saved.")
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
