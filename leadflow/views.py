@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
@@ -7,10 +8,14 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
 from . import roles, services
-from .models import Notification
+from .forms import IntakeForm
+from .models import Notification, Source
+from .ratelimit import client_ip, hit
 
 log = logging.getLogger(__name__)
 
@@ -76,5 +81,31 @@ def notification_mark_read(request):
     return redirect(request.POST.get("next") or "notifications")
 
 
-def intake_form(request):  # replaced by the intake work
-    return render(request, "leadflow/home.html")
+@xframe_options_exempt
+@csrf_protect
+def intake_form(request):
+    """The public, embeddable lead form (source "website"), rate-limited per client IP."""
+    if request.method == "GET" and request.GET.get("sent"):
+        return render(request, "leadflow/intake_done.html", {"page_title": _("Thank you!")})
+    if request.method != "POST":
+        initial = {key: request.GET.get(key, "")[:200] for key in ("utm_source", "utm_medium", "utm_campaign")}
+        return render(request, "leadflow/intake.html", {"form": IntakeForm(initial=initial)})
+
+    form = IntakeForm(request.POST)
+    ip = client_ip(request, getattr(settings, "INTAKE_CLIENT_IP_HEADER", None))
+    if not hit("intake-form", ip, settings.INTAKE_FORM_RATE):
+        # keep what the person typed, without showing validation errors for a form we did not check
+        kept = {key: value for key, value in request.POST.items() if key in IntakeForm.base_fields}
+        kept.pop(IntakeForm.HONEYPOT, None)
+        context = {"form": IntakeForm(initial=kept), "rate_limited": True}
+        return render(request, "leadflow/intake.html", context, status=429)
+    if form.is_spam():
+        log.info("intake form: honeypot filled from %s, nothing saved", ip)
+        return redirect(f"{request.path}?sent=1")
+    if not form.is_valid():
+        return render(request, "leadflow/intake.html", {"form": form})
+    payload = {key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken"}
+    services.lead_receive(
+        source=Source.objects.get(code="website"), channel="form", payload=payload, **form.lead_fields()
+    )
+    return redirect(f"{request.path}?sent=1")
