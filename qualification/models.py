@@ -166,3 +166,31 @@ class CallScript(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class HandoffSummary(models.Model):
+    """What the rep gets with a hand-off: a snapshot of the answers plus the qualifier's note.
+
+    One row per hand-off (a lead returned after an upheld dispute and handed off again gets a second).
+    The snapshot is frozen text, so later checklist edits never change what the rep was told.
+    """
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="handoff_summaries")
+    sales_rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    checklist_version = models.PositiveIntegerField(_("checklist version"), null=True, blank=True)
+    # [{"code": "budget", "question": "…", "answer": "400 000 ₽", "passed": true}, …]
+    answers = models.JSONField(_("answers"), default=list, blank=True)
+    budget = models.CharField(_("budget"), max_length=100, blank=True)
+    timeline = models.CharField(_("timeline"), max_length=100, blank=True)
+    best_time_to_visit = models.CharField(_("best time to visit"), max_length=200, blank=True)
+    note = models.TextField(_("qualifier's note"), blank=True)
+
+    class Meta:
+        verbose_name = _("hand-off summary")
+        verbose_name_plural = _("hand-off summaries")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"#{self.lead_id} → {self.sales_rep}"

@@ -1,7 +1,357 @@
+"""The qualifier's workspace. Thin views: a form validates, a selector reads, one service writes."""
+
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from leadflow import roles
+from leadflow.models import LeadStatus, Reason
+
+from . import selectors, services
+from .exceptions import LeadflowError, PermissionRefused
+from .filters import QueueFilter
+from .forms import CallAttemptForm, ChecklistForm, DisqualifyForm, QualifyForm, ReassignForm
+from .models import CallAttempt
+from .tables import HandoffTable, QueueTable, handoff_outcome
+
+QUEUE_PAGE_SIZE = 25
+POLL_SECONDS = 15
 
 
-@login_required
+def queue_access(view):
+    """Logged in and working the queue (qualifier, qualification lead, director)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not roles.has_role(request.user, roles.QUALIFIER, roles.QUALIFICATION_LEAD, roles.DIRECTOR):
+            raise PermissionDenied(_("The queue is for the qualification team."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _act(request, action):
+    """Run a service; a refused permission is a 403 with its message, other domain errors a message."""
+    try:
+        return action()
+    except PermissionRefused as exc:
+        raise PermissionDenied(str(exc.message)) from exc
+    except LeadflowError as exc:
+        messages.error(request, exc.message)
+        return None
+
+
+def _form_errors(request, form):
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+# --- the queue -----------------------------------------------------------------------------------
+
+
+@queue_access
 def index(request):
-    return render(request, "qualification/index.html")
+    user = request.user
+    team_id = selectors.team_id_of(user)
+    if team_id is None:
+        return render(request, "qualification/no_team.html", {"page_title": _("Queue")})
+    manager = selectors.is_queue_manager(user)
+    queue = QueueFilter(request.GET or None, queryset=selectors.queue_for_user(user=user, team_id=team_id))
+    table = QueueTable(queue.qs, user=user, manager=manager)
+    table.csrf_token = get_token(request)
+    RequestConfig(request, paginate={"per_page": QUEUE_PAGE_SIZE}).configure(table)
+    context = {"table": table, "filter": queue, "poll_seconds": POLL_SECONDS, "manager": manager}
+    if request.headers.get("HX-Request"):
+        return render(request, "qualification/_queue_table.html", context)
+    context.update(
+        page_title=_("Queue"),
+        counts=selectors.queue_counts(user=user, team_id=team_id),
+        team_load=list(selectors.team_load(team_id=team_id)) if manager else None,
+    )
+    return render(request, "qualification/index.html", context)
+
+
+@queue_access
+@require_POST
+def lead_next(request):
+    lead = _act(request, lambda: services.lead_claim_next(actor=request.user))
+    if lead is None:
+        if not list(messages.get_messages(request)):
+            messages.info(request, _("No unclaimed leads right now. New ones appear in the queue by themselves."))
+        return redirect("qualification:index")
+    return redirect("qualification:lead", lead_id=lead.pk)
+
+
+@queue_access
+@require_POST
+def lead_claim(request, lead_id):
+    lead = _act(request, lambda: services.lead_claim(lead_id=lead_id, actor=request.user))
+    if lead is None:
+        return redirect("qualification:index")
+    return redirect("qualification:lead", lead_id=lead.pk)
+
+
+# --- the lead card -------------------------------------------------------------------------------
+
+
+def _visible_lead(request, lead_id):
+    """The lead if this person may open it: the team lead any lead of the team, a qualifier the
+    unclaimed ones and those they hold or handed off."""
+    lead = selectors.lead_for_card(lead_id=lead_id)
+    if lead is None:
+        raise Http404(_("No such lead."))
+    user = request.user
+    if user.is_superuser or roles.has_role(user, roles.DIRECTOR):
+        return lead
+    if selectors.team_id_of(user) != lead.qualification_team_id:
+        raise PermissionDenied(_("This lead belongs to another team."))
+    if selectors.is_queue_manager(user):
+        return lead
+    if lead.qualifier_id in (None, user.pk) or lead.handed_off_by_id == user.pk:
+        return lead
+    raise PermissionDenied(_("This lead is held by another qualifier."))
+
+
+@queue_access
+def lead_detail(request, lead_id):
+    lead = _visible_lead(request, lead_id)
+    return render(request, "qualification/lead.html", _card_context(request, lead))
+
+
+def _card_context(request, lead, *, call_form=None, checklist_form=None):
+    user = request.user
+    manager = selectors.is_queue_manager(user)
+    holder = lead.qualifier_id == user.pk
+    can_act = lead.status == LeadStatus.QUALIFYING and (holder or manager)
+    team = lead.qualification_team
+    checklist = selectors.active_checklist(team_id=team.pk)
+    state = selectors.checklist_state(lead=lead, checklist=checklist)
+    attempts = list(selectors.call_attempts(lead_id=lead.pk))
+    failed = sum(1 for a in attempts if a.failed)
+    qualify_blockers = []
+    if lead.status != LeadStatus.QUALIFYING:
+        qualify_blockers.append(_("The lead is “%s”.") % lead.get_status_display())
+    elif not can_act:
+        qualify_blockers.append(_("Take the lead first."))
+    if checklist is None:
+        qualify_blockers.append(_("The team has no active criteria checklist."))
+    else:
+        if state.missing:
+            qualify_blockers.append(
+                _("Not answered yet: %s.") % ", ".join(c.question.rstrip("?") for c in state.missing)
+            )
+        for row in state.failing_required:
+            question = row.criterion.question.rstrip("?")
+            qualify_blockers.append(_("Fails: %(q)s — %(a)s.") % {"q": question, "a": row.display})
+    reps = _reps_for(user, lead)
+    suggested = state.suggested_reason
+    return {
+        "page_title": str(lead),
+        "lead": lead,
+        "manager": manager,
+        "holder": holder,
+        "can_act": can_act,
+        "can_claim": lead.status == LeadStatus.NEW and lead.qualifier_id is None,
+        "history": list(selectors.lead_history(lead=lead)),
+        "inquiries": list(selectors.phone_inquiries(lead=lead)),
+        "attempts": attempts,
+        "failed_attempts": failed,
+        "max_failed_attempts": team.max_failed_attempts,
+        "can_unreachable": can_act and failed >= team.max_failed_attempts,
+        "script": selectors.call_script(team_id=team.pk),
+        "checklist": checklist,
+        "checklist_state": state,
+        "checklist_form": checklist_form or ChecklistForm(checklist_state=state),
+        "call_form": call_form or CallAttemptForm(),
+        "qualify_form": QualifyForm(reps=reps),
+        "qualify_blockers": qualify_blockers,
+        "disqualify_form": DisqualifyForm(initial={"reason": suggested.pk if suggested else None}),
+        "suggested_reason": suggested,
+        "hand_off_form": QualifyForm(reps=reps) if lead.status == LeadStatus.QUALIFIED else None,
+        "reassign_form": ReassignForm(qualifiers=selectors.team_qualifiers(team_id=team.pk)) if manager else None,
+        "summary": selectors.latest_handoff_summary(lead_id=lead.pk) if lead.handed_off_at else None,
+        "outcomes": CallAttempt.Outcome.choices,
+        "unreachable_reason_id": selectors.reason_id(kind=Reason.Kind.DISQUALIFY, code=services.UNREACHABLE_REASON),
+    }
+
+
+@queue_access
+@require_POST
+def call_log(request, lead_id):
+    lead = _visible_lead(request, lead_id)
+    form = CallAttemptForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return render(request, "qualification/lead.html", _card_context(request, lead, call_form=form), status=400)
+    data = form.cleaned_data
+    attempt = _act(
+        request,
+        lambda: services.call_attempt_log(
+            lead_id=lead.pk,
+            actor=request.user,
+            outcome=data["outcome"],
+            note=data["note"],
+            callback_at=data["callback_at"],
+        ),
+    )
+    if attempt is not None:
+        messages.success(request, _("Call logged: %s.") % attempt.get_outcome_display())
+    return redirect("qualification:lead", lead_id=lead.pk)
+
+
+@queue_access
+@require_POST
+def checklist_save(request, lead_id):
+    lead = _visible_lead(request, lead_id)
+    checklist = selectors.active_checklist(team_id=lead.qualification_team_id)
+    state = selectors.checklist_state(lead=lead, checklist=checklist)
+    form = ChecklistForm(request.POST, checklist_state=state)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return render(request, "qualification/lead.html", _card_context(request, lead, checklist_form=form), status=400)
+    answers = form.answers()
+    saved = _act(request, lambda: services.lead_answers_save(lead_id=lead.pk, actor=request.user, answers=answers))
+    if saved is not None:
+        if saved.criteria_passed:
+            messages.success(request, _("Answers saved: every required criterion passes."))
+        else:
+            messages.info(request, _("Answers saved."))
+    return redirect(f"{_card_url(lead)}#checklist")
+
+
+def _card_url(lead):
+    from django.urls import reverse
+
+    return reverse("qualification:lead", args=[lead.pk])
+
+
+def _reps_for(user, lead):
+    """The reps the qualification lead may pick by hand; None for a qualifier (the team's rule picks)."""
+    sales_team = lead.qualification_team.sales_team
+    if sales_team is None or not selectors.is_queue_manager(user):
+        return None
+    return services.eligible_sales_reps(sales_team=sales_team).order_by("first_name", "last_name")
+
+
+@queue_access
+@require_POST
+def lead_qualify(request, lead_id):
+    lead = _visible_lead(request, lead_id)
+    form = QualifyForm(request.POST, reps=_reps_for(request.user, lead))
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("qualification:lead", lead_id=lead.pk)
+    data = form.cleaned_data
+    result = _act(
+        request,
+        lambda: services.lead_qualify_and_hand_off(
+            lead_id=lead.pk,
+            actor=request.user,
+            note=data["note"],
+            best_time_to_visit=data["best_time_to_visit"],
+            sales_rep=data.get("sales_rep"),
+        ),
+    )
+    if result is None:
+        return redirect("qualification:lead", lead_id=lead.pk)
+    if result.status == LeadStatus.HANDED_OFF:
+        rep = result.sales_rep.get_full_name() or result.sales_rep.username
+        messages.success(request, _("Qualified and handed off to %(rep)s.") % {"rep": rep})
+        return redirect("qualification:index")
+    messages.success(request, _("Qualified. The qualification lead will choose the sales rep."))
+    return redirect("qualification:index")
+
+
+@queue_access
+@require_POST
+def lead_hand_off(request, lead_id):
+    """The qualification lead hands a qualified lead off (manual strategy, or after an error)."""
+    lead = _visible_lead(request, lead_id)
+    form = QualifyForm(request.POST, reps=_reps_for(request.user, lead))
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("qualification:lead", lead_id=lead.pk)
+    data = form.cleaned_data
+    result = _act(
+        request,
+        lambda: services.lead_send_to_sales(
+            lead_id=lead.pk,
+            actor=request.user,
+            sales_rep=data.get("sales_rep"),
+            note=data["note"],
+            best_time_to_visit=data["best_time_to_visit"],
+        ),
+    )
+    if result is not None:
+        rep = result.sales_rep.get_full_name() or result.sales_rep.username
+        messages.success(request, _("Handed off to %(rep)s.") % {"rep": rep})
+    return redirect("qualification:lead", lead_id=lead.pk)
+
+
+@queue_access
+@require_POST
+def lead_disqualify(request, lead_id):
+    lead = _visible_lead(request, lead_id)
+    form = DisqualifyForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("qualification:lead", lead_id=lead.pk)
+    result = _act(
+        request,
+        lambda: services.lead_disqualify(
+            lead_id=lead.pk, actor=request.user, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
+        ),
+    )
+    if result is None:
+        return redirect("qualification:lead", lead_id=lead.pk)
+    messages.success(request, _("Disqualified: %s.") % result.disqualify_reason)
+    return redirect("qualification:index")
+
+
+@queue_access
+@require_POST
+def lead_release(request, lead_id):
+    lead = _visible_lead(request, lead_id)
+    if _act(request, lambda: services.lead_release(lead_id=lead.pk, actor=request.user)) is not None:
+        messages.success(request, _("The lead is back in the pool."))
+    return redirect("qualification:index")
+
+
+@queue_access
+@require_POST
+def lead_reassign(request, lead_id):
+    lead = _visible_lead(request, lead_id)
+    form = ReassignForm(request.POST, qualifiers=selectors.team_qualifiers(team_id=lead.qualification_team_id))
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("qualification:lead", lead_id=lead.pk)
+    qualifier = form.cleaned_data["qualifier"]
+    if _act(request, lambda: services.lead_reassign(lead_id=lead.pk, actor=request.user, qualifier=qualifier)):
+        messages.success(request, _("Reassigned to %s.") % (qualifier.get_full_name() or qualifier.username))
+    return redirect("qualification:lead", lead_id=lead.pk)
+
+
+# --- my hand-offs --------------------------------------------------------------------------------
+
+
+@queue_access
+def handoffs(request):
+    table = HandoffTable(selectors.handoffs_by(user=request.user))
+    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    counts = selectors.handoff_outcome_counts(user=request.user)
+    return render(
+        request,
+        "qualification/handoffs.html",
+        {"page_title": _("My hand-offs"), "table": table, "counts": counts, "outcome_of": handoff_outcome},
+    )

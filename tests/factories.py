@@ -93,3 +93,37 @@ class LeadFactory(factory.django.DjangoModelFactory):
     qualification_team = factory.LazyFunction(qualification_team)
     received_at = factory.LazyFunction(timezone.now)
     product_interest = "custom"
+
+
+# --- qualification workspace helpers (queue) ------------------------------------------------------
+
+KITCHEN_PASSING_ANSWERS = {
+    "product_type": "custom",
+    "need_confirmed": "yes",
+    "budget": "400000",
+    "timeline": "3",
+    "region_served": "yes",
+    "decision_maker": "yes",
+}
+
+
+def kitchen_checklist():
+    """The seeded kitchen checklist v1 of the default team (re-seeded after a flush)."""
+    from django.apps import apps
+
+    from qualification.models import Checklist
+    from qualification.reference import ensure_kitchen_checklist
+
+    qualification_team()
+    ensure_kitchen_checklist(apps.get_model)
+    return Checklist.objects.get(team__name="Квалификация", version=1)
+
+
+def queue_lead(*, minutes_ago=0, warn_minutes=15, breach_minutes=20, **kwargs):
+    """A new lead received `minutes_ago` with SLA deadlines at +warn/+breach minutes (24/7 team)."""
+    from datetime import timedelta
+
+    received = kwargs.pop("received_at", None) or timezone.now() - timedelta(minutes=minutes_ago)
+    kwargs.setdefault("sla_warn_at", received + timedelta(minutes=warn_minutes))
+    kwargs.setdefault("sla_breach_at", received + timedelta(minutes=breach_minutes))
+    return LeadFactory(received_at=received, **kwargs)

@@ -1,0 +1,116 @@
+"""Admin of the qualification workspace: criteria checklists (versioned), call scripts, call log."""
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext_lazy as _
+
+from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummary, LeadAnswer
+
+
+class CriterionInline(admin.StackedInline):
+    model = Criterion
+    extra = 0
+    fields = (
+        ("position", "code", "kind", "required"),
+        "question",
+        "help_text",
+        "options",
+        ("min_value", "max_value", "unit"),
+        "pass_if_yes",
+        "disqualify_reason",
+    )
+
+
+@admin.register(Checklist)
+class ChecklistAdmin(admin.ModelAdmin):
+    list_display = ("title", "team", "version", "is_active", "criteria_count", "created_at")
+    list_filter = ("team", "is_active")
+    inlines = [CriterionInline]
+    actions = ["copy_as_new_version", "activate"]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(n_criteria=Count("criteria"))
+
+    @admin.display(description=_("criteria"), ordering="n_criteria")
+    def criteria_count(self, obj):
+        return obj.n_criteria
+
+    def get_readonly_fields(self, request, obj=None):
+        # answers keep the criterion they were given to: a version in use is copied, not edited
+        if obj is not None and LeadAnswer.objects.filter(criterion__checklist=obj).exists():
+            return ("team", "version")
+        return ()
+
+    @admin.action(description=_("Copy as a new version (inactive)"))
+    def copy_as_new_version(self, request, queryset):
+        for checklist in queryset:
+            with transaction.atomic():
+                top = Checklist.objects.filter(team=checklist.team).aggregate(v=Max("version"))["v"] or 0
+                criteria = list(checklist.criteria.all())
+                copy = Checklist.objects.create(
+                    team=checklist.team, version=top + 1, title=checklist.title, is_active=False
+                )
+                for criterion in criteria:
+                    criterion.pk = None
+                    criterion.checklist = copy
+                    criterion.save()
+            messages.success(request, _("Created %(copy)s: edit it, then activate it.") % {"copy": copy})
+
+    @admin.action(description=_("Activate (answers to other versions stay as they were)"))
+    def activate(self, request, queryset):
+        if queryset.count() != 1:
+            messages.error(request, _("Choose exactly one checklist to activate."))
+            return
+        checklist = queryset.get()
+        with transaction.atomic():
+            Checklist.objects.filter(team=checklist.team, is_active=True).update(is_active=False)
+            Checklist.objects.filter(pk=checklist.pk).update(is_active=True)
+        messages.success(request, _("%(checklist)s is now active.") % {"checklist": checklist})
+
+
+@admin.register(CallScript)
+class CallScriptAdmin(admin.ModelAdmin):
+    list_display = ("title", "team", "stage", "is_active")
+    list_filter = ("team", "stage", "is_active")
+
+
+@admin.register(CallAttempt)
+class CallAttemptAdmin(admin.ModelAdmin):
+    list_display = ("lead", "outcome", "called_at", "actor", "callback_at", "direction")
+    list_filter = ("outcome", "direction")
+    list_select_related = ("lead", "actor")
+    raw_id_fields = ("lead", "actor")
+    date_hierarchy = "called_at"
+
+    def has_change_permission(self, request, obj=None):
+        return False  # the call log is history: log a new attempt instead
+
+
+@admin.register(LeadAnswer)
+class LeadAnswerAdmin(admin.ModelAdmin):
+    list_display = ("lead", "criterion", "checklist_version", "value", "passed", "answered_by", "answered_at")
+    list_filter = ("passed", "checklist_version")
+    list_select_related = ("lead", "criterion", "answered_by")
+    raw_id_fields = ("lead", "criterion", "answered_by")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(HandoffSummary)
+class HandoffSummaryAdmin(admin.ModelAdmin):
+    list_display = ("lead", "sales_rep", "created_by", "created_at", "budget", "timeline")
+    list_select_related = ("lead", "sales_rep", "created_by")
+    raw_id_fields = ("lead", "sales_rep", "created_by")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

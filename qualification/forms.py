@@ -1,0 +1,135 @@
+"""Input of the qualifier's actions. Forms validate; services decide."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from leadflow.models import Reason
+
+from .models import CallAttempt, Criterion
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"class": "form-control", **(attrs or {})}, format="%Y-%m-%dT%H:%M")
+
+
+class CallAttemptForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=CallAttempt.Outcome.choices, widget=forms.RadioSelect(attrs={"class": "btn-check"})
+    )
+    callback_at = forms.DateTimeField(
+        label=_("Call back at"),
+        required=False,
+        widget=DateTimeLocalInput(),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"],
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == CallAttempt.Outcome.CALLBACK:
+            when = data.get("callback_at")
+            if when is None:
+                self.add_error("callback_at", _("Enter the time the client asked to be called back."))
+            elif when <= timezone.now():
+                self.add_error("callback_at", _("The callback time must be in the future."))
+        else:
+            data["callback_at"] = None
+        return data
+
+
+SELECT = forms.Select(attrs={"class": "form-select"})
+YES_NO = [("", "—"), ("yes", _("Yes")), ("no", _("No"))]
+
+
+class ChecklistForm(forms.Form):
+    """One field per criterion of the active checklist, named by the criterion code."""
+
+    def __init__(self, *args, checklist_state, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = checklist_state.rows
+        for row in self.rows:
+            criterion = row.criterion
+            initial = row.answer.value if row.answer else None
+            common = {"label": criterion.question, "required": False, "help_text": criterion.help_text}
+            if criterion.kind == Criterion.Kind.CHOICE:
+                choices = [("", "—")] + [(str(o["value"]), o.get("label", o["value"])) for o in criterion.options]
+                field = forms.ChoiceField(choices=choices, widget=SELECT, **common)
+            elif criterion.kind == Criterion.Kind.NUMBER:
+                field = forms.DecimalField(
+                    widget=forms.NumberInput(attrs={"class": "form-control", "step": "any"}), **common
+                )
+            else:
+                field = forms.ChoiceField(choices=YES_NO, widget=SELECT, **common)
+                if initial is not None:
+                    initial = "yes" if initial else "no"
+            field.initial = initial
+            field.unit = criterion.unit
+            self.fields[criterion.code] = field
+
+    def answers(self):
+        return {code: ("" if value is None else value) for code, value in self.cleaned_data.items()}
+
+
+class QualifyForm(forms.Form):
+    best_time_to_visit = forms.CharField(
+        label=_("Best time to visit"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": _("e.g. weekdays after 18:00")}),
+    )
+    note = forms.CharField(
+        label=_("Note for the sales rep"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+    sales_rep = forms.ModelChoiceField(
+        label=_("Sales rep"),
+        required=False,
+        queryset=get_user_model().objects.none(),
+        empty_label=_("By the team's rule"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args, reps=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if reps is None:
+            del self.fields["sales_rep"]
+        else:
+            self.fields["sales_rep"].queryset = reps
+            self.fields["sales_rep"].label_from_instance = lambda u: u.get_full_name() or u.username
+
+
+class DisqualifyForm(forms.Form):
+    reason = forms.ModelChoiceField(
+        label=_("Reason"),
+        queryset=Reason.objects.filter(kind=Reason.Kind.DISQUALIFY, is_active=True),
+        widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={"required": _("Choose a disqualification reason.")},
+    )
+    note = forms.CharField(
+        label=_("Comment"), required=False, max_length=2000, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+
+
+class ReassignForm(forms.Form):
+    qualifier = forms.ModelChoiceField(
+        label=_("Qualifier"),
+        queryset=get_user_model().objects.none(),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    def __init__(self, *args, qualifiers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["qualifier"].queryset = qualifiers
+        self.fields["qualifier"].label_from_instance = lambda u: u.get_full_name() or u.username

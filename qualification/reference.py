@@ -1,0 +1,95 @@
+"""Seed data of the qualification workspace: the kitchen criteria checklist v1 and a call script.
+
+Data, not code: both are edited in the admin afterwards (a changed checklist becomes a new version).
+Used by the data migration and by tests that flush the database (transactional tests, live server).
+"""
+
+DEFAULT_TEAM = "Квалификация"
+
+KITCHEN_CHECKLIST_TITLE = "Кухни на заказ"
+
+# (code, question, help_text, kind, extra fields, disqualify reason code or None)
+KITCHEN_CRITERIA = [
+    (
+        "product_type",
+        "Какая кухня нужна: на заказ или модульная?",
+        "Модульные (готовые модули) мы не делаем.",
+        "choice",
+        {
+            "options": [
+                {"value": "custom", "label": "На заказ по размерам", "passes": True},
+                {"value": "modular", "label": "Модульная / готовая", "passes": False},
+            ]
+        },
+        "modular",
+    ),
+    ("need_confirmed", "Клиент подтвердил, что планирует покупку кухни?", "", "yes_no", {}, "no_need"),
+    (
+        "budget",
+        "Бюджет на кухню",
+        "Проходит от 250 000 ₽.",
+        "number",
+        {"min_value": 250000, "unit": "₽"},
+        "no_budget",
+    ),
+    (
+        "timeline",
+        "Когда планирует заказать, через сколько месяцев?",
+        "Проходит до 12 месяцев.",
+        "number",
+        {"min_value": 0, "max_value": 12, "unit": "мес."},
+        "timeline",
+    ),
+    ("region_served", "Адрес в зоне обслуживания (Москва и МО)?", "", "yes_no", {}, "not_in_region"),
+    (
+        "decision_maker",
+        "Говорим с тем, кто принимает решение?",
+        "Если нет — договоритесь о звонке.",
+        "yes_no",
+        {},
+        None,
+    ),
+]
+
+FIRST_CALL_SCRIPT = """\
+1. Представьтесь: «Здравствуйте! Меня зовут …, компания «Кухни». Вы оставляли заявку — удобно говорить?»
+2. Тип кухни: «Вы рассматриваете кухню по вашим размерам или готовую модульную?»
+3. Потребность и срок: «Когда планируете установку? Ремонт уже идёт?»
+4. Бюджет: «На какой бюджет ориентируетесь? Наши кухни — от 250 000 ₽.»
+5. Регион: «Уточните, пожалуйста, адрес объекта.»
+6. ЛПР: «Решение принимаете вы или вместе с кем-то? Удобно ли, чтобы на замере были все?»
+7. Замер: «Предлагаю бесплатный замер — когда удобно принять дизайнера?»
+Возражение «дорого»: «Цена зависит от материалов; на замере дизайнер подберёт вариант под бюджет.»"""
+
+
+def ensure_kitchen_checklist(get_model):
+    """Create checklist v1 and the first-call script for the default team, if they do not exist."""
+    Team = get_model("leadflow", "Team")
+    Reason = get_model("leadflow", "Reason")
+    Checklist = get_model("qualification", "Checklist")
+    Criterion = get_model("qualification", "Criterion")
+    CallScript = get_model("qualification", "CallScript")
+    team = Team.objects.filter(name=DEFAULT_TEAM).first()
+    if team is None:
+        return None
+    checklist, created = Checklist.objects.get_or_create(
+        team=team,
+        version=1,
+        defaults={"title": KITCHEN_CHECKLIST_TITLE, "is_active": not Checklist.objects.filter(team=team).exists()},
+    )
+    if created:
+        for position, (code, question, help_text, kind, extra, reason_code) in enumerate(KITCHEN_CRITERIA):
+            reason = Reason.objects.filter(kind="disqualify", code=reason_code).first() if reason_code else None
+            Criterion.objects.create(
+                checklist=checklist,
+                code=code,
+                question=question,
+                help_text=help_text,
+                kind=kind,
+                disqualify_reason=reason,
+                position=position,
+                **extra,
+            )
+    if not CallScript.objects.filter(team=team, stage="first_call").exists():
+        CallScript.objects.create(team=team, stage="first_call", title="Первый звонок", text=FIRST_CALL_SCRIPT)
+    return checklist

@@ -1,0 +1,310 @@
+"""Reads of the qualifier's workspace. Each selector owns its joins, so pages run a constant number
+of queries whatever the number of rows."""
+
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Case, Count, DateTimeField, F, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django_fsm_log.models import StateLog
+
+from leadflow import roles
+from leadflow.models import Inquiry, Lead, LeadStatus, Profile, Reason
+
+from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummary, LeadAnswer
+
+QUEUE_STATUSES = (LeadStatus.NEW, LeadStatus.QUALIFYING, LeadStatus.QUALIFIED)
+
+
+def team_id_of(user):
+    profile = Profile.objects.filter(user_id=user.pk).values_list("team_id", flat=True).first()
+    return profile
+
+
+def is_queue_manager(user):
+    return roles.has_role(user, roles.QUALIFICATION_LEAD, roles.DIRECTOR)
+
+
+def _with_urgency(qs):
+    """Annotate `due_at` and `urgency_bucket` and order most urgent first.
+
+    Bucket 0: a promised callback is due now; 1: everything else by its SLA deadline (breached
+    first), then received time; 2: callbacks promised for later, by their time.
+    """
+    now = timezone.now()  # the app's clock (not the database's), so it is the same everywhere
+    return qs.annotate(
+        due_at=Coalesce(F("callback_at"), F("sla_breach_at"), F("received_at"), output_field=DateTimeField()),
+        urgency_bucket=Case(
+            When(callback_at__lte=now, then=Value(0)),
+            When(callback_at__gt=now, then=Value(2)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+    ).order_by("urgency_bucket", "due_at", "received_at", "pk")
+
+
+def queue_for_user(*, user, team_id=None):
+    """The queue a person sees: a qualifier the team's unclaimed leads plus their own; the team lead
+    (and a director) the whole team, who holds what included."""
+    team_id = team_id or team_id_of(user)
+    qs = Lead.objects.filter(
+        qualification_team_id=team_id, status__in=QUEUE_STATUSES, is_archived=False, merged_into__isnull=True
+    )
+    if not is_queue_manager(user):
+        qs = qs.filter(Q(status=LeadStatus.NEW, qualifier__isnull=True) | Q(qualifier_id=user.pk)).exclude(
+            status=LeadStatus.QUALIFIED
+        )
+    qs = qs.select_related("source", "qualifier").annotate(
+        attempts=Count("call_attempts", distinct=True),
+    )
+    return _with_urgency(qs)
+
+
+def claimable_leads(*, team_id):
+    """Unclaimed leads of the team, most urgent first (no joins: safe for FOR UPDATE SKIP LOCKED)."""
+    qs = Lead.objects.filter(
+        qualification_team_id=team_id,
+        status=LeadStatus.NEW,
+        qualifier__isnull=True,
+        is_archived=False,
+        merged_into__isnull=True,
+    )
+    return _with_urgency(qs)
+
+
+def due_callback_for(*, user):
+    return (
+        Lead.objects.filter(qualifier_id=user.pk, status=LeadStatus.QUALIFYING, callback_at__lte=timezone.now())
+        .order_by("callback_at", "pk")
+        .first()
+    )
+
+
+def queue_counts(*, user, team_id=None):
+    """Header figures for the queue page in one aggregate query."""
+    team_id = team_id or team_id_of(user)
+    return Lead.objects.filter(
+        qualification_team_id=team_id, status__in=QUEUE_STATUSES, is_archived=False, merged_into__isnull=True
+    ).aggregate(
+        unclaimed=Count("pk", filter=Q(status=LeadStatus.NEW, qualifier__isnull=True)),
+        mine=Count("pk", filter=Q(status=LeadStatus.QUALIFYING, qualifier_id=user.pk)),
+        warned=Count("pk", filter=Q(status=LeadStatus.NEW, sla_state="warned")),
+        breached=Count("pk", filter=Q(status=LeadStatus.NEW, sla_state="breached")),
+        awaiting_rep=Count("pk", filter=Q(status=LeadStatus.QUALIFIED)),
+    )
+
+
+def team_qualifiers(*, team_id):
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True, profile__team_id=team_id, groups__name__in=[roles.QUALIFIER, roles.QUALIFICATION_LEAD]
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+# --- the lead card -------------------------------------------------------------------------------
+
+
+def lead_for_card(*, lead_id):
+    return (
+        Lead.objects.select_related(
+            "source",
+            "qualifier",
+            "sales_rep",
+            "handed_off_by",
+            "disqualify_reason",
+            "qualification_team",
+            "qualification_team__sales_team",
+        )
+        .filter(pk=lead_id)
+        .first()
+    )
+
+
+def lead_history(*, lead):
+    return (
+        StateLog.objects.filter(content_type=ContentType.objects.get_for_model(Lead), object_id=lead.pk)
+        .select_related("by")
+        .order_by("-timestamp", "-pk")
+    )
+
+
+def phone_inquiries(*, lead):
+    """Every inquiry from this phone number, this lead's and earlier leads' alike."""
+    return (
+        Inquiry.objects.filter(lead__phone=lead.phone)
+        .select_related("source", "lead")
+        .order_by("-received_at", "-pk")[:50]
+    )
+
+
+def call_attempts(*, lead_id):
+    return CallAttempt.objects.filter(lead_id=lead_id).select_related("actor").order_by("-called_at", "-pk")
+
+
+def failed_attempts_count(*, lead_id):
+    return CallAttempt.objects.filter(lead_id=lead_id, outcome__in=CallAttempt.FAILED_OUTCOMES).count()
+
+
+def call_script(*, team_id, stage=CallScript.Stage.FIRST_CALL):
+    scripts = list(CallScript.objects.filter(team_id=team_id, is_active=True).order_by("stage", "pk"))
+    return next((s for s in scripts if s.stage == stage), scripts[0] if scripts else None)
+
+
+def active_checklist(*, team_id):
+    """The team's active checklist with its criteria (and their reasons) prefetched."""
+    from django.db.models import Prefetch
+
+    return (
+        Checklist.objects.filter(team_id=team_id, is_active=True)
+        .prefetch_related(
+            Prefetch("criteria", queryset=Criterion.objects.select_related("disqualify_reason").order_by("position"))
+        )
+        .first()
+    )
+
+
+def disqualify_reasons():
+    return Reason.objects.filter(kind=Reason.Kind.DISQUALIFY, is_active=True).order_by("position", "title")
+
+
+def answer_display(criterion, value):
+    if value is None:
+        return ""
+    if criterion.kind == Criterion.Kind.CHOICE:
+        return next((o.get("label", value) for o in criterion.options if str(o.get("value")) == str(value)), value)
+    if criterion.kind == Criterion.Kind.YES_NO:
+        return _("yes") if value else _("no")
+    text = number_format(value, force_grouping=True)
+    return f"{text} {criterion.unit}".strip()
+
+
+@dataclass
+class ChecklistRow:
+    criterion: Criterion
+    answer: LeadAnswer | None
+
+    @property
+    def passed(self):
+        return self.answer is not None and self.answer.passed
+
+    @property
+    def display(self):
+        return answer_display(self.criterion, self.answer.value) if self.answer else ""
+
+
+@dataclass
+class ChecklistState:
+    checklist: Checklist | None
+    rows: list = field(default_factory=list)
+    old_answers: list = field(default_factory=list)  # answers given under another version
+
+    @property
+    def missing(self):
+        return [r.criterion for r in self.rows if r.criterion.required and r.answer is None]
+
+    @property
+    def failing(self):
+        return [r for r in self.rows if r.answer is not None and not r.answer.passed]
+
+    @property
+    def failing_required(self):
+        return [r for r in self.failing if r.criterion.required]
+
+    @property
+    def all_pass(self):
+        return self.checklist is not None and not self.missing and not self.failing_required
+
+    @property
+    def suggested_reason(self):
+        """The reason of the first failing answer, to pre-fill the disqualification form."""
+        return next((r.criterion.disqualify_reason for r in self.failing if r.criterion.disqualify_reason), None)
+
+
+def checklist_state(*, lead, checklist):
+    """The lead's answers against `checklist` (one query for the answers; criteria are prefetched)."""
+    answers = list(LeadAnswer.objects.filter(lead_id=lead.pk).select_related("criterion"))
+    if checklist is None:
+        return ChecklistState(checklist=None, old_answers=answers)
+    criteria = list(checklist.criteria.all())
+    by_criterion = {a.criterion_id: a for a in answers}
+    rows = [ChecklistRow(criterion=c, answer=by_criterion.get(c.pk)) for c in criteria]
+    current_ids = {c.pk for c in criteria}
+    old = [a for a in answers if a.criterion_id not in current_ids]
+    return ChecklistState(checklist=checklist, rows=rows, old_answers=old)
+
+
+def answers_snapshot(*, lead):
+    """The lead's answers as frozen text for the hand-off summary."""
+    answers = (
+        LeadAnswer.objects.filter(lead_id=lead.pk)
+        .select_related("criterion")
+        .order_by("-checklist_version", "criterion__position")
+    )
+    latest = None
+    rows = []
+    for answer in answers:
+        latest = latest if latest is not None else answer.checklist_version
+        if answer.checklist_version != latest:
+            continue
+        rows.append(
+            {
+                "code": answer.criterion.code,
+                "question": answer.criterion.question,
+                "answer": str(answer_display(answer.criterion, answer.value)),
+                "passed": answer.passed,
+                "version": answer.checklist_version,
+            }
+        )
+    return rows
+
+
+def latest_handoff_summary(*, lead_id):
+    return HandoffSummary.objects.filter(lead_id=lead_id).select_related("sales_rep", "created_by").first()
+
+
+# --- my hand-offs --------------------------------------------------------------------------------
+
+
+def handoffs_by(*, user):
+    """Leads the user handed off, with where they are now: the feedback loop."""
+    return (
+        Lead.objects.filter(handed_off_by_id=user.pk)
+        .select_related("source", "sales_rep", "lose_reason")
+        .order_by("-handed_off_at", "-pk")
+    )
+
+
+def handoff_outcome_counts(*, user):
+    return Lead.objects.filter(handed_off_by_id=user.pk).aggregate(
+        total=Count("pk"),
+        pending=Count("pk", filter=Q(status=LeadStatus.HANDED_OFF, handoff_state="pending")),
+        accepted=Count("pk", filter=Q(status=LeadStatus.HANDED_OFF, handoff_state="accepted")),
+        disputed=Count("pk", filter=Q(handoff_state="disputed")),
+        returned=Count("pk", filter=Q(status__in=[LeadStatus.QUALIFYING, LeadStatus.QUALIFIED])),
+        measured=Count("pk", filter=Q(status=LeadStatus.MEASURED)),
+        won=Count("pk", filter=Q(status=LeadStatus.WON)),
+        lost=Count("pk", filter=Q(status=LeadStatus.LOST)),
+    )
+
+
+def team_load(*, team_id):
+    """Per qualifier of the team: leads held now and since when the oldest is held (one query)."""
+    from django.db.models import Min
+
+    return team_qualifiers(team_id=team_id).annotate(
+        held=Count("qualified_leads", filter=Q(qualified_leads__status=LeadStatus.QUALIFYING), distinct=True),
+        oldest_claim=Min("qualified_leads__claimed_at", filter=Q(qualified_leads__status=LeadStatus.QUALIFYING)),
+    )
+
+
+def reason_id(*, kind, code):
+    return Reason.objects.filter(kind=kind, code=code).values_list("pk", flat=True).first()

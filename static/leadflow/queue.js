@@ -1,0 +1,55 @@
+/* Live countdowns and elapsed times for the queue and the lead card, and the polling guard.
+ * .countdown[data-deadline] (ISO): time left, negative when overdue; data-warn recolours the row.
+ * .elapsed[data-since] (ISO): time since. One timer for the page; swapped-in rows are picked up. */
+(function () {
+  "use strict";
+
+  function fmt(ms) {
+    var total = Math.floor(Math.abs(ms) / 1000);
+    var h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
+    var pad = function (n) { return n < 10 ? "0" + n : "" + n; };
+    if (h >= 48) return Math.floor(h / 24) + "d";
+    return (h ? h + ":" + pad(m) : m) + ":" + pad(s);
+  }
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll(".countdown[data-deadline]").forEach(function (el) {
+      var deadline = Date.parse(el.dataset.deadline);
+      if (isNaN(deadline)) return;
+      var left = deadline - now;
+      if (el.dataset.kind === "callback" && left > 0 && left > 3600 * 1000) return; // keep the clock time
+      el.textContent = (left < 0 ? "\u2212" : "") + fmt(left);
+      el.classList.toggle("overdue", left < 0);
+      if (el.dataset.kind !== "sla") return;
+      var warn = Date.parse(el.dataset.warn);
+      var state = left <= 0 ? "breached" : (!isNaN(warn) && now >= warn ? "warned" : "pending");
+      var row = el.closest("tr, .sla-box");
+      if (row) {
+        row.classList.remove("sla-pending", "sla-warned", "sla-breached");
+        row.classList.add("sla-" + state);
+      }
+      var dot = el.previousElementSibling;
+      if (dot && dot.classList.contains("sla-dot")) dot.className = "sla-dot sla-dot-" + state;
+    });
+    document.querySelectorAll(".elapsed[data-since]").forEach(function (el) {
+      var since = Date.parse(el.dataset.since);
+      if (!isNaN(since)) el.textContent = fmt(now - since);
+    });
+  }
+
+  /* Poll only when the qualifier is not reading: pointer away from the table, nothing focused or
+     selected in it, the tab visible. */
+  window.queueMayRefresh = function () {
+    var box = document.getElementById("queue-table");
+    if (!box || document.hidden) return false;
+    if (box.matches(":hover") || box.matches(":focus-within")) return false;
+    var sel = window.getSelection && window.getSelection();
+    if (sel && sel.rangeCount && !sel.isCollapsed && box.contains(sel.anchorNode)) return false;
+    return true;
+  };
+
+  document.addEventListener("htmx:afterSwap", tick);
+  document.addEventListener("DOMContentLoaded", tick);
+  setInterval(tick, 1000);
+})();
