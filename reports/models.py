@@ -1,0 +1,86 @@
+"""Bonus plans as data: what a role (or one team, or one person) is paid each month.
+
+A qualifier earns `bonus_per_won_deal` for every won deal of their hand-offs, but only once the
+hand-off was accepted, and it is clawed back when a dispute on that lead is upheld against them.
+A sales rep earns `revenue_share_percent` of the revenue of the deals they won. Everyone gets
+`fixed_monthly`. The most specific plan in force on the first day of the month applies
+(person > team > role), see reports.economics.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from leadflow import roles
+from leadflow.models import Team
+
+ROLE_CHOICES = [(name, label) for name, label in roles.ROLE_LABELS.items()]
+
+
+class BonusPlan(models.Model):
+    name = models.CharField(_("name"), max_length=120)
+    role = models.CharField(_("role"), max_length=30, choices=ROLE_CHOICES)
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bonus_plans",
+        help_text=_("Empty: every team of this role."),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bonus_plans",
+        help_text=_("Only for a personal exception to the team plan."),
+    )
+    fixed_monthly = models.DecimalField(
+        _("fixed salary per month, ₽"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    bonus_per_won_deal = models.DecimalField(
+        _("bonus per won deal of own hand-offs, ₽"),
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+        help_text=_("Qualifiers: earned once the hand-off was accepted, clawed back if a dispute is upheld."),
+    )
+    revenue_share_percent = models.DecimalField(
+        _("bonus share of own deal revenue, %"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Sales reps: percent of the contract amount of the deals they won."),
+    )
+    valid_from = models.DateField(_("in force from"))
+    valid_to = models.DateField(_("in force until"), null=True, blank=True, help_text=_("Empty: open-ended."))
+
+    class Meta:
+        verbose_name = _("bonus plan")
+        verbose_name_plural = _("bonus plans")
+        ordering = ["role", "team", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="bonus_plan_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def specificity(self):
+        """Person beats team beats the role's default."""
+        return 2 if self.user_id else 1 if self.team_id else 0
+
+    def in_force_on(self, day):
+        return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)

@@ -1,0 +1,26 @@
+"""KPI selectors: every figure by SQL aggregation in the database, a constant number of queries."""
+
+from .common import Period, ReportFilter, Scope
+from .economics import economics, statements
+from .funnel import funnel, lead_base
+from .handoff import handoff_quality
+from .mystats import own_stats, team_stats
+from .pilot import pilot_comparison
+from .sales import sales_per_rep
+from .speed import speed
+
+__all__ = [
+    "Period",
+    "ReportFilter",
+    "Scope",
+    "economics",
+    "funnel",
+    "handoff_quality",
+    "lead_base",
+    "own_stats",
+    "pilot_comparison",
+    "sales_per_rep",
+    "speed",
+    "statements",
+    "team_stats",
+]

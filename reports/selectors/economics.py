@@ -1,0 +1,261 @@
+"""Economics: monthly statements per person from the bonus plans, payroll per team, cost per
+qualified lead / measurement / won deal, revenue per rouble of payroll, and the double credit of
+every won deal (to the qualifier who handed it off and to the rep who closed it).
+
+Pay rules (reports.models.BonusPlan, the most specific plan in force on the 1st of the month):
+    fixed       = plan.fixed_monthly
+    earned      = plan.bonus_per_won_deal × deals won in the month from the person's hand-offs that
+                  had been accepted
+    clawback    = plan.bonus_per_won_deal × those of them on which a dispute was upheld against the
+                  person (an earlier hand-off of the same lead was "not a target lead")
+    rep bonus   = plan.revenue_share_percent % × revenue of the deals the person won in the month
+    total       = fixed + earned − clawback + rep bonus
+A constant number of queries: people (+ their roles), plans, won deals per qualifier and month,
+revenue per rep and month, the period's counts, and the qualifier × rep pairs.
+"""
+
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from leadflow import roles
+from leadflow.models import Lead, LeadStatus, Team
+from sales.models import Dispute
+
+from ..models import BonusPlan
+from .common import Period, label_from, person_label, ratio, user_name_fields
+
+PAID_ROLES = (roles.QUALIFICATION_LEAD, roles.SALES_MANAGER, roles.QUALIFIER, roles.SALES_REP)
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+
+
+def money(value):
+    return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def month_start(day):
+    return date(day.year, day.month, 1)
+
+
+def next_month(day):
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def months_of(period):
+    """First days of the calendar months (local time) that the period touches."""
+    first = month_start(timezone.localtime(period.start).date())
+    last = timezone.localtime(period.end - datetime.resolution).date()
+    months, day = [], first
+    while day <= last:
+        months.append(day)
+        day = next_month(day)
+    return months
+
+
+def month_period(first_day, last_first_day=None):
+    tz = timezone.get_current_timezone()
+    end_day = next_month(last_first_day or first_day)
+    return Period(
+        timezone.make_aware(datetime.combine(first_day, time()), tz),
+        timezone.make_aware(datetime.combine(end_day, time()), tz),
+    )
+
+
+def _as_month(value):
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return month_start(value)
+
+
+def payroll_role(role_names):
+    for name in PAID_ROLES:
+        if name in role_names:
+            return name
+    return None
+
+
+def resolve_plan(plans, *, role, team_id, user_id, day):
+    """The most specific plan in force on `day` (person > team > role), latest start first."""
+    candidates = [
+        plan
+        for plan in plans
+        if plan.role == role
+        and plan.in_force_on(day)
+        and (plan.user_id is None or plan.user_id == user_id)
+        and (plan.team_id is None or plan.team_id == team_id)
+    ]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda plan: (plan.specificity(), plan.valid_from))
+
+
+def paid_people(*, scope, team_id=None, person_id=None):
+    User = get_user_model()
+    people = (
+        User.objects.filter(is_active=True, groups__name__in=PAID_ROLES)
+        .filter(scope.people_q())
+        .select_related("profile__team")
+        .prefetch_related(Prefetch("groups", queryset=Group.objects.filter(name__in=roles.ALL_ROLES)))
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    if team_id:
+        people = people.filter(profile__team_id=team_id)
+    if person_id:
+        people = people.filter(pk=person_id)
+    return list(people)
+
+
+def statements(*, months, scope, team_id=None, person_id=None):
+    """One statement per person and month, plus payroll per team and month."""
+    if not months:
+        return {"statements": [], "teams": [], "months": []}
+    span = month_period(months[0], months[-1])
+    people = paid_people(scope=scope, team_id=team_id, person_id=person_id)
+    plans = list(BonusPlan.objects.all())
+
+    upheld_against = Dispute.objects.filter(
+        lead=OuterRef("pk"), decision=Dispute.Decision.UPHELD, counts_against_user=OuterRef("handed_off_by")
+    )
+    qualifier_wins = {}
+    for row in (
+        Lead.objects.filter(
+            span.q("closed_at"), status=LeadStatus.WON, handed_off_by__isnull=False, accepted_at__isnull=False
+        )
+        .annotate(month=TruncMonth("closed_at"))
+        .values("handed_off_by_id", "month")
+        .annotate(won=Count("pk"), clawed=Count("pk", filter=Q(Exists(upheld_against))))
+        .order_by()
+    ):
+        qualifier_wins[(row["handed_off_by_id"], _as_month(row["month"]))] = row
+    rep_sales = {}
+    for row in (
+        Lead.objects.filter(span.q("closed_at"), status=LeadStatus.WON, sales_rep__isnull=False)
+        .annotate(month=TruncMonth("closed_at"))
+        .values("sales_rep_id", "month")
+        .annotate(won=Count("pk"), revenue=Sum("deal_amount"))
+        .order_by()
+    ):
+        rep_sales[(row["sales_rep_id"], _as_month(row["month"]))] = row
+
+    rows, teams = [], {}
+    for month in months:
+        for person in people:
+            role = payroll_role({group.name for group in person.groups.all()})
+            team = getattr(getattr(person, "profile", None), "team", None)
+            plan = resolve_plan(plans, role=role, team_id=team.pk if team else None, user_id=person.pk, day=month)
+            q = qualifier_wins.get((person.pk, month), {})
+            r = rep_sales.get((person.pk, month), {})
+            fixed = money(plan.fixed_monthly if plan else 0)
+            per_deal = plan.bonus_per_won_deal if plan else ZERO
+            share = (plan.revenue_share_percent if plan else ZERO) / Decimal(100)
+            earned = money(per_deal * q.get("won", 0))
+            clawback = money(per_deal * q.get("clawed", 0))
+            rep_bonus = money(share * (r.get("revenue") or ZERO))
+            bonus = earned - clawback + rep_bonus
+            row = {
+                "month": month,
+                "person_id": person.pk,
+                "label": person_label(person.first_name, person.last_name, person.username),
+                "role": role,
+                "role_label": str(roles.ROLE_LABELS.get(role, "")),
+                "team_id": team.pk if team else None,
+                "team": team.name if team else "—",
+                "team_kind": team.kind if team else "",
+                "plan": plan.name if plan else "—",
+                "handoff_wins": q.get("won", 0),
+                "clawed": q.get("clawed", 0),
+                "deals_won": r.get("won", 0),
+                "revenue": money(r.get("revenue")),
+                "fixed": fixed,
+                "earned": earned,
+                "clawback": clawback,
+                "rep_bonus": rep_bonus,
+                "bonus": bonus,
+                "total": fixed + bonus,
+            }
+            row["bonus_share"] = ratio(row["bonus"], row["total"])
+            rows.append(row)
+            key = (month, row["team"])
+            agg = teams.setdefault(
+                key,
+                {"month": month, "team": row["team"], "team_kind": row["team_kind"], "people": 0, **_zeros()},
+            )
+            agg["people"] += 1
+            for field in ("fixed", "bonus", "total"):
+                agg[field] += row[field]
+    return {
+        "statements": rows,
+        "teams": sorted(teams.values(), key=lambda t: (t["month"], t["team"])),
+        "months": months,
+        "span": span,
+    }
+
+
+def _zeros():
+    return {"fixed": ZERO, "bonus": ZERO, "total": ZERO}
+
+
+def economics(*, report_filter, scope):
+    months = months_of(report_filter.period)
+    result = statements(months=months, scope=scope, team_id=report_filter.team_id, person_id=report_filter.person_id)
+    span = result.get("span") or report_filter.period
+    counts = Lead.objects.filter(scope.leads(), merged_into__isnull=True).aggregate(
+        qualified=Count("pk", filter=span.q("qualified_at")),
+        measured=Count("pk", filter=span.q("measured_at")),
+        won=Count("pk", filter=span.q("closed_at") & Q(status=LeadStatus.WON)),
+        revenue=Sum("deal_amount", filter=span.q("closed_at") & Q(status=LeadStatus.WON)),
+    )
+    payroll_total = sum((row["total"] for row in result["statements"]), ZERO)
+    qualification_payroll = sum(
+        (row["total"] for row in result["statements"] if row["team_kind"] == Team.Kind.QUALIFICATION), ZERO
+    )
+    revenue = money(counts["revenue"])
+    summary = {
+        "payroll": payroll_total,
+        "qualification_payroll": qualification_payroll,
+        "sales_payroll": payroll_total - qualification_payroll,
+        "qualified": counts["qualified"],
+        "measured": counts["measured"],
+        "won": counts["won"],
+        "revenue": revenue,
+        "cost_per_qualified": _div(qualification_payroll, counts["qualified"]),
+        "cost_per_measurement": _div(payroll_total, counts["measured"]),
+        "cost_per_won": _div(payroll_total, counts["won"]),
+        "revenue_per_rouble": (revenue / payroll_total).quantize(CENT) if payroll_total else None,
+    }
+
+    pairs = []
+    for row in (
+        Lead.objects.filter(
+            span.q("closed_at"),
+            scope.leads(),
+            report_filter.lead_q(),
+            status=LeadStatus.WON,
+            merged_into__isnull=True,
+        )
+        .values(
+            "handed_off_by_id", *user_name_fields("handed_off_by__"), "sales_rep_id", *user_name_fields("sales_rep__")
+        )
+        .annotate(won=Count("pk"), revenue=Sum("deal_amount"))
+        .order_by("-revenue")
+    ):
+        pairs.append(
+            {
+                "qualifier": label_from(row, "handed_off_by__") if row["handed_off_by_id"] else "—",
+                "rep": label_from(row, "sales_rep__") if row["sales_rep_id"] else "—",
+                "won": row["won"],
+                "revenue": money(row["revenue"]),
+            }
+        )
+    return {**result, "summary": summary, "pairs": pairs, "months": months}
+
+
+def _div(amount, count):
+    return money(amount / count) if count else None

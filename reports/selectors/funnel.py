@@ -1,0 +1,137 @@
+"""The funnel of the leads received in a period: how many reached each stage, conversions between
+every pair of stages, revenue, average deal, cycle time and the median time spent in each stage.
+
+A lead counts at a stage when it carries that stage's timestamp (a hand-off undone by an upheld
+dispute clears the timestamps of the lead, so it counts again only when it is handed off again).
+Two queries: the groups and the total (medians cannot be added up from the groups).
+"""
+
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.utils.translation import gettext_lazy as _
+
+from leadflow.models import Lead, LeadStatus
+from qualification.models import Criterion, LeadAnswer
+
+from ..db import Percentile, Seconds
+from .common import label_from, minutes, ratio, user_name_fields
+
+STAGES = [
+    ("received", _("Received"), Q()),
+    ("called", _("Called"), Q(first_call_at__isnull=False)),
+    ("qualified", _("Qualified"), Q(qualified_at__isnull=False)),
+    ("handed_off", _("Handed off"), Q(handed_off_at__isnull=False)),
+    ("accepted", _("Accepted"), Q(accepted_at__isnull=False)),
+    ("measured", _("Measured"), Q(measured_at__isnull=False)),
+    ("won", _("Won"), Q(status=LeadStatus.WON)),
+]
+STAGE_KEYS = [key for key, _label, _q in STAGES]
+
+# (key, label, end, start, only won leads)
+STAGE_TIMES = [
+    ("t_call", _("Received → first call"), "first_call_at", "received_at", False),
+    ("t_qualify", _("First call → qualified"), "qualified_at", "first_call_at", False),
+    ("t_handoff", _("Qualified → handed off"), "handed_off_at", "qualified_at", False),
+    ("t_accept", _("Handed off → accepted"), "accepted_at", "handed_off_at", False),
+    ("t_measure", _("Accepted → measured"), "measured_at", "accepted_at", False),
+    ("t_close", _("Measured → won"), "closed_at", "measured_at", True),
+]
+
+GROUPINGS = {
+    "team": (_("Team"), ("qualification_team_id", "qualification_team__name")),
+    "qualifier": (_("Qualifier"), ("qualifier_id", *user_name_fields("qualifier__"))),
+    "source": (_("Source"), ("source_id", "source__name")),
+    "region": (_("Region"), ("region",)),
+}
+
+
+def funnel_aggregates():
+    won = Q(status=LeadStatus.WON)
+    aggregates = {key: Count("pk", filter=q) if q else Count("pk") for key, _label, q in STAGES}
+    aggregates["revenue"] = Sum("deal_amount", filter=won)
+    aggregates["cycle_p50"] = Percentile(Seconds("closed_at", "received_at"), 0.5, filter=won)
+    for key, _label, end, start, only_won in STAGE_TIMES:
+        aggregates[key] = Percentile(Seconds(end, start), 0.5, filter=won if only_won else None)
+    return aggregates
+
+
+def _finish(row):
+    """Derived figures of one aggregated row (ratios of its own counts, minutes, days)."""
+    row["avg_deal"] = (row["revenue"] / row["won"]) if row["won"] and row["revenue"] is not None else None
+    row["cycle_days"] = None if row["cycle_p50"] is None else row["cycle_p50"] / 86400.0
+    for key, *_rest in STAGE_TIMES:
+        row[f"{key}_min"] = minutes(row[key])
+    previous = None
+    for key in STAGE_KEYS:
+        if previous is not None:
+            row[f"conv_{key}"] = ratio(row[key], row[previous])
+        previous = key
+    row["conv_total"] = ratio(row["won"], row["received"])
+    return row
+
+
+def criterion_choices():
+    """Criteria whose answers split the funnel: choice and yes/no questions (numbers would not group)."""
+    seen = {}
+    for code, question in (
+        Criterion.objects.filter(kind__in=[Criterion.Kind.CHOICE, Criterion.Kind.YES_NO])
+        .order_by("code", "-checklist__version")
+        .values_list("code", "question")
+    ):
+        seen.setdefault(code, question)
+    return list(seen.items())
+
+
+def answer_label(value):
+    if value is True:
+        return str(_("Yes"))
+    if value is False:
+        return str(_("No"))
+    if value is None:
+        return str(_("No answer"))
+    return str(value)
+
+
+def funnel(*, leads, group_by="team"):
+    """`leads`: the filtered Lead queryset of the period. Returns {'total', 'rows', 'matrix'}."""
+    total = _finish(leads.aggregate(**funnel_aggregates()))
+    if group_by.startswith("criterion:"):
+        code = group_by.split(":", 1)[1]
+        answer = LeadAnswer.objects.filter(lead=OuterRef("pk"), criterion__code=code).order_by("-checklist_version")
+        grouped = leads.annotate(answer=Subquery(answer.values("value")[:1])).values("answer")
+        rows = []
+        for row in grouped.annotate(**funnel_aggregates()).order_by(F("answer").asc(nulls_last=True)):
+            row["label"] = answer_label(row["answer"])
+            rows.append(_finish(row))
+    else:
+        _title, fields = GROUPINGS[group_by]
+        rows = []
+        for row in leads.values(*fields).annotate(**funnel_aggregates()).order_by("-received", fields[0]):
+            if group_by == "qualifier":
+                row["label"] = label_from(row, "qualifier__") if row["qualifier_id"] else str(_("Not taken"))
+            elif group_by == "region":
+                row["label"] = row["region"] or str(_("Not given"))
+            else:
+                row["label"] = row[fields[1]]
+            rows.append(_finish(row))
+    return {"total": total, "rows": rows, "matrix": conversion_matrix(total)}
+
+
+def conversion_matrix(total):
+    """Conversion from every stage to every later stage: rows 'from', columns 'to'."""
+    matrix = []
+    for i, (source, label, _q) in enumerate(STAGES):
+        cells = {}
+        for target, _tl, _tq in STAGES[i + 1 :]:
+            cells[target] = ratio(total[target], total[source])
+        matrix.append({"stage": source, "label": str(label), "count": total[source], **cells})
+    return matrix
+
+
+def lead_base(*, report_filter, scope, date_field="received_at"):
+    """Leads of the period (by `date_field`) the viewer may see, filters applied, merged duplicates out."""
+    return Lead.objects.filter(
+        report_filter.period.q(date_field),
+        scope.leads(),
+        report_filter.lead_q(),
+        merged_into__isnull=True,
+    )

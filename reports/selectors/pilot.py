@@ -1,0 +1,79 @@
+"""Pilot comparison: two periods side by side (e.g. the month before and the month after the
+two-team model started) with deltas. One query: every figure is a conditional aggregate filtered
+by period A or period B over the leads received in either."""
+
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from leadflow.models import Lead, LeadStatus
+
+from ..db import Percentile, Seconds
+from .common import minutes, ratio
+
+# (key, lower is better)
+METRICS = [
+    ("leads", False),
+    ("first_call_p50_min", True),
+    ("first_call_p90_min", True),
+    ("warn_share", False),
+    ("qualified_rate", False),
+    ("measured_rate", False),
+    ("won_rate", False),
+    ("won", False),
+    ("revenue", False),
+    ("avg_deal", False),
+]
+
+
+def pilot_comparison(*, period_a, period_b, report_filter, scope, now=None):
+    now = now or timezone.now()
+    aggregates = {}
+    for name, period in (("a", period_a), ("b", period_b)):
+        p = period.q("received_at")
+        won = p & Q(status=LeadStatus.WON)
+        first_call = Seconds("first_call_at", "received_at")
+        aggregates.update(
+            {
+                f"{name}_leads": Count("pk", filter=p),
+                f"{name}_decided": Count("pk", filter=p & (Q(first_call_at__isnull=False) | Q(sla_breach_at__lt=now))),
+                f"{name}_within_warn": Count("pk", filter=p & Q(first_call_at__lte=F("sla_warn_at"))),
+                f"{name}_first_call_p50": Percentile(first_call, 0.5, filter=p),
+                f"{name}_first_call_p90": Percentile(first_call, 0.9, filter=p),
+                f"{name}_qualified": Count("pk", filter=p & Q(qualified_at__isnull=False)),
+                f"{name}_measured": Count("pk", filter=p & Q(measured_at__isnull=False)),
+                f"{name}_won": Count("pk", filter=won),
+                f"{name}_revenue": Sum("deal_amount", filter=won),
+            }
+        )
+    raw = Lead.objects.filter(
+        period_a.q("received_at") | period_b.q("received_at"),
+        scope.leads(),
+        report_filter.lead_q(),
+        merged_into__isnull=True,
+    ).aggregate(**aggregates)
+    sides = {}
+    for name in ("a", "b"):
+        get = lambda key, name=name: raw[f"{name}_{key}"]  # noqa: E731
+        revenue = get("revenue") or 0
+        sides[name] = {
+            "leads": get("leads"),
+            "first_call_p50_min": minutes(get("first_call_p50")),
+            "first_call_p90_min": minutes(get("first_call_p90")),
+            "warn_share": ratio(get("within_warn"), get("decided")),
+            "qualified_rate": ratio(get("qualified"), get("leads")),
+            "measured_rate": ratio(get("measured"), get("leads")),
+            "won_rate": ratio(get("won"), get("leads")),
+            "won": get("won"),
+            "revenue": revenue,
+            "avg_deal": (revenue / get("won")) if get("won") else None,
+        }
+    rows = []
+    for key, lower_is_better in METRICS:
+        a, b = sides["a"][key], sides["b"][key]
+        delta = None if a is None or b is None else b - a
+        relative = None if delta is None or not a else float(delta) / float(a)
+        better = None
+        if delta:
+            better = (delta < 0) if lower_is_better else (delta > 0)
+        rows.append({"metric": key, "a": a, "b": b, "delta": delta, "relative": relative, "better": better})
+    return {"a": sides["a"], "b": sides["b"], "rows": rows}

@@ -1,0 +1,69 @@
+"""The statistical test behind the "converts clearly below the team" flag. Standard library only.
+
+One-sided two-proportion z-test: does this qualifier's share of hand-offs that ended in a won deal
+(x1 of n1) fall below that of the rest of the team (x2 of n2)?
+
+    p1 = x1/n1, p2 = x2/n2, pooled p = (x1 + x2) / (n1 + n2)
+    z  = (p1 - p2) / sqrt(p (1 - p) (1/n1 + 1/n2))
+    p-value = Φ(z)   (one-sided, lower tail)
+
+Flag when p-value < α (0.05). The normal approximation needs enough data: every expected count
+n·p and n·(1-p) (pooled p) must be at least 5, otherwise the verdict is "too few hand-offs to
+judge" and nobody is flagged. The page also shows each qualifier's Wilson 95 % interval.
+"""
+
+import math
+from dataclasses import dataclass
+
+ALPHA = 0.05
+MIN_EXPECTED = 5
+Z_95 = 1.959963984540054
+
+
+def normal_cdf(z):
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+
+@dataclass(frozen=True)
+class ProportionTest:
+    successes: int
+    trials: int
+    rest_successes: int
+    rest_trials: int
+    z: float | None
+    p_value: float | None
+    enough_data: bool
+    flagged: bool
+
+    @property
+    def rate(self):
+        return self.successes / self.trials if self.trials else None
+
+    @property
+    def rest_rate(self):
+        return self.rest_successes / self.rest_trials if self.rest_trials else None
+
+
+def two_proportion_lower(x1, n1, x2, n2, *, alpha=ALPHA, min_expected=MIN_EXPECTED):
+    """Is x1/n1 significantly lower than x2/n2? (one-sided z-test with pooled variance)"""
+    if n1 <= 0 or n2 <= 0:
+        return ProportionTest(x1, n1, x2, n2, None, None, False, False)
+    pooled = (x1 + x2) / (n1 + n2)
+    enough = min(n1 * pooled, n1 * (1 - pooled), n2 * pooled, n2 * (1 - pooled)) >= min_expected
+    variance = pooled * (1 - pooled) * (1 / n1 + 1 / n2)
+    if variance <= 0:
+        return ProportionTest(x1, n1, x2, n2, None, None, False, False)
+    z = (x1 / n1 - x2 / n2) / math.sqrt(variance)
+    p_value = normal_cdf(z)
+    return ProportionTest(x1, n1, x2, n2, z, p_value, enough, enough and p_value < alpha)
+
+
+def wilson_interval(successes, trials, z=Z_95):
+    """Wilson score interval for a proportion; (None, None) without trials."""
+    if trials <= 0:
+        return None, None
+    p = successes / trials
+    denominator = 1 + z * z / trials
+    centre = (p + z * z / (2 * trials)) / denominator
+    half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
