@@ -184,7 +184,10 @@ class Visit(models.Model):
         verbose_name_plural = _("measurement visits")
         ordering = ["starts_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="visit_ends_after_start")
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="visit_ends_after_start"),
+            models.UniqueConstraint(
+                fields=["lead"], condition=Q(status="scheduled"), name="one_scheduled_visit_per_lead"
+            ),
         ]
         indexes = [
             models.Index(fields=["rep", "starts_at"], name="visit_rep_time_idx"),

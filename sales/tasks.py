@@ -1,4 +1,8 @@
-"""Celery tasks of the deal board. Each takes ids, re-reads state and is safe to run twice."""
+"""Celery tasks of the deal board. Each re-reads state and is safe to run twice.
+
+Beat entries (settings.CELERY_BEAT_SCHEDULE): acceptance_sweep every minute; visit_reminders_evening
+once in the evening (e.g. 18:00); visit_reminders_morning once in the morning (e.g. 08:00).
+"""
 
 from celery import shared_task
 
@@ -9,3 +13,19 @@ def acceptance_sweep():
     from .services import handoff_flag_overdue
 
     return handoff_flag_overdue()
+
+
+@shared_task(ignore_result=True)
+def visit_reminders_evening():
+    """Remind each rep of tomorrow's measurement visits."""
+    from .services import visit_reminders_evening as remind
+
+    return remind()
+
+
+@shared_task(ignore_result=True)
+def visit_reminders_morning():
+    """Send each rep the client's details of today's measurement visits."""
+    from .services import visit_reminders_morning as remind
+
+    return remind()

@@ -1,9 +1,28 @@
 from django.urls import path
 
-from . import views
+from .views import actions, arbitration, board, calendar
 
 app_name = "sales"
 
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("", board.index, name="index"),
+    path("part/", board.board_part, name="board-part"),
+    path("closed/", board.closed, name="closed"),
+    path("outcomes/", board.outcomes, name="outcomes"),
+    path("deal/<int:pk>/", board.deal, name="deal"),
+    path("deal/<int:pk>/accept/", actions.accept, name="accept"),
+    path("deal/<int:pk>/dispute/", actions.dispute, name="dispute"),
+    path("deal/<int:pk>/schedule/", actions.schedule, name="schedule"),
+    path("deal/<int:pk>/measure/", actions.measure, name="measure"),
+    path("deal/<int:pk>/win/", actions.win, name="win"),
+    path("deal/<int:pk>/lose/", actions.lose, name="lose"),
+    path("deal/<int:pk>/reassign/", actions.reassign, name="reassign"),
+    path("visit/<int:pk>/reschedule/", actions.reschedule, name="reschedule"),
+    path("visit/<int:pk>/no-show/", actions.no_show, name="no-show"),
+    path("arbitration/", arbitration.arbitration, name="arbitration"),
+    path("arbitration/<int:pk>/uphold/", arbitration.uphold, name="uphold"),
+    path("arbitration/<int:pk>/reject/", arbitration.reject, name="reject"),
+    path("calendar/", calendar.calendar, name="calendar"),
+    path("slots/", calendar.slots, name="slots"),
+    path("slots/book/", calendar.book, name="book"),
 ]

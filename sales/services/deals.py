@@ -1,4 +1,4 @@
-"""Writes of the rep's deal board: accept/dispute, arbitration, measurement, won/lost."""
+"""Writes on a deal after the hand-off: measurement, won, lost, reassignment, return to qualification."""
 
 from decimal import Decimal
 
@@ -6,47 +6,73 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leadflow import roles
-from leadflow.models import HandoffState, Lead, LeadStatus, Reason
-from leadflow.services import history_record, lead_transition, lock_lead
+from leadflow.models import HandoffState, Lead, LeadStatus, Notification, Reason
+from leadflow.services import history_record, lead_transition, lock_lead, notification_send
+from leadflow.workhours import WorkCalendar
+from qualification.services import eligible_sales_reps
 
-from .exceptions import PermissionRefused, TransitionRefused
-
-
-def _ensure_deal_owner(*, lead, actor):
-    if lead.sales_rep_id == actor.pk or roles.has_role(actor, roles.SALES_MANAGER, roles.DIRECTOR):
-        return
-    raise PermissionRefused(_("This deal belongs to another sales rep."))
+from ..exceptions import PermissionRefused, TransitionRefused
+from ..models import Measurement, ObjectionTag, Visit
+from .common import deal_url, ensure_deal_owner, is_board_manager, person_name, sales_team_of
 
 
-def handoff_accept(*, lead_id: int, actor) -> Lead:
+def _close_open_visits(*, lead, status, at):
+    """Visits still booked when a deal leaves the rep's hands are cancelled (measured: done)."""
+    return Visit.objects.filter(lead=lead, status=Visit.Status.SCHEDULED).update(
+        status=status, status_changed_at=at, updated_at=at
+    )
+
+
+def lead_record_measurement(
+    *,
+    lead_id: int,
+    actor,
+    quote_amount: Decimal,
+    objections=(),
+    objection_note: str = "",
+    next_step: str = "",
+    next_step_due=None,
+    note: str = "",
+) -> Lead:
+    """The rep was at the client's: quote (₽), objections as tags with a note, the next step."""
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        _ensure_deal_owner(lead=lead, actor=actor)
-        if lead.status != LeadStatus.HANDED_OFF or lead.handoff_state != HandoffState.PENDING:
-            raise TransitionRefused(_("Only a new hand-off can be accepted."))
-        lead.handoff_state = HandoffState.ACCEPTED
-        lead.accepted_at = timezone.now()
-        lead.save(update_fields=["handoff_state", "accepted_at", "updated_at"])
-        history_record(lead=lead, actor=actor, event="handoff_accepted", description=_("Hand-off accepted"))
-        return lead
-
-
-def lead_record_measurement(*, lead_id: int, actor, quote_amount: Decimal, note: str = "") -> Lead:
-    with transaction.atomic():
-        lead = lock_lead(lead_id)
-        _ensure_deal_owner(lead=lead, actor=actor)
+        ensure_deal_owner(lead=lead, actor=actor)
 
         def prepare(locked):
             locked.quote_amount = quote_amount
 
-        return lead_transition(lead=lead, name="record_measurement", actor=actor, prepare=prepare, description=note)
+        now = timezone.now()
+        visit = (
+            Visit.objects.filter(lead=lead, status=Visit.Status.SCHEDULED).order_by("starts_at").first()
+            or Visit.objects.filter(lead=lead, status=Visit.Status.DONE).order_by("-starts_at").first()
+        )
+        description = note or (_("Quote %(amount)s ₽") % {"amount": quote_amount} if quote_amount else "")
+        lead = lead_transition(
+            lead=lead, name="record_measurement", actor=actor, prepare=prepare, description=description, at=now
+        )
+        measurement = Measurement.objects.create(
+            lead=lead,
+            visit=visit,
+            quote_amount=quote_amount,
+            objection_note=objection_note,
+            next_step=next_step,
+            next_step_due=next_step_due,
+            recorded_by=actor,
+            recorded_at=now,
+        )
+        tags = [tag for tag in objections if isinstance(tag, ObjectionTag)] or list(
+            ObjectionTag.objects.filter(code__in=[code for code in objections if isinstance(code, str)])
+        )
+        measurement.objections.set(tags)
+        _close_open_visits(lead=lead, status=Visit.Status.DONE, at=now)
+        return lead
 
 
 def lead_win(*, lead_id: int, actor, deal_amount: Decimal, deal_date, note: str = "") -> Lead:
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        _ensure_deal_owner(lead=lead, actor=actor)
+        ensure_deal_owner(lead=lead, actor=actor)
 
         def prepare(locked):
             locked.deal_amount = deal_amount
@@ -63,24 +89,82 @@ def lead_win(*, lead_id: int, actor, deal_amount: Decimal, deal_date, note: str 
 
 
 def lead_lose(*, lead_id: int, actor, reason: Reason, competitor: str = "", note: str = "") -> Lead:
+    """Lost, with a reason from the list; allowed before the visit too (the client refused)."""
     if reason is None or reason.kind != Reason.Kind.LOSE:
         raise TransitionRefused(_("Choose the reason the deal was lost."))
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        _ensure_deal_owner(lead=lead, actor=actor)
+        ensure_deal_owner(lead=lead, actor=actor)
 
         def prepare(locked):
             locked.lose_reason = reason
-            locked.competitor = competitor
+            locked.competitor = competitor.strip()
             locked.outcome_note = note
 
-        return lead_transition(
-            lead=lead, name="lose", actor=actor, prepare=prepare, description=f"{reason.title}. {note}".strip(". ")
+        parts = [reason.title, competitor.strip() and _("competitor: %(name)s") % {"name": competitor.strip()}, note]
+        lead = lead_transition(
+            lead=lead,
+            name="lose",
+            actor=actor,
+            prepare=prepare,
+            description=". ".join(part for part in parts if part),
         )
+        _close_open_visits(lead=lead, status=Visit.Status.CANCELLED, at=lead.closed_at)
+        return lead
+
+
+def return_to_qualification_locked(*, lead, actor, note: str = "") -> Lead:
+    """The transition on an already locked lead (used by arbitration inside its own transaction)."""
+    lead = lead_transition(lead=lead, name="return_to_qualification", actor=actor, description=note)
+    _close_open_visits(lead=lead, status=Visit.Status.CANCELLED, at=timezone.now())
+    return lead
 
 
 def lead_return_to_qualification(*, lead_id: int, actor, note: str = "") -> Lead:
-    """A dispute upheld: the lead goes back to its qualifier's queue."""
+    """A dispute upheld: the lead goes back to its qualifier's queue (arbiters only)."""
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        return lead_transition(lead=lead, name="return_to_qualification", actor=actor, description=note)
+        return return_to_qualification_locked(lead=lead, actor=actor, note=note)
+
+
+def deal_reassign(*, lead_id: int, actor, sales_rep, note: str = "") -> Lead:
+    """The sales manager moves an open deal to another rep (vacation, sick leave, load).
+
+    Booked visits move with the deal; a hand-off still awaiting acceptance gets a fresh window.
+    """
+    if not is_board_manager(actor):
+        raise PermissionRefused(_("Only the sales manager can reassign deals."))
+    with transaction.atomic():
+        lead = lock_lead(lead_id)
+        if lead.status not in (LeadStatus.HANDED_OFF, LeadStatus.MEASURED):
+            raise TransitionRefused(_("Only an open deal (handed off or measured) can be reassigned."))
+        team = sales_team_of(lead)
+        if sales_rep is None or not eligible_sales_reps(sales_team=team).filter(pk=sales_rep.pk).exists():
+            raise TransitionRefused(_("Choose an active, available sales rep of %(team)s.") % {"team": team})
+        if sales_rep.pk == lead.sales_rep_id:
+            raise TransitionRefused(_("The deal is already with %(rep)s.") % {"rep": person_name(sales_rep)})
+        previous = lead.sales_rep
+        now = timezone.now()
+        lead.sales_rep = sales_rep
+        fields = ["sales_rep", "updated_at"]
+        if lead.status == LeadStatus.HANDED_OFF and lead.handoff_state == HandoffState.PENDING:
+            lead.acceptance_due_at = WorkCalendar.for_team(team).add_working_minutes(
+                now, team.acceptance_window_minutes
+            )
+            lead.acceptance_overdue_notified_at = None
+            fields += ["acceptance_due_at", "acceptance_overdue_notified_at"]
+        lead.save(update_fields=fields)
+        Visit.objects.filter(lead=lead, status=Visit.Status.SCHEDULED).update(rep=sales_rep, updated_at=now)
+        description = _("From %(old)s to %(new)s") % {"old": person_name(previous), "new": person_name(sales_rep)}
+        if note:
+            description = f"{description}. {note}"
+        history_record(lead=lead, actor=actor, event="reassigned", description=description, at=now)
+        notification_send(
+            recipient=sales_rep,
+            kind=Notification.Kind.REASSIGNED,
+            lead=lead,
+            text=_("Deal %(lead)s reassigned to you by %(manager)s") % {"lead": lead, "manager": person_name(actor)},
+            url=deal_url(lead),
+            dedupe_key=f"reassigned:{lead.pk}:{sales_rep.pk}:{now.timestamp():.0f}",
+        )
+        return lead

@@ -1,0 +1,161 @@
+"""Input of the deal board's actions. Validation only; the services decide what is allowed."""
+
+from datetime import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from leadflow.models import Reason
+
+from .models import ObjectionTag
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATETIME_LOCAL)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _reasons(kind):
+    return Reason.objects.filter(kind=kind, is_active=True).order_by("position", "title")
+
+
+class BootstrapMixin:
+    """Bootstrap classes on every widget, so templates can render fields plainly."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for bound in self.visible_fields():
+            widget = bound.field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs.setdefault("class", css)
+
+
+class DisputeForm(BootstrapMixin, forms.Form):
+    reason = forms.ModelChoiceField(label=_("Why is it not a target lead?"), queryset=Reason.objects.none())
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].queryset = _reasons(Reason.Kind.DISPUTE)
+
+
+class VisitScheduleForm(BootstrapMixin, forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("Date and time"), widget=DateTimeLocalInput(), input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
+    )
+    address = forms.CharField(label=_("Address"), max_length=300)
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class VisitRescheduleForm(BootstrapMixin, forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("New date and time"), widget=DateTimeLocalInput(), input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class NoShowForm(BootstrapMixin, forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class MeasurementForm(BootstrapMixin, forms.Form):
+    quote_amount = forms.DecimalField(label=_("Quote, ₽"), min_value=1, max_digits=12, decimal_places=2)
+    objections = forms.ModelMultipleChoiceField(
+        label=_("Objections"),
+        queryset=ObjectionTag.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    objection_note = forms.CharField(
+        label=_("Objections, note"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    next_step = forms.CharField(label=_("Next step"), required=False, max_length=300)
+    next_step_due = forms.DateField(label=_("Next step by"), required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["objections"].queryset = ObjectionTag.objects.filter(is_active=True)
+
+
+class WinForm(BootstrapMixin, forms.Form):
+    deal_amount = forms.DecimalField(label=_("Contract amount, ₽"), min_value=1, max_digits=12, decimal_places=2)
+    deal_date = forms.DateField(label=_("Contract date"), widget=DateInput())
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["deal_date"].initial = timezone.localdate
+
+
+class LoseForm(BootstrapMixin, forms.Form):
+    reason = forms.ModelChoiceField(label=_("Reason"), queryset=Reason.objects.none())
+    competitor = forms.CharField(label=_("Competitor (if known)"), required=False, max_length=200)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].queryset = _reasons(Reason.Kind.LOSE)
+
+
+class ReassignForm(BootstrapMixin, forms.Form):
+    sales_rep = forms.ModelChoiceField(label=_("New sales rep"), queryset=None)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args, reps=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sales_rep"].queryset = reps
+        self.fields["sales_rep"].label_from_instance = lambda user: user.get_full_name() or user.username
+
+
+class UpholdForm(BootstrapMixin, forms.Form):
+    note = forms.CharField(label=_("Why (kept in the history)"), widget=forms.Textarea(attrs={"rows": 2}))
+    disqualify_reason = forms.ModelChoiceField(
+        label=_("Disqualify instead of returning to qualification"),
+        queryset=Reason.objects.none(),
+        required=False,
+        empty_label=_("— return to qualification —"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["disqualify_reason"].queryset = _reasons(Reason.Kind.DISQUALIFY)
+
+
+class RejectForm(BootstrapMixin, forms.Form):
+    note = forms.CharField(label=_("Why (kept in the history)"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SlotBookForm(BootstrapMixin, forms.Form):
+    """One of the listed free slots ("<rep id>|<local start>"), with the address and a note."""
+
+    lead = forms.IntegerField(widget=forms.HiddenInput)
+    slot = forms.CharField(error_messages={"required": _("Choose a free slot.")})
+    address = forms.CharField(label=_("Address"), max_length=300)
+    note = forms.CharField(label=_("Note for the rep"), required=False, max_length=2000)
+    hand_off = forms.BooleanField(label=_("Hand the lead off to this rep now"), required=False)
+
+    def clean_slot(self):
+        value = self.cleaned_data["slot"]
+        try:
+            rep_id, moment = value.split("|", 1)
+            naive = datetime.strptime(moment, DATETIME_LOCAL)
+            return int(rep_id), timezone.make_aware(naive)
+        except (ValueError, TypeError):
+            raise forms.ValidationError(_("Choose a free slot.")) from None

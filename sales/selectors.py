@@ -1,0 +1,341 @@
+"""Reads of the deal board. Each owns its select_related/prefetch, so pages run a constant number
+of queries whatever the number of deals (asserted in tests/sales/test_queries.py)."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Max, Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm_log.models import StateLog
+
+from leadflow import roles
+from leadflow.models import HandoffState, Lead, LeadStatus, Team
+from leadflow.workhours import WorkCalendar
+from qualification.models import LeadAnswer
+
+from .models import Dispute, Visit
+from .scheduling import Slot, free_starts, visit_minutes
+
+User = get_user_model()
+
+# Qualification answers shown on a card (criterion codes of the checklist).
+CARD_CRITERIA = ("budget", "timeline")
+
+COLUMNS = (
+    ("new", gettext_lazy("New hand-offs")),
+    ("scheduled", gettext_lazy("Measurement scheduled")),
+    ("measured", gettext_lazy("Measured / quoted")),
+    ("won", gettext_lazy("Won")),
+    ("lost", gettext_lazy("Lost")),
+)
+
+
+def month_start(now=None):
+    local = timezone.localtime(now or timezone.now())
+    return datetime.combine(local.date().replace(day=1), time.min, local.tzinfo)
+
+
+def sales_reps(*, team=None):
+    """Sales reps (active), for filters and the team calendar."""
+    qs = User.objects.filter(is_active=True, groups__name=roles.SALES_REP).select_related("profile")
+    if team is not None:
+        qs = qs.filter(profile__team=team)
+    return qs.distinct().order_by("first_name", "last_name", "username")
+
+
+def default_sales_team():
+    return Team.objects.filter(kind=Team.Kind.SALES, is_active=True).order_by("pk").first()
+
+
+def answer_display(answer):
+    """A criterion answer as the rep reads it: the option label, the number with its unit, yes/no."""
+    criterion, value = answer.criterion, answer.value
+    if criterion.kind == criterion.Kind.CHOICE:
+        for option in criterion.options or []:
+            if option.get("value") == value:
+                return option.get("label") or str(value)
+        return str(value)
+    if criterion.kind == criterion.Kind.YES_NO:
+        return _("yes") if value in (True, "yes", "true", 1) else _("no")
+    try:
+        number = f"{int(float(value)):,}".replace(",", "\u00a0")
+    except (TypeError, ValueError):
+        number = str(value)
+    return f"{number} {criterion.unit}".strip()
+
+
+def _answers_prefetch(codes=CARD_CRITERIA):
+    qs = LeadAnswer.objects.select_related("criterion")
+    if codes:
+        qs = qs.filter(criterion__code__in=codes)
+    return Prefetch("answers", queryset=qs, to_attr="card_answers")
+
+
+def _deal_queryset():
+    return Lead.objects.select_related("sales_rep", "handed_off_by", "lose_reason", "measurement").prefetch_related(
+        _answers_prefetch(),
+        Prefetch("visits", queryset=Visit.objects.order_by("-starts_at", "-pk"), to_attr="all_visits"),
+        Prefetch(
+            "disputes",
+            queryset=Dispute.objects.filter(decision=Dispute.Decision.PENDING).select_related("reason"),
+            to_attr="pending_disputes",
+        ),
+    )
+
+
+def board_leads(*, rep=None, now=None):
+    """Open deals plus this month's won and lost ones, of one rep or all reps."""
+    since = month_start(now)
+    qs = (
+        _deal_queryset()
+        .filter(sales_rep__isnull=False)
+        .filter(
+            Q(status__in=[LeadStatus.HANDED_OFF, LeadStatus.MEASURED])
+            | Q(status__in=[LeadStatus.WON, LeadStatus.LOST], closed_at__gte=since)
+        )
+    )
+    if rep is not None:
+        qs = qs.filter(sales_rep=rep)
+    return qs.order_by("handed_off_at", "pk")
+
+
+@dataclass
+class Card:
+    lead: Lead
+    column: str
+    visit: Visit | None
+    last_visit: Visit | None
+    answers: dict
+    days_in_column: int
+    next_action: str
+    overdue: bool = False
+    dispute: Dispute | None = None
+
+    @property
+    def budget(self):
+        return self.answers.get("budget")
+
+    @property
+    def timeline(self):
+        return self.answers.get("timeline")
+
+
+@dataclass
+class Column:
+    key: str
+    title: str
+    cards: list = field(default_factory=list)
+
+
+def _card(lead, now):
+    visits = lead.all_visits
+    scheduled = next((v for v in reversed(visits) if v.status == Visit.Status.SCHEDULED), None)
+    last_visit = visits[0] if visits else None
+    dispute = lead.pending_disputes[0] if lead.pending_disputes else None
+    overdue = (
+        lead.status == LeadStatus.HANDED_OFF
+        and lead.handoff_state == HandoffState.PENDING
+        and lead.acceptance_due_at is not None
+        and lead.acceptance_due_at < now
+    )
+    if lead.status == LeadStatus.WON:
+        column, entered, action = "won", lead.closed_at, ""
+    elif lead.status == LeadStatus.LOST:
+        column, entered = "lost", lead.closed_at
+        action = lead.lose_reason.title if lead.lose_reason else ""
+    elif lead.status == LeadStatus.MEASURED:
+        column, entered = "measured", lead.measured_at
+        measurement = getattr(lead, "measurement", None)
+        action = (measurement.next_step if measurement and measurement.next_step else "") or _(
+            "Close the deal: won or lost"
+        )
+    elif scheduled is not None and lead.handoff_state == HandoffState.ACCEPTED:
+        column, entered = "scheduled", scheduled.created_at
+        if scheduled.starts_at <= now:
+            action = _("Record the measurement or mark a no-show")
+        else:
+            action = _("Measure on %(when)s") % {
+                "when": timezone.localtime(scheduled.starts_at).strftime("%d.%m %H:%M")
+            }
+    else:
+        column, entered = "new", lead.handed_off_at
+        if lead.handoff_state == HandoffState.DISPUTED:
+            action = _("Awaiting arbitration")
+        elif lead.handoff_state == HandoffState.PENDING:
+            action = _("Accept or dispute")
+        elif last_visit is not None and last_visit.status == Visit.Status.NO_SHOW:
+            action = _("Reschedule the measurement (no-show)")
+        else:
+            action = _("Schedule the measurement")
+    days = (now - entered).days if entered else 0
+    return Card(
+        lead=lead,
+        column=column,
+        visit=scheduled,
+        last_visit=last_visit,
+        answers={a.criterion.code: answer_display(a) for a in lead.card_answers},
+        days_in_column=max(days, 0),
+        next_action=action,
+        overdue=overdue,
+        dispute=dispute,
+    )
+
+
+def deal_card(lead, *, now=None):
+    """The card of one lead fetched through `deal_queryset()`."""
+    return _card(lead, now or timezone.now())
+
+
+def deal_queryset():
+    return _deal_queryset()
+
+
+def board_columns(*, rep=None, now=None):
+    """The board: columns of cards, in a constant number of queries."""
+    now = now or timezone.now()
+    columns = {key: Column(key=key, title=str(title)) for key, title in COLUMNS}
+    for lead in board_leads(rep=rep, now=now):
+        card = _card(lead, now)
+        columns[card.column].cards.append(card)
+    return list(columns.values())
+
+
+def board_signature(*, rep=None, now=None):
+    """Changes whenever a card would: used by the board's polling to skip unchanged refreshes."""
+    leads = board_leads(rep=rep, now=now).order_by()
+    lead_part = leads.aggregate(n=Count("pk"), last=Max("updated_at"))
+    visit_part = Visit.objects.filter(lead__in=leads.values("pk")).aggregate(n=Count("pk"), last=Max("updated_at"))
+    stamp = [lead_part["n"], lead_part["last"], visit_part["n"], visit_part["last"]]
+    return "-".join(str(part.timestamp() if hasattr(part, "timestamp") else part) for part in stamp)
+
+
+def closed_deals(*, rep=None):
+    """Won and lost deals of any month, for the searchable list (filtered by sales.filters)."""
+    qs = Lead.objects.select_related("sales_rep", "lose_reason", "handed_off_by").filter(
+        sales_rep__isnull=False, status__in=[LeadStatus.WON, LeadStatus.LOST]
+    )
+    if rep is not None:
+        qs = qs.filter(sales_rep=rep)
+    return qs.order_by("-closed_at")
+
+
+def deal_detail(*, lead_id):
+    """One deal with all its qualification answers, visits, disputes and history."""
+    lead = (
+        _deal_queryset()
+        .prefetch_related(
+            Prefetch(
+                "answers",
+                queryset=LeadAnswer.objects.select_related("criterion").order_by("criterion__position"),
+                to_attr="all_answers",
+            ),
+            Prefetch(
+                "disputes",
+                queryset=Dispute.objects.select_related("reason", "raised_by", "decided_by"),
+                to_attr="all_disputes",
+            ),
+            Prefetch(
+                "visits", queryset=Visit.objects.select_related("rep").order_by("-starts_at"), to_attr="visit_log"
+            ),
+        )
+        .filter(pk=lead_id)
+        .first()
+    )
+    if lead is None:
+        return None, []
+    history = list(StateLog.objects.for_(lead).select_related("by").order_by("-timestamp", "-pk"))
+    return lead, history
+
+
+def arbitration_queue():
+    """Pending disputes first (oldest first), then the last decisions."""
+    base = Dispute.objects.select_related(
+        "lead", "reason", "raised_by", "qualifier", "sales_rep", "decided_by", "counts_against_user"
+    ).prefetch_related(Prefetch("lead__answers", queryset=LeadAnswer.objects.select_related("criterion")))
+    pending = list(base.filter(decision=Dispute.Decision.PENDING).order_by("raised_at"))
+    decided = list(base.exclude(decision=Dispute.Decision.PENDING).order_by("-decided_at")[:30])
+    return pending, decided
+
+
+def qualifier_outcomes(*, qualifier):
+    """What became of the leads a qualifier handed off: status, rep, visit, quote, deal, disputes."""
+    disputed_ids = Dispute.objects.filter(qualifier=qualifier).values("lead_id")
+    return (
+        Lead.objects.filter(Q(handed_off_by=qualifier) | Q(pk__in=disputed_ids))
+        .select_related("sales_rep", "lose_reason", "measurement")
+        .prefetch_related(
+            Prefetch("disputes", queryset=Dispute.objects.select_related("reason"), to_attr="all_disputes"),
+            Prefetch("visits", queryset=Visit.objects.order_by("-starts_at"), to_attr="all_visits"),
+        )
+        .order_by("-handed_off_at", "-pk")
+    )
+
+
+# --- calendar and free slots -----------------------------------------------------------------------
+
+
+def week_start(day: date):
+    return day - timedelta(days=day.weekday())
+
+
+def week_calendar(*, start: date, reps):
+    """Visits of `reps` in the week from `start` (Monday), as {rep_id: {date: [visits]}} and the days."""
+    tz = timezone.get_current_timezone()
+    begin = datetime.combine(start, time.min, tz)
+    end = begin + timedelta(days=7)
+    days = [start + timedelta(days=offset) for offset in range(7)]
+    grid = {rep.pk: {day: [] for day in days} for rep in reps}
+    visits = (
+        Visit.objects.filter(rep__in=[rep.pk for rep in reps], starts_at__gte=begin, starts_at__lt=end)
+        .exclude(status__in=[Visit.Status.RESCHEDULED, Visit.Status.CANCELLED])
+        .select_related("lead", "rep")
+        .order_by("starts_at")
+    )
+    for visit in visits:
+        day = timezone.localtime(visit.starts_at, tz).date()
+        grid.setdefault(visit.rep_id, {}).setdefault(day, []).append(visit)
+    return days, grid
+
+
+def visit_free_slots(*, sales_team, start: date, days: int = 7, rep=None, now=None):
+    """Free measurement slots of the team's reps (or one rep) from `start`, over `days` days.
+
+    A slot fits the team's working hours (WorkCalendar: time zone, weekdays, public holidays), lasts
+    a visit, and keeps the travel buffer from the rep's other visits. Three queries in all.
+    """
+    now = now or timezone.now()
+    team = Team.objects.prefetch_related("working_hours").get(pk=sales_team.pk)
+    calendar = WorkCalendar.for_team(team)
+    reps = (
+        [rep]
+        if rep is not None
+        else list(
+            User.objects.filter(
+                is_active=True, groups__name=roles.SALES_REP, profile__team=team, profile__is_available=True
+            )
+            .distinct()
+            .order_by("first_name", "last_name", "username")
+        )
+    )
+    first_day = datetime.combine(start, time.min, calendar.tz)
+    busy = defaultdict(list)
+    for rep_id, starts_at, ends_at in Visit.objects.filter(
+        rep__in=[r.pk for r in reps],
+        status__in=Visit.BUSY_STATUSES,
+        starts_at__lt=first_day + timedelta(days=days + 1),
+        ends_at__gt=first_day - timedelta(days=1),
+    ).values_list("rep_id", "starts_at", "ends_at"):
+        busy[rep_id].append((starts_at, ends_at))
+    slots = []
+    length = timedelta(minutes=visit_minutes())
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        for person in reps:
+            for starts_at in free_starts(calendar, day, busy[person.pk], not_before=now):
+                slots.append(Slot(rep=person, starts_at=starts_at, ends_at=starts_at + length))
+    slots.sort(key=lambda slot: (slot.starts_at, slot.rep.get_full_name() or slot.rep.username))
+    return slots

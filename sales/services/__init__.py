@@ -1,0 +1,44 @@
+"""Writes of the rep's deal board: accept/dispute, arbitration, measurement visits, quote, won/lost.
+
+One service per operation (`<noun>_<verb>`, keyword-only, explicit actor, atomic, returns the model).
+"""
+
+from .deals import (
+    deal_reassign,
+    lead_lose,
+    lead_record_measurement,
+    lead_return_to_qualification,
+    lead_win,
+)
+from .handoffs import (
+    dispute_reject,
+    dispute_uphold,
+    handoff_accept,
+    handoff_dispute,
+    handoff_flag_overdue,
+)
+from .visits import (
+    visit_mark_no_show,
+    visit_reminders_evening,
+    visit_reminders_morning,
+    visit_reschedule,
+    visit_schedule,
+)
+
+__all__ = [
+    "deal_reassign",
+    "dispute_reject",
+    "dispute_uphold",
+    "handoff_accept",
+    "handoff_dispute",
+    "handoff_flag_overdue",
+    "lead_lose",
+    "lead_record_measurement",
+    "lead_return_to_qualification",
+    "lead_win",
+    "visit_mark_no_show",
+    "visit_reminders_evening",
+    "visit_reminders_morning",
+    "visit_reschedule",
+    "visit_schedule",
+]

@@ -1,0 +1,295 @@
+"""Measurement visits: book (by the rep, the manager or the qualifier during the call), reschedule,
+no-show, and the reminders (the rep the evening before, the client's details on the day)."""
+
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from leadflow import roles
+from leadflow.models import HandoffState, LeadStatus, Notification
+from leadflow.services import history_record, lock_lead, notification_send
+from leadflow.workhours import WorkCalendar
+from qualification.services import eligible_sales_reps, lead_hand_off
+
+from ..exceptions import PermissionRefused, TransitionRefused
+from ..models import Visit
+from ..scheduling import clashes, visit_minutes, within_working_hours
+from .common import deal_url, is_board_manager, person_name, sales_team_of
+
+BOOKABLE_STATUSES = (LeadStatus.QUALIFYING, LeadStatus.QUALIFIED, LeadStatus.HANDED_OFF)
+
+
+def ensure_may_book(*, lead, actor):
+    """Before the hand-off: the qualifier holding the lead (or the qualification lead);
+    after it: the deal's rep or the sales manager."""
+    if lead.status not in BOOKABLE_STATUSES:
+        raise TransitionRefused(
+            _("A measurement can only be booked for a lead being qualified or handed off (this one is “%(status)s”).")
+            % {"status": lead.get_status_display()}
+        )
+    if is_board_manager(actor):
+        return
+    if lead.status == LeadStatus.HANDED_OFF:
+        if lead.sales_rep_id == actor.pk:
+            return
+        raise PermissionRefused(_("This deal belongs to another sales rep."))
+    if lead.qualifier_id == actor.pk or roles.has_role(actor, roles.QUALIFICATION_LEAD):
+        return
+    raise PermissionRefused(_("Only the qualifier holding the lead can book its measurement."))
+
+
+def _visit_rep(*, lead, rep):
+    """The rep of a handed-off deal is fixed; before the hand-off any active, available rep of the team."""
+    if lead.status == LeadStatus.HANDED_OFF:
+        if rep is not None and rep.pk != lead.sales_rep_id:
+            raise TransitionRefused(_("Reassign the deal first: its visits are booked with its rep."))
+        return lead.sales_rep
+    team = sales_team_of(lead)
+    if rep is None or not eligible_sales_reps(sales_team=team).filter(pk=rep.pk).exists():
+        raise TransitionRefused(_("Choose an active, available sales rep of %(team)s.") % {"team": team})
+    return rep
+
+
+def _ensure_free(*, rep, team, starts_at, ends_at, ignore_visit_id=None):
+    """Re-check the slot under a lock on the rep, so two bookings of one rep never overlap."""
+    get_user_model().objects.select_for_update().filter(pk=rep.pk).first()
+    if starts_at <= timezone.now():
+        raise TransitionRefused(_("Choose a time in the future."))
+    calendar = WorkCalendar.for_team(team)
+    if not within_working_hours(calendar, starts_at, ends_at):
+        raise TransitionRefused(_("The visit must fit in the sales team's working hours."))
+    busy = Visit.objects.filter(
+        rep=rep,
+        status__in=Visit.BUSY_STATUSES,
+        starts_at__lt=ends_at + timedelta(days=1),
+        ends_at__gt=starts_at - timedelta(days=1),
+    ).exclude(pk=ignore_visit_id)
+    if clashes(starts_at, ends_at, list(busy.values_list("starts_at", "ends_at"))):
+        raise TransitionRefused(
+            _("%(rep)s is busy then (another visit plus travel time). Choose a free slot.") % {"rep": person_name(rep)}
+        )
+
+
+def visit_schedule(
+    *,
+    lead_id: int,
+    actor,
+    starts_at: datetime,
+    address: str = "",
+    note: str = "",
+    rep=None,
+    duration_minutes: int | None = None,
+    hand_off: bool = False,
+) -> Visit:
+    """Book a measurement visit. With `hand_off`, a qualified lead is handed to the visit's rep at once
+    (the qualifier books the slot during the call, the client hangs up with a date)."""
+    with transaction.atomic():
+        lead = lock_lead(lead_id)
+        ensure_may_book(lead=lead, actor=actor)
+        if lead.handoff_state == HandoffState.DISPUTED:
+            raise TransitionRefused(_("The hand-off is disputed: wait for the arbitration before booking."))
+        if Visit.objects.filter(lead=lead, status=Visit.Status.SCHEDULED).exists():
+            raise TransitionRefused(_("A measurement is already booked for this lead: reschedule it instead."))
+        rep = _visit_rep(lead=lead, rep=rep)
+        address = (address or lead.address or "").strip()
+        if not address:
+            raise TransitionRefused(_("Enter the address of the measurement."))
+        ends_at = starts_at + timedelta(minutes=duration_minutes or visit_minutes())
+        _ensure_free(rep=rep, team=sales_team_of(lead), starts_at=starts_at, ends_at=ends_at)
+        visit = Visit.objects.create(
+            lead=lead, rep=rep, starts_at=starts_at, ends_at=ends_at, address=address, note=note, booked_by=actor
+        )
+        history_record(
+            lead=lead,
+            actor=actor,
+            event="visit_scheduled",
+            description=_("Measurement booked for %(when)s with %(rep)s, %(address)s")
+            % {"when": _when(starts_at), "rep": person_name(rep), "address": address},
+        )
+        if hand_off and lead.status == LeadStatus.QUALIFIED:
+            # Booking a rep's slot during the call is the choice of the rep: hand off to that rep.
+            lead = lead_hand_off(
+                lead_id=lead.pk, actor=actor, sales_rep=rep, note=_("Measurement booked during the call")
+            )
+        if lead.status == LeadStatus.HANDED_OFF and actor.pk != rep.pk:
+            notification_send(
+                recipient=rep,
+                kind=Notification.Kind.INFO,
+                lead=lead,
+                text=_("Measurement booked for you: %(lead)s, %(when)s") % {"lead": lead, "when": _when(starts_at)},
+                url=deal_url(lead),
+                dedupe_key=f"visit-booked:{visit.pk}",
+            )
+        return visit
+
+
+def _lock_visit(visit_id):
+    visit = Visit.objects.filter(pk=visit_id).first()
+    if visit is None:
+        raise TransitionRefused(_("The visit does not exist."))
+    lead = lock_lead(visit.lead_id)
+    return Visit.objects.select_for_update().get(pk=visit_id), lead
+
+
+def _ensure_visit_owner(*, visit, lead, actor):
+    if lead.sales_rep_id == actor.pk or visit.rep_id == actor.pk or is_board_manager(actor):
+        return
+    raise PermissionRefused(_("This deal belongs to another sales rep."))
+
+
+def visit_reschedule(*, visit_id: int, actor, starts_at: datetime, note: str = "") -> Visit:
+    """Move a booked (or missed) visit: the old one is kept as rescheduled / no-show, a new one is booked."""
+    with transaction.atomic():
+        visit, lead = _lock_visit(visit_id)
+        _ensure_visit_owner(visit=visit, lead=lead, actor=actor)
+        if visit.status not in (Visit.Status.SCHEDULED, Visit.Status.NO_SHOW) or hasattr(visit, "rescheduled_to"):
+            raise TransitionRefused(_("Only a booked or missed visit can be rescheduled."))
+        if lead.status != LeadStatus.HANDED_OFF:
+            raise TransitionRefused(_("The deal is no longer waiting for a measurement."))
+        duration = visit.ends_at - visit.starts_at
+        ends_at = starts_at + duration
+        _ensure_free(
+            rep=visit.rep, team=sales_team_of(lead), starts_at=starts_at, ends_at=ends_at, ignore_visit_id=visit.pk
+        )
+        now = timezone.now()
+        if visit.status == Visit.Status.SCHEDULED:
+            visit.status = Visit.Status.RESCHEDULED
+            visit.status_changed_at = now
+            visit.save(update_fields=["status", "status_changed_at", "updated_at"])
+        new_visit = Visit.objects.create(
+            lead=lead,
+            rep=visit.rep,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            address=visit.address,
+            note=note or visit.note,
+            booked_by=actor,
+            rescheduled_from=visit,
+        )
+        history_record(
+            lead=lead,
+            actor=actor,
+            event="visit_rescheduled",
+            description=_("Measurement moved from %(old)s to %(new)s")
+            % {"old": _when(visit.starts_at), "new": _when(starts_at)}
+            + (f". {note}" if note else ""),
+            at=now,
+        )
+        return new_visit
+
+
+def visit_mark_no_show(*, visit_id: int, actor, note: str = "") -> Visit:
+    """The client was not there. The deal stays with the rep, ready to reschedule."""
+    with transaction.atomic():
+        visit, lead = _lock_visit(visit_id)
+        _ensure_visit_owner(visit=visit, lead=lead, actor=actor)
+        if visit.status != Visit.Status.SCHEDULED:
+            raise TransitionRefused(_("Only a booked visit can be marked as a no-show."))
+        now = timezone.now()
+        if visit.starts_at > now:
+            raise TransitionRefused(_("The visit has not started yet."))
+        visit.status = Visit.Status.NO_SHOW
+        visit.status_changed_at = now
+        if note:
+            visit.note = f"{visit.note}\n{note}".strip()
+        visit.save(update_fields=["status", "status_changed_at", "note", "updated_at"])
+        history_record(
+            lead=lead,
+            actor=actor,
+            event="visit_no_show",
+            description=_("Client not there for the measurement of %(when)s") % {"when": _when(visit.starts_at)}
+            + (f". {note}" if note else ""),
+            at=now,
+        )
+        return visit
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+
+def _when(moment):
+    return date_format(timezone.localtime(moment), "D d.m H:i")
+
+
+def _day_bounds(day):
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tz)
+    return start, start + timedelta(days=1)
+
+
+def _claim_reminder(visit_id, field, now):
+    """Mark the reminder sent exactly once (concurrent runs: one wins the update)."""
+    return Visit.objects.filter(pk=visit_id, status=Visit.Status.SCHEDULED, **{f"{field}__isnull": True}).update(
+        **{field: now}
+    )
+
+
+def visit_reminders_evening(*, now=None) -> int:
+    """Evening: remind each rep of tomorrow's measurements. Safe to run more than once a day."""
+    now = now or timezone.now()
+    start, end = _day_bounds(timezone.localdate(now) + timedelta(days=1))
+    visits = Visit.objects.filter(
+        status=Visit.Status.SCHEDULED, starts_at__gte=start, starts_at__lt=end, rep_reminded_at__isnull=True
+    ).select_related("lead", "rep")
+    sent = 0
+    for visit in visits:
+        with transaction.atomic():
+            if not _claim_reminder(visit.pk, "rep_reminded_at", now):
+                continue
+            notification_send(
+                recipient=visit.rep,
+                kind=Notification.Kind.VISIT_REMINDER,
+                lead=visit.lead,
+                text=_("Tomorrow %(when)s: measurement at %(address)s (%(client)s)")
+                % {
+                    "when": _when(visit.starts_at),
+                    "address": visit.address,
+                    "client": visit.lead.name or visit.lead.phone,
+                },
+                url=deal_url(visit.lead),
+                dedupe_key=f"visit-evening:{visit.pk}:{visit.starts_at.timestamp():.0f}",
+                email=True,
+            )
+            sent += 1
+    return sent
+
+
+def visit_reminders_morning(*, now=None) -> int:
+    """Morning of the visit: send the rep the client's details (name, phone, address, what they want)."""
+    now = now or timezone.now()
+    start, end = _day_bounds(timezone.localdate(now))
+    visits = Visit.objects.filter(
+        status=Visit.Status.SCHEDULED,
+        starts_at__gte=max(start, now),
+        starts_at__lt=end,
+        client_details_sent_at__isnull=True,
+    ).select_related("lead", "rep")
+    sent = 0
+    for visit in visits:
+        lead = visit.lead
+        with transaction.atomic():
+            if not _claim_reminder(visit.pk, "client_details_sent_at", now):
+                continue
+            details = [
+                _when(visit.starts_at),
+                lead.name or "—",
+                lead.phone,
+                visit.address,
+                lead.get_product_interest_display(),
+                visit.note,
+            ]
+            notification_send(
+                recipient=visit.rep,
+                kind=Notification.Kind.VISIT_REMINDER,
+                lead=lead,
+                text=_("Today's measurement: %(details)s") % {"details": " · ".join(part for part in details if part)},
+                url=deal_url(lead),
+                dedupe_key=f"visit-morning:{visit.pk}:{visit.starts_at.timestamp():.0f}",
+                email=True,
+            )
+            sent += 1
+    return sent

@@ -1,0 +1,76 @@
+"""The arbitration queue of hand-off disputes (sales manager + qualification lead)."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from leadflow import roles
+
+from .. import selectors, services
+from ..forms import RejectForm, UpholdForm
+from ..models import Dispute
+from .common import forbidden, post_action
+
+DENIED = gettext_lazy("Only the sales manager or the qualification lead can arbitrate disputes.")
+
+
+def _queue(request, *, bound=None, status=200):
+    pending, decided = selectors.arbitration_queue()
+    bound = bound or {}
+    rows = [
+        {
+            "dispute": dispute,
+            "uphold": bound.get(("uphold", dispute.pk)) or UpholdForm(prefix=f"u{dispute.pk}"),
+            "reject": bound.get(("reject", dispute.pk)) or RejectForm(prefix=f"r{dispute.pk}"),
+            "answers": [(a.criterion.question, selectors.answer_display(a)) for a in dispute.lead.answers.all()],
+        }
+        for dispute in pending
+    ]
+    context = {"rows": rows, "decided": decided, "page_title": _("Arbitration of hand-off disputes")}
+    return render(request, "sales/arbitration.html", context, status=status)
+
+
+@login_required
+def arbitration(request):
+    if not roles.can_arbitrate(None, request.user):
+        return forbidden(request, DENIED)
+    return _queue(request)
+
+
+def _decide(request, pk, form_class, prefix, key):
+    if not roles.can_arbitrate(None, request.user):
+        return None, forbidden(request, DENIED)
+    dispute = get_object_or_404(Dispute.objects.select_related("lead"), pk=pk)
+    form = form_class(request.POST, prefix=f"{prefix}{pk}")
+    if not form.is_valid():
+        return None, _queue(request, bound={(key, pk): form}, status=400)
+    return (dispute, form), None
+
+
+@post_action
+def uphold(request, pk):
+    decided, response = _decide(request, pk, UpholdForm, "u", "uphold")
+    if response:
+        return response
+    dispute, form = decided
+    services.dispute_uphold(
+        dispute_id=pk,
+        actor=request.user,
+        note=form.cleaned_data["note"],
+        disqualify_reason=form.cleaned_data["disqualify_reason"],
+    )
+    return _("Dispute upheld: %(lead)s counts against the qualifier.") % {"lead": dispute.lead}, reverse(
+        "sales:arbitration"
+    )
+
+
+@post_action
+def reject(request, pk):
+    decided, response = _decide(request, pk, RejectForm, "r", "reject")
+    if response:
+        return response
+    dispute, form = decided
+    services.dispute_reject(dispute_id=pk, actor=request.user, note=form.cleaned_data["note"])
+    return _("Dispute rejected: %(lead)s stays with the rep.") % {"lead": dispute.lead}, reverse("sales:arbitration")

@@ -1,0 +1,146 @@
+"""The board, the deal page, the closed-deals list and the qualifier's outcomes."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tables2 import RequestConfig
+
+from leadflow import roles
+from leadflow.models import HandoffState, LeadStatus
+
+from .. import selectors
+from ..filters import ClosedDealFilter
+from ..forms import (
+    DisputeForm,
+    LoseForm,
+    MeasurementForm,
+    NoShowForm,
+    ReassignForm,
+    VisitRescheduleForm,
+    VisitScheduleForm,
+    WinForm,
+)
+from ..tables import ClosedDealTable
+from .common import board_required, forbidden, is_board_manager, may_work_deal
+
+POLL_SECONDS = 20
+
+
+def _board_scope(request):
+    """(rep whose board is shown or None for all, reps for the filter) — or a 403 response."""
+    user = request.user
+    wanted = request.GET.get("rep", "")
+    if is_board_manager(user):
+        reps = list(selectors.sales_reps())
+        rep = next((r for r in reps if str(r.pk) == wanted), None)
+        return rep, reps, None
+    if wanted and wanted != str(user.pk):
+        return None, [], forbidden(request, _("You can only see your own deals."))
+    return user, [], None
+
+
+def _board_context(request, rep, reps):
+    now = timezone.now()
+    return {
+        "columns": selectors.board_columns(rep=rep, now=now),
+        "signature": selectors.board_signature(rep=rep, now=now),
+        "rep": rep,
+        "reps": reps,
+        "is_manager": is_board_manager(request.user),
+        "poll_seconds": POLL_SECONDS,
+        "now": now,
+    }
+
+
+@board_required
+def index(request):
+    rep, reps, denied = _board_scope(request)
+    if denied:
+        return denied
+    context = _board_context(request, rep, reps)
+    context["page_title"] = _("Deal board")
+    return render(request, "sales/board.html", context)
+
+
+@board_required
+def board_part(request):
+    """The board's columns for htmx polling; 204 (nothing to swap) while nothing changed."""
+    rep, reps, denied = _board_scope(request)
+    if denied:
+        return denied
+    if request.GET.get("sig") and request.GET["sig"] == selectors.board_signature(rep=rep):
+        return HttpResponse(status=204)
+    return render(request, "sales/_board.html", _board_context(request, rep, reps))
+
+
+def deal_forms(lead, *, user, card, bound=None):
+    """The forms of the actions the deal allows now (a bound one keeps its errors)."""
+    bound = bound or {}
+    forms = {}
+    is_open_handoff = lead.status == LeadStatus.HANDED_OFF
+    if is_open_handoff and lead.handoff_state == HandoffState.PENDING:
+        forms["dispute"] = DisputeForm()
+    if is_open_handoff and lead.handoff_state != HandoffState.DISPUTED:
+        if card.visit is None:
+            forms["schedule"] = VisitScheduleForm(initial={"address": lead.address})
+        else:
+            forms["reschedule"] = VisitRescheduleForm()
+            forms["no_show"] = NoShowForm()
+        forms["measure"] = MeasurementForm()
+        forms["lose"] = LoseForm()
+    if lead.status == LeadStatus.MEASURED:
+        forms["win"] = WinForm()
+        forms["lose"] = LoseForm()
+    if is_board_manager(user) and lead.status in (LeadStatus.HANDED_OFF, LeadStatus.MEASURED):
+        forms["reassign"] = ReassignForm(reps=selectors.sales_reps().exclude(pk=lead.sales_rep_id))
+    for name, form in bound.items():
+        forms[name] = form
+    return forms
+
+
+def render_deal(request, lead_id, *, bound=None, status=200):
+    lead, history = selectors.deal_detail(lead_id=lead_id)
+    if lead is None:
+        raise Http404
+    if not may_work_deal(request.user, lead):
+        return forbidden(request, _("This deal belongs to another sales rep."))
+    card = selectors.deal_card(lead)
+    context = {
+        "lead": lead,
+        "card": card,
+        "history": history,
+        "forms": deal_forms(lead, user=request.user, card=card, bound=bound),
+        "is_manager": is_board_manager(request.user),
+        "page_title": _("Deal %(lead)s") % {"lead": lead},
+    }
+    return render(request, "sales/deal.html", context, status=status)
+
+
+@board_required
+def deal(request, pk):
+    return render_deal(request, pk)
+
+
+@board_required
+def closed(request):
+    """Won and lost deals of every month, searchable (the board shows the current month only)."""
+    manager = is_board_manager(request.user)
+    reps = selectors.sales_reps() if manager else None
+    qs = selectors.closed_deals(rep=None if manager else request.user)
+    filterset = ClosedDealFilter(request.GET or None, queryset=qs, reps=reps)
+    table = ClosedDealTable(filterset.qs)
+    RequestConfig(request, paginate={"per_page": 30}).configure(table)
+    return render(request, "sales/closed.html", {"filter": filterset, "table": table, "page_title": _("Closed deals")})
+
+
+@login_required
+def outcomes(request):
+    """A qualifier sees what became of the leads they handed off (not the rest of the board)."""
+    user = request.user
+    if not roles.has_role(user, roles.QUALIFIER, roles.QUALIFICATION_LEAD, roles.DIRECTOR):
+        return forbidden(request, _("This page shows a qualifier's hand-offs."))
+    page = Paginator(selectors.qualifier_outcomes(qualifier=user), 30).get_page(request.GET.get("page"))
+    return render(request, "sales/outcomes.html", {"page_obj": page, "page_title": _("My hand-offs: outcomes")})

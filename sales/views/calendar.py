@@ -1,0 +1,146 @@
+"""The week calendar of visits and the free-slot booking page (also used by the qualifier on a call)."""
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from leadflow.exceptions import PermissionRefused, TransitionRefused
+from leadflow.models import Lead, LeadStatus
+
+from .. import selectors, services
+from ..forms import DATETIME_LOCAL, SlotBookForm
+from ..models import Visit
+from ..services.common import sales_team_of
+from ..services.visits import ensure_may_book
+from .common import board_required, forbidden, is_board_manager, post_action
+
+SLOT_DAYS = 7
+
+
+def _parse_day(value, default):
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+@board_required
+def calendar(request):
+    """A week of visits: the rep's own, or (sales manager) the whole team or one rep."""
+    user = request.user
+    today = timezone.localdate()
+    start = selectors.week_start(_parse_day(request.GET.get("week"), today))
+    wanted = request.GET.get("rep", "")
+    manager = is_board_manager(user)
+    all_reps = list(selectors.sales_reps()) if manager else []
+    if manager:
+        chosen = [rep for rep in all_reps if str(rep.pk) == wanted]
+        reps = chosen or all_reps
+    else:
+        if wanted and wanted != str(user.pk):
+            return forbidden(request, _("You can only see your own calendar."))
+        reps = [user]
+    days, grid = selectors.week_calendar(start=start, reps=reps)
+    rows = [{"rep": rep, "days": [(day, grid[rep.pk][day]) for day in days]} for rep in reps]
+    context = {
+        "rows": rows,
+        "days": days,
+        "today": today,
+        "start": start,
+        "end": start + timedelta(days=6),
+        "prev_week": start - timedelta(days=7),
+        "next_week": start + timedelta(days=7),
+        "all_reps": all_reps,
+        "rep_filter": wanted,
+        "is_team": manager and len(reps) > 1,
+        "visit_count": sum(len(visits) for row in rows for _day, visits in row["days"]),
+        "page_title": _("Measurement calendar"),
+    }
+    return render(request, "sales/calendar.html", context)
+
+
+def _slot_context(request, lead, *, form=None):
+    start = max(_parse_day(request.GET.get("start"), timezone.localdate()), timezone.localdate())
+    rep = lead.sales_rep if lead.status == LeadStatus.HANDED_OFF else None
+    wanted = request.GET.get("rep", "")
+    if rep is None and wanted.isdigit():
+        rep = get_user_model().objects.filter(pk=int(wanted), is_active=True).first()
+    booked = Visit.objects.filter(lead=lead, status=Visit.Status.SCHEDULED).select_related("rep").first()
+    days = []
+    if booked is None:
+        slots = selectors.visit_free_slots(sales_team=sales_team_of(lead), start=start, days=SLOT_DAYS, rep=rep)
+        by_day = defaultdict(lambda: defaultdict(list))
+        for slot in slots:
+            local = timezone.localtime(slot.starts_at)
+            by_day[local.date()][slot.rep].append((local, f"{slot.rep.pk}|{local.strftime(DATETIME_LOCAL)}"))
+        days = [(day, list(reps.items())) for day, reps in sorted(by_day.items())]
+    return {
+        "lead": lead,
+        "booked": booked,
+        "days": days,
+        "start": start,
+        "prev_start": max(start - timedelta(days=SLOT_DAYS), timezone.localdate()),
+        "next_start": start + timedelta(days=SLOT_DAYS),
+        "form": form or SlotBookForm(initial={"lead": lead.pk, "address": lead.address}),
+        "can_hand_off": lead.status == LeadStatus.QUALIFIED,
+        "next": request.GET.get("next", ""),
+        "page_title": _("Book a measurement: %(lead)s") % {"lead": lead},
+    }
+
+
+def _bookable_lead(request, lead_id):
+    lead = get_object_or_404(Lead.objects.select_related("sales_rep"), pk=lead_id)
+    try:
+        ensure_may_book(lead=lead, actor=request.user)
+    except PermissionRefused as exc:
+        return lead, forbidden(request, exc.message)
+    except TransitionRefused as exc:
+        return lead, render(request, "sales/slots.html", {"lead": lead, "refused": exc.message}, status=409)
+    return lead, None
+
+
+@login_required
+def slots(request):
+    """Free slots of the reps for the lead in ?lead=<id>: the qualifier holding it books during the call."""
+    lead_id = request.GET.get("lead", "")
+    if not lead_id.isdigit():
+        return forbidden(request, _("Open this page from a lead."))
+    lead, denied = _bookable_lead(request, int(lead_id))
+    if denied:
+        return denied
+    return render(request, "sales/slots.html", _slot_context(request, lead))
+
+
+@post_action
+def book(request):
+    form = SlotBookForm(request.POST)
+    lead_id = request.POST.get("lead", "")
+    if not lead_id.isdigit():
+        return forbidden(request, _("Open this page from a lead."))
+    lead, denied = _bookable_lead(request, int(lead_id))
+    if denied:
+        return denied
+    if not form.is_valid():
+        return render(request, "sales/slots.html", _slot_context(request, lead, form=form), status=400)
+    rep_id, starts_at = form.cleaned_data["slot"]
+    rep = get_user_model().objects.filter(pk=rep_id).first()
+    visit = services.visit_schedule(
+        lead_id=lead.pk,
+        actor=request.user,
+        rep=rep,
+        starts_at=starts_at,
+        address=form.cleaned_data["address"],
+        note=form.cleaned_data["note"],
+        hand_off=form.cleaned_data["hand_off"],
+    )
+    message = _("Measurement booked: %(when)s with %(rep)s") % {
+        "when": timezone.localtime(visit.starts_at).strftime("%d.%m.%Y %H:%M"),
+        "rep": rep.get_full_name() or rep.username,
+    }
+    return message, f"{reverse('sales:slots')}?lead={lead.pk}"
