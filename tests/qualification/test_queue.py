@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from leadflow import roles
 from leadflow.models import Lead, SlaState, Team
@@ -13,6 +13,16 @@ from qualification import services as q
 from tests.factories import TeamFactory, make_user, queue_lead, source
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    """Assert on the English msgids, whatever translations exist."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
 URL = reverse("qualification:index")
 
 
