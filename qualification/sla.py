@@ -434,7 +434,7 @@ def _call_event_record(
         check_holder=False,
     )
     result.duplicate = False
-    result.lead.refresh_from_db()
+    result.lead = result.attempt.lead  # the instance call_attempt_log locked and saved
     return result
 
 
