@@ -449,16 +449,16 @@ class Median(Aggregate):
     output_field = DurationField()
 
 
-def median_duration(queryset, *, start: str, end: str):
+def median_duration(queryset, *, start: str, end: str, count=None):
     """Median of `end - start` over the queryset, computed in the database (None when empty).
 
     PostgreSQL aggregates with percentile_cont; elsewhere the database sorts and we fetch only the
-    one or two middle values.
+    one or two middle values (`count`, when the caller knows it, saves a query).
     """
     spent = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
     if connection.vendor == "postgresql":
         return queryset.aggregate(median=Median(spent))["median"]
-    count = queryset.count()
+    count = queryset.count() if count is None else count
     if not count:
         return None
     middle = list(
@@ -539,12 +539,16 @@ def sla_panel_get(*, team, now=None, limit=50) -> SlaPanel:
             listed.filter(sla_state__in=[SlaState.WARNED, SlaState.BREACHED]).order_by("sla_breach_at", "pk")[:limit]
         ),
         pending=list(listed.filter(sla_state=SlaState.PENDING).order_by("sla_warn_at", "pk")[:limit]),
+        # by the deadline, not by sla_breached_at: a late call that beat the breach check is a breach too
         breaches_today=Lead.objects.filter(
-            qualification_team=team, sla_breached_at__gte=day_start, sla_breached_at__lt=day_end
+            qualification_team=team,
+            sla_state__in=[SlaState.BREACHED, SlaState.MET_LATE],
+            sla_breach_at__gte=day_start,
+            sla_breach_at__lt=day_end,
         ).count(),
         called_today=called["total"],
         met_today=called["met"],
-        median_today=median_duration(called_today, start="received_at", end="first_call_at"),
+        median_today=median_duration(called_today, start="received_at", end="first_call_at", count=called["total"]),
     )
 
 
