@@ -1,0 +1,210 @@
+"""The demo company for `manage.py seed_demo`: a custom-kitchen maker with a regional qualification
+team, five Moscow sales reps, one user per role and three months of leads through the whole funnel.
+
+Idempotent: demo leads carry external_id "demo-<n>"; a run with --leads N only adds the missing
+ones (a second identical run changes nothing). Leads are written in chunks, each chunk in its own
+transaction with its history, calls, inquiries and the apps' rows, so an interrupted run resumes.
+"""
+
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from leadflow.models import Inquiry, Lead, Reason, Source
+from leadflow.reference import ensure_reference_data
+from leadflow.workhours import WorkCalendar
+
+from . import extras as extra_rows
+from .bulk import RowWriter, reset_sequence
+from .leads import CALL_COLUMNS, INQUIRY_COLUMNS, LEAD_COLUMNS, LOG_COLUMNS, LeadSimulator, force_open, received_times
+from .people import PEOPLE, ensure_company
+
+DEFAULT_LEADS = 3000
+DEFAULT_SEED = 2024
+CHUNK = 20_000
+DEMO_PREFIX = "demo-"
+
+
+@dataclass
+class Context:
+    """Everything the simulation reads, looked up once per run."""
+
+    now: int
+    qualification_team: object
+    sales_team: object
+    qualification_calendar: WorkCalendar
+    sales_calendar: WorkCalendar
+    warn_minutes: int
+    breach_minutes: int
+    acceptance_window_minutes: int
+    qualifiers: list
+    reps: list
+    sales_manager: int
+    qualification_lead: int
+    names: dict
+    source_ids: dict
+    source_codes: dict
+    source_names: dict
+    disqualify_reasons: dict
+    lose_reasons: dict
+    dispute_reasons: dict
+    outcome_labels: dict
+    lead_content_type_id: int
+    lead_defaults: dict
+    local_tz: ZoneInfo
+    sales_tz: ZoneInfo
+    extras: list = field(default_factory=list)
+
+    def local_date(self, ts) -> date:
+        return datetime.fromtimestamp(ts, self.sales_tz).date()
+
+    def local_datetime(self, ts) -> datetime:
+        return datetime.fromtimestamp(ts, self.local_tz)
+
+
+@dataclass
+class SeedResult:
+    created_users: list
+    leads_before: int
+    leads_created: int
+    seconds: float
+    status_counts: dict
+    skipped: str = ""
+
+
+def seed_demo(*, leads=DEFAULT_LEADS, seed=DEFAULT_SEED, if_empty=False, now=None, log=None, chunk=CHUNK):
+    log = log or (lambda message: None)
+    if if_empty and Lead.objects.exists():
+        return SeedResult([], Lead.objects.count(), 0, 0.0, _status_counts(), skipped="the database has leads")
+    ensure_reference_data(apps.get_model)
+    with transaction.atomic():
+        company = ensure_company()
+    started = time.monotonic()
+    existing = Lead.objects.filter(external_id__startswith=DEMO_PREFIX).count()
+    created = 0
+    if existing < leads:
+        now_ts = int((now or timezone.now()).timestamp())
+        ctx = _context(company, now_ts)
+        created = _seed_leads(ctx, total=leads, start=existing, seed=seed, log=log, chunk=chunk)
+    return SeedResult(
+        created_users=sorted(company.created),
+        leads_before=existing,
+        leads_created=created,
+        seconds=time.monotonic() - started,
+        status_counts=_status_counts(),
+    )
+
+
+def _seed_leads(ctx, *, total, start, seed, log, chunk):
+    rng = random.Random(seed)
+    received = received_times(rng, total=total, now=ctx.now, calendar_tz=ctx.local_tz)
+    from .funnel import deck
+
+    paths = deck(rng, total)
+    forced = force_open(rng, received=received, paths=paths, now=ctx.now)
+    simulator = LeadSimulator(
+        context=ctx, seed=seed, total=total, now=ctx.now, received=received, paths=paths, forced=forced
+    )
+    writers = {
+        "leads": RowWriter(Lead, LEAD_COLUMNS),
+        "logs": RowWriter(_state_log_model(), LOG_COLUMNS),
+        "inquiries": RowWriter(Inquiry, INQUIRY_COLUMNS),
+    }
+    call_model = extra_rows.model_or_none("qualification", "CallAttempt")
+    if call_model is not None:
+        writers["calls"] = RowWriter(call_model, CALL_COLUMNS)
+    created = 0
+    for chunk_start in range(start, total, chunk):
+        chunk_stop = min(total, chunk_start + chunk)
+        with transaction.atomic():
+            first_id = (Lead.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+            ctx.extras = [extra(ctx) for extra in extra_rows.EXTRAS if extra.available(ctx)]
+            batch = simulator.build(chunk_start, chunk_stop, first_id)
+            writers["leads"].write(batch.leads)
+            reset_sequence(Lead)
+            writers["logs"].write(batch.logs)
+            writers["inquiries"].write(batch.inquiries)
+            if "calls" in writers:
+                writers["calls"].write(batch.calls)
+            for extra in ctx.extras:
+                extra.write(batch)
+                extra.finish()
+        created += chunk_stop - chunk_start
+        log(f"  {chunk_stop}/{total} leads")
+    return created
+
+
+def _state_log_model():
+    from django_fsm_log.models import StateLog
+
+    return StateLog
+
+
+def _context(company, now):
+    qualification, sales = company.qualification_team, company.sales_team
+    users = company.users
+    by_role = company.by_role
+    CallAttempt = extra_rows.model_or_none("qualification", "CallAttempt")
+    outcome_labels = (
+        {value: str(label) for value, label in CallAttempt.Outcome.choices}
+        if CallAttempt is not None
+        else {code: code for code in ("reached", "no_answer", "busy", "wrong_number", "callback")}
+    )
+    sources = list(Source.objects.all())
+    reasons = {}
+    for reason in Reason.objects.all():
+        reasons.setdefault(reason.kind, {})[reason.code] = reason
+    defaults = {}
+    for model_field in Lead._meta.concrete_fields:
+        if model_field.attname in LEAD_COLUMNS:
+            value = model_field.get_default()
+            defaults[model_field.attname] = value if not callable(value) else None
+    defaults.update(status="new", qualification_team_id=qualification.pk, handoff_state="", sla_state="pending")
+    from . import people
+
+    return Context(
+        now=now,
+        qualification_team=qualification,
+        sales_team=sales,
+        qualification_calendar=WorkCalendar.for_team(qualification),
+        sales_calendar=WorkCalendar.for_team(sales),
+        warn_minutes=qualification.sla_warn_minutes,
+        breach_minutes=qualification.sla_breach_minutes,
+        acceptance_window_minutes=sales.acceptance_window_minutes,
+        qualifiers=[user.pk for user in by_role(people.roles.QUALIFIER)],
+        reps=[user.pk for user in by_role(people.roles.SALES_REP)],
+        sales_manager=users["salesmanager"].pk,
+        qualification_lead=users["qlead"].pk,
+        names={user.pk: user.get_full_name() or user.username for user in users.values()},
+        source_ids={s.code: s.pk for s in sources},
+        source_codes={s.pk: s.code for s in sources},
+        source_names={s.pk: s.name for s in sources},
+        disqualify_reasons=reasons.get(Reason.Kind.DISQUALIFY, {}),
+        lose_reasons=reasons.get(Reason.Kind.LOSE, {}),
+        dispute_reasons=reasons.get(Reason.Kind.DISPUTE, {}),
+        outcome_labels=outcome_labels,
+        lead_content_type_id=ContentType.objects.get_for_model(Lead).pk,
+        lead_defaults=defaults,
+        local_tz=ZoneInfo(settings.TIME_ZONE),
+        sales_tz=ZoneInfo(sales.time_zone),
+    )
+
+
+def _status_counts():
+    return dict(Lead.objects.values_list("status").annotate(n=Count("pk")).order_by("status"))
+
+
+def utc(ts):
+    return datetime.fromtimestamp(ts, UTC)
+
+
+__all__ = ["DEFAULT_LEADS", "DEFAULT_SEED", "PEOPLE", "SeedResult", "seed_demo"]

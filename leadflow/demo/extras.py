@@ -1,0 +1,341 @@
+"""Rows of the apps built on the core, seeded only when their models exist (leadflow never imports
+the apps: models are looked up in the app registry). Each extra collects rows from a finished story
+and writes them after the chunk's leads.
+
+Add an extra: a class with `available()` (classmethod), `collect(story, batch)` and `write(batch)`,
+listed in EXTRAS.
+"""
+
+from datetime import timedelta
+
+from django.apps import apps
+from django.db.models import Max
+
+from .bulk import RowWriter, reset_sequence
+
+MINUTE, HOUR = 60, 3600
+
+
+def model_or_none(app_label, name):
+    if not apps.is_installed(app_label) and app_label not in apps.app_configs:
+        return None
+    try:
+        return apps.get_model(app_label, name)
+    except LookupError:
+        return None
+
+
+class IdCounter:
+    """Explicit ids for rows other rows point at (visits ← measurements); sequences reset afterwards."""
+
+    def __init__(self, model):
+        self.model = model
+        self.next = (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+
+    def take(self):
+        value = self.next
+        self.next += 1
+        return value
+
+
+class ChecklistAnswers:
+    """Answers to the team's active checklist for every lead that was reached, consistent with the
+    outcome: all pass for a qualified lead, the criterion behind the disqualification reason fails
+    (and the qualifier stops there), nothing for unreachable, spam and duplicates."""
+
+    NAME = "answers"
+    COLUMNS = ["lead_id", "criterion_id", "checklist_version", "value", "passed", "answered_by_id", "answered_at"]
+
+    @classmethod
+    def available(cls, ctx):
+        return model_or_none("qualification", "LeadAnswer") is not None and cls._checklist(ctx) is not None
+
+    @staticmethod
+    def _checklist(ctx):
+        Checklist = model_or_none("qualification", "Checklist")
+        if Checklist is None:
+            return None
+        return (
+            Checklist.objects.filter(team=ctx.qualification_team, is_active=True).prefetch_related("criteria").first()
+        )
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        checklist = self._checklist(ctx)
+        self.version = checklist.version
+        self.criteria = sorted(checklist.criteria.all(), key=lambda c: c.position)
+        self.writer = RowWriter(model_or_none("qualification", "LeadAnswer"), self.COLUMNS)
+        self.summary = model_or_none("qualification", "HandoffSummary")
+        self.summary_writer = (
+            RowWriter(
+                self.summary,
+                [
+                    "lead_id",
+                    "sales_rep_id",
+                    "created_by_id",
+                    "created_at",
+                    "checklist_version",
+                    "answers",
+                    "budget",
+                    "timeline",
+                    "best_time_to_visit",
+                    "note",
+                ],
+            )
+            if self.summary is not None
+            else None
+        )
+
+    def collect(self, story, batch):
+        reached = story.facts.get("reached_at")
+        if reached is None or story.row["claimed_at"] is None:
+            return
+        path = story.path
+        if path in ("dq_unreachable", "dq_spam", "dq_duplicate"):
+            return
+        failing = None
+        if path.startswith("dq_"):
+            failing = self.ctx.disqualify_reasons[path[3:]].pk
+            if not any(c.disqualify_reason_id == failing for c in self.criteria):
+                return
+        rng = story.rng
+        qualifier = story.facts["qualifier"]
+        rows = batch.rows(self.NAME)
+        snapshot = []
+        at = story.facts["reached_call_at"]
+        for criterion in self.criteria:
+            at = min(at + rng.randint(15, 45), reached)
+            fails = criterion.disqualify_reason_id is not None and criterion.disqualify_reason_id == failing
+            value = _answer(rng, criterion, passes=not fails)
+            rows.append((story.lead_id, criterion.pk, self.version, value, not fails, qualifier, at))
+            snapshot.append((criterion, value, not fails))
+            if fails:
+                break
+        handoff = story.facts.get("handoff")
+        if handoff is not None and self.summary_writer is not None:
+            handed_off, by, rep = handoff
+            answers = [
+                {"code": c.code, "question": c.question, "answer": _display(c, v), "passed": ok}
+                for c, v, ok in snapshot
+            ]
+            shown = {c.code: _display(c, v) for c, v, _ok in snapshot}
+            batch.rows("summaries").append(
+                (
+                    story.lead_id,
+                    rep,
+                    by,
+                    handed_off,
+                    self.version,
+                    answers,
+                    shown.get("budget", ""),
+                    shown.get("timeline", ""),
+                    rng.choice(["будни после 18:00", "выходные", "любой день", ""]),
+                    "",
+                )
+            )
+
+    def write(self, batch):
+        self.writer.write(batch.rows(self.NAME))
+        if self.summary_writer is not None:
+            self.summary_writer.write(batch.rows("summaries"))
+
+    def finish(self):
+        pass
+
+
+def _answer(rng, criterion, *, passes):
+    kind = criterion.kind
+    if kind == "choice":
+        options = [o["value"] for o in criterion.options if bool(o.get("passes")) == passes]
+        return str(rng.choice(options)) if options else str(criterion.options[0]["value"])
+    if kind == "yes_no":
+        return criterion.pass_if_yes if passes else not criterion.pass_if_yes
+    low = int(criterion.min_value) if criterion.min_value is not None else None
+    high = int(criterion.max_value) if criterion.max_value is not None else None
+    if passes:
+        if low is not None and high is not None:
+            return rng.randint(low, high)
+        if low is not None:
+            step = 50_000 if low >= 10_000 else 1
+            return low + step * rng.randint(0, 15)
+        return rng.randint(0, high)
+    if low is not None and low > 0 and (high is None or rng.random() < 0.5):
+        if low >= 10_000:  # money: a budget well below the threshold
+            return low - 10_000 * rng.randint(1, max(1, low // 10_000 - 5))
+        return low - 1
+    return (high or 0) + rng.randint(1, 12)
+
+
+def _display(criterion, value):
+    if criterion.kind == "choice":
+        return next((o.get("label", value) for o in criterion.options if str(o.get("value")) == str(value)), value)
+    if criterion.kind == "yes_no":
+        return "Да" if value else "Нет"
+    text = f"{value:,}".replace(",", " ")
+    return f"{text} {criterion.unit}".strip()
+
+
+class SalesRows:
+    """Disputes with their decisions, measurement visits (done, cancelled, rescheduled, upcoming)
+    and measurements with objection tags, from the sales app when it is there."""
+
+    NAME = "sales"
+
+    @classmethod
+    def available(cls, ctx):
+        return all(model_or_none("sales", name) for name in ("Dispute", "Visit", "Measurement"))
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.Dispute = model_or_none("sales", "Dispute")
+        self.Visit = model_or_none("sales", "Visit")
+        self.Measurement = model_or_none("sales", "Measurement")
+        ObjectionTag = model_or_none("sales", "ObjectionTag")
+        self.tags = dict(ObjectionTag.objects.values_list("code", "pk")) if ObjectionTag else {}
+        self.visit_ids = IdCounter(self.Visit)
+        self.measurement_ids = IdCounter(self.Measurement)
+        self.disputes = RowWriter(
+            self.Dispute,
+            [
+                "lead_id",
+                "reason_id",
+                "comment",
+                "raised_by_id",
+                "raised_at",
+                "qualifier_id",
+                "sales_rep_id",
+                "decision",
+                "decided_by_id",
+                "decided_at",
+                "decision_note",
+                "upheld_action",
+                "counts_against",
+                "counts_against_user_id",
+            ],
+        )
+        self.visits = RowWriter(
+            self.Visit,
+            [
+                "id",
+                "lead_id",
+                "rep_id",
+                "starts_at",
+                "ends_at",
+                "address",
+                "note",
+                "status",
+                "booked_by_id",
+                "rescheduled_from_id",
+                "status_changed_at",
+                "rep_reminded_at",
+                "client_details_sent_at",
+                "created_at",
+                "updated_at",
+            ],
+        )
+        self.measurements = RowWriter(
+            self.Measurement,
+            [
+                "id",
+                "lead_id",
+                "visit_id",
+                "quote_amount",
+                "objection_note",
+                "next_step",
+                "next_step_due",
+                "recorded_by_id",
+                "recorded_at",
+            ],
+        )
+        through = self.Measurement._meta.get_field("objections").remote_field.through
+        self.objections = RowWriter(through, ["measurement_id", "objectiontag_id"])
+
+    def collect(self, story, batch):
+        facts, row, now = story.facts, story.row, self.ctx.now
+        dispute = facts.get("dispute")
+        if dispute is not None:
+            batch.rows("disputes").append(
+                (
+                    story.lead_id,
+                    dispute["reason"],
+                    dispute["comment"],
+                    dispute["raised_by"],
+                    dispute["raised_at"],
+                    dispute["qualifier"],
+                    dispute["sales_rep"],
+                    dispute.get("decision", "pending"),
+                    dispute.get("decided_by"),
+                    dispute.get("decided_at"),
+                    dispute.get("note", ""),
+                    dispute.get("upheld_action", ""),
+                    dispute.get("counts_against", ""),
+                    dispute.get("counts_against_user"),
+                )
+            )
+        rep = row["sales_rep_id"] or (facts["handoff"][2] if "handoff" in facts else None)
+        address = row["address"] or f"{row['city']}, адрес уточнить"
+        previous = None
+        done_visit = None
+        for visit in facts.get("visits", ()):
+            visit_id = self.visit_ids.take()
+            start = visit["start"]
+            reminded = (
+                start - 14 * HOUR if start - 14 * HOUR <= now and visit["status"] in ("scheduled", "done") else None
+            )
+            details = start - 3 * HOUR if start - 3 * HOUR <= now and visit["status"] in ("scheduled", "done") else None
+            rescheduled_from = previous if previous is not None and previous[1] == "rescheduled" else None
+            batch.rows("visits").append(
+                (
+                    visit_id,
+                    story.lead_id,
+                    rep,
+                    start,
+                    start + 90 * MINUTE,
+                    address,
+                    "",
+                    visit["status"],
+                    visit["booked_by"],
+                    rescheduled_from and rescheduled_from[0],
+                    visit["changed"],
+                    reminded,
+                    details,
+                    visit["booked_at"],
+                    visit["changed"] or visit["booked_at"],
+                )
+            )
+            if visit["status"] == "done":
+                done_visit = visit_id
+            previous = (visit_id, visit["status"])
+        measurement = facts.get("measurement")
+        if measurement is not None:
+            measurement_id = self.measurement_ids.take()
+            due = self.ctx.local_date(measurement["at"]) + timedelta(days=3)
+            batch.rows("measurements").append(
+                (
+                    measurement_id,
+                    story.lead_id,
+                    done_visit,
+                    measurement["quote"],
+                    "Сравнивает с другими салонами" if measurement["objections"] else "",
+                    "Отправить дизайн-проект и смету",
+                    due,
+                    rep,
+                    measurement["at"],
+                )
+            )
+            for code in measurement["objections"]:
+                if code in self.tags:
+                    batch.rows("objections").append((measurement_id, self.tags[code]))
+
+    def write(self, batch):
+        self.disputes.write(batch.rows("disputes"))
+        self.visits.write(batch.rows("visits"))
+        self.measurements.write(batch.rows("measurements"))
+        self.objections.write(batch.rows("objections"))
+
+    def finish(self):
+        reset_sequence(self.Visit)
+        reset_sequence(self.Measurement)
+
+
+EXTRAS = [ChecklistAnswers, SalesRows]

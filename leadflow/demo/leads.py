@@ -1,0 +1,741 @@
+"""Three months of leads, simulated one story at a time and cut at "now", written in bulk.
+
+Every lead is built the way the services would have left it: milestones in order, SLA fields by the
+team's working-hours rule, call attempts behind `first_call_at`, one history row per transition
+(and per event the services record), reasons and amounts where the guards require them.
+"""
+
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils.translation import gettext as _
+
+from leadflow.models import HandoffState, SlaState
+
+from . import funnel
+from . import vocabulary as words
+from .clock import FastCalendar
+
+NEW, QUALIFYING, QUALIFIED, DISQUALIFIED = "new", "qualifying", "qualified", "disqualified"
+HANDED_OFF, MEASURED, WON, LOST = "handed_off", "measured", "won", "lost"
+MINUTE, HOUR, DAY = 60, 3600, 86400
+
+LEAD_COLUMNS = [
+    "id",
+    "name",
+    "phone",
+    "email",
+    "city",
+    "region",
+    "address",
+    "source_id",
+    "external_id",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "product_interest",
+    "message",
+    "received_at",
+    "status",
+    "qualification_team_id",
+    "qualifier_id",
+    "handed_off_by_id",
+    "sales_rep_id",
+    "claimed_at",
+    "last_activity_at",
+    "first_call_at",
+    "callback_at",
+    "qualified_at",
+    "disqualified_at",
+    "handed_off_at",
+    "accepted_at",
+    "acceptance_due_at",
+    "acceptance_overdue_notified_at",
+    "measured_at",
+    "closed_at",
+    "criteria_passed",
+    "disqualify_reason_id",
+    "handoff_state",
+    "quote_amount",
+    "deal_amount",
+    "deal_date",
+    "lose_reason_id",
+    "competitor",
+    "outcome_note",
+    "sla_warn_at",
+    "sla_breach_at",
+    "sla_state",
+    "sla_warned_at",
+    "sla_breached_at",
+    "is_archived",
+    "merged_into_id",
+    "updated_at",
+]
+LOG_COLUMNS = [
+    "content_type_id",
+    "object_id",
+    "source_state",
+    "state",
+    "transition",
+    "by_id",
+    "description",
+    "timestamp",
+]
+INQUIRY_COLUMNS = ["lead_id", "source_id", "external_id", "received_at", "channel", "message", "payload", "is_repeat"]
+CALL_COLUMNS = [
+    "lead_id",
+    "actor_id",
+    "outcome",
+    "note",
+    "called_at",
+    "callback_at",
+    "direction",
+    "duration_seconds",
+    "external_event_id",
+    "created_at",
+]
+
+
+@dataclass
+class Batch:
+    """Rows of one chunk of leads, per table. Extras (answers, visits…) fill their own lists."""
+
+    leads: list = field(default_factory=list)
+    logs: list = field(default_factory=list)
+    inquiries: list = field(default_factory=list)
+    calls: list = field(default_factory=list)
+    extras: dict = field(default_factory=dict)
+
+    def rows(self, name):
+        return self.extras.setdefault(name, [])
+
+
+@dataclass
+class Story:
+    """One lead being simulated: its row (a dict by column) and its history so far."""
+
+    lead_id: int
+    path: str
+    received: int
+    row: dict
+    status: str = NEW
+    events: list = field(default_factory=list)  # (ts, source, target, transition, actor_id, description)
+    first_call: int | None = None
+    last_activity: int | None = None
+    facts: dict = field(default_factory=dict)  # for the extras: reached_at, visits, dispute, measurement…
+    rng: random.Random | None = None
+
+    def transition(self, ts, name, target, actor, description=None):
+        self.events.append((ts, self.status, target, name, actor, description))
+        self.status = target
+
+    def event(self, ts, name, actor, description=""):
+        self.events.append((ts, self.status, self.status, name, actor, description))
+
+    def touch(self, ts):
+        self.last_activity = ts if self.last_activity is None else max(self.last_activity, ts)
+
+
+class LeadSimulator:
+    """Builds the rows of leads `[start, stop)` of a run of `total` leads."""
+
+    def __init__(self, *, context, seed, total, now, received, paths, forced):
+        self.ctx = context
+        self.seed = seed
+        self.total = total
+        self.now = now
+        self.received = received  # sorted received_at (seconds) of every index
+        self.paths = paths  # path name of every index
+        self.forced = forced  # index -> "new" | "callback" | "pending"
+        first_day = context.local_date(received[0] if received else now) - timedelta(days=2)
+        self.qcal = FastCalendar(context.qualification_calendar, first_day)
+        self.scal = FastCalendar(context.sales_calendar, first_day)
+        self.text = _messages()
+
+    # --- entry point -------------------------------------------------------------------------------
+
+    def build(self, start, stop, first_id):
+        rng = random.Random(f"{self.seed}:{start}")
+        batch = Batch()
+        for index in range(start, stop):
+            story = self._story(rng, index, first_id + index - start)
+            self._finish(story, batch)
+        return batch
+
+    # --- one lead ----------------------------------------------------------------------------------
+
+    def _story(self, rng, index, lead_id):
+        ctx, now = self.ctx, self.now
+        path = self.paths[index]
+        received = self.received[index]
+        row = dict(ctx.lead_defaults)
+        row.update(_contact(rng, index, path, ctx))
+        row.update(id=lead_id, received_at=received, updated_at=now, external_id=f"demo-{index + 1}")
+        story = Story(lead_id=lead_id, path=path, received=received, row=row, rng=rng)
+        source_code = ctx.source_codes[row["source_id"]]
+        channel = funnel.CHANNELS[source_code]
+        story.event(
+            received,
+            "received",
+            None,
+            self.text["received"] % {"source": ctx.source_names[row["source_id"]], "channel": channel},
+        )
+        story.facts["inquiry"] = (row["source_id"], row["external_id"], received, channel, row["message"])
+        warn_at = self.qcal.add(received, ctx.warn_minutes * MINUTE)
+        breach_at = self.qcal.add(received, ctx.breach_minutes * MINUTE)
+        row.update(sla_warn_at=warn_at, sla_breach_at=breach_at)
+        forced = self.forced.get(index)
+        if forced == "new":
+            return story
+        self._qualification(rng, story, forced)
+        return story
+
+    def _qualification(self, rng, story, forced):
+        ctx, now, qcal, row, path = self.ctx, self.now, self.qcal, story.row, story.path
+        delay = _response_minutes(rng)
+        first_call = qcal.add_minutes(story.received, delay)
+        claimed = qcal.add_minutes(story.received, delay * rng.uniform(0.15, 0.8))
+        first_call = max(first_call, claimed + rng.randint(15, 90))
+        if claimed > now:
+            return
+        qualifier = _pick(rng, ctx.qualifiers, funnel.QUALIFIER_WEIGHTS[_qualifier_kind(path)])
+        row.update(qualifier_id=qualifier, claimed_at=claimed)
+        story.transition(claimed, "claim", QUALIFYING, qualifier)
+        story.touch(claimed)
+
+        attempts = self._attempts(rng, path, first_call, forced)
+        reached_at = None
+        for called_at, outcome, callback_at, duration in attempts:
+            if called_at > now:
+                return
+            self._call(story, qualifier, called_at, outcome, callback_at, duration)
+            if outcome == "reached":
+                reached_at = called_at + duration
+                story.facts["reached_call_at"] = called_at
+        if forced == "callback":
+            return
+        decided = (reached_at or attempts[-1][0]) + rng.randint(40, 360)
+        story.facts["reached_at"] = reached_at
+        story.facts["qualifier"] = qualifier
+        if decided > now:
+            return
+        if path.startswith("dq_"):
+            reason = funnel.DQ_REASON[path]
+            self._disqualify(story, decided, qualifier, reason)
+            return
+        row["criteria_passed"] = True
+        row["qualified_at"] = decided
+        story.transition(decided, "qualify", QUALIFIED, qualifier)
+        self._hand_off(rng, story, qualifier, decided + rng.randint(60, 420), forced)
+
+    def _attempts(self, rng, path, first_call, forced):
+        """(called_at, outcome, callback_at, duration) of each call, by the story's path."""
+        qcal = self.qcal
+        if forced == "callback":
+            callback_at = qcal.next_open(max(self.now, first_call) + rng.randint(30 * MINUTE, 20 * HOUR))
+            return [(first_call, "callback", callback_at, rng.randint(30, 90))]
+        if path == "dq_unreachable":
+            second = qcal.add_minutes(first_call, rng.uniform(60, 180))
+            third = qcal.add_minutes(second, rng.uniform(240, 600))
+            return [
+                (t, rng.choice(("no_answer", "no_answer", "busy")), None, None) for t in (first_call, second, third)
+            ]
+        if path == "dq_spam":
+            return [(first_call, rng.choice(("wrong_number", "reached")), None, rng.randint(10, 40))]
+        duration = rng.randint(90, 720) if path not in ("dq_duplicate", "dq_modular") else rng.randint(40, 200)
+        chance = rng.random()
+        if chance < 0.72:
+            return [(first_call, "reached", None, duration)]
+        if chance < 0.87:
+            later = qcal.add_minutes(first_call, rng.uniform(20, 120))
+            return [(first_call, rng.choice(("no_answer", "busy")), None, None), (later, "reached", None, duration)]
+        callback_at = qcal.next_open(first_call + rng.randint(1 * HOUR, 24 * HOUR))
+        return [
+            (first_call, "callback", callback_at, rng.randint(20, 60)),
+            (callback_at + rng.randint(0, 10 * MINUTE), "reached", None, duration),
+        ]
+
+    def _call(self, story, actor, called_at, outcome, callback_at, duration):
+        ctx = self.ctx
+        story.facts.setdefault("calls", []).append(
+            (story.lead_id, actor, outcome, "", called_at, callback_at, "outbound", duration, "", called_at)
+        )
+        description = ctx.outcome_labels[outcome]
+        if callback_at:
+            local = ctx.local_datetime(callback_at)
+            description += ". " + self.text["callback"] % {"when": local.strftime("%d.%m.%Y %H:%M")}
+        story.event(called_at, "call_attempt", actor, description)
+        story.touch(called_at)
+        story.row["callback_at"] = callback_at
+        if story.first_call is None:
+            story.first_call = called_at
+            story.row["first_call_at"] = called_at
+
+    def _disqualify(self, story, ts, actor, reason_code, description=None):
+        reason = self.ctx.disqualify_reasons[reason_code]
+        story.row.update(disqualify_reason_id=reason.pk, disqualified_at=ts, closed_at=ts)
+        if story.row["qualifier_id"] is None:
+            story.row["qualifier_id"] = actor
+        story.transition(ts, "disqualify", DISQUALIFIED, actor, description or reason.title)
+
+    def _hand_off(self, rng, story, qualifier, handed_off, forced):
+        ctx, now, scal, row, path = self.ctx, self.now, self.scal, story.row, story.path
+        if handed_off > now:
+            return
+        rep = _pick(rng, ctx.reps, funnel.REP_WEIGHTS.get(_rep_kind(path), funnel.REP_WEIGHTS["default"]))
+        due = scal.add(handed_off, ctx.acceptance_window_minutes * MINUTE)
+        row.update(
+            sales_rep_id=rep,
+            handed_off_by_id=qualifier,
+            handed_off_at=handed_off,
+            acceptance_due_at=due,
+            handoff_state=HandoffState.PENDING,
+        )
+        story.transition(handed_off, "hand_off", HANDED_OFF, qualifier, self.text["to_rep"] % {"rep": ctx.names[rep]})
+        story.facts["handoff"] = (handed_off, qualifier, rep)
+        if rng.random() < 0.3:  # booked while the client was still on the phone
+            story.facts["booked"] = (handed_off, qualifier)
+        if forced == "pending":
+            self._overdue(story, rep, due, until=now)
+            return
+        if path.startswith("dispute_"):
+            accepted = self._dispute(rng, story, rep, handed_off)
+        else:
+            accepted = scal.add_minutes(handed_off, _acceptance_minutes(rng))
+            self._overdue(story, rep, due, until=min(accepted, now))
+            if accepted > now:
+                return
+            late = accepted > due
+            row.update(handoff_state=HandoffState.ACCEPTED, accepted_at=accepted)
+            story.event(accepted, "handoff_accepted", rep, self.text["accepted_late" if late else "accepted"])
+        if accepted is None:
+            return
+        self._sale(rng, story, rep, accepted)
+
+    def _overdue(self, story, rep, due, *, until):
+        """The acceptance sweep (every minute) flags a hand-off still pending after its window."""
+        flagged = due + MINUTE
+        if flagged < until:
+            story.row["acceptance_overdue_notified_at"] = flagged
+            story.event(flagged, "acceptance_overdue", None, self.text["overdue"] % {"rep": self.ctx.names[rep]})
+
+    def _dispute(self, rng, story, rep, handed_off):
+        """Raise a dispute; the arbiters decide. Returns the acceptance moment when the rep keeps it."""
+        ctx, now, scal, row, path = self.ctx, self.now, self.scal, story.row, story.path
+        raised = scal.add_minutes(handed_off, rng.uniform(10, 100))
+        if raised > now:
+            return None
+        reason_code = rng.choice(list(words.DISPUTE_COMMENTS))
+        reason = ctx.dispute_reasons[reason_code]
+        comment = words.DISPUTE_COMMENTS[reason_code]
+        row["handoff_state"] = HandoffState.DISPUTED
+        story.event(raised, "handoff_disputed", rep, f"{reason.title}. {comment}")
+        qualifier = row["handed_off_by_id"]
+        dispute = {
+            "reason": reason.pk,
+            "comment": comment,
+            "raised_by": rep,
+            "raised_at": raised,
+            "qualifier": qualifier,
+            "sales_rep": rep,
+        }
+        story.facts["dispute"] = dispute
+        decided = scal.add_minutes(raised, rng.uniform(30, 600))
+        if decided > now:
+            return None
+        arbiter = rng.choice((ctx.sales_manager, ctx.qualification_lead))
+        dispute.update(decided_by=arbiter, decided_at=decided)
+        if path == "dispute_upheld":
+            note = self.text["upheld_note"]
+            dispute.update(decision="upheld", note=note, counts_against="qualifier", counts_against_user=qualifier)
+            story.event(
+                decided,
+                "dispute_upheld",
+                arbiter,
+                self.text["upheld"] % {"reason": reason.title, "qualifier": ctx.names[qualifier], "why": note},
+            )
+            row.update(
+                sales_rep_id=None,
+                handoff_state=HandoffState.NONE,
+                criteria_passed=False,
+                qualified_at=None,
+                handed_off_at=None,
+                acceptance_due_at=None,
+            )
+            story.transition(
+                decided, "return_to_qualification", QUALIFYING, arbiter, self.text["upheld_return"] % {"why": note}
+            )
+            story.touch(decided)
+            disqualify_code = funnel.DISPUTE_TO_DISQUALIFY[reason_code]
+            if rng.random() < 0.5:
+                dispute["upheld_action"] = "disqualified"
+                description = self.text["arbitration_disqualified"] % {
+                    "reason": ctx.disqualify_reasons[disqualify_code].title
+                }
+                self._disqualify(story, decided + 1, arbiter, disqualify_code, description)
+            else:
+                dispute["upheld_action"] = "returned"
+                again = self.qcal.add_minutes(decided, rng.uniform(5, 120))
+                if again <= now:
+                    self._disqualify(story, again, qualifier, disqualify_code)
+            return None
+        note = self.text["rejected_note"]
+        dispute.update(decision="rejected", note=note, counts_against="sales_rep", counts_against_user=rep)
+        row.update(handoff_state=HandoffState.ACCEPTED, accepted_at=decided)
+        story.event(
+            decided,
+            "dispute_rejected",
+            arbiter,
+            self.text["rejected"] % {"reason": reason.title, "rep": ctx.names[rep], "why": note},
+        )
+        return decided
+
+    def _sale(self, rng, story, rep, accepted):
+        ctx, now, scal, row, path = self.ctx, self.now, self.scal, story.row, story.path
+        booked_at, booked_by = story.facts.get("booked", (accepted, rep))
+        visit_start = self._visit_slot(rng, max(booked_at, accepted) + DAY * rng.randint(1, 6))
+        visits = story.facts["visits"] = []
+        before_visit = path == "lost_before_visit" or path == "dispute_rejected_lost" and rng.random() < 0.5
+        if (
+            not before_visit and rng.random() < 0.08
+        ):  # moved once by the client: the first booking is closed as rescheduled
+            moved_at = min(visit_start - 2 * HOUR, booked_at + rng.randint(2 * HOUR, 2 * DAY))
+            if booked_at < moved_at <= now:
+                visits.append(
+                    {
+                        "start": visit_start,
+                        "status": "rescheduled",
+                        "changed": moved_at,
+                        "booked_at": booked_at,
+                        "booked_by": booked_by,
+                    }
+                )
+                booked_at, booked_by = moved_at, rep
+                visit_start = self._visit_slot(rng, visit_start + DAY * rng.randint(1, 4))
+        visit = {
+            "start": visit_start,
+            "status": "scheduled",
+            "changed": None,
+            "booked_at": booked_at,
+            "booked_by": booked_by,
+        }
+        if booked_at <= now:
+            visits.append(visit)
+        if before_visit:
+            lost = scal.add_minutes(accepted + DAY * rng.randint(0, 3), rng.uniform(30, 400))
+            lost = max(accepted + 10 * MINUTE, min(lost, visit_start - HOUR))
+            if lost > now:
+                return
+            visit.update(status="cancelled", changed=lost)
+            self._lose(
+                rng, story, rep, lost, rng.choice(("refused_before_visit", "refused_before_visit", "no_response"))
+            )
+            return
+        measured = visit_start + 90 * MINUTE + rng.randint(10 * MINUTE, 3 * HOUR)
+        if measured > now:
+            return
+        quote = _quote(rng)
+        visit.update(status="done", changed=measured)
+        row.update(quote_amount=quote, measured_at=measured)
+        story.transition(measured, "record_measurement", MEASURED, rep, self.text["quote"] % {"amount": quote})
+        objections = rng.sample(funnel.OBJECTIONS, k=rng.choice((0, 1, 1, 2)))
+        story.facts["measurement"] = {"quote": quote, "at": measured, "objections": objections}
+        if path in funnel.WON_PATHS:
+            closed = scal.add_minutes(measured + DAY * rng.randint(2, 21), rng.uniform(0, 500))
+            if closed > now:
+                return
+            amount = max(funnel.QUOTE_RANGE[0], int(round(quote * rng.uniform(0.88, 1.0), -3)))
+            row.update(
+                deal_amount=amount,
+                deal_date=ctx.local_date(closed),
+                closed_at=closed,
+                outcome_note=rng.choice(words.WIN_NOTES),
+            )
+            story.transition(closed, "win", WON, rep, self.text["contract"] % {"amount": amount})
+        else:
+            closed = scal.add_minutes(measured + DAY * rng.randint(3, 30), rng.uniform(0, 500))
+            if closed > now:
+                return
+            self._lose(
+                rng, story, rep, closed, _pick(rng, list(funnel.LOSE_REASONS), list(funnel.LOSE_REASONS.values()))
+            )
+
+    def _lose(self, rng, story, rep, ts, reason_code):
+        reason = self.ctx.lose_reasons[reason_code]
+        competitor = rng.choice(words.COMPETITORS) if reason_code == "competitor" else ""
+        note = rng.choice(words.LOST_NOTES)
+        story.row.update(lose_reason_id=reason.pk, competitor=competitor, outcome_note=note, closed_at=ts)
+        parts = [reason.title, competitor and self.text["competitor"] % {"name": competitor}, note]
+        story.transition(ts, "lose", LOST, rep, ". ".join(part for part in parts if part))
+
+    def _visit_slot(self, rng, earliest):
+        index = self.scal.day_index(earliest)
+        for _attempt in range(30):
+            hour = rng.choice(funnel.VISIT_HOURS)
+            start = self.scal.at_local(index, hour * HOUR)
+            if start is not None and start + 90 * MINUTE <= self.scal.window(index)[1]:
+                return start
+            index += 1
+        raise ValueError("The sales team has no working hours for visits.")
+
+    # --- closing the story -------------------------------------------------------------------------
+
+    def _finish(self, story, batch):
+        ctx, row, now = self.ctx, story.row, self.now
+        row["status"] = story.status
+        row["last_activity_at"] = story.last_activity
+        warn_at, breach_at = row["sla_warn_at"], row["sla_breach_at"]
+        if story.first_call is not None:
+            moment = story.first_call
+            row["sla_state"] = SlaState.MET if moment <= breach_at else SlaState.MET_LATE
+        else:
+            moment = now
+            if story.status not in (NEW, QUALIFYING):
+                row["sla_state"] = SlaState.MET  # never happens with the paths above; kept explicit
+            elif now > breach_at:
+                row["sla_state"] = SlaState.BREACHED
+            elif now > warn_at:
+                row["sla_state"] = SlaState.WARNED
+            else:
+                row["sla_state"] = SlaState.PENDING
+        row["sla_warned_at"] = warn_at if moment > warn_at else None
+        row["sla_breached_at"] = breach_at if moment > breach_at else None
+        batch.leads.append(tuple(row[column] for column in LEAD_COLUMNS))
+        ct = ctx.lead_content_type_id
+        for ts, source, target, name, actor, description in story.events:
+            batch.logs.append((ct, story.lead_id, source, target, name, actor, description, ts))
+        source_id, external_id, received, channel, message = story.facts["inquiry"]
+        batch.inquiries.append((story.lead_id, source_id, external_id, received, channel, message, {}, False))
+        batch.calls.extend(story.facts.get("calls", ()))
+        for extra in ctx.extras:
+            extra.collect(story, batch)
+
+
+# --- samplers ---------------------------------------------------------------------------------------
+
+
+def _pick(rng, items, weights):
+    return rng.choices(items, weights)[0]
+
+
+def _qualifier_kind(path):
+    if path in funnel.BAD_HANDOFF_PATHS:
+        return "bad_handoff"
+    return "won" if path in funnel.WON_PATHS else "default"
+
+
+def _rep_kind(path):
+    if path in funnel.WON_PATHS:
+        return "won"
+    return "measured_lost" if path in ("measured_lost", "lost_before_visit") else "default"
+
+
+def _response_minutes(rng):
+    chance = rng.random()
+    for share, low, high in funnel.RESPONSE_BUCKETS:
+        if chance < share:
+            return rng.uniform(low, high)
+        chance -= share
+    return rng.uniform(20, 90)
+
+
+def _acceptance_minutes(rng):
+    chance = rng.random()
+    if chance < 0.80:
+        return rng.uniform(5, 90)
+    if chance < 0.92:
+        return rng.uniform(90, 119)
+    return rng.uniform(121, 400)
+
+
+def _quote(rng):
+    low, high = funnel.QUOTE_RANGE
+    while True:
+        value = funnel.QUOTE_MEDIAN * math.exp(rng.gauss(0, funnel.QUOTE_SIGMA))
+        if low <= value <= high:
+            return int(round(value, -3))
+
+
+def _contact(rng, index, path, ctx):
+    """Name, phone, e-mail, place, source and message of a lead whose story is `path`."""
+    female = rng.random() < 0.55
+    first = rng.choice(words.FEMALE_FIRST if female else words.MALE_FIRST)
+    surname = rng.choice(words.SURNAMES)
+    last = words.feminine_surname(surname) if female else surname
+    form = rng.random()
+    if form < 0.5:
+        name = f"{first} {last}"
+    elif form < 0.9:
+        name = first
+    else:
+        patronymic = rng.choice(words.FEMALE_PATRONYMICS if female else words.MALE_PATRONYMICS)
+        name = f"{last} {first} {patronymic}"
+    email = ""
+    if rng.random() < 0.35:
+        email = (
+            f"{words.translit(first)}.{words.translit(surname)}{rng.randint(1, 99)}@{rng.choice(words.EMAIL_DOMAINS)}"
+        )
+    if path == "dq_not_in_region":
+        city, region = rng.choice(words.FAR_CITIES)
+        address = f"{rng.choice(words.TOWN_STREETS)}, д. {rng.randint(1, 120)}"
+    elif rng.random() < 0.66:
+        district = rng.choice(list(words.MOSCOW_DISTRICTS))
+        city, region = "Москва", "Москва"
+        address = f"р-н {district}, {rng.choice(words.MOSCOW_DISTRICTS[district])}, д. {rng.randint(1, 150)}"
+    else:
+        city, region = rng.choice(words.MOSCOW_REGION_TOWNS), "Московская область"
+        address = f"{rng.choice(words.TOWN_STREETS)}, д. {rng.randint(1, 90)}"
+    if rng.random() < 0.4:
+        address = ""  # web forms rarely ask for it; the qualifier fills it in later
+    kind = "junk" if path in funnel.JUNK_PATHS else "target"
+    weights = funnel.SOURCE_WEIGHTS[kind]
+    source_code = _pick(rng, list(weights), list(weights.values()))
+    if path == "dq_modular":
+        interest = "modular" if rng.random() < 0.8 else "unknown"
+    elif path == "dq_spam":
+        interest = "unknown"
+    else:
+        interest = "custom" if rng.random() < 0.85 else "unknown"
+    if source_code == "call_tracking":
+        message = words.CALL_MESSAGE
+    else:
+        pool = {"custom": words.MESSAGES_CUSTOM, "modular": words.MESSAGES_MODULAR}.get(
+            interest, words.MESSAGES_UNKNOWN
+        )
+        message = rng.choice(pool)
+    utm_source = utm_medium = utm_campaign = ""
+    if source_code == "yandex_direct":
+        utm_source, utm_medium = "yandex", "cpc"
+        utm_campaign = rng.choice(words.UTM_CAMPAIGNS["yandex_direct"])
+    elif source_code == "website":
+        utm_campaign = rng.choice(words.UTM_CAMPAIGNS["website"])
+        utm_source, utm_medium = {
+            "seo": ("google", "organic"),
+            "kuhni_vk_target": ("vk", "cpc"),
+            "kuhni_google_search": ("google", "cpc"),
+            "blog_kuhni_idei": ("dzen", "referral"),
+        }[utm_campaign]
+        if utm_campaign == "seo":
+            utm_campaign = ""
+    elif source_code == "call_tracking" and rng.random() < 0.7:
+        utm_source, utm_medium = "yandex", "cpc"
+        utm_campaign = rng.choice(words.UTM_CAMPAIGNS["yandex_direct"])
+    return {
+        "name": name,
+        "phone": funnel.phone(index),
+        "email": email,
+        "city": city,
+        "region": region,
+        "address": address,
+        "source_id": ctx.source_ids[source_code],
+        "utm_source": utm_source,
+        "utm_medium": utm_medium,
+        "utm_campaign": utm_campaign,
+        "product_interest": interest,
+        "message": message,
+    }
+
+
+def _messages():
+    """History texts, the same msgids the services use (translated once per run, not per lead)."""
+    return {
+        "received": _("Received via %(source)s (%(channel)s)"),
+        "callback": _("Call back at %(when)s"),
+        "to_rep": _("To %(rep)s"),
+        "accepted": _("Hand-off accepted"),
+        "accepted_late": _("Hand-off accepted after the window"),
+        "upheld": _("Dispute upheld (%(reason)s), counts against the qualifier %(qualifier)s: %(why)s"),
+        "upheld_return": _("Dispute upheld: %(why)s"),
+        "arbitration_disqualified": _("Disqualified by arbitration: %(reason)s"),
+        "rejected": _("Dispute rejected (%(reason)s), stays with %(rep)s and counts against the rep: %(why)s"),
+        "overdue": _("Not accepted or disputed by %(rep)s within the acceptance window"),
+        "quote": _("Quote %(amount)s ₽"),
+        "contract": _("Contract %(amount)s ₽"),
+        "competitor": _("competitor: %(name)s"),
+        "upheld_note": "Проверили запись звонка: клиент не целевой.",
+        "rejected_note": "По записи звонка критерии подтверждены, клиент целевой.",
+    }
+
+
+# --- intake times -----------------------------------------------------------------------------------
+
+
+def received_times(rng, *, total, now, calendar_tz, days=91):
+    """`total` sorted receipt moments over the last `days` days: weekly and hourly shape, a growth
+    trend, quieter public holidays; nothing in the future."""
+    from datetime import datetime, time
+
+    from leadflow.workhours import is_public_holiday
+
+    today = datetime.fromtimestamp(now, calendar_tz).date()
+    first = today - timedelta(days=days - 1)
+    day_list, weights, midnights = [], [], []
+    hour_total = sum(funnel.HOUR_WEIGHTS)
+    for n in range(days):
+        day = first + timedelta(days=n)
+        weight = funnel.WEEKDAY_WEIGHTS[day.weekday()]
+        weight *= funnel.TREND[0] + (funnel.TREND[1] - funnel.TREND[0]) * n / max(1, days - 1)
+        if is_public_holiday(day):
+            weight *= funnel.HOLIDAY_WEIGHT
+        midnight = int(datetime.combine(day, time.min, calendar_tz).timestamp())
+        if day == today:  # only the part of today that has passed
+            elapsed = (now - midnight) / HOUR
+            weight *= sum(w * min(1.0, max(0.0, elapsed - h)) for h, w in enumerate(funnel.HOUR_WEIGHTS)) / hour_total
+        day_list.append(n)
+        weights.append(weight)
+        midnights.append(midnight)
+    cumulative = []
+    running = 0.0
+    for weight in weights:
+        running += weight
+        cumulative.append(running)
+    hours = list(range(24))
+    hour_cumulative = []
+    running = 0.0
+    for weight in funnel.HOUR_WEIGHTS:
+        running += weight
+        hour_cumulative.append(running)
+    days_drawn = rng.choices(day_list, cum_weights=cumulative, k=total)
+    hours_drawn = rng.choices(hours, cum_weights=hour_cumulative, k=total)
+    result = []
+    limit = now - MINUTE
+    for day, hour in zip(days_drawn, hours_drawn, strict=True):
+        ts = midnights[day] + hour * HOUR + rng.randrange(HOUR)
+        while ts > limit:
+            day = rng.choices(day_list, cum_weights=cumulative)[0]
+            hour = rng.choices(hours, cum_weights=hour_cumulative)[0]
+            ts = midnights[day] + hour * HOUR + rng.randrange(HOUR)
+        result.append(ts)
+    result.sort()
+    return result
+
+
+def force_open(rng, *, received, paths, now):
+    """Make sure the queue and the board have something to show now, whatever the hour: the newest
+    leads are still new, the next ones wait for a callback, and the latest hand-offs await acceptance.
+    Mutates `received` (fresh moments for the newest leads) and returns {index: kind}."""
+    total = len(received)
+    if total == 0:
+        return {}
+    each = max(3, min(25, round(total * 0.002)))
+    forced = {}
+    newest = sorted(now - rng.randint(1 * MINUTE, 14 * MINUTE) for _ in range(min(each, total)))
+    for offset, ts in enumerate(newest):
+        index = total - len(newest) + offset
+        received[index] = max(ts, received[index - 1] if index > 0 else ts)
+        forced[index] = "new"
+    index = total - len(newest) - 1
+    callbacks = 0
+    while index >= 0 and callbacks < each:
+        forced[index] = "callback"
+        callbacks += 1
+        index -= 1
+    pending = 0
+    while index >= 0 and pending < each:
+        if paths[index] in ("won", "measured_lost", "lost_before_visit"):
+            forced[index] = "pending"
+            pending += 1
+        index -= 1
+    return forced
