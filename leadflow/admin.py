@@ -1,0 +1,451 @@
+"""Admin of the pipeline core: configuration (teams, sources, reasons, tokens, people) and a read view of leads.
+
+Leads are never deleted and their status is protected: it changes only through the services, so here
+it is read-only; the history (django-fsm-log rows) is append-only and shown on the lead's page.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django_fsm_log.models import StateLog
+
+from .forms import ImportUploadForm
+from .importing import ImportFileError, import_leads
+from .models import (
+    Inquiry,
+    IntakeToken,
+    Lead,
+    Notification,
+    Profile,
+    Reason,
+    Source,
+    Team,
+    WorkingHours,
+)
+from .phones import normalize_phone
+
+User = get_user_model()
+
+
+class ReadOnlyAdminMixin:
+    """View-only in the admin: these rows are records of what happened."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- teams and people ---------------------------------------------------------------------------
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+    max_num = 7
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "kind",
+        "time_zone",
+        "lead",
+        "sla_warn_minutes",
+        "sla_breach_minutes",
+        "sales_team",
+        "is_active",
+    )
+    list_filter = ("kind", "is_active")
+    search_fields = ("name",)
+    autocomplete_fields = ("lead", "sales_team")
+    list_select_related = ("lead", "sales_team")
+    inlines = [WorkingHoursInline]
+    fieldsets = (
+        (None, {"fields": ("name", "kind", "time_zone", "lead", "is_active")}),
+        (
+            _("Speed-to-lead SLA"),
+            {
+                "fields": (
+                    "sla_warn_minutes",
+                    "sla_breach_minutes",
+                    "reassign_on_breach",
+                    "skip_public_holidays",
+                    "claim_lease_minutes",
+                    "max_failed_attempts",
+                )
+            },
+        ),
+        (_("Hand-off"), {"fields": ("sales_team", "assignment_strategy", "acceptance_window_minutes")}),
+    )
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(admin.ModelAdmin):
+    list_display = ("team", "weekday", "opens_at", "closes_at")
+    list_filter = ("team", "weekday")
+    list_select_related = ("team",)
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "team", "is_available", "phone_extension", "last_assigned_at")
+    list_filter = ("team", "is_available")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
+    autocomplete_fields = ("user", "team")
+    list_select_related = ("user", "team")
+    readonly_fields = ("last_assigned_at",)
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    fk_name = "user"
+    can_delete = False
+    autocomplete_fields = ("team",)
+    readonly_fields = ("last_assigned_at",)
+    verbose_name_plural = _("profile")
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    inlines = [ProfileInline]
+    list_display = ("username", "first_name", "last_name", "email", "team", "roles", "is_active", "is_staff")
+    list_filter = ("groups", "profile__team", "is_active", "is_staff", "is_superuser")
+    list_select_related = ("profile__team",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    def get_inline_instances(self, request, obj=None):
+        # the profile is edited once the user exists (the add form asks only for a name and password)
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    @admin.display(description=_("team"), ordering="profile__team__name")
+    def team(self, user):
+        profile = getattr(user, "profile", None)
+        return profile.team if profile else None
+
+    @admin.display(description=_("roles"))
+    def roles(self, user):
+        return ", ".join(group.name for group in user.groups.all())
+
+
+# --- reference data -----------------------------------------------------------------------------
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "code")
+
+
+@admin.register(IntakeToken)
+class IntakeTokenAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "source", "short_key", "is_active", "created_at", "last_used_at")
+    list_filter = ("source", "is_active")
+    search_fields = ("name", "source__name", "source__code")
+    list_select_related = ("source",)
+    fields = ("source", "name", "is_active", "key", "created_at", "last_used_at")
+    readonly_fields = ("key", "created_at", "last_used_at")
+    actions = ["deactivate"]
+
+    @admin.display(description=_("key"))
+    def short_key(self, token):
+        return f"{token.key[:6]}…"
+
+    @admin.action(description=_("Deactivate the selected tokens"))
+    def deactivate(self, request, queryset):
+        count = queryset.update(is_active=False)
+        self.message_user(request, _("%(count)d tokens deactivated.") % {"count": count}, messages.SUCCESS)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate instead: the key may still be configured somewhere
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            self.message_user(
+                request,
+                _("Token created. Give the client this header: Authorization: Token %(key)s") % {"key": obj.key},
+                messages.SUCCESS,
+            )
+
+
+@admin.register(Reason)
+class ReasonAdmin(admin.ModelAdmin):
+    list_display = ("title", "kind", "code", "position", "is_active")
+    list_editable = ("position", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("title", "code")
+
+
+# --- leads --------------------------------------------------------------------------------------
+
+
+class LeadHistoryInline(GenericTabularInline):
+    """The lead's append-only history: transitions and events (received, repeat inquiry, SLA…)."""
+
+    model = StateLog
+    verbose_name = _("history row")
+    verbose_name_plural = _("history")
+    fields = ("timestamp", "transition", "source_state", "state", "by", "description")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("leadflow.view_lead")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("by").order_by("timestamp", "pk")
+
+
+class InquiryInline(admin.TabularInline):
+    model = Inquiry
+    fields = ("received_at", "source", "channel", "external_id", "is_repeat", "message")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source").order_by("received_at", "pk")
+
+
+LEAD_EDITABLE = ("name", "phone", "email", "city", "region", "address", "product_interest", "message", "is_archived")
+
+
+class LeadAdminForm(forms.ModelForm):
+    class Meta:
+        model = Lead
+        fields = LEAD_EDITABLE
+
+    def clean_phone(self):
+        try:
+            return normalize_phone(self.cleaned_data["phone"])
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from None
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    form = LeadAdminForm
+    change_list_template = "admin/leadflow/lead/change_list.html"
+    list_display = (
+        "id",
+        "name",
+        "phone",
+        "source",
+        "status",
+        "sla_state",
+        "product_interest",
+        "qualifier",
+        "sales_rep",
+        "received_at",
+    )
+    list_display_links = ("id", "name")
+    list_filter = (
+        "status",
+        "sla_state",
+        "source",
+        "product_interest",
+        "handoff_state",
+        "qualification_team",
+        "is_archived",
+    )
+    search_fields = ("=id", "name", "phone", "email", "external_id", "city")
+    date_hierarchy = "received_at"
+    list_select_related = ("source", "qualifier", "sales_rep")
+    list_per_page = 50
+    show_full_result_count = False  # no COUNT(*) over a million leads on every page
+    autocomplete_fields = ("qualifier", "sales_rep", "handed_off_by")
+    raw_id_fields = ("merged_into",)
+    inlines = [InquiryInline, LeadHistoryInline]
+    fieldsets = (
+        (_("Contact"), {"fields": ("name", "phone", "email", "city", "region", "address")}),
+        (
+            _("Origin"),
+            {
+                "fields": (
+                    "source",
+                    "external_id",
+                    "received_at",
+                    "product_interest",
+                    "message",
+                    ("utm_source", "utm_medium", "utm_campaign"),
+                )
+            },
+        ),
+        (
+            _("Pipeline"),
+            {
+                "fields": (
+                    "status",
+                    "qualification_team",
+                    "qualifier",
+                    "handed_off_by",
+                    "sales_rep",
+                    "handoff_state",
+                    "criteria_passed",
+                    "disqualify_reason",
+                )
+            },
+        ),
+        (
+            _("Milestones"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "claimed_at",
+                    "last_activity_at",
+                    "first_call_at",
+                    "callback_at",
+                    "qualified_at",
+                    "disqualified_at",
+                    "handed_off_at",
+                    "accepted_at",
+                    "acceptance_due_at",
+                    "measured_at",
+                    "closed_at",
+                ),
+            },
+        ),
+        (
+            _("Speed-to-lead SLA"),
+            {"fields": ("sla_state", "sla_warn_at", "sla_breach_at", "sla_warned_at", "sla_breached_at")},
+        ),
+        (
+            _("Outcome"),
+            {"fields": ("quote_amount", "deal_amount", "deal_date", "lose_reason", "competitor", "outcome_note")},
+        ),
+        (_("Archive"), {"fields": ("is_archived", "merged_into")}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # status and everything the pipeline owns change only through services (transitions, SLA, hand-off)
+        editable = set(LEAD_EDITABLE)
+        return [f.name for f in Lead._meta.fields if f.name not in editable and f.editable]
+
+    def has_add_permission(self, request):
+        return False  # leads come in through intake (form, API, import): SLA clock and inquiry record included
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # leads are never deleted: archive or merge
+
+    def has_import_permission(self, request):
+        return request.user.has_perm("leadflow.add_lead")
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": self.has_import_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="leadflow_lead_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Upload a CSV/XLSX file → every row validated and imported → a report of every row."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Import leads"),
+        }
+        if request.method == "POST":
+            form = ImportUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                try:
+                    report = import_leads(upload, filename=upload.name, default_source=form.cleaned_data["source"])
+                except ImportFileError as exc:
+                    form.add_error("file", str(exc))
+                else:
+                    context.update(report=report, summary=report.summary, title=_("Import report"))
+                    return TemplateResponse(request, "leadflow/intake_import_report.html", context)
+        else:
+            form = ImportUploadForm(initial={"source": "import"})
+        context["form"] = form
+        context["changelist_url"] = reverse("admin:leadflow_lead_changelist")
+        return TemplateResponse(request, "leadflow/intake_import.html", context)
+
+
+@admin.register(Inquiry)
+class InquiryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("id", "lead", "source", "channel", "external_id", "is_repeat", "received_at")
+    list_filter = ("source", "channel", "is_repeat")
+    search_fields = ("=lead__id", "external_id", "lead__phone", "lead__name")
+    list_select_related = ("lead", "source")
+    raw_id_fields = ("lead",)
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "recipient", "kind", "text", "lead", "read_at")
+    list_filter = ("kind", ("read_at", admin.EmptyFieldListFilter))
+    search_fields = ("text", "recipient__username", "dedupe_key")
+    list_select_related = ("recipient", "lead")
+    raw_id_fields = ("lead",)
+    autocomplete_fields = ("recipient",)
+    readonly_fields = ("recipient", "kind", "lead", "text", "url", "created_at", "dedupe_key")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False  # notifications are sent by the services (idempotent by dedupe_key)
+
+
+# --- history (django-fsm-log) -------------------------------------------------------------------
+
+if admin.site.is_registered(StateLog):
+    admin.site.unregister(StateLog)
+
+
+@admin.register(StateLog)
+class StateLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Append-only: rows are written by transitions and `history_record`, never edited or deleted."""
+
+    list_display = ("timestamp", "content_type", "object_id", "transition", "source_state", "state", "by")
+    list_filter = ("transition", "state", "content_type")
+    search_fields = ("=object_id", "description", "by__username")
+    list_select_related = ("content_type", "by")
+    date_hierarchy = "timestamp"
+    show_full_result_count = False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff and request.user.has_perm("leadflow.view_lead")
