@@ -7,6 +7,7 @@ Production: DATABASE_URL=postgres://…, CELERY_BROKER_URL=redis://…, CACHE_UR
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -167,6 +168,15 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "qualification.tasks.sla_sweep", "schedule": SLA_SWEEP_SECONDS},
     "lease-sweep": {"task": "qualification.tasks.claim_lease_sweep", "schedule": 60},
     "acceptance-sweep": {"task": "sales.tasks.acceptance_sweep", "schedule": 60},
+    # reminders: the rep the evening before a visit, the client's details on the morning of the day
+    "visit-reminders-evening": {
+        "task": "sales.tasks.visit_reminders_evening",
+        "schedule": crontab(hour=env.int("VISIT_REMINDER_EVENING_HOUR", default=19), minute=0),
+    },
+    "visit-reminders-morning": {
+        "task": "sales.tasks.visit_reminders_morning",
+        "schedule": crontab(hour=env.int("VISIT_REMINDER_MORNING_HOUR", default=8), minute=0),
+    },
 }
 
 # --- API ----------------------------------------------------------------------------------------
