@@ -125,17 +125,27 @@ class ReassignForm(BootstrapMixin, forms.Form):
 
 
 class UpholdForm(BootstrapMixin, forms.Form):
+    """`reasons`: the disqualification reasons, read once for every dispute on the page."""
+
     note = forms.CharField(label=_("Why (kept in the history)"), widget=forms.Textarea(attrs={"rows": 2}))
-    disqualify_reason = forms.ModelChoiceField(
-        label=_("Disqualify instead of returning to qualification"),
-        queryset=Reason.objects.none(),
-        required=False,
-        empty_label=_("— return to qualification —"),
+    disqualify_reason = forms.TypedChoiceField(
+        label=_("Disqualify instead of returning to qualification"), required=False, coerce=int, empty_value=None
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, reasons=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["disqualify_reason"].queryset = _reasons(Reason.Kind.DISQUALIFY)
+        self.reasons = {reason.pk: reason for reason in (reasons if reasons is not None else disqualify_reasons())}
+        self.fields["disqualify_reason"].choices = [("", _("— return to qualification —"))] + [
+            (pk, reason.title) for pk, reason in self.reasons.items()
+        ]
+
+    def clean_disqualify_reason(self):
+        value = self.cleaned_data["disqualify_reason"]
+        return self.reasons.get(value) if value is not None else None
+
+
+def disqualify_reasons():
+    return list(_reasons(Reason.Kind.DISQUALIFY))
 
 
 class RejectForm(BootstrapMixin, forms.Form):

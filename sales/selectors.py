@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django_fsm_log.models import StateLog
 
 from leadflow import roles
-from leadflow.models import HandoffState, Lead, LeadStatus, Team
+from leadflow.models import HandoffState, Lead, LeadStatus, Team, WorkingHours
 from leadflow.workhours import WorkCalendar
 from qualification.models import LeadAnswer
 
@@ -308,8 +308,12 @@ def visit_free_slots(*, sales_team, start: date, days: int = 7, rep=None, now=No
     a visit, and keeps the travel buffer from the rep's other visits. Three queries in all.
     """
     now = now or timezone.now()
-    team = Team.objects.prefetch_related("working_hours").get(pk=sales_team.pk)
-    calendar = WorkCalendar.for_team(team)
+    team = sales_team
+    calendar = WorkCalendar(
+        time_zone=team.time_zone,
+        windows={wh.weekday: (wh.opens_at, wh.closes_at) for wh in WorkingHours.objects.filter(team=team)},
+        skip_holidays=team.skip_public_holidays,
+    )
     reps = (
         [rep]
         if rep is not None

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from leadflow import roles
 
 from .. import selectors, services
-from ..forms import RejectForm, UpholdForm
+from ..forms import RejectForm, UpholdForm, disqualify_reasons
 from ..models import Dispute
 from .common import forbidden, post_action
 
@@ -19,10 +19,11 @@ DENIED = gettext_lazy("Only the sales manager or the qualification lead can arbi
 def _queue(request, *, bound=None, status=200):
     pending, decided = selectors.arbitration_queue()
     bound = bound or {}
+    reasons = disqualify_reasons()
     rows = [
         {
             "dispute": dispute,
-            "uphold": bound.get(("uphold", dispute.pk)) or UpholdForm(prefix=f"u{dispute.pk}"),
+            "uphold": bound.get(("uphold", dispute.pk)) or UpholdForm(prefix=f"u{dispute.pk}", reasons=reasons),
             "reject": bound.get(("reject", dispute.pk)) or RejectForm(prefix=f"r{dispute.pk}"),
             "answers": [(a.criterion.question, selectors.answer_display(a)) for a in dispute.lead.answers.all()],
         }

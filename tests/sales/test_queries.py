@@ -1,0 +1,87 @@
+"""The board, the calendar and the slot page run a constant number of queries whatever the deal count."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from qualification.models import Criterion, LeadAnswer
+from sales import selectors
+from tests.factories import sales_team
+from tests.sales.conftest import msk
+
+pytestmark = pytest.mark.django_db
+
+
+# Free times of one rep this week (Wednesday to Saturday), 90-minute visits with a 60-minute buffer.
+FREE_TIMES = [msk(2026, 12, day, hour, minute) for day in (2, 3, 4, 5) for hour, minute in ((9, 0), (11, 30), (14, 0))]
+
+
+def _fill(deals, people, n):
+    """n deals of each kind, spread over both reps, with qualification answers and visits."""
+    budget = Criterion.objects.filter(code="budget", checklist__is_active=True).first()
+    booked = deals.people.setdefault("_booked", {"rep": 0, "other_rep": 0})
+    for i in range(n):
+        key = "rep" if i % 2 else "other_rep"
+        rep = people[key]
+        lead = deals.handed_off(rep=rep)
+        LeadAnswer.objects.create(lead=lead, criterion=budget, checklist_version=1, value=300000 + i, passed=True)
+        deals.scheduled(rep=rep, starts_at=FREE_TIMES[booked[key]])
+        booked[key] += 1
+        deals.measured(rep=rep, quote=Decimal("300000"))
+        deals.disputed(rep=rep)
+
+
+def _count(client, url, params=None):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(ctx)
+
+
+@pytest.mark.parametrize("who", ["rep", "manager"])
+def test_board_queries_do_not_grow_with_deals(client, clock, people, deals, who):
+    client.force_login(people[who])
+    _fill(deals, people, 2)
+    few = _count(client, reverse("sales:index"))
+    _fill(deals, people, 8)
+    many = _count(client, reverse("sales:index"))
+    assert few == many
+    assert many <= 14
+
+
+def test_board_selector_query_count(clock, people, deals, django_assert_num_queries):
+    _fill(deals, people, 5)
+    # leads, answers, visits, pending disputes
+    with django_assert_num_queries(4):
+        columns = selectors.board_columns()
+    assert sum(len(column.cards) for column in columns) == 20
+
+
+def test_calendar_queries_do_not_grow_with_visits(client, clock, people, deals):
+    client.force_login(people["manager"])
+    _fill(deals, people, 2)
+    few = _count(client, reverse("sales:calendar"))
+    _fill(deals, people, 8)
+    many = _count(client, reverse("sales:calendar"))
+    assert few == many
+
+
+def test_free_slots_in_three_queries(clock, people, deals, django_assert_num_queries):
+    _fill(deals, people, 4)
+    team = sales_team()
+    # working hours, reps, visits
+    with django_assert_num_queries(3):
+        slots = selectors.visit_free_slots(sales_team=team, start=msk(2026, 12, 2, 0, 0).date(), days=7)
+    assert slots
+
+
+def test_arbitration_and_closed_pages_do_not_grow(client, clock, people, deals):
+    client.force_login(people["manager"])
+    _fill(deals, people, 2)
+    few = (_count(client, reverse("sales:arbitration")), _count(client, reverse("sales:closed")))
+    _fill(deals, people, 5)
+    many = (_count(client, reverse("sales:arbitration")), _count(client, reverse("sales:closed")))
+    assert few == many
