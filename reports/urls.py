@@ -6,4 +6,11 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("funnel/", views.funnel, name="funnel"),
+    path("speed/", views.speed, name="speed"),
+    path("handoff/", views.handoff, name="handoff"),
+    path("sales/", views.sales, name="sales"),
+    path("economics/", views.economics, name="economics"),
+    path("pilot/", views.pilot, name="pilot"),
+    path("my/", views.my_stats, name="my"),
 ]

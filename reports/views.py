@@ -1,7 +1,141 @@
+"""Thin views: read the filters, call one page builder (reports.pages → selectors), render or export.
+
+Every table of every page is exported with ?export=csv|xlsx&table=<slug> and the same filters.
+"""
+
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from leadflow import roles
+
+from . import pages, selectors
+from .access import reports_required
+from .exports import export_response
+from .forms import PilotForm, ReportFilterForm
+
+TABS = [
+    ("reports:funnel", gettext_lazy("Funnel")),
+    ("reports:speed", gettext_lazy("Speed to lead")),
+    ("reports:handoff", gettext_lazy("Hand-off quality")),
+    ("reports:sales", gettext_lazy("Sales")),
+    ("reports:economics", gettext_lazy("Economics")),
+    ("reports:pilot", gettext_lazy("Pilot comparison")),
+    ("reports:my", gettext_lazy("My stats")),
+]
+
+
+def _render(request, template, page_name, context):
+    fmt = request.GET.get("export")
+    if fmt:
+        if fmt not in {"csv", "xlsx"}:
+            raise Http404(_("Unknown export format."))
+        tables = {table.slug: table for table in context["tables"]}
+        table = tables.get(request.GET.get("table", ""))
+        if table is None:
+            raise Http404(_("No such table on this page."))
+        return export_response(table, fmt, basename=page_name)
+    query = request.GET.copy()
+    query.pop("export", None)
+    query.pop("table", None)
+    context.update(
+        tabs=TABS,
+        page_name=page_name,
+        querystring=query.urlencode(),
+        can_view_reports=roles.can_view_reports(request.user),
+    )
+    return render(request, template, context)
+
+
+def _filter_form(request, group_choices=()):
+    return ReportFilterForm(request.GET or None, scope=request.report_scope, group_choices=group_choices)
+
+
+def _period_context(form):
+    first, last = form.dates()
+    return {"form": form, "period_first": first, "period_last": last}
 
 
 @login_required
 def index(request):
-    return render(request, "reports/index.html")
+    """Team leads, managers and the director start at the funnel; everyone else at their own stats."""
+    if roles.can_view_reports(request.user):
+        return redirect("reports:funnel")
+    return redirect("reports:my")
+
+
+@reports_required
+def funnel(request):
+    choices = pages.funnel_group_choices()
+    form = _filter_form(request, choices)
+    context = pages.funnel_page(
+        report_filter=form.report_filter(),
+        scope=request.report_scope,
+        group_by=form.grouping(),
+        group_choices=choices,
+    )
+    context.update(_period_context(form), page_title=_("Funnel"))
+    return _render(request, "reports/funnel.html", "funnel", context)
+
+
+@reports_required
+def speed(request):
+    form = _filter_form(request, pages.SPEED_GROUPS)
+    context = pages.speed_page(report_filter=form.report_filter(), scope=request.report_scope, group_by=form.grouping())
+    context.update(_period_context(form), page_title=_("Speed to lead"))
+    return _render(request, "reports/speed.html", "speed", context)
+
+
+@reports_required
+def handoff(request):
+    form = _filter_form(request)
+    context = pages.handoff_page(report_filter=form.report_filter(), scope=request.report_scope)
+    context.update(_period_context(form), page_title=_("Hand-off quality"))
+    return _render(request, "reports/handoff.html", "handoff", context)
+
+
+@reports_required
+def sales(request):
+    form = _filter_form(request)
+    context = pages.sales_page(report_filter=form.report_filter(), scope=request.report_scope)
+    context.update(_period_context(form), page_title=_("Sales per rep"))
+    return _render(request, "reports/sales.html", "sales", context)
+
+
+@reports_required
+def economics(request):
+    form = _filter_form(request)
+    context = pages.economics_page(report_filter=form.report_filter(), scope=request.report_scope)
+    context.update(_period_context(form), page_title=_("Economics"))
+    return _render(request, "reports/economics.html", "economics", context)
+
+
+@reports_required
+def pilot(request):
+    form = PilotForm(request.GET or None, initial=PilotForm.defaults())
+    filters = _filter_form(request)
+    period_a, period_b = form.periods()
+    context = pages.pilot_page(
+        period_a=period_a, period_b=period_b, report_filter=filters.report_filter(), scope=request.report_scope
+    )
+    context.update(pilot_form=form, period_a=period_a, period_b=period_b, page_title=_("Pilot comparison"))
+    return _render(request, "reports/pilot.html", "pilot", context)
+
+
+@login_required
+def my_stats(request):
+    """Own day and month for everyone; team leads and managers also see their team, the director all."""
+    user = request.user
+    context = {"own": selectors.own_stats(user=user), "page_title": _("My stats"), "tables": []}
+    if roles.can_view_reports(user):
+        from .access import report_scope
+
+        rows = selectors.team_stats(scope=report_scope(user))
+        context["tables"] = [pages.team_stats_table(rows)]
+    context["today"] = timezone.localdate()
+    context["is_qualifier"] = roles.has_role(user, roles.QUALIFIER, roles.QUALIFICATION_LEAD)
+    context["is_rep"] = roles.has_role(user, roles.SALES_REP, roles.SALES_MANAGER)
+    return _render(request, "reports/my.html", "my", context)

@@ -1,0 +1,60 @@
+"""Who sees what in the reports.
+
+- director (and superuser): every team and person;
+- qualification lead: the leads of their qualification team and its people;
+- sales manager: the leads their sales team works (handed to its reps, or coming from the
+  qualification teams that feed it) and its people; on hand-off quality also the qualifiers of the
+  feeding teams, because the manager arbitrates their hand-offs;
+- qualifier and sales rep: only "My stats" (their own figures).
+"""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from leadflow import roles
+from leadflow.models import Profile, Team
+
+from .selectors import Scope
+
+NOTHING = Q(pk__in=[])
+
+
+def user_team(user):
+    profile = Profile.objects.filter(user=user).select_related("team").first()
+    return profile.team if profile else None
+
+
+def report_scope(user):
+    if user.is_superuser or roles.has_role(user, roles.DIRECTOR):
+        return Scope()
+    team = user_team(user)
+    if team is None:
+        return Scope(lead_q=NOTHING, team_ids=frozenset())
+    if roles.has_role(user, roles.QUALIFICATION_LEAD) and team.kind == Team.Kind.QUALIFICATION:
+        return Scope(lead_q=Q(qualification_team_id=team.pk), team_ids=frozenset({team.pk}))
+    if roles.has_role(user, roles.SALES_MANAGER) and team.kind == Team.Kind.SALES:
+        feeding = frozenset(Team.objects.filter(sales_team=team).values_list("pk", flat=True))
+        return Scope(
+            lead_q=Q(qualification_team__sales_team_id=team.pk) | Q(sales_rep__profile__team_id=team.pk),
+            team_ids=frozenset({team.pk}),
+            extra_people_team_ids=feeding,
+        )
+    return Scope(lead_q=NOTHING, team_ids=frozenset())
+
+
+def reports_required(view):
+    """Team leads, sales managers and the director; everyone else gets a 403 with the reason."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not roles.can_view_reports(request.user):
+            raise PermissionDenied(_("The reports are for team leads, sales managers and the director."))
+        request.report_scope = report_scope(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapper

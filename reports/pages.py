@@ -1,0 +1,408 @@
+"""The dashboards as tables and charts, built from the selectors' aggregated rows."""
+
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors, stats
+from .selectors.funnel import STAGE_TIMES, STAGES, criterion_choices
+from .selectors.pilot import METRICS
+from .tables import Chart, Column, ReportTable
+
+FUNNEL_GROUPS = [("team", _("Team")), ("qualifier", _("Qualifier")), ("source", _("Source")), ("region", _("Region"))]
+SPEED_GROUPS = [("team", _("Team")), ("qualifier", _("Qualifier")), ("source", _("Source")), ("hour", _("Hour of day"))]
+
+
+def funnel_group_choices():
+    return FUNNEL_GROUPS + [
+        (f"criterion:{code}", _("Answer: %(question)s") % {"question": question[:60]})
+        for code, question in criterion_choices()
+    ]
+
+
+def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
+    result = selectors.funnel(leads=selectors.lead_base(report_filter=report_filter, scope=scope), group_by=group_by)
+    total = result["total"]
+    stage_rows = [{"label": str(label), "count": total[key]} for key, label, _q in STAGES]
+    previous = None
+    for row in stage_rows:
+        row["from_previous"] = None if previous is None else (row["count"] / previous if previous else None)
+        row["from_received"] = row["count"] / total["received"] if total["received"] else None
+        previous = row["count"]
+    stages = ReportTable(
+        "stages",
+        _("Funnel"),
+        [
+            Column("label", _("Stage"), "text"),
+            Column("count", _("Leads"), "int"),
+            Column("from_previous", _("From the previous stage"), "pct"),
+            Column("from_received", _("From received"), "pct"),
+        ],
+        stage_rows,
+        chart=Chart("bar", [("count", _("Leads"))], horizontal=True),
+    )
+    matrix_columns = [Column("label", _("From \\ to"), "text"), Column("count", _("Leads"), "int")]
+    matrix_columns += [Column(key, label, "pct") for key, label, _q in STAGES[1:]]
+    matrix = ReportTable(
+        "conversion-matrix",
+        _("Conversion between every pair of stages"),
+        matrix_columns,
+        result["matrix"],
+        note=_("Share of the leads at the row's stage that reached the column's stage."),
+    )
+    group_title = dict(group_choices).get(group_by, _("Group"))
+    group_columns = [Column("label", group_title, "text")]
+    group_columns += [Column(key, label, "int") for key, label, _q in STAGES]
+    group_columns += [
+        Column("conv_qualified", _("Called → qualified"), "pct"),
+        Column("conv_total", _("Received → won"), "pct"),
+        Column("revenue", _("Revenue"), "money"),
+        Column("avg_deal", _("Average deal"), "money"),
+        Column("cycle_days", _("Cycle to won, median days"), "days"),
+    ]
+    groups = ReportTable(
+        "by-group",
+        _("Split by %(group)s") % {"group": str(group_title).lower()},
+        group_columns,
+        result["rows"],
+        chart=Chart(
+            "bar",
+            [("conv_qualified", _("Called → qualified")), ("conv_total", _("Received → won"))],
+            percent=True,
+        ),
+        footer={**total, "label": str(_("Total"))},
+    )
+    times = ReportTable(
+        "stage-times",
+        _("Time spent in each stage (median)"),
+        [
+            Column("label", _("Stage"), "text"),
+            Column("minutes", _("Minutes"), "min"),
+            Column("hours", _("Hours"), "num"),
+        ],
+        [
+            {
+                "label": str(label),
+                "minutes": total[f"{key}_min"],
+                "hours": None if total[f"{key}_min"] is None else total[f"{key}_min"] / 60,
+            }
+            for key, label, *_rest in STAGE_TIMES
+        ],
+        chart=Chart("bar", [("hours", _("Hours"))], horizontal=True, y_title=_("hours")),
+        note=_("Wall-clock time between the stage timestamps; measured → won counts won deals only."),
+    )
+    return {"total": total, "tables": [stages, groups, matrix, times]}
+
+
+SPEED_COLUMNS = [
+    Column("leads", _("Leads"), "int"),
+    Column("called", _("Called"), "int"),
+    Column("warn_share", _("Called within the warning limit"), "pct"),
+    Column("breach_share", _("Called before the breach"), "pct"),
+    Column("first_call_p50_min", _("First call, median min"), "min"),
+    Column("first_call_p90_min", _("First call, p90 min"), "min"),
+    Column("system_p50_min", _("System part: received → claimed, median min"), "min"),
+    Column("people_p50_min", _("People part: claimed → call, median min"), "min"),
+    Column("system_p90_min", _("System part, p90 min"), "min"),
+    Column("people_p90_min", _("People part, p90 min"), "min"),
+]
+
+
+def speed_page(*, report_filter, scope, group_by):
+    result = selectors.speed(leads=selectors.lead_base(report_filter=report_filter, scope=scope), group_by=group_by)
+    title = dict(SPEED_GROUPS).get(group_by, _("Group"))
+    groups = ReportTable(
+        "by-group",
+        _("Speed to lead by %(group)s") % {"group": str(title).lower()},
+        [Column("label", title, "text"), *SPEED_COLUMNS],
+        result["rows"],
+        chart=Chart(
+            "bar",
+            [("system_p50_min", _("System part, median min")), ("people_p50_min", _("People part, median min"))],
+            stacked=True,
+            y_title=_("minutes"),
+        ),
+        footer={**result["total"], "label": str(_("Total"))},
+    )
+    for row in result["trend"]:
+        row["label"] = row["week"].strftime("%d.%m.%Y")
+    trend = ReportTable(
+        "by-week",
+        _("Trend by week"),
+        [Column("label", _("Week from"), "text"), *SPEED_COLUMNS],
+        result["trend"],
+        chart=Chart("line", [("warn_share", _("Called within the warning limit"))], percent=True),
+    )
+    heat_rows = []
+    weekdays = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+    for weekday in range(1, 8):
+        for hour in range(24):
+            cell = result["heatmap"].get((weekday, hour))
+            if cell:
+                heat_rows.append(
+                    {
+                        "weekday": str(weekdays[weekday - 1]),
+                        "hour": hour,
+                        "leads": cell["leads"],
+                        "p50": cell["p50_min"],
+                    }
+                )
+    heat = ReportTable(
+        "heatmap",
+        _("Weekday × hour: leads and median minutes to the first call"),
+        [
+            Column("weekday", _("Weekday"), "text"),
+            Column("hour", _("Hour"), "int"),
+            Column("leads", _("Leads"), "int"),
+            Column("p50", _("First call, median min"), "min"),
+        ],
+        heat_rows,
+    )
+    grid = []
+    peak = max((cell["p50_min"] or 0 for cell in result["heatmap"].values()), default=0) or 1
+    for weekday in range(1, 8):
+        cells = []
+        for hour in range(24):
+            cell = result["heatmap"].get((weekday, hour))
+            p50 = cell["p50_min"] if cell else None
+            cells.append(
+                {
+                    "leads": cell["leads"] if cell else 0,
+                    "p50": p50,
+                    "alpha": round(0.12 + 0.78 * min(1.0, (p50 or 0) / peak), 2) if p50 is not None else 0,
+                }
+            )
+        grid.append({"weekday": weekdays[weekday - 1], "cells": cells})
+    return {"total": result["total"], "tables": [groups, trend, heat], "heatmap_grid": grid, "hours": range(24)}
+
+
+def handoff_page(*, report_filter, scope):
+    result = selectors.handoff_quality(report_filter=report_filter, scope=scope)
+    verdicts = {
+        "flagged": _("Below the team"),
+        "ok": _("Not significantly different"),
+        "too_few": _("Too few to judge"),
+    }
+    for row in result["rows"]:
+        row["verdict_label"] = str(verdicts[row["verdict"]])
+    team = {**result["team"], "label": str(_("Team (all rows)")), "verdict_label": ""}
+    table = ReportTable(
+        "qualifiers",
+        _("Hand-off quality per qualifier"),
+        [
+            Column("label", _("Qualifier"), "text"),
+            Column("handoffs", _("Hand-offs"), "int"),
+            Column("accept_rate", _("Accepted"), "pct"),
+            Column("upheld", _("Disputes upheld"), "int"),
+            Column("upheld_rate", _("Upheld, share"), "pct"),
+            Column("measured_rate", _("Reached measurement"), "pct"),
+            Column("won", _("Won"), "int"),
+            Column("win_rate", _("Win rate"), "pct"),
+            Column("low", _("Win rate, 95% low"), "pct"),
+            Column("high", _("Win rate, 95% high"), "pct"),
+            Column("rest_rate", _("Rest of the team"), "pct"),
+            Column("z", _("z"), "num"),
+            Column("p_value", _("p-value"), "num"),
+            Column("verdict_label", _("Verdict"), "text"),
+            Column("revenue", _("Revenue"), "money"),
+        ],
+        result["rows"],
+        chart=Chart(
+            "bar",
+            [("accept_rate", _("Accepted")), ("measured_rate", _("Reached measurement")), ("win_rate", _("Win rate"))],
+            percent=True,
+        ),
+        footer=team,
+    )
+    return {
+        "tables": [table],
+        "flagged": [row for row in result["rows"] if row["flagged"]],
+        "team": result["team"],
+        "alpha": result["alpha"],
+        "min_expected": stats.MIN_EXPECTED,
+    }
+
+
+def sales_page(*, report_filter, scope):
+    result = selectors.sales_per_rep(report_filter=report_filter, scope=scope)
+    reps = ReportTable(
+        "reps",
+        _("Sales per rep"),
+        [
+            Column("label", _("Sales rep"), "text"),
+            Column("handed_off", _("Hand-offs received"), "int"),
+            Column("accepted", _("Accepted"), "int"),
+            Column("disputed", _("Disputed"), "int"),
+            Column("disputes_rejected", _("Disputes rejected (against the rep)"), "int"),
+            Column("measured", _("Measurements"), "int"),
+            Column("quotes", _("Quotes"), "int"),
+            Column("avg_quote", _("Average quote"), "money"),
+            Column("won", _("Won"), "int"),
+            Column("lost", _("Lost"), "int"),
+            Column("win_rate", _("Win rate (won / closed)"), "pct"),
+            Column("revenue", _("Revenue"), "money"),
+            Column("avg_deal", _("Average deal"), "money"),
+        ],
+        result["rows"],
+        chart=Chart("bar", [("measured", _("Measurements")), ("won", _("Won")), ("lost", _("Lost"))]),
+        footer={**result["total"], "label": str(_("Total"))},
+    )
+    objections = ReportTable(
+        "objections",
+        _("Objections at measurements"),
+        [
+            Column("label", _("Objection"), "text"),
+            Column("count", _("Times"), "int"),
+            Column("share", _("Of measurements"), "pct"),
+        ],
+        result["objections"],
+        chart=Chart("bar", [("count", _("Times"))], horizontal=True),
+    )
+    lost = ReportTable(
+        "lost-reasons",
+        _("Why deals were lost"),
+        [
+            Column("label", _("Reason"), "text"),
+            Column("count", _("Deals"), "int"),
+            Column("share", _("Of lost"), "pct"),
+        ],
+        result["lost_reasons"],
+        chart=Chart("bar", [("count", _("Deals"))], horizontal=True),
+    )
+    return {"tables": [reps, objections, lost]}
+
+
+def economics_page(*, report_filter, scope):
+    result = selectors.economics(report_filter=report_filter, scope=scope)
+    teams = ReportTable(
+        "payroll-by-team",
+        _("Payroll per team and month"),
+        [
+            Column("month", _("Month"), "month"),
+            Column("team", _("Team"), "text"),
+            Column("people", _("People"), "int"),
+            Column("fixed", _("Fixed"), "money"),
+            Column("bonus", _("Bonus"), "money"),
+            Column("total", _("Total"), "money"),
+        ],
+        [{**row, "label": f"{row['team']} {row['month']:%m.%Y}"} for row in result["teams"]],
+        chart=Chart("bar", [("fixed", _("Fixed")), ("bonus", _("Bonus"))], stacked=True, y_title="₽"),
+    )
+    statements = ReportTable(
+        "statements",
+        _("Monthly statements"),
+        [
+            Column("month", _("Month"), "month"),
+            Column("label", _("Person"), "text"),
+            Column("role_label", _("Role"), "text"),
+            Column("team", _("Team"), "text"),
+            Column("plan", _("Plan"), "text"),
+            Column("fixed", _("Fixed"), "money"),
+            Column("handoff_wins", _("Won deals of accepted hand-offs"), "int"),
+            Column("earned", _("Bonus per won deal"), "money"),
+            Column("clawed", _("Clawed back deals (dispute upheld)"), "int"),
+            Column("clawback", _("Clawback"), "money"),
+            Column("deals_won", _("Own deals won"), "int"),
+            Column("revenue", _("Own revenue"), "money"),
+            Column("rep_bonus", _("Revenue share"), "money"),
+            Column("bonus", _("Bonus"), "money"),
+            Column("total", _("Total"), "money"),
+            Column("bonus_share", _("Bonus share of pay"), "pct"),
+        ],
+        result["statements"],
+    )
+    pairs = ReportTable(
+        "double-credit",
+        _("Double credit: each won deal counts for the qualifier and the rep"),
+        [
+            Column("qualifier", _("Handed off by"), "text"),
+            Column("rep", _("Closed by"), "text"),
+            Column("won", _("Won"), "int"),
+            Column("revenue", _("Revenue"), "money"),
+        ],
+        result["pairs"],
+    )
+    summary = result["summary"]
+    cost_rows = [
+        {"label": str(_("Payroll, total")), "value": summary["payroll"]},
+        {"label": str(_("Payroll of the qualification team")), "value": summary["qualification_payroll"]},
+        {"label": str(_("Payroll of the sales team")), "value": summary["sales_payroll"]},
+        {"label": str(_("Revenue")), "value": summary["revenue"]},
+        {"label": str(_("Cost per qualified lead (qualification payroll)")), "value": summary["cost_per_qualified"]},
+        {"label": str(_("Cost per measurement (total payroll)")), "value": summary["cost_per_measurement"]},
+        {"label": str(_("Cost per won deal (total payroll)")), "value": summary["cost_per_won"]},
+    ]
+    costs = ReportTable(
+        "unit-costs",
+        _("Unit costs"),
+        [Column("label", _("Figure"), "text"), Column("value", _("₽"), "money")],
+        cost_rows,
+        note=_("Revenue per rouble of payroll: %(value)s") % {"value": summary["revenue_per_rouble"] or "—"},
+    )
+    return {"tables": [teams, costs, statements, pairs], "summary": summary, "months": result["months"]}
+
+
+PILOT_LABELS = {
+    "leads": (_("Leads received"), "int"),
+    "first_call_p50_min": (_("First call, median min"), "min"),
+    "first_call_p90_min": (_("First call, p90 min"), "min"),
+    "warn_share": (_("Called within the warning limit"), "pct"),
+    "qualified_rate": (_("Received → qualified"), "pct"),
+    "measured_rate": (_("Received → measured"), "pct"),
+    "won_rate": (_("Received → won"), "pct"),
+    "won": (_("Won deals"), "int"),
+    "revenue": (_("Revenue"), "money"),
+    "avg_deal": (_("Average deal"), "money"),
+}
+
+
+def pilot_page(*, period_a, period_b, report_filter, scope):
+    result = selectors.pilot_comparison(period_a=period_a, period_b=period_b, report_filter=report_filter, scope=scope)
+    rows = []
+    for row in result["rows"]:
+        label, kind = PILOT_LABELS[row["metric"]]
+        rows.append({**row, "label": str(label), "kind": kind})
+    table = ReportTable(
+        "comparison",
+        _("Before and after"),
+        [
+            Column("label", _("Figure"), "text"),
+            Column("a", _("Before"), "num"),
+            Column("b", _("After"), "num"),
+            Column("delta", _("Change"), "num"),
+            Column("relative", _("Change, %"), "pct"),
+        ],
+        rows,
+    )
+    chart_rows = [row for row in rows if row["kind"] == "pct"]
+    rates = ReportTable(
+        "rates",
+        _("Reaction and conversion, before and after"),
+        [Column("label", _("Figure"), "text"), Column("a", _("Before"), "pct"), Column("b", _("After"), "pct")],
+        chart_rows,
+        chart=Chart("bar", [("a", _("Before")), ("b", _("After"))], percent=True),
+    )
+    return {"tables": [rates, table], "rows": rows, "metrics": METRICS}
+
+
+def team_stats_table(rows):
+    return ReportTable(
+        "team-month",
+        _("This month per person"),
+        [
+            Column("label", _("Person"), "text"),
+            Column("team", _("Team"), "text"),
+            Column("role_label", _("Role"), "text"),
+            Column("taken", _("Leads taken"), "int"),
+            Column("sla_share", _("Called within SLA"), "pct"),
+            Column("qualified", _("Qualified"), "int"),
+            Column("handed_off", _("Handed off"), "int"),
+            Column("handoff_won", _("Won of own hand-offs"), "int"),
+            Column("received", _("Hand-offs received"), "int"),
+            Column("measured", _("Measurements"), "int"),
+            Column("won", _("Deals won"), "int"),
+            Column("revenue", _("Revenue"), "money"),
+            Column("bonus", _("Bonus so far"), "money"),
+            Column("total", _("Pay so far"), "money"),
+        ],
+        rows,
+        chart=Chart("bar", [("bonus", _("Bonus so far"))], horizontal=True, y_title="₽"),
+    )

@@ -1,0 +1,111 @@
+"""A report table: columns with a kind (how to show and export the value), rows of aggregated
+figures, and optionally the Chart.js chart drawn above it. Pages, templates and exports share it."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.formats import number_format
+
+# kind → how the cell is shown; exports write the raw number (percent as a fraction)
+KINDS = ("text", "int", "pct", "money", "min", "days", "num", "month")
+
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    kind: str = "int"
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(self.kind)
+
+
+@dataclass
+class Chart:
+    """`series`: [(column key, label)]; values of pct columns are drawn as percent."""
+
+    kind: str = "bar"  # bar | line
+    series: list = field(default_factory=list)
+    label_key: str = "label"
+    horizontal: bool = False
+    stacked: bool = False
+    percent: bool = False
+    y_title: str = ""
+
+
+@dataclass
+class ReportTable:
+    slug: str
+    title: str
+    columns: list
+    rows: list
+    chart: Chart | None = None
+    note: str = ""
+    footer: dict | None = None  # a total / team row, shown last and exported last
+
+    def all_rows(self):
+        return [*self.rows, self.footer] if self.footer else list(self.rows)
+
+    def chart_data(self):
+        if self.chart is None:
+            return None
+        kinds = {column.key: column.kind for column in self.columns}
+        datasets = []
+        for key, label in self.chart.series:
+            values = []
+            for row in self.rows:
+                value = row.get(key)
+                if value is not None and kinds.get(key) == "pct":
+                    value = round(float(value) * 100, 1)
+                elif value is not None:
+                    value = round(float(value), 2)
+                values.append(value)
+            datasets.append({"label": str(label), "data": values})
+        return {
+            "type": self.chart.kind,
+            "labels": [str(row.get(self.chart.label_key, "")) for row in self.rows],
+            "datasets": datasets,
+            "horizontal": self.chart.horizontal,
+            "stacked": self.chart.stacked,
+            "percent": self.chart.percent,
+            "yTitle": str(self.chart.y_title),
+        }
+
+
+def display(value, kind):
+    """The cell as shown on the page (Russian/English number formats via Django's localisation)."""
+    if value is None or value == "":
+        return "—"
+    if kind == "text":
+        return str(value)
+    if kind == "month":
+        return value.strftime("%m.%Y")
+    if kind == "int":
+        return number_format(value, 0, force_grouping=True)
+    if kind == "pct":
+        return number_format(float(value) * 100, 1) + " %"
+    if kind == "money":
+        return number_format(Decimal(value), 0, force_grouping=True) + " ₽"
+    if kind == "min":
+        return number_format(float(value), 1)
+    if kind == "days":
+        return number_format(float(value), 1)
+    return number_format(float(value), 2)
+
+
+def export_value(value, kind):
+    """The raw value written to CSV/XLSX: numbers stay numbers."""
+    if value is None:
+        return None
+    if kind == "text":
+        return str(value)
+    if kind == "month":
+        return value.strftime("%Y-%m")
+    if kind == "int":
+        return int(value)
+    if kind == "money":
+        return Decimal(value).quantize(Decimal("0.01"))
+    if kind == "pct":
+        return round(float(value), 4)
+    return round(float(value), 2)
