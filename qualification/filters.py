@@ -49,6 +49,13 @@ class QueueFilter(django_filters.FilterSet):
         model = Lead
         fields = ["q", "source", "region", "product_interest", "sla_state", "received_from", "received_to"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            css = "form-select form-select-sm" if hasattr(field, "choices") else "form-control form-control-sm"
+            field.widget.attrs.setdefault("class", css)
+        self.form.fields["q"].widget.attrs.setdefault("placeholder", "+7…")
+
     def filter_region(self, queryset, name, value):
         value = value.strip()
         if not value:

@@ -18,6 +18,11 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 class CallAttemptForm(forms.Form):
+    # ids of the card's forms must not collide (several have a "note")
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "call_%s")
+        super().__init__(*args, **kwargs)
+
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=CallAttempt.Outcome.choices, widget=forms.RadioSelect(attrs={"class": "btn-check"})
     )
@@ -31,7 +36,7 @@ class CallAttemptForm(forms.Form):
         label=_("Note"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control", "placeholder": _("What the client said")}),
     )
 
     def clean(self):
@@ -76,6 +81,10 @@ class ChecklistForm(forms.Form):
             field.unit = criterion.unit
             self.fields[criterion.code] = field
 
+    def pairs(self):
+        """(bound field, checklist row) for the template: the answer's pass mark beside its question."""
+        return [(self[row.criterion.code], row) for row in self.rows]
+
     def answers(self):
         return {code: ("" if value is None else value) for code, value in self.cleaned_data.items()}
 
@@ -102,6 +111,7 @@ class QualifyForm(forms.Form):
     )
 
     def __init__(self, *args, reps=None, **kwargs):
+        kwargs.setdefault("auto_id", "qualify_%s")
         super().__init__(*args, **kwargs)
         if reps is None:
             del self.fields["sales_rep"]
@@ -115,11 +125,19 @@ class DisqualifyForm(forms.Form):
         label=_("Reason"),
         queryset=Reason.objects.filter(kind=Reason.Kind.DISQUALIFY, is_active=True),
         widget=forms.Select(attrs={"class": "form-select"}),
+        empty_label=_("Choose a reason…"),
         error_messages={"required": _("Choose a disqualification reason.")},
     )
     note = forms.CharField(
-        label=_("Comment"), required=False, max_length=2000, widget=forms.TextInput(attrs={"class": "form-control"})
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": _("Comment (optional)")}),
     )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "dq_%s")
+        super().__init__(*args, **kwargs)
 
 
 class ReassignForm(forms.Form):

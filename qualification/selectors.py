@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django_fsm_log.models import StateLog
 
 from leadflow import roles
@@ -135,6 +136,35 @@ def lead_history(*, lead):
         .select_related("by")
         .order_by("-timestamp", "-pk")
     )
+
+
+HISTORY_LABELS = {
+    "received": _lazy("Received"),
+    "repeat_inquiry": _lazy("Repeat inquiry"),
+    "claim": _lazy("Taken"),
+    "release": _lazy("Back to the pool"),
+    "reassigned": _lazy("Reassigned"),
+    "call_attempt": _lazy("Call"),
+    "checklist_answered": _lazy("Criteria answered"),
+    "handoff_note": _lazy("Hand-off note"),
+    "qualify": _lazy("Qualified"),
+    "disqualify": _lazy("Disqualified"),
+    "hand_off": _lazy("Handed off"),
+    "handoff_accepted": _lazy("Hand-off accepted"),
+    "return_to_qualification": _lazy("Returned to qualification"),
+    "record_measurement": _lazy("Measured"),
+    "win": _lazy("Won"),
+    "lose": _lazy("Lost"),
+}
+
+
+def lead_history_rows(*, lead):
+    """The history with a readable label per row (unknown events show their code)."""
+    rows = list(lead_history(lead=lead))
+    for row in rows:
+        label = HISTORY_LABELS.get(row.transition)
+        row.label = label if label is not None else row.transition.replace("_", " ").capitalize()
+    return rows
 
 
 def phone_inquiries(*, lead):

@@ -94,7 +94,8 @@ class QueueTable(tables.Table):
         )
 
     def render_region(self, record):
-        return ", ".join(filter(None, [record.city, record.region])) or "—"
+        parts = [record.city] + ([record.region] if record.region != record.city else [])
+        return ", ".join(filter(None, parts)) or "—"
 
     def render_product_interest(self, record):
         return record.get_product_interest_display()

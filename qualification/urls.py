@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import sla_views, views
 
 app_name = "qualification"
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("next/", views.lead_next, name="next"),
+    path("sla/", sla_views.sla_panel, name="sla-panel"),
     path("handoffs/", views.handoffs, name="handoffs"),
     path("<int:lead_id>/", views.lead_detail, name="lead"),
     path("<int:lead_id>/claim/", views.lead_claim, name="claim"),

@@ -163,7 +163,7 @@ def _card_context(request, lead, *, call_form=None, checklist_form=None):
         "holder": holder,
         "can_act": can_act,
         "can_claim": lead.status == LeadStatus.NEW and lead.qualifier_id is None,
-        "history": list(selectors.lead_history(lead=lead)),
+        "history": selectors.lead_history_rows(lead=lead),
         "inquiries": list(selectors.phone_inquiries(lead=lead)),
         "attempts": attempts,
         "failed_attempts": failed,

@@ -62,7 +62,8 @@ def test_card_shows_contact_utm_inquiries_history_and_script(client, qualifier):
     assert "yandex" in html and "kitchens" in html
     assert "Ещё раз: нужна кухня 3 м" in html  # the repeat inquiry
     assert html.count('data-testid="inquiries"') == 1
-    assert "received" in html and "repeat_inquiry" in html and "claim" in html  # history rows
+    for label in ("Received", "Repeat inquiry", "Taken"):  # history rows, readable
+        assert f"<strong>{label}</strong>" in html
     assert "Первый звонок" in html  # the seeded call script
     assert "Какая кухня нужна" in html  # the seeded checklist
 
