@@ -25,7 +25,8 @@ from leadflow.workhours import WorkCalendar
 
 from . import extras as extra_rows
 from .bulk import RowWriter, reset_sequence
-from .leads import CALL_COLUMNS, INQUIRY_COLUMNS, LEAD_COLUMNS, LOG_COLUMNS, LeadSimulator, force_open, received_times
+from .intake import force_open, received_times
+from .leads import CALL_COLUMNS, INQUIRY_COLUMNS, LEAD_COLUMNS, LOG_COLUMNS, LeadSimulator
 from .people import PEOPLE, ensure_company
 
 DEFAULT_LEADS = 3000

@@ -17,6 +17,7 @@ from leadflow.models import HandoffState, SlaState
 from . import funnel
 from . import vocabulary as words
 from .clock import FastCalendar
+from .contacts import contact, pick
 
 NEW, QUALIFYING, QUALIFIED, DISQUALIFIED = "new", "qualifying", "qualified", "disqualified"
 HANDED_OFF, MEASURED, WON, LOST = "handed_off", "measured", "won", "lost"
@@ -148,7 +149,7 @@ class LeadSimulator:
         self.now = now
         self.received = received  # sorted received_at (seconds) of every index
         self.paths = paths  # path name of every index
-        self.forced = forced  # index -> "new" | "callback" | "pending"
+        self.forced = forced  # index -> "new" | "callback" | "pending" | "booked"
         first_day = context.local_date(received[0] if received else now) - timedelta(days=2)
         self.qcal = FastCalendar(context.qualification_calendar, first_day)
         self.scal = FastCalendar(context.sales_calendar, first_day)
@@ -171,7 +172,7 @@ class LeadSimulator:
         path = self.paths[index]
         received = self.received[index]
         row = dict(ctx.lead_defaults)
-        row.update(_contact(rng, index, path, ctx))
+        row.update(contact(rng, index, path, ctx))
         row.update(id=lead_id, received_at=received, updated_at=now, external_id=f"demo-{index + 1}")
         story = Story(lead_id=lead_id, path=path, received=received, row=row, rng=rng)
         source_code = ctx.source_codes[row["source_id"]]
@@ -200,7 +201,7 @@ class LeadSimulator:
         first_call = max(first_call, claimed + rng.randint(15, 90))
         if claimed > now:
             return
-        qualifier = _pick(rng, ctx.qualifiers, funnel.QUALIFIER_WEIGHTS[_qualifier_kind(path)])
+        qualifier = pick(rng, ctx.qualifiers, funnel.QUALIFIER_WEIGHTS[_qualifier_kind(path)])
         row.update(qualifier_id=qualifier, claimed_at=claimed)
         story.transition(claimed, "claim", QUALIFYING, qualifier)
         story.touch(claimed)
@@ -284,7 +285,7 @@ class LeadSimulator:
         ctx, now, scal, row, path = self.ctx, self.now, self.scal, story.row, story.path
         if handed_off > now:
             return
-        rep = _pick(rng, ctx.reps, funnel.REP_WEIGHTS.get(_rep_kind(path), funnel.REP_WEIGHTS["default"]))
+        rep = pick(rng, ctx.reps, funnel.REP_WEIGHTS.get(_rep_kind(path), funnel.REP_WEIGHTS["default"]))
         due = scal.add(handed_off, ctx.acceptance_window_minutes * MINUTE)
         row.update(
             sales_rep_id=rep,
@@ -312,7 +313,7 @@ class LeadSimulator:
             story.event(accepted, "handoff_accepted", rep, self.text["accepted_late" if late else "accepted"])
         if accepted is None:
             return
-        self._sale(rng, story, rep, accepted)
+        self._sale(rng, story, rep, accepted, forced)
 
     def _overdue(self, story, rep, due, *, until):
         """The acceptance sweep (every minute) flags a hand-off still pending after its window."""
@@ -392,15 +393,17 @@ class LeadSimulator:
         )
         return decided
 
-    def _sale(self, rng, story, rep, accepted):
+    def _sale(self, rng, story, rep, accepted, forced):
         ctx, now, scal, row, path = self.ctx, self.now, self.scal, story.row, story.path
         booked_at, booked_by = story.facts.get("booked", (accepted, rep))
-        visit_start = self._visit_slot(rng, max(booked_at, accepted) + DAY * rng.randint(1, 6))
+        earliest = max(booked_at, accepted) + DAY * rng.randint(1, 6)
+        if forced == "booked":
+            earliest = max(earliest - 5 * DAY, now + rng.randint(2 * HOUR, 4 * DAY))
+        visit_start = self._visit_slot(rng, earliest)
         visits = story.facts["visits"] = []
         before_visit = path == "lost_before_visit" or path == "dispute_rejected_lost" and rng.random() < 0.5
-        if (
-            not before_visit and rng.random() < 0.08
-        ):  # moved once by the client: the first booking is closed as rescheduled
+        # Now and then the client moves the visit once: the first booking is closed as rescheduled.
+        if not before_visit and rng.random() < 0.08:
             moved_at = min(visit_start - 2 * HOUR, booked_at + rng.randint(2 * HOUR, 2 * DAY))
             if booked_at < moved_at <= now:
                 visits.append(
@@ -459,7 +462,7 @@ class LeadSimulator:
             if closed > now:
                 return
             self._lose(
-                rng, story, rep, closed, _pick(rng, list(funnel.LOSE_REASONS), list(funnel.LOSE_REASONS.values()))
+                rng, story, rep, closed, pick(rng, list(funnel.LOSE_REASONS), list(funnel.LOSE_REASONS.values()))
             )
 
     def _lose(self, rng, story, rep, ts, reason_code):
@@ -475,7 +478,7 @@ class LeadSimulator:
         for _attempt in range(30):
             hour = rng.choice(funnel.VISIT_HOURS)
             start = self.scal.at_local(index, hour * HOUR)
-            if start is not None and start + 90 * MINUTE <= self.scal.window(index)[1]:
+            if start is not None and start >= earliest and start + 90 * MINUTE <= self.scal.window(index)[1]:
                 return start
             index += 1
         raise ValueError("The sales team has no working hours for visits.")
@@ -516,10 +519,6 @@ class LeadSimulator:
 # --- samplers ---------------------------------------------------------------------------------------
 
 
-def _pick(rng, items, weights):
-    return rng.choices(items, weights)[0]
-
-
 def _qualifier_kind(path):
     if path in funnel.BAD_HANDOFF_PATHS:
         return "bad_handoff"
@@ -558,86 +557,6 @@ def _quote(rng):
             return int(round(value, -3))
 
 
-def _contact(rng, index, path, ctx):
-    """Name, phone, e-mail, place, source and message of a lead whose story is `path`."""
-    female = rng.random() < 0.55
-    first = rng.choice(words.FEMALE_FIRST if female else words.MALE_FIRST)
-    surname = rng.choice(words.SURNAMES)
-    last = words.feminine_surname(surname) if female else surname
-    form = rng.random()
-    if form < 0.5:
-        name = f"{first} {last}"
-    elif form < 0.9:
-        name = first
-    else:
-        patronymic = rng.choice(words.FEMALE_PATRONYMICS if female else words.MALE_PATRONYMICS)
-        name = f"{last} {first} {patronymic}"
-    email = ""
-    if rng.random() < 0.35:
-        email = (
-            f"{words.translit(first)}.{words.translit(surname)}{rng.randint(1, 99)}@{rng.choice(words.EMAIL_DOMAINS)}"
-        )
-    if path == "dq_not_in_region":
-        city, region = rng.choice(words.FAR_CITIES)
-        address = f"{rng.choice(words.TOWN_STREETS)}, д. {rng.randint(1, 120)}"
-    elif rng.random() < 0.66:
-        district = rng.choice(list(words.MOSCOW_DISTRICTS))
-        city, region = "Москва", "Москва"
-        address = f"р-н {district}, {rng.choice(words.MOSCOW_DISTRICTS[district])}, д. {rng.randint(1, 150)}"
-    else:
-        city, region = rng.choice(words.MOSCOW_REGION_TOWNS), "Московская область"
-        address = f"{rng.choice(words.TOWN_STREETS)}, д. {rng.randint(1, 90)}"
-    if rng.random() < 0.4:
-        address = ""  # web forms rarely ask for it; the qualifier fills it in later
-    kind = "junk" if path in funnel.JUNK_PATHS else "target"
-    weights = funnel.SOURCE_WEIGHTS[kind]
-    source_code = _pick(rng, list(weights), list(weights.values()))
-    if path == "dq_modular":
-        interest = "modular" if rng.random() < 0.8 else "unknown"
-    elif path == "dq_spam":
-        interest = "unknown"
-    else:
-        interest = "custom" if rng.random() < 0.85 else "unknown"
-    if source_code == "call_tracking":
-        message = words.CALL_MESSAGE
-    else:
-        pool = {"custom": words.MESSAGES_CUSTOM, "modular": words.MESSAGES_MODULAR}.get(
-            interest, words.MESSAGES_UNKNOWN
-        )
-        message = rng.choice(pool)
-    utm_source = utm_medium = utm_campaign = ""
-    if source_code == "yandex_direct":
-        utm_source, utm_medium = "yandex", "cpc"
-        utm_campaign = rng.choice(words.UTM_CAMPAIGNS["yandex_direct"])
-    elif source_code == "website":
-        utm_campaign = rng.choice(words.UTM_CAMPAIGNS["website"])
-        utm_source, utm_medium = {
-            "seo": ("google", "organic"),
-            "kuhni_vk_target": ("vk", "cpc"),
-            "kuhni_google_search": ("google", "cpc"),
-            "blog_kuhni_idei": ("dzen", "referral"),
-        }[utm_campaign]
-        if utm_campaign == "seo":
-            utm_campaign = ""
-    elif source_code == "call_tracking" and rng.random() < 0.7:
-        utm_source, utm_medium = "yandex", "cpc"
-        utm_campaign = rng.choice(words.UTM_CAMPAIGNS["yandex_direct"])
-    return {
-        "name": name,
-        "phone": funnel.phone(index),
-        "email": email,
-        "city": city,
-        "region": region,
-        "address": address,
-        "source_id": ctx.source_ids[source_code],
-        "utm_source": utm_source,
-        "utm_medium": utm_medium,
-        "utm_campaign": utm_campaign,
-        "product_interest": interest,
-        "message": message,
-    }
-
-
 def _messages():
     """History texts, the same msgids the services use (translated once per run, not per lead)."""
     return {
@@ -657,85 +576,3 @@ def _messages():
         "upheld_note": "Проверили запись звонка: клиент не целевой.",
         "rejected_note": "По записи звонка критерии подтверждены, клиент целевой.",
     }
-
-
-# --- intake times -----------------------------------------------------------------------------------
-
-
-def received_times(rng, *, total, now, calendar_tz, days=91):
-    """`total` sorted receipt moments over the last `days` days: weekly and hourly shape, a growth
-    trend, quieter public holidays; nothing in the future."""
-    from datetime import datetime, time
-
-    from leadflow.workhours import is_public_holiday
-
-    today = datetime.fromtimestamp(now, calendar_tz).date()
-    first = today - timedelta(days=days - 1)
-    day_list, weights, midnights = [], [], []
-    hour_total = sum(funnel.HOUR_WEIGHTS)
-    for n in range(days):
-        day = first + timedelta(days=n)
-        weight = funnel.WEEKDAY_WEIGHTS[day.weekday()]
-        weight *= funnel.TREND[0] + (funnel.TREND[1] - funnel.TREND[0]) * n / max(1, days - 1)
-        if is_public_holiday(day):
-            weight *= funnel.HOLIDAY_WEIGHT
-        midnight = int(datetime.combine(day, time.min, calendar_tz).timestamp())
-        if day == today:  # only the part of today that has passed
-            elapsed = (now - midnight) / HOUR
-            weight *= sum(w * min(1.0, max(0.0, elapsed - h)) for h, w in enumerate(funnel.HOUR_WEIGHTS)) / hour_total
-        day_list.append(n)
-        weights.append(weight)
-        midnights.append(midnight)
-    cumulative = []
-    running = 0.0
-    for weight in weights:
-        running += weight
-        cumulative.append(running)
-    hours = list(range(24))
-    hour_cumulative = []
-    running = 0.0
-    for weight in funnel.HOUR_WEIGHTS:
-        running += weight
-        hour_cumulative.append(running)
-    days_drawn = rng.choices(day_list, cum_weights=cumulative, k=total)
-    hours_drawn = rng.choices(hours, cum_weights=hour_cumulative, k=total)
-    result = []
-    limit = now - MINUTE
-    for day, hour in zip(days_drawn, hours_drawn, strict=True):
-        ts = midnights[day] + hour * HOUR + rng.randrange(HOUR)
-        while ts > limit:
-            day = rng.choices(day_list, cum_weights=cumulative)[0]
-            hour = rng.choices(hours, cum_weights=hour_cumulative)[0]
-            ts = midnights[day] + hour * HOUR + rng.randrange(HOUR)
-        result.append(ts)
-    result.sort()
-    return result
-
-
-def force_open(rng, *, received, paths, now):
-    """Make sure the queue and the board have something to show now, whatever the hour: the newest
-    leads are still new, the next ones wait for a callback, and the latest hand-offs await acceptance.
-    Mutates `received` (fresh moments for the newest leads) and returns {index: kind}."""
-    total = len(received)
-    if total == 0:
-        return {}
-    each = max(3, min(25, round(total * 0.002)))
-    forced = {}
-    newest = sorted(now - rng.randint(1 * MINUTE, 14 * MINUTE) for _ in range(min(each, total)))
-    for offset, ts in enumerate(newest):
-        index = total - len(newest) + offset
-        received[index] = max(ts, received[index - 1] if index > 0 else ts)
-        forced[index] = "new"
-    index = total - len(newest) - 1
-    callbacks = 0
-    while index >= 0 and callbacks < each:
-        forced[index] = "callback"
-        callbacks += 1
-        index -= 1
-    pending = 0
-    while index >= 0 and pending < each:
-        if paths[index] in ("won", "measured_lost", "lost_before_visit"):
-            forced[index] = "pending"
-            pending += 1
-        index -= 1
-    return forced
