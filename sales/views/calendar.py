@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from leadflow.exceptions import PermissionRefused, TransitionRefused
 from leadflow.models import Lead, LeadStatus
+from leadflow.workhours import WorkCalendar
 
 from .. import selectors, services
 from ..forms import DATETIME_LOCAL, SlotBookForm
@@ -47,10 +48,14 @@ def calendar(request):
             return forbidden(request, _("You can only see your own calendar."))
         reps = [user]
     days, grid = selectors.week_calendar(start=start, reps=reps)
+    team = selectors.default_sales_team()
+    work_calendar = WorkCalendar.for_team(team) if team else None
+    closed_days = {day for day in days if work_calendar and work_calendar.window_on(day) is None}
     rows = [{"rep": rep, "days": [(day, grid[rep.pk][day]) for day in days]} for rep in reps]
     context = {
         "rows": rows,
         "days": days,
+        "closed_days": closed_days,
         "today": today,
         "start": start,
         "end": start + timedelta(days=6),

@@ -31,13 +31,16 @@ def clock():
 
 @pytest.fixture(autouse=True)
 def _objection_tags(request):
-    """Transactional tests flush the seeded objection tags: put them back."""
+    """Transactional tests flush the seeded objection tags and checklist: put them back."""
     if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
         from django.apps import apps
 
+        from qualification.reference import ensure_kitchen_checklist
         from sales.reference import ensure_objection_tags
 
+        request.getfixturevalue("_reference_data")
         ensure_objection_tags(apps.get_model)
+        ensure_kitchen_checklist(apps.get_model)
 
 
 @pytest.fixture
