@@ -19,7 +19,15 @@ from openpyxl.styles import Font
 from .tables import export_value
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-NUMBER_FORMATS = {"pct": "0.0%", "money": "#,##0.00", "min": "0.0", "days": "0.0", "num": "0.00", "int": "0"}
+NUMBER_FORMATS = {
+    "pct": "0.0%",
+    "money": "#,##0.00",
+    "min": "0.0",
+    "days": "0.0",
+    "num": "0.00",
+    "p": "0.0000",
+    "int": "0",
+}
 
 
 def neutralise(value):

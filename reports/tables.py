@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.utils.formats import number_format
 
 # kind → how the cell is shown; exports write the raw number (percent as a fraction)
-KINDS = ("text", "int", "pct", "money", "min", "days", "num", "month")
+KINDS = ("text", "int", "pct", "money", "min", "days", "num", "p", "month")
 
 
 @dataclass
@@ -91,6 +91,8 @@ def display(value, kind):
         return number_format(float(value), 1)
     if kind == "days":
         return number_format(float(value), 1)
+    if kind == "p":
+        return number_format(float(value), 4)
     return number_format(float(value), 2)
 
 
@@ -108,4 +110,6 @@ def export_value(value, kind):
         return Decimal(value).quantize(Decimal("0.01"))
     if kind == "pct":
         return round(float(value), 4)
+    if kind == "p":
+        return round(float(value), 6)
     return round(float(value), 2)

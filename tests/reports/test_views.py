@@ -108,16 +108,17 @@ def test_csv_export_reads_back_and_neutralises_formulas(client, data):
 
 def test_xlsx_export_reads_back(client, data):
     response = _client(client, data["people"]["director"]).get(
-        reverse("reports:economics"), {**MARCH, "export": "xlsx", "table": "statements"}
+        reverse("reports:economics"), {**MARCH, "export": "xlsx", "table": "statements"}, HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    totals = {row[1]: row[14] for row in rows[1:]}
+    totals = {row[1]: row[13] for row in rows[1:]}
     assert totals["Анна Иванова"] == 41000  # 35 000 + 9 000 − 3 000
     assert totals["Роман Сидоров"] == 111000  # 45 000 + 6 % × 1 100 000
     assert rows[1][0] == "2025-03"
-    assert sheet.cell(row=2, column=16).number_format == "0.0%"
+    assert sheet.cell(row=2, column=15).number_format == "0.0%"  # bonus share of pay
+    assert rows[0][13] == "Total"
 
 
 def test_unknown_export_table_is_404(client, data):
