@@ -18,7 +18,8 @@ from datetime import datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -114,6 +115,14 @@ def qualifiers_on_shift(*, team, now=None, calendar=None):
     users = get_user_model().objects
     if not calendar.is_open_at(now):
         return users.none()
+    # a correlated count on lead_qualifier_idx (qualifier, status): never a scan of closed leads
+    held = (
+        Lead.objects.filter(qualifier=OuterRef("pk"), status=LeadStatus.QUALIFYING)
+        .order_by()
+        .values("qualifier")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         users.filter(
             is_active=True,
@@ -121,7 +130,7 @@ def qualifiers_on_shift(*, team, now=None, calendar=None):
             profile__team=team,
             profile__is_available=True,
         )
-        .annotate(held=Count("qualified_leads", filter=Q(qualified_leads__status=LeadStatus.QUALIFYING)))
+        .annotate(held=Coalesce(Subquery(held), 0))
         .select_related("profile")
         .order_by("held", F("profile__last_assigned_at").asc(nulls_first=True), "pk")
     )
@@ -297,33 +306,50 @@ def _reassign(*, lead, team, now, context):
 # --- the sweep ----------------------------------------------------------------------------------
 
 
-def sla_leads_due(*, now=None):
-    """(id, kind) of every lead whose warning or breach deadline passed without its check.
+def sla_due_queryset(*, now):
+    """Leads whose warning or breach deadline passed while their clock still runs.
 
     Only rows of the partial index lead_sla_open_idx (sla_state pending/warned) qualify, so the
     query reads the small set of leads whose clock runs, never the closed history.
     """
-    now = now or timezone.now()
-    rows = (
+    return (
         Lead.objects.filter(sla_state__in=RUNNING_STATES, status__in=OPEN_STATUSES, first_call_at__isnull=True)
         .filter(Q(sla_breach_at__lte=now) | Q(sla_state=SlaState.PENDING, sla_warn_at__lte=now))
         .order_by("sla_breach_at", "pk")
-        .values_list("pk", "sla_breach_at")
     )
+
+
+def sla_leads_due(*, now=None):
+    """(id, kind) of every lead whose check is due: 'breach' once the breach deadline passed."""
+    now = now or timezone.now()
+    rows = sla_due_queryset(now=now).values_list("pk", "sla_breach_at")
     return [(pk, BREACH if breach_at is not None and breach_at <= now else WARN) for pk, breach_at in rows]
 
 
-def sla_sweep(*, now=None) -> dict:
-    """Run every overdue check (lost message, dead worker, broker down at intake). Idempotent."""
+def sla_sweep(*, now=None, chunk=100) -> dict:
+    """Run every overdue check (lost message, dead worker, broker down at intake). Idempotent.
+
+    Checks run `chunk` at a time in one transaction (each lead in its own savepoint), so a backlog
+    costs one commit per chunk, not per lead; a lead whose check fails is logged and skipped.
+    """
     now = now or timezone.now()
     context = SlaContext()
-    totals = {"due": 0, "warned": 0, "breached": 0}
-    for lead_id, kind in sla_leads_due(now=now):
-        totals["due"] += 1
-        for step in sla_check_lead(lead_id=lead_id, kind=kind, now=now, context=context):
-            totals[step] += 1
+    totals = {"due": 0, "warned": 0, "breached": 0, "failed": 0}
+    due = sla_leads_due(now=now)
+    for start in range(0, len(due), chunk):
+        with transaction.atomic():
+            for lead_id, kind in due[start : start + chunk]:
+                totals["due"] += 1
+                try:
+                    steps = sla_check_lead(lead_id=lead_id, kind=kind, now=now, context=context)
+                except Exception:
+                    log.exception("SLA sweep: the %s check of lead %s failed", kind, lead_id)
+                    totals["failed"] += 1
+                    continue
+                for step in steps:
+                    totals[step] += 1
     if totals["due"]:
-        log.info("SLA sweep: %(due)s due, %(warned)s warned, %(breached)s breached", totals)
+        log.info("SLA sweep: %(due)s due, %(warned)s warned, %(breached)s breached, %(failed)s failed", totals)
     return totals
 
 

@@ -255,8 +255,8 @@ def test_sweep_runs_every_missed_check_once(receive, people, django_assert_max_n
     with time_machine.travel(at(16), tick=False):
         totals = sla.sla_sweep()
         again = sla.sla_sweep()
-    assert totals == {"due": 2, "warned": 2, "breached": 1}
-    assert again == {"due": 0, "warned": 0, "breached": 0}
+    assert totals == {"due": 2, "warned": 2, "breached": 1, "failed": 0}
+    assert again == {"due": 0, "warned": 0, "breached": 0, "failed": 0}
     states = dict(Lead.objects.values_list("pk", "sla_state"))
     assert states[overdue_warning.pk] == SlaState.WARNED
     assert states[overdue_breach.pk] == SlaState.BREACHED
@@ -268,7 +268,7 @@ def test_sweep_runs_every_missed_check_once(receive, people, django_assert_max_n
 
 def test_sweep_with_nothing_due_is_one_query(django_assert_num_queries):
     with django_assert_num_queries(1):
-        assert sla.sla_sweep() == {"due": 0, "warned": 0, "breached": 0}
+        assert sla.sla_sweep() == {"due": 0, "warned": 0, "breached": 0, "failed": 0}
 
 
 def test_leads_received_overnight_are_not_escalated_before_opening(receive, people):
@@ -277,7 +277,7 @@ def test_leads_received_overnight_are_not_escalated_before_opening(receive, peop
     with time_machine.travel(datetime(2026, 11, 26, 8, 59, tzinfo=MSK), tick=False):
         assert sla.sla_sweep()["due"] == 0
     with time_machine.travel(datetime(2026, 11, 26, 9, 16, tzinfo=MSK), tick=False):
-        assert sla.sla_sweep() == {"due": 1, "warned": 1, "breached": 0}
+        assert sla.sla_sweep() == {"due": 1, "warned": 1, "breached": 0, "failed": 0}
 
 
 # --- reassignment on breach ---------------------------------------------------------------------
@@ -333,3 +333,20 @@ def test_on_shift_means_member_active_available_and_calendar_open(people, team):
         assert {u.username for u in sla.qualifiers_on_shift(team=team)} == {"anna", "boris"}
     with time_machine.travel(evening, tick=False):
         assert list(sla.qualifiers_on_shift(team=team)) == []
+
+
+def test_one_failing_check_does_not_stop_the_sweep(receive, people, monkeypatch):
+    broken = receive()
+    healthy = receive()
+    real_warn = sla._warn
+
+    def warn(*, lead, **kwargs):
+        if lead.pk == broken.pk:
+            raise RuntimeError("boom")
+        return real_warn(lead=lead, **kwargs)
+
+    monkeypatch.setattr(sla, "_warn", warn)
+    with time_machine.travel(at(16), tick=False):
+        assert sla.sla_sweep() == {"due": 2, "warned": 1, "breached": 0, "failed": 1}
+    assert Lead.objects.get(pk=broken.pk).sla_state == SlaState.PENDING  # rolled back, retried next minute
+    assert Lead.objects.get(pk=healthy.pk).sla_state == SlaState.WARNED
