@@ -289,6 +289,10 @@ class LeadAdmin(admin.ModelAdmin):
     autocomplete_fields = ("qualifier", "sales_rep", "handed_off_by")
     raw_id_fields = ("merged_into",)
     inlines = [InquiryInline, LeadHistoryInline]
+
+    class Media:
+        css = {"all": ["leadflow/admin_lead.css"]}
+
     fieldsets = (
         (_("Contact"), {"fields": ("name", "phone", "email", "city", "region", "address")}),
         (

@@ -242,3 +242,21 @@ def test_create_intake_token_prints_a_working_key():
 def test_create_intake_token_unknown_source_lists_the_known_ones():
     with pytest.raises(CommandError, match="website"):
         call_command("create_intake_token", "nope")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_lead_history_in_the_admin_in_a_real_browser(page, transactional_db):
+    User.objects.create_superuser("boss", "boss@example.com", "pass")
+    website = source("website")
+    lead = services.lead_receive(source=website, phone="+79123456789", name="Анна", external_id="w-1").lead
+    services.lead_receive(source=source("avito"), phone="+79123456789", external_id="a-9", message="повторно")
+    q.lead_claim(lead_id=lead.pk, actor=make_user(roles.QUALIFIER, username="qual1"))
+    page.login("boss")
+    page.goto(f"{page.base_url}{reverse('admin:leadflow_lead_changelist')}")
+    page.save_screenshot("admin_lead_list")
+    page.goto(f"{page.base_url}{reverse('admin:leadflow_lead_change', args=[lead.pk])}")
+    history = page.locator("#django_fsm_log-statelog-content_type-object_id-group")
+    page.save_screenshot("admin_lead_history")
+    assert history.locator("tbody tr.has_original").count() == 3
+    assert "qual1" in history.inner_text()

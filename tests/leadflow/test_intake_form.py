@@ -154,3 +154,44 @@ def test_csrf_is_enforced():
     token = strict.cookies["csrftoken"].value
     assert strict.post(URL, {**GOOD, "csrfmiddlewaretoken": token}).status_code == 302
     assert Lead.objects.count() == 1
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_visitor_sends_the_form_in_a_real_browser(page):
+    page.goto(f"{page.base_url}{URL}?utm_source=site")
+    page.fill("#id_name", "Мария")
+    page.fill("#id_phone", "abc")
+    page.check("#id_consent")
+    page.click("button[type=submit]")
+    assert page.locator('[data-testid="error-phone"]').is_visible()
+    box = page.locator("#id_website").bounding_box()
+    assert box["x"] + box["width"] < 0  # the honeypot is off-screen: people never see it
+    page.save_screenshot("intake_form_error")
+    page.fill("#id_phone", "8 (912) 345-67-89")
+    page.check("#id_consent")
+    page.click("button[type=submit]")
+    page.wait_for_selector('[data-testid="intake-done"]')
+    page.save_screenshot("intake_form_done")
+    lead = Lead.objects.get()
+    assert (lead.name, lead.phone, lead.utm_source) == ("Мария", "+79123456789", "site")
+
+
+def test_behind_a_proxy_the_configured_header_names_the_client(settings):
+    """With INTAKE_CLIENT_IP_HEADER set, visitors behind one proxy address are limited separately."""
+    settings.INTAKE_FORM_RATE = "1/m"
+    settings.INTAKE_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    proxy = Client(REMOTE_ADDR="10.0.0.1", HTTP_ACCEPT_LANGUAGE="en")
+    with time_machine.travel("2026-03-02 10:00:05+03:00", tick=False):
+        assert proxy.post(URL, GOOD, HTTP_X_REAL_IP="203.0.113.1").status_code == 302
+        assert proxy.post(URL, GOOD, HTTP_X_REAL_IP="203.0.113.2").status_code == 302
+        assert proxy.post(URL, GOOD, HTTP_X_REAL_IP="203.0.113.2").status_code == 429
+
+
+def test_rate_parsing():
+    from leadflow.ratelimit import parse_rate
+
+    assert parse_rate("10/m") == (10, 60)
+    assert parse_rate("100/hour") == (100, 3600)
+    with pytest.raises(ValueError):
+        parse_rate("ten per minute")
