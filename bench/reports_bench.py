@@ -1,0 +1,269 @@
+# ruff: noqa: E501  (SQL text)
+"""Every KPI dashboard on 1,000,000 leads (PostgreSQL), beside the equivalent raw SQL aggregate.
+
+    psql -h 127.0.0.1 -U postgres -c "create database leadflow_bench"
+    DATABASE_URL=postgres://postgres@127.0.0.1/leadflow_bench .venv/bin/python bench/reports_bench.py
+    (or `make bench`; REPORTS_BENCH_LEADS=200000 for a quicker run)
+
+Leads are generated in the database by one INSERT … SELECT generate_series (a lead every 30 s over
+~a year, realistic stage shares). For each dashboard it times the page builder (selectors + table
+building, the work of a request without HTML) and the hand-written SQL of the same aggregates, best
+of 3 runs, over the whole year (the heaviest period) and over one month (what people open).
+Target: each page under 1 s and within 3× the raw SQL.
+"""
+
+import os
+import sys
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadflow.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+LEADS = int(os.environ.get("REPORTS_BENCH_LEADS", "1000000"))
+MSK = ZoneInfo("Europe/Moscow")
+START = datetime(2024, 1, 1, tzinfo=MSK)
+RUNS = 3
+
+
+def setup_data():
+    from django.contrib.auth.models import Group
+
+    from leadflow.models import Lead, Profile, Source, Team
+    from tests.factories import UserFactory
+
+    call_command("migrate", verbosity=0)
+    qteam = Team.objects.get(name="Квалификация")
+    steam = Team.objects.get(name="Продажи (Москва)")
+    qualifiers, reps = [], []
+    for i in range(20):
+        user = UserFactory(username=f"bench_q{i}", role="qualifier", team=qteam)
+        qualifiers.append(user.pk)
+    for i in range(5):
+        reps.append(UserFactory(username=f"bench_r{i}", role="sales_rep", team=steam).pk)
+    UserFactory(username="bench_director", role="director", team=None)
+    assert Group.objects.filter(name="director").exists() and Profile.objects.exists()
+    sources = list(Source.objects.values_list("pk", flat=True))
+    existing = Lead.objects.count()
+    if existing >= LEADS:
+        print(f"{existing:,} leads already there")
+        return
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setseed(0.6)")
+        cursor.execute(INSERT_SQL, {"n": LEADS - existing, "offset": existing, "q": qualifiers, "r": reps, "s": sources,
+                                    "team": qteam.pk, "start": START})  # fmt: skip
+        cursor.execute("ANALYZE leadflow_lead")
+    print(f"inserted {LEADS - existing:,} leads in {time.perf_counter() - started:.1f} s")
+
+
+INSERT_SQL = """
+INSERT INTO leadflow_lead (name, phone, email, city, region, address, external_id, utm_source, utm_medium,
+  utm_campaign, product_interest, message, received_at, status, criteria_passed, handoff_state, competitor,
+  outcome_note, sla_state, is_archived, updated_at, source_id, qualification_team_id, qualifier_id,
+  handed_off_by_id, sales_rep_id, claimed_at, first_call_at, qualified_at, disqualified_at, handed_off_at,
+  accepted_at, measured_at, closed_at, quote_amount, deal_amount, deal_date, sla_warn_at, sla_breach_at)
+SELECT '', '+7999' || lpad(g::text, 7, '0'), '', '', CASE WHEN rr < 0.8 THEN 'Москва' ELSE 'Московская область' END,
+  '', '', '', '', '', 'custom', '', rec,
+  CASE WHEN NOT handed THEN 'disqualified' WHEN won THEN 'won' WHEN lost THEN 'lost'
+       WHEN measured THEN 'measured' ELSE 'handed_off' END,
+  handed, CASE WHEN NOT handed THEN '' WHEN accepted THEN 'accepted' ELSE 'pending' END, '', '', 'met', false, rec,
+  (%(s)s)[1 + g %% cardinality(%(s)s)], %(team)s, q,
+  CASE WHEN handed THEN q END, CASE WHEN handed THEN (%(r)s)[1 + g %% cardinality(%(r)s)] END,
+  rec + claim, rec + claim + talk,
+  CASE WHEN handed THEN rec + claim + talk + interval '12 minutes' END,
+  CASE WHEN NOT handed THEN rec + claim + talk + interval '8 minutes' END,
+  CASE WHEN handed THEN rec + claim + talk + interval '20 minutes' END,
+  CASE WHEN accepted THEN rec + claim + talk + interval '2 hours' END,
+  CASE WHEN measured THEN rec + interval '3 days' END,
+  CASE WHEN NOT handed THEN rec + claim + talk + interval '8 minutes'
+       WHEN won OR lost THEN rec + interval '12 days' END,
+  CASE WHEN measured THEN 300000 + round(rq * 300000) END,
+  CASE WHEN won THEN 280000 + round(rq * 280000) END,
+  CASE WHEN won THEN (rec + interval '12 days')::date END,
+  rec + interval '15 minutes', rec + interval '20 minutes'
+FROM (
+  SELECT g, rec, q, claim, talk, rq, rr, handed, accepted, measured,
+         measured AND rw < 0.33 AS won, measured AND rw >= 0.33 AND rw < 0.8 AS lost
+  FROM (
+    SELECT g, rec, q, claim, talk, rq, rr, rw,
+           rh < 0.45 AS handed, rh < 0.45 AND ra < 0.9 AS accepted, rh < 0.45 AND ra < 0.81 AS measured
+    FROM (
+      SELECT g + %(offset)s AS g, %(start)s::timestamptz + (g + %(offset)s) * interval '30 seconds' AS rec,
+             (%(q)s)[1 + (g * 7) %% cardinality(%(q)s)] AS q,
+             make_interval(secs => (random() * 600)::int) AS claim,
+             make_interval(secs => 30 + (random() ^ 3 * 1800)::int) AS talk,
+             random() AS rh, random() AS ra, random() AS rw, random() AS rq, random() AS rr
+      FROM generate_series(1, %(n)s) AS g
+    ) s0
+  ) s1
+) s2
+"""
+
+
+def period(first, last_exclusive):
+    from reports.selectors import Period
+
+    return Period(first, last_exclusive)
+
+
+RAW = {
+    "funnel": [
+        """SELECT count(*), count(*) FILTER (WHERE first_call_at IS NOT NULL), count(*) FILTER (WHERE qualified_at IS NOT NULL),
+           count(*) FILTER (WHERE handed_off_at IS NOT NULL), count(*) FILTER (WHERE accepted_at IS NOT NULL),
+           count(*) FILTER (WHERE measured_at IS NOT NULL), count(*) FILTER (WHERE status = 'won'),
+           sum(deal_amount) FILTER (WHERE status = 'won'),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM closed_at - received_at)) FILTER (WHERE status = 'won'),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_call_at - received_at)),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM qualified_at - first_call_at)),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM handed_off_at - qualified_at)),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM accepted_at - handed_off_at)),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM measured_at - accepted_at)),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM closed_at - measured_at)) FILTER (WHERE status = 'won')
+           FROM leadflow_lead WHERE received_at >= %(a)s AND received_at < %(b)s AND merged_into_id IS NULL{group}""",
+    ],
+    "speed": [
+        """SELECT count(*), count(*) FILTER (WHERE first_call_at IS NOT NULL),
+           count(*) FILTER (WHERE first_call_at IS NOT NULL OR sla_breach_at < now()),
+           count(*) FILTER (WHERE first_call_at <= sla_warn_at), count(*) FILTER (WHERE first_call_at <= sla_breach_at),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_call_at - received_at)),
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_call_at - received_at)),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM claimed_at - received_at)),
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM claimed_at - received_at)),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_call_at - claimed_at)) FILTER (WHERE first_call_at >= claimed_at),
+           percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_call_at - claimed_at)) FILTER (WHERE first_call_at >= claimed_at)
+           FROM leadflow_lead WHERE received_at >= %(a)s AND received_at < %(b)s AND merged_into_id IS NULL{group}""",
+        """SELECT extract(isodow FROM received_at AT TIME ZONE 'Europe/Moscow') d, extract(hour FROM received_at AT TIME ZONE 'Europe/Moscow') h,
+           count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_call_at - received_at))
+           FROM leadflow_lead WHERE received_at >= %(a)s AND received_at < %(b)s AND merged_into_id IS NULL GROUP BY 1, 2""",
+    ],
+    "handoff": [
+        """SELECT handed_off_by_id, count(*), count(*) FILTER (WHERE accepted_at IS NOT NULL),
+           count(*) FILTER (WHERE measured_at IS NOT NULL), count(*) FILTER (WHERE status = 'won'),
+           count(*) FILTER (WHERE status = 'lost'), sum(deal_amount) FILTER (WHERE status = 'won')
+           FROM leadflow_lead WHERE handed_off_at >= %(a)s AND handed_off_at < %(b)s AND handed_off_by_id IS NOT NULL
+           AND merged_into_id IS NULL GROUP BY 1""",
+        """SELECT qualifier_id, count(*), count(*) FILTER (WHERE decision = 'upheld') FROM sales_dispute
+           WHERE raised_at >= %(a)s AND raised_at < %(b)s GROUP BY 1""",
+    ],
+    "sales": [
+        """SELECT sales_rep_id, count(*) FILTER (WHERE handed_off_at >= %(a)s AND handed_off_at < %(b)s),
+           count(*) FILTER (WHERE accepted_at >= %(a)s AND accepted_at < %(b)s),
+           count(*) FILTER (WHERE measured_at >= %(a)s AND measured_at < %(b)s),
+           count(*) FILTER (WHERE status = 'won' AND closed_at >= %(a)s AND closed_at < %(b)s),
+           count(*) FILTER (WHERE status = 'lost' AND closed_at >= %(a)s AND closed_at < %(b)s),
+           sum(deal_amount) FILTER (WHERE status = 'won' AND closed_at >= %(a)s AND closed_at < %(b)s)
+           FROM leadflow_lead WHERE sales_rep_id IS NOT NULL AND merged_into_id IS NULL AND (
+             (handed_off_at >= %(a)s AND handed_off_at < %(b)s) OR (accepted_at >= %(a)s AND accepted_at < %(b)s)
+             OR (measured_at >= %(a)s AND measured_at < %(b)s) OR (closed_at >= %(a)s AND closed_at < %(b)s)) GROUP BY 1""",
+        """SELECT lose_reason_id, count(*) FROM leadflow_lead WHERE status = 'lost' AND closed_at >= %(a)s
+           AND closed_at < %(b)s AND sales_rep_id IS NOT NULL GROUP BY 1""",
+    ],
+    "economics": [
+        """SELECT handed_off_by_id, date_trunc('month', closed_at AT TIME ZONE 'Europe/Moscow'), count(*)
+           FROM leadflow_lead WHERE status = 'won' AND closed_at >= %(a)s AND closed_at < %(b)s
+           AND handed_off_by_id IS NOT NULL AND accepted_at IS NOT NULL GROUP BY 1, 2""",
+        """SELECT sales_rep_id, date_trunc('month', closed_at AT TIME ZONE 'Europe/Moscow'), count(*), sum(deal_amount)
+           FROM leadflow_lead WHERE status = 'won' AND closed_at >= %(a)s AND closed_at < %(b)s
+           AND sales_rep_id IS NOT NULL GROUP BY 1, 2""",
+        """SELECT count(*) FILTER (WHERE qualified_at >= %(a)s AND qualified_at < %(b)s),
+           count(*) FILTER (WHERE measured_at >= %(a)s AND measured_at < %(b)s),
+           count(*) FILTER (WHERE status = 'won' AND closed_at >= %(a)s AND closed_at < %(b)s) FROM leadflow_lead""",
+        """SELECT handed_off_by_id, sales_rep_id, count(*), sum(deal_amount) FROM leadflow_lead
+           WHERE status = 'won' AND closed_at >= %(a)s AND closed_at < %(b)s GROUP BY 1, 2""",
+    ],
+    "pilot": [
+        """SELECT count(*) FILTER (WHERE received_at < %(m)s), count(*) FILTER (WHERE received_at >= %(m)s),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_call_at - received_at)) FILTER (WHERE received_at < %(m)s),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_call_at - received_at)) FILTER (WHERE received_at >= %(m)s),
+           count(*) FILTER (WHERE received_at < %(m)s AND status = 'won'), count(*) FILTER (WHERE received_at >= %(m)s AND status = 'won'),
+           sum(deal_amount) FILTER (WHERE received_at < %(m)s AND status = 'won'), sum(deal_amount) FILTER (WHERE received_at >= %(m)s AND status = 'won')
+           FROM leadflow_lead WHERE received_at >= %(a)s AND received_at < %(b)s AND merged_into_id IS NULL""",
+    ],
+}
+GROUPS = {"funnel": " GROUP BY qualifier_id", "speed": " GROUP BY qualifier_id"}
+
+
+def best(fn):
+    times = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def raw(name, p):
+    middle = p.start + (p.end - p.start) / 2
+    with connection.cursor() as cursor:
+        for sql in RAW[name]:
+            if "{group}" in sql:
+                for group in ("", GROUPS.get(name, "")):
+                    cursor.execute(sql.replace("{group}", group), {"a": p.start, "b": p.end, "m": middle})
+                    cursor.fetchall()
+            else:
+                cursor.execute(sql, {"a": p.start, "b": p.end, "m": middle})
+                cursor.fetchall()
+
+
+def page(name, p):
+    from reports import pages
+    from reports.selectors import Period, ReportFilter, Scope
+
+    f, scope = ReportFilter(period=p), Scope()
+    if name == "funnel":
+        return pages.funnel_page(report_filter=f, scope=scope, group_by="qualifier")
+    if name == "speed":
+        return pages.speed_page(report_filter=f, scope=scope, group_by="qualifier")
+    if name == "handoff":
+        return pages.handoff_page(report_filter=f, scope=scope)
+    if name == "sales":
+        return pages.sales_page(report_filter=f, scope=scope)
+    if name == "economics":
+        return pages.economics_page(report_filter=f, scope=scope)
+    middle = p.start + (p.end - p.start) / 2
+    return pages.pilot_page(
+        period_a=Period(p.start, middle), period_b=Period(middle, p.end), report_filter=f, scope=scope
+    )
+
+
+def main():
+    if connection.vendor != "postgresql":
+        print("reports_bench needs PostgreSQL: set DATABASE_URL=postgres://…/leadflow_bench")
+        return 1
+    setup_data()
+    from django.utils import timezone
+
+    from leadflow.models import Lead
+
+    timezone.activate(MSK)
+    total = Lead.objects.count()
+    periods = {
+        "year": period(START, datetime(2025, 1, 1, tzinfo=MSK)),
+        "month": period(datetime(2024, 6, 1, tzinfo=MSK), datetime(2024, 7, 1, tzinfo=MSK)),
+    }
+    print(f"{total:,} leads; best of {RUNS} runs; page = selectors + tables, raw = the same aggregates in hand SQL")
+    print(f"{'page':<10} {'period':<6} {'page, s':>9} {'raw SQL, s':>11} {'ratio':>6}  target")
+    failures = 0
+    for name in ("funnel", "speed", "handoff", "sales", "economics", "pilot"):
+        for label, p in periods.items():
+            page(name, p)  # warm the cache the same way for both
+            t_page = best(lambda name=name, p=p: page(name, p))
+            t_raw = best(lambda name=name, p=p: raw(name, p))
+            ratio = t_page / t_raw if t_raw else float("inf")
+            ok = t_page < 1.0 and ratio <= 3.0
+            failures += not ok
+            print(f"{name:<10} {label:<6} {t_page:>9.3f} {t_raw:>11.3f} {ratio:>6.2f}  {'ok' if ok else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
