@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Count, Q
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -633,10 +633,17 @@ def _handoff_notify(*, lead, summary, actor):
         kind=Notification.Kind.HANDOFF,
         lead=lead,
         text="; ".join(filter(None, parts)),
-        url=reverse("sales:index"),
+        url=_deal_url(lead),
         dedupe_key=f"handoff:{lead.pk}:{summary.pk}",
         email=True,
     )
+
+
+def _deal_url(lead):
+    try:
+        return reverse("sales:deal", args=[lead.pk])
+    except NoReverseMatch:  # the board has no deal page: the board itself
+        return reverse("sales:index")
 
 
 def _name(user):

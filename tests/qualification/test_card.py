@@ -68,13 +68,15 @@ def test_card_shows_contact_utm_inquiries_history_and_script(client, qualifier):
     assert "Какая кухня нужна" in html  # the seeded checklist
 
 
-def test_card_runs_a_constant_number_of_queries(client, qualifier, django_assert_max_num_queries):
+@pytest.mark.parametrize("viewer", ["qualifier", "team lead"])
+def test_card_runs_a_constant_number_of_queries(client, qualifier, django_assert_max_num_queries, viewer):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     kitchen_checklist()
     lead = _claimed(qualifier)
-    client.force_login(qualifier)
+    client.force_login(qualifier if viewer == "qualifier" else make_user(roles.QUALIFICATION_LEAD))
+    make_user(roles.SALES_REP)
     with CaptureQueriesContext(connection) as few:
         assert client.get(card(lead)).status_code == 200
     for i in range(8):

@@ -159,6 +159,46 @@ def test_a_burst_of_fifty_hand_offs_is_spread(qualifier, strategy):
     assert set(load) == {rep.pk for rep in reps}
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_hand_offs_on_postgres_are_spread_by_least_load():
+    """Ten qualifiers press "Qualify" at the same moment: the sales team row lock serialises the
+    choice, so five reps get two leads each instead of all landing on the least loaded one."""
+    import threading
+
+    from django.db import connection
+
+    reps = [make_user(roles.SALES_REP, username=f"pgrep{i}") for i in range(5)]
+    people = [make_user(roles.QUALIFIER, username=f"pgq{i}") for i in range(10)]
+    leads = [ready_lead(person) for person in people]
+    barrier = threading.Barrier(len(people))
+    errors = []
+
+    def press(person, lead):
+        try:
+            barrier.wait(timeout=10)
+            q.lead_qualify_and_hand_off(lead_id=lead.pk, actor=person)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=press, args=pair) for pair in zip(people, leads, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+    load = Counter(Lead.objects.filter(pk__in=[lead.pk for lead in leads]).values_list("sales_rep", flat=True))
+    assert sorted(load.values()) == [2] * 5 and set(load) == {rep.pk for rep in reps}
+
+
+def test_the_notification_links_to_the_deal(qualifier, reps):
+    lead = q.lead_qualify_and_hand_off(lead_id=ready_lead(qualifier).pk, actor=qualifier)
+    note = Notification.objects.get(recipient=lead.sales_rep, kind=Notification.Kind.HANDOFF)
+    assert note.url.startswith("/board/")
+
+
 def test_manual_strategy_waits_for_the_team_lead(client, qualifier, reps):
     qlead = make_user(roles.QUALIFICATION_LEAD, username="lida")
     qualification_team(assignment_strategy=Team.AssignmentStrategy.MANUAL, lead=qlead)
