@@ -361,3 +361,18 @@ def test_booking_a_taken_slot_says_why(client, clock, people, deals):
     )
     assert any("busy" in m for m in _messages(response))
     assert not Visit.objects.filter(lead=lead).exists()
+
+
+def test_uphold_with_disqualification_from_the_queue(client, clock, people, deals):
+    dispute = deals.disputed()
+    _login(client, people["manager"])
+    modular = reason("disqualify", "modular")
+    response = client.post(
+        reverse("sales:uphold", args=[dispute.pk]),
+        {f"u{dispute.pk}-note": "Модульная кухня", f"u{dispute.pk}-disqualify_reason": modular.pk},
+    )
+    assert response.status_code == 302
+    lead = Lead.objects.get(pk=dispute.lead_id)
+    assert lead.status == LeadStatus.DISQUALIFIED and lead.disqualify_reason == modular
+    dispute.refresh_from_db()
+    assert dispute.upheld_action == Dispute.UpheldAction.DISQUALIFIED
