@@ -28,7 +28,7 @@ def _iso(moment):
 def _row_class(record):
     if record.callback_at and record.callback_at <= timezone.now():
         return "sla-callback"
-    if record.sla_state in OPEN_SLA and record.status == LeadStatus.NEW:
+    if record.sla_state in OPEN_SLA and record.first_call_at is None:
         return f"sla-{record.sla_state}"
     return ""
 
@@ -40,7 +40,9 @@ class QueueTable(tables.Table):
         order_by=("urgency_bucket", "due_at", "received_at"),
         attrs={"td": {"class": "text-nowrap"}},
     )
-    received_at = tables.DateTimeColumn(verbose_name=_("Received"), format="d.m H:i")
+    received_at = tables.DateTimeColumn(
+        verbose_name=_("Received"), format="d.m H:i", attrs={"td": {"class": "text-nowrap"}}
+    )
     name = tables.Column(verbose_name=_("Client"), order_by=("name", "phone"))
     source = tables.Column(verbose_name=_("Source"), order_by=("source__name",))
     region = tables.Column(verbose_name=_("Region"), order_by=("region", "city"), default="—")

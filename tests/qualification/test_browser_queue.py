@@ -147,3 +147,25 @@ def test_queue_refreshes_itself_but_not_while_the_pointer_is_over_it(page):
     page.wait_for_function("document.querySelectorAll('[data-testid=queue-table] tbody tr').length === 2")
     assert len(polls) == 1
     assert "Второй" in rows.first.inner_text()  # the breached newcomer goes on top
+
+
+def test_team_lead_sees_who_holds_what_and_releases(page):
+    kitchen_checklist()
+    make_user(roles.QUALIFICATION_LEAD, username="lida", first_name="Лидия", last_name="Иванова")
+    anna = make_user(roles.QUALIFIER, username="anna", first_name="Анна", last_name="Смирнова")
+    olga = make_user(roles.QUALIFIER, username="olga", first_name="Ольга", last_name="Петрова")
+    leads = _demo_queue()
+    q.lead_claim(lead_id=leads[0].pk, actor=anna)
+    q.lead_claim(lead_id=leads[1].pk, actor=olga)
+    page.login("lida")
+    table = page.locator("[data-testid=queue-table]")
+    held_row = table.locator(f"tr[data-lead-id='{leads[0].pk}']")
+    assert "Анна Смирнова" in held_row.inner_text()
+    assert "Ольга Петрова" in page.locator("[data-testid=team-load]").inner_text()
+    page.mouse.move(5, 5)
+    page.save_screenshot("queue_team")
+    held_row.locator("a").first.click()
+    page.click("[data-testid=release]")
+    page.wait_for_url("**/queue/")
+    lead = Lead.objects.get(pk=leads[0].pk)
+    assert lead.status == LeadStatus.NEW and lead.qualifier is None
