@@ -196,6 +196,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Leadflow -----------------------------------------------------------------------------------
 INTAKE_FORM_RATE = env.str("INTAKE_FORM_RATE", default="10/m")  # per client IP, shared cache
+# Behind a reverse proxy, the header that carries the client's address (e.g. HTTP_X_REAL_IP);
+# empty = REMOTE_ADDR. Only set it when the proxy overwrites the header, or clients can spoof it.
+INTAKE_CLIENT_IP_HEADER = env.str("INTAKE_CLIENT_IP_HEADER", default="") or None
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 DJANGO_TABLES2_PAGE_RANGE = 8
 
