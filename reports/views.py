@@ -3,6 +3,8 @@
 Every table of every page is exported with ?export=csv|xlsx&table=<slug> and the same filters.
 """
 
+from datetime import timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -121,7 +123,15 @@ def pilot(request):
     context = pages.pilot_page(
         period_a=period_a, period_b=period_b, report_filter=filters.report_filter(), scope=request.report_scope
     )
-    context.update(pilot_form=form, period_a=period_a, period_b=period_b, page_title=_("Pilot comparison"))
+    one_day = timedelta(days=1)
+    context.update(
+        pilot_form=form,
+        a_first=timezone.localtime(period_a.start).date(),
+        a_last=timezone.localtime(period_a.end - one_day).date(),
+        b_first=timezone.localtime(period_b.start).date(),
+        b_last=timezone.localtime(period_b.end - one_day).date(),
+        page_title=_("Pilot comparison"),
+    )
     return _render(request, "reports/pilot.html", "pilot", context)
 
 

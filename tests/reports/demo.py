@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from leadflow import roles
 from leadflow.models import HandoffState, Lead, LeadStatus, Reason, Source
+from sales.models import Measurement, ObjectionTag
 from tests.factories import make_user, qualification_team
 
 from .dataset import at
@@ -101,4 +102,12 @@ def build(leads_per_day=9, seed=6):
                         fields.update(status=LeadStatus.LOST, closed_at=closed, lose_reason=rng.choice(lose))
             rows.append(Lead(**fields))
     Lead.objects.bulk_create(rows)
+    tags = list(ObjectionTag.objects.all())
+    for lead in rows:
+        if lead.measured_at is None:
+            continue
+        measurement = Measurement.objects.create(
+            lead=lead, quote_amount=lead.quote_amount, recorded_by=lead.sales_rep, recorded_at=lead.measured_at
+        )
+        measurement.objections.set(rng.sample(tags, k=rng.choice([0, 0, 1, 1, 2])))
     return {"qualifiers": qualifiers, "reps": reps}
