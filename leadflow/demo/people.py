@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 
 from leadflow import roles
@@ -60,6 +61,7 @@ def ensure_company() -> Company:
     User = get_user_model()
     teams = {QUALIFICATION_TEAM: qualification, SALES_TEAM: sales}
     users, created = {}, set()
+    password_hash = None  # one hash for the one public demo password: PBKDF2 is slow on purpose
     for person in PEOPLE:
         user = User.objects.filter(username=person.username).first()
         if user is None:
@@ -71,7 +73,8 @@ def ensure_company() -> Company:
                 is_staff=person.staff,
                 is_superuser=not person.role,
             )
-            user.set_password(DEMO_PASSWORD)
+            password_hash = password_hash or make_password(DEMO_PASSWORD)
+            user.password = password_hash
             user.save()
             created.add(person.username)
         if person.role:
