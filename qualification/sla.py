@@ -92,6 +92,7 @@ class SlaContext:
     def __init__(self):
         self._teams = {}
         self._calendars = {}
+        self._on_shift = {}
 
     def team(self, team_id):
         if team_id not in self._teams:
@@ -102,6 +103,19 @@ class SlaContext:
         if team.pk not in self._calendars:
             self._calendars[team.pk] = WorkCalendar.for_team(team)
         return self._calendars[team.pk]
+
+    def on_shift(self, team, now):
+        """The team's on-shift qualifiers, read once per run; `held` is kept current as we assign."""
+        if team.pk not in self._on_shift:
+            self._on_shift[team.pk] = list(qualifiers_on_shift(team=team, now=now, calendar=self.calendar(team)))
+        return self._on_shift[team.pk]
+
+    def next_free(self, team, now, *, exclude_id=None):
+        candidates = [user for user in self.on_shift(team, now) if user.pk != exclude_id]
+        if not candidates:
+            return None
+        oldest = datetime.min.replace(tzinfo=now.tzinfo)
+        return min(candidates, key=lambda u: (u.held, u.profile.last_assigned_at or oldest, u.pk))
 
 
 def qualifiers_on_shift(*, team, now=None, calendar=None):
@@ -194,10 +208,7 @@ def _warn(*, lead, team, now, context):
         description=_("No call after %(minutes)s working minutes.") % {"minutes": team.sla_warn_minutes},
         at=now,
     )
-    if lead.qualifier_id is not None:
-        recipients = [lead.qualifier]
-    else:
-        recipients = list(qualifiers_on_shift(team=team, now=now, calendar=context.calendar(team)))
+    recipients = [lead.qualifier] if lead.qualifier_id is not None else context.on_shift(team, now)
     text = _("Call now: lead %(lead)s has waited %(minutes)s working minutes.") % {
         "lead": _lead_label(lead),
         "minutes": team.sla_warn_minutes,
@@ -257,10 +268,7 @@ def _reassign(*, lead, team, now, context):
     """
     if lead.status not in (LeadStatus.NEW, LeadStatus.QUALIFYING):
         return
-    candidates = qualifiers_on_shift(team=team, now=now, calendar=context.calendar(team))
-    if lead.qualifier_id is not None:
-        candidates = candidates.exclude(pk=lead.qualifier_id)
-    new_holder = candidates.first()
+    new_holder = context.next_free(team, now, exclude_id=lead.qualifier_id)
     if new_holder is None:
         history_record(lead=lead, event="sla_reassign_skipped", description=_("No free qualifier on shift."), at=now)
         return
@@ -284,6 +292,8 @@ def _reassign(*, lead, team, now, context):
             at=now,
         )
     Profile.objects.filter(user=new_holder).update(last_assigned_at=now)
+    new_holder.held += 1
+    new_holder.profile.last_assigned_at = now
     notification_send(
         recipient=new_holder,
         kind=Notification.Kind.REASSIGNED,
@@ -313,7 +323,7 @@ def sla_due_queryset(*, now):
     query reads the small set of leads whose clock runs, never the closed history.
     """
     return (
-        Lead.objects.filter(sla_state__in=RUNNING_STATES, status__in=OPEN_STATUSES, first_call_at__isnull=True)
+        Lead.objects.filter(sla_state__in=RUNNING_STATES, first_call_at__isnull=True)
         .filter(Q(sla_breach_at__lte=now) | Q(sla_state=SlaState.PENDING, sla_warn_at__lte=now))
         .order_by("sla_breach_at", "pk")
     )
@@ -322,8 +332,14 @@ def sla_due_queryset(*, now):
 def sla_leads_due(*, now=None):
     """(id, kind) of every lead whose check is due: 'breach' once the breach deadline passed."""
     now = now or timezone.now()
-    rows = sla_due_queryset(now=now).values_list("pk", "sla_breach_at")
-    return [(pk, BREACH if breach_at is not None and breach_at <= now else WARN) for pk, breach_at in rows]
+    rows = sla_due_queryset(now=now).values_list("pk", "sla_breach_at", "status")
+    # the status test runs here, not in SQL: with it the planner also reads the status index over
+    # every open lead (BitmapAnd), 20 ms at 100,000 open leads instead of ~1 ms
+    return [
+        (pk, BREACH if breach_at is not None and breach_at <= now else WARN)
+        for pk, breach_at, status in rows
+        if status in OPEN_STATUSES
+    ]
 
 
 def sla_sweep(*, now=None, chunk=100) -> dict:
