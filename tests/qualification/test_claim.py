@@ -103,7 +103,7 @@ def test_sequential_next_leads_never_repeat(qualifier):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_claim_race_on_postgres_never_gives_the_same_lead_twice():
+def test_claim_race_on_postgres_never_gives_the_same_lead_twice(transactional_db):
     """Many qualifiers press "Next lead" at the same moment: every lead is handed out at most once."""
     qualification_team()
     n_people, n_leads = 24, 16

@@ -161,7 +161,7 @@ def test_a_burst_of_fifty_hand_offs_is_spread(qualifier, strategy):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_hand_offs_on_postgres_are_spread_by_least_load():
+def test_concurrent_hand_offs_on_postgres_are_spread_by_least_load(transactional_db):
     """Ten qualifiers press "Qualify" at the same moment: the sales team row lock serialises the
     choice, so five reps get two leads each instead of all landing on the least loaded one."""
     import threading
