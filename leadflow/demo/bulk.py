@@ -54,6 +54,11 @@ class RowWriter:
         self.model = model
         self.columns = list(columns)
         fields = {field.attname: field for field in model._meta.concrete_fields}
+        # Columns added to the model later get their default, so a new field never breaks seeding.
+        self.fill = tuple(
+            _default(field) for name, field in fields.items() if name not in self.columns and not field.primary_key
+        )
+        self.columns += [name for name, field in fields.items() if name not in self.columns and not field.primary_key]
         self.kinds = [_kind(fields[name]) for name in self.columns]
         self.db_columns = [fields[name].column for name in self.columns]
         self.timestamp = _TimestampText()
@@ -63,6 +68,8 @@ class RowWriter:
     def write(self, rows):
         for start in range(0, len(rows), BATCH_SIZE):
             batch = rows[start : start + BATCH_SIZE]
+            if self.fill:
+                batch = [row + self.fill for row in batch]
             if self.postgres:
                 self._copy(batch)
             else:
@@ -127,6 +134,15 @@ class RowWriter:
         )
         with connection.cursor() as cursor:
             cursor.executemany(sql, converted)
+
+
+def _default(field):
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return int(datetime.now(UTC).timestamp())
+    value = field.get_default()
+    if isinstance(value, datetime):
+        return int(value.timestamp())
+    return value
 
 
 def _json(value):
