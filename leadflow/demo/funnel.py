@@ -96,8 +96,13 @@ def deck(rng, count):
     return cards
 
 
+PHONE_SPACE = len(MOSCOW_MOBILE_CODES) * 10_000_000
+PHONE_MULTIPLIER = 2_654_435_761  # coprime with PHONE_SPACE: index -> number is a bijection
+
+
 def phone(index):
-    """A distinct, valid Moscow mobile number for every index (a bijection on the subscriber part)."""
-    code = MOSCOW_MOBILE_CODES[index % len(MOSCOW_MOBILE_CODES)]
-    subscriber = (index // len(MOSCOW_MOBILE_CODES) * 7_654_321 + 1_234_567) % 10_000_000
-    return f"+7{code}{subscriber:07d}"
+    """A distinct, valid Moscow mobile number for every index below PHONE_SPACE, scattered so that
+    neighbours do not look alike."""
+    number = (index * PHONE_MULTIPLIER + 1_234_567) % PHONE_SPACE
+    code = MOSCOW_MOBILE_CODES[number % len(MOSCOW_MOBILE_CODES)]
+    return f"+7{code}{number // len(MOSCOW_MOBILE_CODES):07d}"

@@ -5,6 +5,7 @@ team's working-hours rule, call attempts behind `first_call_at`, one history row
 (and per event the services record), reasons and amounts where the guards require them.
 """
 
+import bisect
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -133,6 +134,12 @@ class Story:
 
     def event(self, ts, name, actor, description=""):
         self.events.append((ts, self.status, self.status, name, actor, description))
+
+    def insert_event(self, ts, name, description):
+        """A system event (actor None) at `ts`, placed in order among the events already told."""
+        position = bisect.bisect_right([event[0] for event in self.events], ts)
+        status = self.events[position - 1][2] if position else NEW
+        self.events.insert(position, (ts, status, status, name, None, description))
 
     def touch(self, ts):
         self.last_activity = ts if self.last_activity is None else max(self.last_activity, ts)
@@ -302,6 +309,10 @@ class LeadSimulator(SalesStory):
                 row["sla_state"] = SlaState.PENDING
         row["sla_warned_at"] = warn_at if moment > warn_at else None
         row["sla_breached_at"] = breach_at if moment > breach_at else None
+        if row["sla_warned_at"] is not None:  # what the SLA checks wrote into the history at the time
+            story.insert_event(warn_at, "sla_warning", self.text["sla_warning"] % {"minutes": ctx.warn_minutes})
+        if row["sla_breached_at"] is not None:
+            story.insert_event(breach_at, "sla_breach", self.text["sla_breach"] % {"minutes": ctx.breach_minutes})
         batch.leads.append(tuple(row[column] for column in LEAD_COLUMNS))
         ct = ctx.lead_content_type_id
         for ts, source, target, name, actor, description in story.events:
@@ -343,6 +354,8 @@ def _messages():
         "upheld_return": _("Dispute upheld: %(why)s"),
         "arbitration_disqualified": _("Disqualified by arbitration: %(reason)s"),
         "rejected": _("Dispute rejected (%(reason)s), stays with %(rep)s and counts against the rep: %(why)s"),
+        "sla_warning": _("No call after %(minutes)s working minutes."),
+        "sla_breach": _("Not called within %(minutes)s working minutes: SLA breached."),
         "overdue": _("Not accepted or disputed by %(rep)s within the acceptance window"),
         "quote": _("Quote %(amount)s ₽"),
         "contract": _("Contract %(amount)s ₽"),

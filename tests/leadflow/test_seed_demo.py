@@ -151,6 +151,10 @@ def test_sla_fields_follow_the_team_rule(seeded):
             assert lead.sla_state == SlaState.MET
         else:
             assert lead.sla_state == SlaState.MET_LATE and lead.sla_breached_at == lead.sla_breach_at
+    warnings = dict(StateLog.objects.filter(transition="sla_warning").values_list("object_id", "timestamp"))
+    breaches = dict(StateLog.objects.filter(transition="sla_breach").values_list("object_id", "timestamp"))
+    assert warnings == {lead.pk: lead.sla_warned_at for lead in leads if lead.sla_warned_at}
+    assert breaches == {lead.pk: lead.sla_breached_at for lead in leads if lead.sla_breached_at}
     called = [lead for lead in leads if lead.first_call_at is not None]
     within_15 = sum(lead.first_call_at <= lead.sla_warn_at for lead in called) / len(called)
     assert 0.75 <= within_15 <= 0.95
@@ -284,3 +288,21 @@ def test_fast_calendar_agrees_with_the_work_calendar():
         minutes = rng.choice([0, 1, 15, 20, 120, 600, 2000])
         expected = calendar.add_working_minutes(datetime.fromtimestamp(moment, MOSCOW), minutes)
         assert fast.add(moment, minutes * 60) == int(expected.timestamp())
+
+
+@pytest.mark.parametrize(
+    ("username", "url"),
+    [
+        ("qualifier1", "/queue/"),
+        ("qlead", "/queue/sla/"),
+        ("rep1", "/board/"),
+        ("salesmanager", "/board/"),
+        ("director", "/reports/funnel/"),
+        ("director", "/admin/leadflow/lead/"),
+    ],
+)
+def test_pages_show_the_demo_data(seeded, client, username, url):
+    client.force_login(get_user_model().objects.get(username=username))
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(url)
+    assert response.status_code == 200
