@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 from django_fsm_log.models import StateLog
 
@@ -85,26 +86,27 @@ def lead_transition(*, lead, name, actor, description="", prepare=None, check_pe
     return lead
 
 
+# Lazy: built at import time, rendered in the language of the request that raises.
 TRANSITION_LABELS = {
-    "claim": _("Take the lead"),
-    "release": _("Release to the pool"),
-    "qualify": _("Qualify"),
-    "disqualify": _("Disqualify"),
-    "hand_off": _("Hand off"),
-    "return_to_qualification": _("Return to qualification"),
-    "record_measurement": _("Record the measurement"),
-    "win": _("Won"),
-    "lose": _("Lost"),
+    "claim": gettext_lazy("Take the lead"),
+    "release": gettext_lazy("Release to the pool"),
+    "qualify": gettext_lazy("Qualify"),
+    "disqualify": gettext_lazy("Disqualify"),
+    "hand_off": gettext_lazy("Hand off"),
+    "return_to_qualification": gettext_lazy("Return to qualification"),
+    "record_measurement": gettext_lazy("Record the measurement"),
+    "win": gettext_lazy("Won"),
+    "lose": gettext_lazy("Lost"),
 }
 
 TRANSITION_GUARD_HINTS = {
-    "claim": _("the lead has no qualifier."),
-    "qualify": _("not every required criterion passes."),
-    "disqualify": _("choose a reason."),
-    "hand_off": _("choose an active sales rep."),
-    "record_measurement": _("enter the quote amount (and resolve a pending dispute first)."),
-    "win": _("enter the contract amount and date."),
-    "lose": _("choose a reason (and resolve a pending dispute first)."),
+    "claim": gettext_lazy("the lead has no qualifier."),
+    "qualify": gettext_lazy("not every required criterion passes."),
+    "disqualify": gettext_lazy("choose a reason."),
+    "hand_off": gettext_lazy("choose an active sales rep."),
+    "record_measurement": gettext_lazy("enter the quote amount (and resolve a pending dispute first)."),
+    "win": gettext_lazy("enter the contract amount and date."),
+    "lose": gettext_lazy("choose a reason (and resolve a pending dispute first)."),
 }
 
 

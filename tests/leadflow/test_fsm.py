@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from django_fsm_log.models import StateLog
 
 from leadflow import roles
@@ -14,6 +15,13 @@ from sales import services as s
 from tests.factories import LeadFactory, make_user, reason
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Assert on the English msgids, whatever translations exist."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

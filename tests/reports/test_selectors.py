@@ -6,6 +6,7 @@ Every expected figure is a literal worked out by hand in the comment beside it.
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from reports.selectors import (
     economics,
@@ -20,6 +21,14 @@ from reports.selectors import (
 from .conftest import FEBRUARY, MARCH
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Assert on the English msgids, whatever translations exist."""
+    with translation.override("en"):
+        yield
+
 
 MIN = 60.0
 

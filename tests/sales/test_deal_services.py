@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import translation
 from django_fsm_log.models import StateLog
 
 from leadflow.exceptions import PermissionRefused, TransitionRefused
@@ -16,6 +17,13 @@ from tests.factories import reason, sales_team
 from tests.sales.conftest import msk
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Assert on the English msgids, whatever translations exist."""
+    with translation.override("en"):
+        yield
 
 
 # --- measurement, won, lost ---------------------------------------------------------------------

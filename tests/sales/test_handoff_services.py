@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from django_fsm_log.models import StateLog
 
 from leadflow.exceptions import PermissionRefused, TransitionRefused
@@ -14,6 +15,13 @@ from tests.factories import reason
 from tests.sales.conftest import msk
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Assert on the English msgids, whatever translations exist."""
+    with translation.override("en"):
+        yield
 
 
 def _events(lead):

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from leadflow.models import HandoffState, Lead, LeadStatus
 from qualification.models import Criterion, LeadAnswer
@@ -14,6 +15,14 @@ from tests.factories import reason
 from tests.sales.conftest import msk
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(client):
+    """Assert on the English msgids, whatever translations exist."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
 
 
 def _login(client, user):
