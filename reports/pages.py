@@ -189,6 +189,7 @@ def handoff_page(*, report_filter, scope):
         _("Hand-off quality per qualifier"),
         [
             Column("label", _("Qualifier"), "text"),
+            Column("verdict_label", _("Verdict"), "text"),
             Column("handoffs", _("Hand-offs"), "int"),
             Column("accept_rate", _("Accepted"), "pct"),
             Column("upheld", _("Disputes upheld"), "int"),
@@ -200,7 +201,6 @@ def handoff_page(*, report_filter, scope):
             Column("rest_rate", _("Rest of team"), "pct"),
             Column("z", _("z"), "num"),
             Column("p_value", _("p-value"), "p"),
-            Column("verdict_label", _("Verdict"), "text"),
             Column("revenue", _("Revenue"), "money"),
         ],
         result["rows"],
