@@ -410,6 +410,10 @@ class Lead(models.Model):
                 condition=Q(sla_state__in=["pending", "warned"]),
             ),
             models.Index(fields=["phone", "status"], name="lead_phone_status_idx"),
+            # report periods are ranges over these milestones
+            models.Index(fields=["handed_off_at"], name="lead_handed_off_at_idx"),
+            models.Index(fields=["measured_at"], name="lead_measured_at_idx"),
+            models.Index(fields=["closed_at"], name="lead_closed_at_idx"),
         ]
 
     def __str__(self):
