@@ -224,6 +224,10 @@ class SlaState(models.TextChoices):
     BREACHED = "breached", _("Breached")
     MET = "met", _("Met")
     MET_LATE = "met_late", _("Met late")
+    CLOSED = "closed", _("Closed without a call")
+
+
+RUNNING_SLA_STATES = (SlaState.PENDING, SlaState.WARNED)
 
 
 class ProductInterest(models.TextChoices):
@@ -476,6 +480,9 @@ class Lead(models.Model):
     def disqualify(self, *, by=None, description=None, at=None):
         self.disqualified_at = at or timezone.now()
         self.closed_at = self.disqualified_at
+        if self.first_call_at is None and self.sla_state in RUNNING_SLA_STATES:
+            # spam or a duplicate closed without a call: the clock stops, nobody is warned about it
+            self.sla_state = SlaState.CLOSED
 
     @fsm_log_by
     @fsm_log_description
