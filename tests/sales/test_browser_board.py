@@ -73,7 +73,7 @@ def test_rep_accepts_schedules_measures_and_wins(page, moving_clock, people, dea
     page.login("rep")
     page.goto(f"{page.base_url}/board/")
     card = page.locator(f'[data-testid=card][data-lead="{lead.pk}"]')
-    assert card.locator("[data-testid=next-action]").inner_text().strip().endswith("Accept or dispute")
+    assert card.locator("[data-testid=next-action]").inner_text().strip().endswith("Примите или оспорьте")
     assert "450" in card.inner_text() and "Бутово" in card.inner_text()
 
     # accept with the keyboard: the button is focusable and Enter submits it
@@ -84,7 +84,7 @@ def test_rep_accepts_schedules_measures_and_wins(page, moving_clock, people, dea
     assert Lead.objects.get(pk=lead.pk).handoff_state == HandoffState.ACCEPTED
 
     card = page.locator(f'[data-testid=card][data-lead="{lead.pk}"]')
-    card.get_by_role("link", name="Schedule measurement…").click()
+    card.get_by_role("link", name="Назначить замер…").click()
     page.fill("#id_starts_at", "2026-12-02T11:00")
     page.fill("#id_address", "Москва, Бутово, ул. Южнобутовская, 12, кв. 40")
     page.fill("#id_note", "Домофон 40К")
@@ -97,7 +97,7 @@ def test_rep_accepts_schedules_measures_and_wins(page, moving_clock, people, dea
     scheduled_column = page.locator("[data-column=scheduled]")
     assert scheduled_column.locator(f'[data-lead="{lead.pk}"]').count() == 1
 
-    scheduled_column.locator(f'[data-lead="{lead.pk}"]').get_by_role("link", name="Record measurement…").click()
+    scheduled_column.locator(f'[data-lead="{lead.pk}"]').get_by_role("link", name="Внести замер…").click()
     page.fill("#measure #id_quote_amount", "420000")
     page.get_by_label("Цена").check()
     page.fill("#measure #id_objection_note", "Сравнивает с конкурентом")
@@ -135,7 +135,7 @@ def test_rep_disputes_and_the_managers_arbitrate(page, moving_clock, people, dea
         (rejected_lead, "Бюджет", "Говорит, бюджет до 150 тысяч"),
     ):
         page.goto(f"{page.base_url}/board/")
-        page.locator(f'[data-testid=card][data-lead="{lead.pk}"]').get_by_role("link", name="Dispute…").click()
+        page.locator(f'[data-testid=card][data-lead="{lead.pk}"]').get_by_role("link", name="Оспорить…").click()
         page.select_option(
             "#dispute #id_reason",
             label=next(
@@ -152,7 +152,7 @@ def test_rep_disputes_and_the_managers_arbitrate(page, moving_clock, people, dea
     assert (
         page.locator(f'[data-lead="{upheld_lead.pk}"] [data-testid=next-action]')
         .inner_text()
-        .endswith("Awaiting arbitration")
+        .endswith("Ждёт арбитража")
     )
 
     # the qualification lead upholds the first dispute
