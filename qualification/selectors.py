@@ -164,7 +164,15 @@ def lead_history_rows(*, lead):
     for row in rows:
         label = HISTORY_LABELS.get(row.transition)
         row.label = label if label is not None else row.transition.replace("_", " ").capitalize()
+        row.source_label, row.state_label = _status_label(row.source_state), _status_label(row.state)
     return rows
+
+
+def _status_label(value):
+    try:
+        return LeadStatus(value).label
+    except ValueError:
+        return value
 
 
 def phone_inquiries(*, lead):
