@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint fmt bench messages migrate seed clean
+.PHONY: install run test lint fmt bench messages migrate seed clean screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: seed
 # The whole suite. DATABASE_URL / CELERY_BROKER_URL select PostgreSQL / Redis (CI does).
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Refresh docs/screenshots/ from the browser tests (they write to var/screenshots/ otherwise).
+screenshots: install
+	LEADFLOW_SCREENSHOTS=$(CURDIR)/docs/screenshots $(PY) -m pytest -q -m browser
 
 lint: install
 	$(VENV)/bin/ruff check .

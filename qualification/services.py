@@ -296,6 +296,13 @@ def call_attempt_log(
             if lead.sla_state in (SlaState.PENDING, SlaState.WARNED, SlaState.BREACHED):
                 lead.sla_state = sla_state_on_first_call(lead=lead, called_at=called_at)
                 fields.append("sla_state")
+                # a late call that beat the Celery check still counts as warned / breached for good
+                if lead.sla_warn_at and called_at > lead.sla_warn_at and lead.sla_warned_at is None:
+                    lead.sla_warned_at = lead.sla_warn_at
+                    fields.append("sla_warned_at")
+                if lead.sla_breach_at and called_at > lead.sla_breach_at and lead.sla_breached_at is None:
+                    lead.sla_breached_at = lead.sla_breach_at
+                    fields.append("sla_breached_at")
         lead.save(update_fields=fields)
         description = f"{attempt.get_outcome_display()}. {note}".strip(". ")
         if attempt.callback_at:

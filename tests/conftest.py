@@ -54,7 +54,9 @@ BROWSER_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SCREENSHOTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "docs", "screenshots")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Browser tests write their screenshots under var/; `make screenshots` refreshes docs/screenshots/.
+SCREENSHOTS = os.environ.get("LEADFLOW_SCREENSHOTS") or os.path.join(ROOT, "var", "screenshots")
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +100,9 @@ def page(chromium, live_server):
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests flush the database, reference data included: put it back."""
-    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if transactional or "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
         from django.apps import apps
 
         from leadflow.reference import ensure_reference_data

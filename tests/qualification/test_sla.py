@@ -233,7 +233,7 @@ def test_a_closed_lead_is_never_escalated(receive, people):
         q.lead_disqualify(lead_id=lead.pk, actor=people["team_lead"], reason=reason("disqualify", "spam"))
     lead = check(lead, "breach", at(25))
     assert lead.status == LeadStatus.DISQUALIFIED
-    assert lead.sla_state == SlaState.PENDING
+    assert lead.sla_state == SlaState.CLOSED  # the clock stopped with the lead: out of the sweep's index
     assert Notification.objects.count() == 0
 
 
@@ -350,3 +350,24 @@ def test_one_failing_check_does_not_stop_the_sweep(receive, people, monkeypatch)
         assert sla.sla_sweep() == {"due": 2, "warned": 1, "breached": 0, "failed": 1}
     assert Lead.objects.get(pk=broken.pk).sla_state == SlaState.PENDING  # rolled back, retried next minute
     assert Lead.objects.get(pk=healthy.pk).sla_state == SlaState.WARNED
+
+
+def test_a_late_call_that_beats_the_checks_still_counts_as_warned_and_breached(receive, people):
+    lead = receive()
+    claim(lead, people["anna"])
+    lead = call(lead, people["anna"], at(31))  # no Celery check ran (worker down)
+    assert lead.sla_state == SlaState.MET_LATE
+    assert lead.sla_warned_at == WARN_AT
+    assert lead.sla_breached_at == BREACH_AT
+    lead = check(lead, "breach", at(40))  # the late message changes nothing
+    assert lead.sla_state == SlaState.MET_LATE
+    assert Notification.objects.count() == 0
+
+
+def test_a_call_between_warning_and_breach_before_the_check_is_met_with_a_warning(receive, people):
+    lead = receive()
+    claim(lead, people["anna"])
+    lead = call(lead, people["anna"], at(17))
+    assert lead.sla_state == SlaState.MET
+    assert lead.sla_warned_at == WARN_AT
+    assert lead.sla_breached_at is None
