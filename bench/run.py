@@ -12,13 +12,13 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# modules of bench/ that are not benchmarks: the runner, the package, the bench server's settings and URLs
+NOT_BENCHMARKS = {"run.py", "__init__.py", "settings_bench.py", "minimal_urls.py"}
 
 
 def main(argv):
     wanted = set(argv)
-    scripts = sorted(
-        p for p in HERE.glob("*.py") if p.name not in {"run.py", "__init__.py"} and not p.name.startswith("_")
-    )
+    scripts = sorted(p for p in HERE.glob("*.py") if p.name not in NOT_BENCHMARKS and not p.name.startswith("_"))
     if wanted:
         scripts = [p for p in scripts if p.stem in wanted]
     env = dict(os.environ, PYTHONPATH=str(HERE.parent))

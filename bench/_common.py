@@ -1,0 +1,81 @@
+"""Shared by the benchmark scripts: the PostgreSQL guard, percentiles and the printed table."""
+
+import os
+import socket
+import sys
+import time
+
+DB_HINT = (
+    "create one with `psql -h 127.0.0.1 -U postgres -c 'create database leadflow_perf_bench'`, then\n"
+    "    DATABASE_URL=postgres://postgres@127.0.0.1/leadflow_perf_bench .venv/bin/python bench/run.py"
+)
+
+
+def require_postgres(script):
+    """Exit with a clear message unless DATABASE_URL names a PostgreSQL database (SQLite figures mean nothing
+    here: one writer at a time, no row locks, no COPY). Returns the URL."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        shown = url or "unset (the SQLite default)"
+        print(f"{script}: refusing to run: DATABASE_URL is {shown}; this benchmark needs PostgreSQL.\n    {DB_HINT}")
+        sys.exit(2)
+    return url
+
+
+def percentile(values, share):
+    """Nearest-rank percentile of `values` (share in 0..1)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, int(round(share * len(ordered) + 0.4999)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def ms(seconds):
+    return f"{seconds * 1000:.1f}"
+
+
+def print_table(title, header, rows):
+    """A plain aligned table (numbers right-aligned), easy to paste into Markdown by hand."""
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+
+    def line(row):
+        out = []
+        for i, cell in enumerate(row):
+            numeric = cell.replace(".", "").replace(",", "").replace("×", "").replace("%", "").strip().isdigit()
+            out.append(cell.rjust(widths[i]) if numeric else cell.ljust(widths[i]))
+        return "  ".join(out).rstrip()
+
+    print()
+    print(title)
+    print(line(cells[0]))
+    print("  ".join("-" * w for w in widths))
+    for row in cells[1:]:
+        print(line(row))
+    print(flush=True)
+
+
+def wait_for_port(host, port, *, timeout=30.0, process=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode} before listening on {host}:{port}")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"nothing listens on {host}:{port} after {timeout:.0f} s")
+
+
+def free_port(start, end, host="127.0.0.1"):
+    """The first port of [start, end) where nothing listens (the benchmark's own range)."""
+    for port in range(start, end):
+        with socket.socket() as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit(f"no free port in {start}-{end - 1}")

@@ -1,0 +1,204 @@
+"""Intake under load: `POST /api/v1/leads/` on gunicorn with concurrent clients, beside a minimal Django
+endpoint that inserts one row into the same database, in the same run. The ratio is the figure
+(target: intake ≥ 0.5× the minimal endpoint's requests per second).
+
+    apt-get install wrk        # the load tool (Debian package), once
+    DATABASE_URL=postgres://postgres@127.0.0.1/leadflow_perf .venv/bin/python bench/intake_load.py
+
+Starts gunicorn on 127.0.0.1 (first free port of 8400-8499, BENCH_PORT to pick one) with
+BENCH_WORKERS sync workers (default 4) and bench/settings_bench.py (the app's settings from the
+environment, DEBUG off, plus the bench-only route `/bench/minimal-insert/`), migrates the database,
+creates an intake token, then alternates wrk runs on loopback: minimal, intake, minimal, intake…
+(BENCH_ROUNDS, default 2; BENCH_SECONDS each, default 20; BENCH_CONNECTIONS, default 16) after a
+short warm-up of each. Every intake request is a new lead (unique phone and external_id), so each is
+the full path: validation, phone lock, duplicate checks, lead + inquiry + history rows, SLA deadlines
+and two broker publishes after commit (BENCH_BROKER_URL, default redis://127.0.0.1:6379/12, purged
+afterwards). The leads stay in the database (source "website", utm_source "bench").
+"""
+
+import json
+import os
+import random
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._common import free_port, print_table, require_postgres, wait_for_port  # noqa: E402
+
+HOST = "127.0.0.1"
+WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 2))
+SECONDS = int(os.environ.get("BENCH_SECONDS", 20))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 16))
+WARMUP_SECONDS = 3
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/12")
+INTAKE_PATH = "/api/v1/leads/"
+MINIMAL_PATH = "/bench/minimal-insert/"
+RUN_ID = secrets.token_hex(4)
+_nonce = random.randrange(1000)  # phone block of the next wrk call
+
+
+def main():
+    database_url = require_postgres("intake_load")
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        print("intake_load: refusing to run: the load tool `wrk` is missing (Debian: `apt-get install wrk`).")
+        return 2
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_bench")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench.minimal_urls import CREATE_TABLE, TABLE
+    from leadflow.models import IntakeToken, Lead, Source
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(CREATE_TABLE)
+        cursor.execute(f"TRUNCATE {TABLE}")
+    token = IntakeToken.objects.create(source=Source.objects.get(code="website"), name="bench intake_load")
+    leads_before = Lead.objects.count()
+    connection.close()
+
+    port = int(os.environ.get("BENCH_PORT") or free_port(8400, 8500))
+    server = _start_gunicorn(port, database_url)
+    rows, totals = [], {"minimal": [0, 0.0], "intake": [0, 0.0]}
+    non_2xx = 0
+    try:
+        wait_for_port(HOST, port, timeout=60, process=server)
+        for path in (MINIMAL_PATH, INTAKE_PATH):
+            _wrk(wrk, port, path, token.key, WARMUP_SECONDS, connections=4)
+        for round_no in range(1, ROUNDS + 1):
+            for label, path in (("minimal", MINIMAL_PATH), ("intake", INTAKE_PATH)):
+                result = _wrk(wrk, port, path, token.key, SECONDS, connections=CONNECTIONS)
+                seconds = result["duration_us"] / 1e6
+                errors = sum(result[k] for k in ("connect", "read", "write", "timeout"))
+                non_2xx += result["status"] + errors
+                totals[label][0] += result["requests"]
+                totals[label][1] += seconds
+                rows.append(
+                    (
+                        label,
+                        round_no,
+                        f"{result['requests']:,}",
+                        f"{result['requests'] / seconds:,.0f}",
+                        f"{result['p50'] / 1000:.1f}",
+                        f"{result['p95'] / 1000:.1f}",
+                        f"{result['p99'] / 1000:.1f}",
+                        result["status"] + errors,
+                    )
+                )
+    finally:
+        _stop(server)
+
+    leads_created = Lead.objects.count() - leads_before
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {TABLE}")
+        (minimal_rows,) = cursor.fetchone()
+    token.delete()
+    _purge_broker()
+    rate = {label: count / seconds for label, (count, seconds) in totals.items()}
+    ratio = rate["intake"] / rate["minimal"] if rate["minimal"] else float("nan")
+    header = ("endpoint", "round", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors/non-2xx")
+    print_table(
+        f"Intake under load: gunicorn {WORKERS} sync workers on {HOST}:{port}, wrk {CONNECTIONS} connections, "
+        f"{SECONDS} s per round, PostgreSQL {connection.settings_dict['NAME']}",
+        header,
+        rows,
+    )
+    summary = [
+        ("minimal endpoint (one INSERT)", f"{rate['minimal']:,.0f} req/s"),
+        ("intake POST /api/v1/leads/", f"{rate['intake']:,.0f} leads/s"),
+        ("ratio intake / minimal", f"{ratio:.2f}× (target ≥ 0.5×: {'met' if ratio >= 0.5 else 'MISSED'})"),
+        ("new leads in the database", f"{leads_created:,} (incl. warm-up; wrk counted {totals['intake'][0]:,} timed)"),
+        ("rows inserted by the minimal endpoint", f"{minimal_rows:,} (incl. warm-up)"),
+        ("errors + non-2xx answers", f"{non_2xx:,}"),
+    ]
+    print_table("Summary", ("figure", "value"), summary)
+    return 0 if non_2xx == 0 else 1
+
+
+def _start_gunicorn(port, database_url):
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="bench.settings_bench",
+        DATABASE_URL=database_url,
+        DEBUG="false",
+        SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        ALLOWED_HOSTS=HOST,
+        CELERY_BROKER_URL=BROKER_URL,
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "leadflow.wsgi:application",
+        f"--bind={HOST}:{port}",
+        f"--workers={WORKERS}",
+        "--worker-class=sync",
+        "--backlog=256",
+        "--log-level=warning",
+        "--timeout=30",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+
+def _stop(server):
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def _wrk(wrk, port, path, token, seconds, *, connections):
+    global _nonce
+    _nonce = (_nonce + 1) % 1000
+    command = [
+        wrk,
+        "--threads=2",
+        f"--connections={connections}",
+        f"--duration={seconds}s",
+        "--timeout=10s",
+        f"--script={HERE / 'wrk_intake.lua'}",
+        f"http://{HOST}:{port}{path}",
+        "--",
+        token,
+        str(_nonce),
+        RUN_ID,
+    ]
+    started = time.monotonic()
+    output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    line = next((ln for ln in reversed(output.splitlines()) if ln.startswith("{")), None)
+    if line is None:
+        raise SystemExit(f"wrk printed no summary after {time.monotonic() - started:.0f} s:\n{output}")
+    return json.loads(line)
+
+
+def _purge_broker():
+    """Drop the SLA messages that intake published (they would fire against bench leads later)."""
+    from kombu import Connection
+
+    try:
+        with Connection(BROKER_URL, connect_timeout=2) as conn:
+            conn.default_channel.queue_purge("celery")
+    except Exception as exc:  # a broker that is down had nothing published to it
+        print(f"(broker not purged: {exc})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
