@@ -251,11 +251,14 @@ def deal_detail(*, lead_id):
     return lead, history
 
 
-def arbitration_queue():
-    """Pending disputes first (oldest first), then the last decisions."""
+def arbitration_queue(*, qualification_team_ids=None):
+    """Pending disputes first (oldest first), then the last decisions; only the disputes on leads of
+    `qualification_team_ids` when given (a qualification lead sees their own team's)."""
     base = Dispute.objects.select_related(
         "lead", "reason", "raised_by", "qualifier", "sales_rep", "decided_by", "counts_against_user"
     ).prefetch_related(Prefetch("lead__answers", queryset=LeadAnswer.objects.select_related("criterion")))
+    if qualification_team_ids is not None:
+        base = base.filter(lead__qualification_team_id__in=qualification_team_ids)
     pending = list(base.filter(decision=Dispute.Decision.PENDING).order_by("raised_at"))
     decided = list(base.exclude(decision=Dispute.Decision.PENDING).order_by("-decided_at")[:30])
     return pending, decided

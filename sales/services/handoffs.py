@@ -134,6 +134,7 @@ def dispute_uphold(*, dispute_id: int, actor, note: str, disqualify_reason: Reas
     with transaction.atomic():
         dispute = _lock_pending_dispute(dispute_id)
         lead = lock_lead(dispute.lead_id)
+        ensure_arbiter(actor, lead=lead)
         now = timezone.now()
         dispute.decision = Dispute.Decision.UPHELD
         dispute.decided_by = actor
@@ -184,6 +185,7 @@ def dispute_reject(*, dispute_id: int, actor, note: str) -> Dispute:
     with transaction.atomic():
         dispute = _lock_pending_dispute(dispute_id)
         lead = lock_lead(dispute.lead_id)
+        ensure_arbiter(actor, lead=lead)
         now = timezone.now()
         dispute.decision = Dispute.Decision.REJECTED
         dispute.decided_by = actor

@@ -13,12 +13,12 @@ from leadflow import roles
 from leadflow.models import HandoffState, LeadStatus, Notification
 from leadflow.services import history_record, lock_lead, notification_send
 from leadflow.workhours import WorkCalendar
-from qualification.services import eligible_sales_reps, lead_hand_off
+from qualification.services import eligible_sales_reps, lead_send_to_sales
 
 from ..exceptions import PermissionRefused, TransitionRefused
 from ..models import Visit
 from ..scheduling import clashes, visit_minutes, within_working_hours
-from .common import deal_url, is_board_manager, person_name, sales_team_of
+from .common import deal_url, is_board_manager, person_name, qualification_team_ids_led_by, sales_team_of
 
 BOOKABLE_STATUSES = (LeadStatus.QUALIFYING, LeadStatus.QUALIFIED, LeadStatus.HANDED_OFF)
 
@@ -37,7 +37,11 @@ def ensure_may_book(*, lead, actor):
         if lead.sales_rep_id == actor.pk:
             return
         raise PermissionRefused(_("This deal belongs to another sales rep."))
-    if lead.qualifier_id == actor.pk or roles.has_role(actor, roles.QUALIFICATION_LEAD):
+    if lead.qualifier_id == actor.pk:
+        return
+    if roles.has_role(actor, roles.QUALIFICATION_LEAD) and lead.qualification_team_id in qualification_team_ids_led_by(
+        actor
+    ):
         return
     raise PermissionRefused(_("Only the qualifier holding the lead can book its measurement."))
 
@@ -110,11 +114,12 @@ def visit_schedule(
             description=_("Measurement booked for %(when)s with %(rep)s, %(address)s")
             % {"when": _when(starts_at), "rep": person_name(rep), "address": address},
         )
+        if lead.status in (LeadStatus.QUALIFYING, LeadStatus.QUALIFIED):
+            # Booking a rep's slot during the call is the choice of the rep: the hand-off goes to them.
+            lead.booked_rep = rep
+            lead.save(update_fields=["booked_rep", "updated_at"])
         if hand_off and lead.status == LeadStatus.QUALIFIED:
-            # Booking a rep's slot during the call is the choice of the rep: hand off to that rep.
-            lead = lead_hand_off(
-                lead_id=lead.pk, actor=actor, sales_rep=rep, note=_("Measurement booked during the call")
-            )
+            lead = lead_send_to_sales(lead_id=lead.pk, actor=actor, note=_("Measurement booked during the call"))
         if lead.status == LeadStatus.HANDED_OFF and actor.pk != rep.pk:
             notification_send(
                 recipient=rep,

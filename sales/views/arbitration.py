@@ -11,13 +11,14 @@ from leadflow import roles
 from .. import selectors, services
 from ..forms import RejectForm, UpholdForm, disqualify_reasons
 from ..models import Dispute
+from ..services.common import arbitration_scope
 from .common import forbidden, post_action
 
 DENIED = gettext_lazy("Only the sales manager or the qualification lead can arbitrate disputes.")
 
 
 def _queue(request, *, bound=None, status=200):
-    pending, decided = selectors.arbitration_queue()
+    pending, decided = selectors.arbitration_queue(qualification_team_ids=arbitration_scope(request.user))
     bound = bound or {}
     reasons = disqualify_reasons()
     rows = [
