@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -78,7 +79,12 @@ def notification_list(request):
 def notification_mark_read(request):
     ids = request.POST.getlist("id") or None
     services.notifications_mark_read(recipient=request.user, ids=ids)
-    return redirect(request.POST.get("next") or "notifications")
+    target = request.POST.get("next", "")
+    # only a page of this site: `next` comes from the form, so anything else is an open redirect
+    hosts = {request.get_host()}
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=hosts, require_https=request.is_secure()):
+        target = "notifications"
+    return redirect(target)
 
 
 @xframe_options_exempt
