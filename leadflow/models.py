@@ -331,6 +331,16 @@ class Lead(models.Model):
         on_delete=models.PROTECT,
         related_name="sales_leads",
     )
+    # A measurement booked from a rep's free slots during the qualification call: the hand-off goes
+    # to this rep, so the client keeps the date they were promised.
+    booked_rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rep of the booked measurement"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     # milestones
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
@@ -509,6 +519,7 @@ class Lead(models.Model):
     )
     def return_to_qualification(self, *, by=None, description=None, at=None):
         self.sales_rep = None
+        self.booked_rep = None
         self.handoff_state = HandoffState.NONE
         self.criteria_passed = False
         self.qualified_at = None

@@ -164,7 +164,7 @@ def lead_receive(*, source, phone, external_id="", channel="api", received_at=No
                 external_id=external_id,
                 channel=channel,
                 received_at=received_at,
-                payload=payload or {},
+                payload=payload_storable(payload or {}),
                 fields=fields,
             )
     except IntegrityError:
@@ -177,6 +177,27 @@ def lead_receive(*, source, phone, external_id="", channel="api", received_at=No
         lead_id = result.lead.pk
         transaction.on_commit(lambda: _announce_lead_received(lead_id))
     return result
+
+
+def payload_storable(value):
+    """The raw delivery as the JSON column can hold it: NUL removed, invalid Unicode replaced.
+
+    PostgreSQL's jsonb refuses "\\u0000" and no database takes a lone surrogate; the delivery's unknown
+    keys reach the payload unvalidated, so without this one stray byte turned a valid lead into a 500.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return value
+    if isinstance(value, dict):
+        return {payload_storable(str(key)): payload_storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [payload_storable(item) for item in value]
+    return value
 
 
 def _announce_lead_received(lead_id):

@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from leadflow.api.views import BAD_REQUEST_SCHEMA, PARSERS
 from leadflow.exceptions import LeadflowError
 from leadflow.phones import normalize_phone
 
@@ -17,6 +18,7 @@ from .models import CallAttempt
 from .sla import call_event_record, call_operator_find
 
 MAX_CLOCK_SKEW = timedelta(minutes=10)
+DETAIL_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
 
 
 class CallEventSerializer(serializers.Serializer):
@@ -61,6 +63,8 @@ class CallEventResultSerializer(serializers.Serializer):
 class CallEventView(APIView):
     """POST /api/v1/calls/ with `Authorization: Token <key>` (an intake token)."""
 
+    parser_classes = PARSERS
+
     @extend_schema(
         operation_id="calls_create",
         summary="Record a telephony call event",
@@ -75,9 +79,12 @@ class CallEventView(APIView):
         responses={
             201: CallEventResultSerializer,
             200: OpenApiResponse(CallEventResultSerializer, description="Already recorded, or no open lead"),
-            400: OpenApiResponse(description="Field errors"),
-            401: OpenApiResponse(description="No or invalid token"),
-            409: OpenApiResponse(description="The lead closed meanwhile"),
+            400: OpenApiResponse(
+                BAD_REQUEST_SCHEMA, description="Field errors, or `{detail: message}` for a body that cannot be parsed"
+            ),
+            401: OpenApiResponse(DETAIL_SCHEMA, description="No or invalid token"),
+            409: OpenApiResponse(DETAIL_SCHEMA, description="The lead closed meanwhile"),
+            415: OpenApiResponse(DETAIL_SCHEMA, description="Unsupported Content-Type"),
         },
         examples=[
             OpenApiExample(

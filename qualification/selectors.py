@@ -120,6 +120,7 @@ def lead_for_card(*, lead_id):
             "source",
             "qualifier",
             "sales_rep",
+            "booked_rep",
             "handed_off_by",
             "disqualify_reason",
             "qualification_team",

@@ -556,6 +556,9 @@ def lead_send_to_sales(*, lead_id: int, actor, sales_rep=None, note: str = "", b
             raise TransitionRefused(_("The team has no sales team to hand off to."))
         if sales_rep is not None and not roles.can_manage_queue(lead, actor):
             raise PermissionRefused(_("Only the qualification lead chooses the sales rep by hand."))
+        if sales_rep is None and lead.booked_rep_id is not None:
+            # the client was promised a measurement with this rep during the call
+            sales_rep = eligible_sales_reps(sales_team=team.sales_team).filter(pk=lead.booked_rep_id).first()
         if sales_rep is None:
             sales_rep = sales_rep_choose(sales_team=team.sales_team, strategy=team.assignment_strategy)
             if sales_rep is None:
@@ -584,7 +587,11 @@ def lead_qualify_and_hand_off(
             lead = _criteria_refresh(lead=lead, checklist=checklist)
         lead = lead_transition(lead=lead, name="qualify", actor=actor, description=note)
         team = Team.objects.select_related("sales_team", "lead").get(pk=lead.qualification_team_id)
-        if sales_rep is None and team.assignment_strategy == Team.AssignmentStrategy.MANUAL:
+        if (
+            sales_rep is None
+            and lead.booked_rep_id is None
+            and team.assignment_strategy == Team.AssignmentStrategy.MANUAL
+        ):
             _pending_handoff_note(lead=lead, actor=actor, note=note, best_time_to_visit=best_time_to_visit)
             if team.lead is not None:
                 notification_send(

@@ -3,6 +3,7 @@ phones through `leadflow.phones.normalize_phone`."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from leadflow.forms import MESSAGE_MAX_LENGTH, PHONE_INPUT_MAX_LENGTH, model_max_length
@@ -21,33 +22,65 @@ LEAD_FIELDS = (
 )
 
 
+class TextField(serializers.CharField):
+    """A JSON string, as the schema says: DRF's CharField would also take 12 or 1.5 and store "12"."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IdentifierField(serializers.CharField):
+    """A string or a whole number: order ids and phone numbers often leave other systems as JSON numbers."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _string_or_integer(max_length):
+    return extend_schema_field({"oneOf": [{"type": "string", "maxLength": max_length}, {"type": "integer"}]})
+
+
+@_string_or_integer(PHONE_INPUT_MAX_LENGTH)
+class PhoneInputField(IdentifierField):
+    pass
+
+
+@_string_or_integer(model_max_length("external_id"))
+class ExternalIdField(IdentifierField):
+    pass
+
+
 class LeadIntakeSerializer(serializers.Serializer):
-    phone = serializers.CharField(
+    phone = PhoneInputField(
         max_length=PHONE_INPUT_MAX_LENGTH,
         help_text=_("Any Russian format: +7 912 345-67-89, 8 (912) 345-67-89, 9123456789. Stored as E.164."),
     )
-    name = serializers.CharField(max_length=model_max_length("name"), required=False, allow_blank=True)
+    name = TextField(max_length=model_max_length("name"), required=False, allow_blank=True)
     email = serializers.EmailField(max_length=model_max_length("email"), required=False, allow_blank=True)
-    source = serializers.CharField(
+    source = TextField(
         max_length=40,
         required=False,
         allow_blank=True,
         help_text=_("Optional; if given it must be the code of the token's source."),
     )
-    external_id = serializers.CharField(
+    external_id = ExternalIdField(
         max_length=model_max_length("external_id"),
         required=False,
         allow_blank=True,
         help_text=_("Your id of this delivery: the same (source, external_id) again returns the same lead."),
     )
-    message = serializers.CharField(max_length=MESSAGE_MAX_LENGTH, required=False, allow_blank=True)
+    message = TextField(max_length=MESSAGE_MAX_LENGTH, required=False, allow_blank=True)
     product_interest = serializers.ChoiceField(
         choices=ProductInterest.choices, required=False, default=ProductInterest.UNKNOWN
     )
-    city = serializers.CharField(max_length=model_max_length("city"), required=False, allow_blank=True)
-    utm_source = serializers.CharField(max_length=model_max_length("utm_source"), required=False, allow_blank=True)
-    utm_medium = serializers.CharField(max_length=model_max_length("utm_medium"), required=False, allow_blank=True)
-    utm_campaign = serializers.CharField(max_length=model_max_length("utm_campaign"), required=False, allow_blank=True)
+    city = TextField(max_length=model_max_length("city"), required=False, allow_blank=True)
+    utm_source = TextField(max_length=model_max_length("utm_source"), required=False, allow_blank=True)
+    utm_medium = TextField(max_length=model_max_length("utm_medium"), required=False, allow_blank=True)
+    utm_campaign = TextField(max_length=model_max_length("utm_campaign"), required=False, allow_blank=True)
 
     def validate_phone(self, value):
         try:

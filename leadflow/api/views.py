@@ -1,15 +1,23 @@
 """The intake API: `POST /api/v1/leads/` with a per-source token."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from leadflow import services
 
 from .authentication import HasIntakeToken, IntakeTokenAuthentication
+from .parsers import StrictJSONParser
 from .serializers import ErrorSerializer, LeadIntakeResultSerializer, LeadIntakeSerializer
+
+PARSERS = [StrictJSONParser, FormParser, MultiPartParser]
+# What a 400 body is: {field: [messages]} after validation, {"detail": message} when the body cannot be parsed.
+BAD_REQUEST_SCHEMA = {
+    "type": "object",
+    "additionalProperties": {"oneOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]},
+}
 
 
 def _payload(data):
@@ -22,6 +30,7 @@ def _payload(data):
 class LeadIntakeView(APIView):
     authentication_classes = [IntakeTokenAuthentication]
     permission_classes = [HasIntakeToken]
+    parser_classes = PARSERS
 
     @extend_schema(
         operation_id="leads_create",
@@ -37,8 +46,16 @@ class LeadIntakeView(APIView):
             200: OpenApiResponse(
                 LeadIntakeResultSerializer, description="Attached to an open lead, or a repeated delivery."
             ),
-            400: OpenApiResponse(OpenApiTypes.OBJECT, description="Per-field errors: {field: [messages]}."),
+            400: OpenApiResponse(
+                BAD_REQUEST_SCHEMA,
+                description="Per-field errors `{field: [messages]}`, or `{detail: message}` for a body "
+                "that cannot be parsed (broken JSON, invalid Unicode).",
+            ),
             401: OpenApiResponse(ErrorSerializer, description="Missing, invalid or inactive token."),
+            415: OpenApiResponse(
+                ErrorSerializer,
+                description="Unsupported Content-Type: send application/json, form-urlencoded or multipart.",
+            ),
         },
         examples=[
             OpenApiExample(

@@ -194,3 +194,15 @@ def test_sales_rep_cannot_open_cards(client):
     lead = queue_lead()
     client.force_login(make_user(roles.SALES_REP))
     assert client.get(card(lead)).status_code == 403
+
+
+def test_holder_can_book_a_measurement_from_the_card_and_sees_the_booked_rep(client, qualifier):
+    lead = _claimed(qualifier)
+    client.force_login(qualifier)
+    slots_url = f"{reverse('sales:slots')}?lead={lead.pk}"
+    assert slots_url in client.get(card(lead)).content.decode()
+    rep = make_user(roles.SALES_REP, first_name="Иван", last_name="Замеров")
+    Lead.objects.filter(pk=lead.pk).update(booked_rep=rep)
+    html = client.get(card(lead)).content.decode()
+    assert slots_url not in html
+    assert "Measurement booked with Иван Замеров" in html

@@ -246,6 +246,34 @@ def test_qualifier_can_book_while_still_qualifying(clock, people):
     )
     assert visit.status == Visit.Status.SCHEDULED
     assert Lead.objects.get(pk=lead.pk).status == LeadStatus.QUALIFYING
+    assert Lead.objects.get(pk=lead.pk).booked_rep == people["rep"]
+
+
+def test_hand_off_after_booking_goes_to_the_booked_rep_not_the_least_loaded(clock, people, deals):
+    from qualification import services as q
+    from tests.factories import LeadFactory
+
+    # rep already has one open deal, other_rep none: least-loaded alone would pick other_rep
+    deals.handed_off(rep=people["rep"])
+    lead = LeadFactory(address="Химки, ул. Ленина, 5")
+    q.lead_claim(lead_id=lead.pk, actor=people["qualifier"])
+    s.visit_schedule(lead_id=lead.pk, actor=people["qualifier"], rep=people["rep"], starts_at=msk(2026, 12, 2, 12, 0))
+    from tests.factories import KITCHEN_PASSING_ANSWERS
+
+    q.lead_answers_save(lead_id=lead.pk, actor=people["qualifier"], answers=KITCHEN_PASSING_ANSWERS)
+    lead = q.lead_qualify_and_hand_off(lead_id=lead.pk, actor=people["qualifier"], note="замер уже назначен")
+    assert lead.status == LeadStatus.HANDED_OFF
+    assert lead.sales_rep == people["rep"]
+    assert lead.handoff_summaries.get().sales_rep == people["rep"]
+
+
+def test_hand_off_without_booking_follows_the_strategy(clock, people, deals):
+    from qualification import services as q
+
+    deals.handed_off(rep=people["rep"])
+    lead = deals.qualified()
+    lead = q.lead_send_to_sales(lead_id=lead.pk, actor=people["qualifier"])
+    assert lead.sales_rep == people["other_rep"]
 
 
 def test_reschedule_keeps_the_old_visit_and_checks_the_new_time(clock, people, deals):
