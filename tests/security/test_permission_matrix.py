@@ -1,0 +1,306 @@
+"""Every URL of the project × every role → the expected status (the permission matrix).
+
+The URL list is read from the URL conf (`get_resolver()`, recursively), so a new URL without a row
+in MATRIX fails `test_every_url_pattern_has_a_row`. Object ids in the URLs are other people's
+objects (a lead held by another qualifier, deals of another rep, a dispute of team A): a refused
+request (401/403/404/405, or the login redirect) must leave the database exactly as it was.
+
+Columns (world.ROLES): anonymous, qualifier (team A), qualification lead (team A), sales rep
+(sales team A), sales manager, director, and the other teams' people: a qualifier and the
+qualification lead of team B, a rep of sales team B.
+
+Statuses: 200/204/302/401/403/405 as returned; L = 302 to the login page; O = 302 to the
+qualifier's "outcomes" page (the board sends the qualification team there).
+The director watches and configures: the FSM transitions of the doers (disqualify, measure, win,
+lose) refuse the director (leadflow.roles.can_qualify / can_sell), hence the 403s in that column.
+POST-only actions are posted with a valid CSRF token (`enforce_csrf_checks=True`) and valid form
+data, so an allowed role gets past the form and a refused one is refused by the permission check.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+import time_machine
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_fsm_log.models import StateLog
+
+from leadflow.models import Lead, Notification, Reason
+from qualification.models import CallAttempt, LeadAnswer
+from sales.models import Dispute, Visit
+from tests.factories import KITCHEN_PASSING_ANSWERS
+
+from .world import NOW, ROLES, build_world
+
+pytestmark = pytest.mark.django_db
+
+L = "login"
+O = "outcomes"  # noqa: E741
+
+# Prefixes of URL patterns left out of the matrix, and why.
+SKIPPED_PREFIXES = {
+    "admin/": "Django admin: staff only, guarded by admin.site (tests/leadflow/test_admin.py; the lead "
+    "page is fetched by tests/security/test_xss.py)",
+    "i18n/": "Django's set_language view: public by design, changes only the visitor's own language cookie",
+    "static/": "static files are served by WhiteNoise middleware, not by URL patterns (none exist)",
+}
+
+CSRF_SECRET = "s" * 32  # an unmasked CSRF secret: valid as cookie and as form token
+
+
+@dataclass
+class Row:
+    method: str
+    statuses: tuple
+    target: str = ""  # which world object fills the URL's id (lead:<key>, visit, dispute)
+    data: object = None  # callable(world) -> POST data
+    query: object = None  # callable(world) -> query string
+    expect: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        assert len(self.statuses) == len(ROLES), f"{len(self.statuses)} statuses for {len(ROLES)} roles"
+        self.expect = dict(zip(ROLES, self.statuses, strict=True))
+
+
+def _reason(kind, code):
+    return Reason.objects.get(kind=kind, code=code).pk
+
+
+def _slot(world, day, hour):
+    return f"{world.people['rep'].pk}|2026-12-{day:02d}T{hour:02d}:00"
+
+
+GET, POST = "GET", "POST"
+HELD, DEAL = "lead:held_a", "lead:deal_a"
+
+# fmt: off
+MATRIX = {
+    # url name                    method  anon  qual  qlead rep   mgr   dir   qualB qleadB repB
+    "home":                  Row(GET,  (L,    302,  302,  302,  302,  302,  302,  302,  302)),
+    "login":                 Row(GET,  (200,  200,  200,  200,  200,  200,  200,  200,  200)),
+    "logout":                Row(POST, (L,    L,    L,    L,    L,    L,    L,    L,    L)),
+    "healthz":               Row(GET,  (200,  200,  200,  200,  200,  200,  200,  200,  200)),
+    "intake":                Row(GET,  (200,  200,  200,  200,  200,  200,  200,  200,  200)),
+    "notifications":         Row(GET,  (L,    200,  200,  200,  200,  200,  200,  200,  200)),
+    "notifications-read":    Row(POST, (L,    302,  302,  302,  302,  302,  302,  302,  302),
+                                 data=lambda w: {"id": w.notification.pk}),
+    # machine API: token auth only, a session never authenticates (so no CSRF question arises)
+    "api-leads":             Row(POST, (401,  401,  401,  401,  401,  401,  401,  401,  401),
+                                 data=lambda w: {"phone": "+79161234567", "name": "api"}),
+    "api-calls":             Row(POST, (401,  401,  401,  401,  401,  401,  401,  401,  401), data=lambda w: {}),
+    "api-schema":            Row(GET,  (200,  200,  200,  200,  200,  200,  200,  200,  200)),
+    # the qualification workspace; lead ids: a lead of team A held by another qualifier
+    "qualification:index":   Row(GET,  (L,    200,  200,  403,  403,  200,  200,  200,  403)),
+    "qualification:next":    Row(POST, (L,    302,  302,  403,  403,  403,  302,  302,  403)),
+    "qualification:sla-panel": Row(GET, (L,   403,  200,  403,  403,  200,  403,  200,  403)),
+    "qualification:handoffs": Row(GET, (L,    200,  200,  403,  403,  200,  200,  200,  403)),
+    "qualification:lead":    Row(GET,  (L,    403,  200,  403,  403,  200,  403,  403,  403), target=HELD),
+    "qualification:claim":   Row(POST, (L,    302,  302,  403,  403,  403,  403,  403,  403), target="lead:new_a"),
+    "qualification:call-log": Row(POST, (L,   403,  302,  403,  403,  302,  403,  403,  403), target=HELD,
+                                 data=lambda w: {"outcome": "no_answer", "note": "matrix"}),
+    "qualification:checklist": Row(POST, (L,  403,  302,  403,  403,  302,  403,  403,  403), target=HELD,
+                                 data=lambda w: KITCHEN_PASSING_ANSWERS),
+    "qualification:qualify": Row(POST, (L,    403,  302,  403,  403,  302,  403,  403,  403), target=HELD,
+                                 data=lambda w: {"note": "matrix"}),
+    "qualification:hand-off": Row(POST, (L,   403,  302,  403,  403,  302,  403,  403,  403), target=HELD,
+                                 data=lambda w: {"note": "matrix", "sales_rep": w.people["rep"].pk}),
+    "qualification:disqualify": Row(POST, (L, 403,  302,  403,  403,  403,  403,  403,  403), target=HELD,
+                                 data=lambda w: {"reason": _reason("disqualify", "no_budget")}),
+    "qualification:release": Row(POST, (L,    403,  302,  403,  403,  302,  403,  403,  403), target=HELD),
+    "qualification:reassign": Row(POST, (L,   403,  302,  403,  403,  302,  403,  403,  403), target=HELD,
+                                 data=lambda w: {"qualifier": w.people["qualifier"].pk}),
+    # the deal board; deal ids: deals of another rep (rep2) of sales team A
+    "sales:index":           Row(GET,  (L,    O,    O,    200,  200,  200,  O,    O,    200)),
+    "sales:board-part":      Row(GET,  (L,    O,    O,    200,  200,  200,  O,    O,    200)),
+    "sales:closed":          Row(GET,  (L,    O,    O,    200,  200,  200,  O,    O,    200)),
+    "sales:outcomes":        Row(GET,  (L,    200,  200,  403,  403,  200,  200,  200,  403)),
+    "sales:deal":            Row(GET,  (L,    O,    O,    403,  200,  200,  O,    O,    403), target=DEAL),
+    "sales:accept":          Row(POST, (L,    403,  403,  403,  302,  302,  403,  403,  403), target=DEAL),
+    "sales:dispute":         Row(POST, (L,    403,  403,  403,  302,  302,  403,  403,  403), target=DEAL,
+                                 data=lambda w: {"reason": _reason("dispute", "modular"), "comment": "matrix"}),
+    "sales:schedule":        Row(POST, (L,    403,  403,  403,  302,  302,  403,  403,  403), target=DEAL,
+                                 data=lambda w: {"starts_at": "2026-12-03T12:00", "address": "Москва, Тверская, 1"}),
+    "sales:measure":         Row(POST, (L,    403,  403,  403,  302,  403,  403,  403,  403), target=DEAL,
+                                 data=lambda w: {"quote_amount": "300000"}),
+    "sales:win":             Row(POST, (L,    403,  403,  403,  302,  403,  403,  403,  403),
+                                 target="lead:measured_a",
+                                 data=lambda w: {"deal_amount": "400000", "deal_date": "2026-12-01"}),
+    "sales:lose":            Row(POST, (L,    403,  403,  403,  302,  403,  403,  403,  403), target=DEAL,
+                                 data=lambda w: {"reason": _reason("lose", "price")}),
+    "sales:reassign":        Row(POST, (L,    403,  403,  403,  302,  302,  403,  403,  403), target=DEAL,
+                                 data=lambda w: {"sales_rep": w.people["rep"].pk}),
+    "sales:reschedule":      Row(POST, (L,    403,  403,  403,  302,  302,  403,  403,  403), target="visit",
+                                 data=lambda w: {"starts_at": "2026-12-04T12:00"}),
+    "sales:no-show":         Row(POST, (L,    403,  403,  403,  302,  302,  403,  403,  403), target="visit"),
+    "sales:arbitration":     Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
+    "sales:uphold":          Row(POST, (L,    403,  302,  403,  302,  302,  403,  403,  403), target="dispute",
+                                 data=lambda w: {f"u{w.dispute.pk}-note": "matrix"}),
+    "sales:reject":          Row(POST, (L,    403,  302,  403,  302,  302,  403,  403,  403), target="dispute",
+                                 data=lambda w: {f"r{w.dispute.pk}-note": "matrix"}),
+    "sales:calendar":        Row(GET,  (L,    O,    O,    200,  200,  200,  O,    O,    200)),
+    # free slots of a lead of team A held by another qualifier
+    "sales:slots":           Row(GET,  (L,    403,  200,  403,  200,  200,  403,  403,  403),
+                                 query=lambda w: f"lead={w.leads['held_a'].pk}"),
+    "sales:book":            Row(POST, (L,    403,  302,  403,  302,  302,  403,  403,  403),
+                                 data=lambda w: {"lead": w.leads["held_a"].pk, "slot": _slot(w, 3, 14),
+                                                 "address": "Москва, Арбат, 2"}),
+    # reports: team leads, managers and the director; "my stats" for everyone
+    "reports:index":         Row(GET,  (L,    302,  302,  302,  302,  302,  302,  302,  302)),
+    "reports:funnel":        Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
+    "reports:speed":         Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
+    "reports:handoff":       Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
+    "reports:sales":         Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
+    "reports:economics":     Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
+    "reports:pilot":         Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
+    "reports:my":            Row(GET,  (L,    200,  200,  200,  200,  200,  200,  200,  200)),
+}
+# fmt: on
+
+# List pages must not show other people's leads: (url name, role) → world lead keys that must be absent.
+LEAKS = {
+    ("qualification:index", "qualifier"): ("held_a",),
+    ("qualification:index", "qualifier_b"): ("new_a", "held_a"),
+    ("qualification:index", "qlead_b"): ("new_a", "held_a"),
+    ("qualification:handoffs", "qualifier"): ("deal_a", "measured_a"),
+    ("qualification:handoffs", "qlead_b"): ("deal_a", "measured_a"),
+    ("sales:outcomes", "qualifier"): ("deal_a", "measured_a", "disputed_a"),
+    ("sales:outcomes", "qualifier_b"): ("deal_a", "measured_a", "disputed_a"),
+    ("sales:index", "rep"): ("deal_a", "measured_a", "visit_a"),
+    ("sales:index", "rep_b"): ("deal_a", "measured_a", "visit_a"),
+    ("sales:board-part", "rep"): ("deal_a", "measured_a", "visit_a"),
+    ("sales:calendar", "rep"): ("visit_a",),
+    ("sales:calendar", "rep_b"): ("visit_a",),
+    ("sales:arbitration", "qlead_b"): ("disputed_a",),
+    ("notifications", "rep"): ("deal_a",),
+}
+REFUSED = {401, 403, 404, 405}
+
+
+def url_patterns(resolver=None, prefix="", namespace=""):
+    """(route, name) of every URL pattern, walking included URL confs."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            if any(route.startswith(skip) for skip in SKIPPED_PREFIXES):
+                continue
+            inner = ":".join(filter(None, [namespace, pattern.namespace]))
+            yield from url_patterns(pattern, route, inner)
+        elif isinstance(pattern, URLPattern):
+            if any(route.startswith(skip) for skip in SKIPPED_PREFIXES):
+                continue
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield route, name
+
+
+def test_every_url_pattern_has_a_row():
+    """A new URL fails here until someone decides who may open it."""
+    found = dict(url_patterns())
+    unnamed = [route for route, name in found.items() if not name]
+    assert not unnamed, f"URL patterns without a name cannot be checked: {unnamed}"
+    names = set(found.values())
+    missing = sorted(names - set(MATRIX))
+    stale = sorted(set(MATRIX) - names)
+    assert not missing, f"URLs without a permission-matrix row (add one to MATRIX): {missing}"
+    assert not stale, f"MATRIX rows for URLs that no longer exist: {stale}"
+
+
+def test_the_matrix_is_big_enough():
+    """The figure quoted in docs/security.md."""
+    assert len(MATRIX) * len(ROLES) == len(MATRIX) * 9 >= 450
+
+
+def _url(world, name):
+    row = MATRIX[name]
+    kwargs = {}
+    if row.target:
+        kind, _, key = row.target.partition(":")
+        pk = world.leads[key].pk if kind == "lead" else getattr(world, kind).pk
+        pattern_kwargs = [k for k in ("lead_id", "pk") if k in _pattern_of(name)]
+        kwargs = {pattern_kwargs[0]: pk}
+    url = reverse(name, kwargs=kwargs)
+    if row.query:
+        url += "?" + row.query(world)
+    return url
+
+
+def _pattern_of(name):
+    return next(route for route, found in url_patterns() if found == name)
+
+
+def _client(world, role):
+    client = Client(enforce_csrf_checks=True)
+    client.cookies["csrftoken"] = CSRF_SECRET
+    user = world.user(role)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def fingerprint():
+    """What a refused request must not change."""
+    return (
+        list(
+            Lead.objects.order_by("pk").values_list(
+                "pk", "status", "qualifier_id", "sales_rep_id", "handoff_state", "criteria_passed", "updated_at"
+            )
+        ),
+        list(Visit.objects.order_by("pk").values_list("pk", "status", "starts_at", "rep_id")),
+        list(Dispute.objects.order_by("pk").values_list("pk", "decision")),
+        list(Notification.objects.order_by("pk").values_list("pk", "read_at")),
+        CallAttempt.objects.count(),
+        LeadAnswer.objects.count(),
+        StateLog.objects.count(),
+    )
+
+
+def _outcome(response):
+    if response.status_code == 302:
+        location = response["Location"]
+        if location.startswith(reverse("login")):
+            return L
+        if location.startswith(reverse("sales:outcomes")):
+            return O
+    return response.status_code
+
+
+def _request(world, name, role):
+    row = MATRIX[name]
+    client = _client(world, role)
+    url = _url(world, name)
+    if row.method == GET:
+        return client.get(url)
+    data = dict(row.data(world)) if row.data else {}
+    data["csrfmiddlewaretoken"] = CSRF_SECRET
+    return client.post(url, data)
+
+
+@pytest.fixture
+def world(monkeypatch):
+    monkeypatch.setattr("leadflow.views._check_broker", lambda: True)  # healthz: the broker is not under test
+    with time_machine.travel(NOW, tick=False):
+        yield build_world()
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_permission_matrix(world, name):
+    """One URL, every role; each request runs in a savepoint that is rolled back, so roles do not
+    see each other's changes. Collects every mismatch before failing, so the report is the diff."""
+    mismatches = []
+    for role in ROLES:
+        with transaction.atomic():
+            before = fingerprint()
+            response = _request(world, name, role)
+            got = _outcome(response)
+            expected = MATRIX[name].expect[role]
+            if got != expected:
+                mismatches.append(f"{role}: expected {expected}, got {got} ({response.status_code})")
+            elif (got in REFUSED or got == L) and fingerprint() != before:
+                mismatches.append(f"{role}: refused with {got} but the database changed")
+            for key in LEAKS.get((name, role), ()):
+                lead_name = world.leads[key].name
+                if response.status_code == 200 and lead_name in response.content.decode():
+                    mismatches.append(f"{role}: the page shows {key} ({lead_name}) of someone else")
+            transaction.set_rollback(True)
+    assert not mismatches, f"{name}:\n" + "\n".join(mismatches)
