@@ -196,7 +196,9 @@ def handoff_page(*, report_filter, scope):
             Column("measured_rate", _("Reached measurement"), "pct"),
             Column("won", _("Won"), "int"),
             Column("win_rate", _("Win rate"), "pct"),
+            # xgettext:no-python-format (a plain label: '% lo', '% hi', '% o' are not placeholders)
             Column("low", _("95% low"), "pct"),
+            # xgettext:no-python-format (a plain label: '% lo', '% hi', '% o' are not placeholders)
             Column("high", _("95% high"), "pct"),
             Column("rest_rate", _("Rest of team"), "pct"),
             Column("z", _("z"), "num"),
@@ -303,6 +305,7 @@ def economics_page(*, report_filter, scope):
             Column("rep_bonus", _("Revenue share"), "money"),
             Column("bonus", _("Bonus"), "money"),
             Column("total", _("Total"), "money"),
+            # xgettext:no-python-format (a plain label: '% lo', '% hi', '% o' are not placeholders)
             Column("bonus_share", _("Bonus, % of pay"), "pct"),
             Column("plan", _("Plan"), "text"),
         ],
