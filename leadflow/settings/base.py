@@ -156,6 +156,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS.update(
     {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 )
+# Redis ignores the connection timeout above: without socket timeouts a hung or black-holed Redis (the
+# port accepts, nothing answers) held every intake request forever (tests/reliability/test_broker_outage.py).
+# The worker's BRPOP answers within 1 s, so a few seconds never cut a healthy connection.
+CELERY_BROKER_TRANSPORT_OPTIONS.update(
+    {
+        "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+        "socket_timeout": env.float("CELERY_BROKER_SOCKET_TIMEOUT", default=2.0),
+    }
+)
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves the message for another

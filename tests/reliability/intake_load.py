@@ -43,7 +43,7 @@ def jobs(n, *, seed=7):
 class LoadResult:
     statuses: Counter = field(default_factory=Counter)
     latencies: list = field(default_factory=list)
-    bodies: dict = field(default_factory=dict)  # (i, copy) -> (status, json or text)
+    bodies: dict = field(default_factory=dict)  # key -> (status, json or text)
     errors: list = field(default_factory=list)
     seconds: float = 0.0
 
@@ -65,10 +65,19 @@ class LoadResult:
 
 
 def run(base_url, tokens, n, *, clients=20, timeout=30):
-    """Post 2n deliveries from `clients` threads; tokens: {source code: key}."""
+    """Post n leads twice each (2n posts) from `clients` threads; tokens: {source code: key}.
+    Results are keyed (i, copy)."""
+    posts = []
+    for i, copy in jobs(n):
+        lead = delivery(i)
+        posts.append(((i, copy), lead["source"], lead["body"]))
+    return post_all(base_url, tokens, posts, clients=clients, timeout=timeout)
+
+
+def post_all(base_url, tokens, posts, *, clients=20, timeout=30):
+    """POST every (key, source code, body) of `posts` to the intake API from `clients` threads."""
     url = base_url.rstrip("/") + "/api/v1/leads/"
-    work = jobs(n)
-    position = iter(range(len(work)))
+    position = iter(range(len(posts)))
     lock = threading.Lock()
     result = LoadResult()
 
@@ -79,28 +88,27 @@ def run(base_url, tokens, n, *, clients=20, timeout=30):
                 index = next(position, None)
             if index is None:
                 break
-            i, copy = work[index]
-            lead = delivery(i)
-            headers = {"Authorization": f"Token {tokens[lead['source']]}", "Accept-Language": "en"}
+            key, source, body = posts[index]
+            headers = {"Authorization": f"Token {tokens[source]}", "Accept-Language": "en"}
             started = time.perf_counter()
             try:
-                response = session.post(url, json=lead["body"], headers=headers, timeout=timeout)
+                response = session.post(url, json=body, headers=headers, timeout=timeout)
             except requests.RequestException as exc:
                 with lock:
-                    result.errors.append((i, copy, repr(exc)))
+                    result.errors.append((key, repr(exc)))
                 continue
             elapsed = time.perf_counter() - started
             try:
-                body = response.json()
+                answer = response.json()
             except ValueError:
-                body = response.text[:300]
+                answer = response.text[:300]
             with lock:
                 result.statuses[response.status_code] += 1
                 result.latencies.append(elapsed)
-                result.bodies[(i, copy)] = (response.status_code, body)
+                result.bodies[key] = (response.status_code, answer)
         session.close()
 
-    threads = [threading.Thread(target=client, name=f"intake-client-{k}") for k in range(clients)]
+    threads = [threading.Thread(target=client, name=f"intake-client-{k}") for k in range(min(clients, len(posts)))]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
