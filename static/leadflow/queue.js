@@ -49,6 +49,15 @@
     return true;
   };
 
+  /* data-poll-guard="fn": a poll of that element is sent only when window[fn]() says so. An event
+     listener, not an htmx trigger filter ("every 15s [fn()]"), which htmx would eval: the
+     Content-Security-Policy forbids eval. */
+  document.addEventListener("htmx:confirm", function (event) {
+    var elt = event.detail && event.detail.elt;
+    var guard = elt && elt.dataset && elt.dataset.pollGuard;
+    if (guard && typeof window[guard] === "function" && !window[guard]()) event.preventDefault();
+  });
+
   document.addEventListener("htmx:afterSwap", tick);
   document.addEventListener("DOMContentLoaded", tick);
   setInterval(tick, 1000);

@@ -144,7 +144,7 @@ def test_queue_refreshes_itself_but_not_while_the_pointer_is_over_it(page):
 
     page.mouse.move(5, 5)
     page.clock.run_for(16_000)
-    page.wait_for_function("document.querySelectorAll('[data-testid=queue-table] tbody tr').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=queue-table] tbody tr').length === 2")
     assert len(polls) == 1
     assert "Второй" in rows.first.inner_text()  # the breached newcomer goes on top
 
