@@ -73,9 +73,32 @@ def free_port(start, end, host="127.0.0.1"):
     """The first port of [start, end) where nothing listens (the benchmark's own range)."""
     for port in range(start, end):
         with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a past run's TIME_WAIT is no owner
             try:
                 sock.bind((host, port))
             except OSError:
                 continue
             return port
     raise SystemExit(f"no free port in {start}-{end - 1}")
+
+
+def cpu_seconds(pids):
+    """User + system CPU seconds used so far by the processes `pids` (Linux /proc; gone ones count 0)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / tick
+
+
+def child_pids(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as handle:
+            return [int(p) for p in handle.read().split()]
+    except OSError:
+        return []

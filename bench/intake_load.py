@@ -10,10 +10,16 @@ BENCH_WORKERS sync workers (default 4) and bench/settings_bench.py (the app's se
 environment, DEBUG off, plus the bench-only route `/bench/minimal-insert/`), migrates the database,
 creates an intake token, then alternates wrk runs on loopback: minimal, intake, minimal, intake…
 (BENCH_ROUNDS, default 2; BENCH_SECONDS each, default 20; BENCH_CONNECTIONS, default 16) after a
-short warm-up of each. Every intake request is a new lead (unique phone and external_id), so each is
-the full path: validation, phone lock, duplicate checks, lead + inquiry + history rows, SLA deadlines
-and two broker publishes after commit (BENCH_BROKER_URL, default redis://127.0.0.1:6379/12, purged
+short warm-up of each, and one last round of each with a single connection (the cost of one request
+without queueing, 10 s each). Every intake request is a new lead (unique phone and external_id), so
+each is the full path: validation, phone lock, duplicate checks, lead + inquiry + history rows, SLA
+deadlines and two broker publishes after commit (BENCH_BROKER_URL, default redis://127.0.0.1:6379/12, purged
 afterwards). The leads stay in the database (source "website", utm_source "bench").
+
+Besides rate and latency, each round shows the CPU time per request of the gunicorn workers ("app")
+and of their PostgreSQL backends ("db"), read from /proc: unlike the rates, these do not depend on what
+else the shared machine runs meanwhile. (The backends are those connected to the database when the
+round starts: the workers keep theirs, CONN_MAX_AGE; another client of the same database would count too.)
 """
 
 import json
@@ -31,13 +37,21 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import free_port, print_table, require_postgres, wait_for_port  # noqa: E402
+from bench._common import (  # noqa: E402
+    child_pids,
+    cpu_seconds,
+    free_port,
+    print_table,
+    require_postgres,
+    wait_for_port,
+)
 
 HOST = "127.0.0.1"
 WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 2))
 SECONDS = int(os.environ.get("BENCH_SECONDS", 20))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 16))
+SERIAL_SECONDS = 10
 WARMUP_SECONDS = 3
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/12")
 INTAKE_PATH = "/api/v1/leads/"
@@ -74,27 +88,40 @@ def main():
     server = _start_gunicorn(port, database_url)
     rows, totals = [], {"minimal": [0, 0.0], "intake": [0, 0.0]}
     non_2xx = 0
+    serial = {}
     try:
         wait_for_port(HOST, port, timeout=60, process=server)
         for path in (MINIMAL_PATH, INTAKE_PATH):
             _wrk(wrk, port, path, token.key, WARMUP_SECONDS, connections=4)
-        for round_no in range(1, ROUNDS + 1):
+        # rounds under load, then one round with a single connection (the cost of one request, no queueing)
+        plan = [(n, CONNECTIONS, SECONDS) for n in range(1, ROUNDS + 1)] + [("1 conn", 1, SERIAL_SECONDS)]
+        for round_no, connections, seconds_wanted in plan:
             for label, path in (("minimal", MINIMAL_PATH), ("intake", INTAKE_PATH)):
-                result = _wrk(wrk, port, path, token.key, SECONDS, connections=CONNECTIONS)
+                workers, backends = child_pids(server.pid), _backend_pids()
+                cpu_before = cpu_seconds(workers), cpu_seconds(backends)
+                result = _wrk(wrk, port, path, token.key, seconds_wanted, connections=connections)
+                app_cpu = cpu_seconds(workers) - cpu_before[0]
+                db_cpu = cpu_seconds(backends) - cpu_before[1]
                 seconds = result["duration_us"] / 1e6
                 errors = sum(result[k] for k in ("connect", "read", "write", "timeout"))
                 non_2xx += result["status"] + errors
-                totals[label][0] += result["requests"]
-                totals[label][1] += seconds
+                if connections == CONNECTIONS:
+                    totals[label][0] += result["requests"]
+                    totals[label][1] += seconds
+                else:
+                    serial[label] = result["requests"] / seconds
                 rows.append(
                     (
                         label,
                         round_no,
+                        connections,
                         f"{result['requests']:,}",
                         f"{result['requests'] / seconds:,.0f}",
                         f"{result['p50'] / 1000:.1f}",
                         f"{result['p95'] / 1000:.1f}",
                         f"{result['p99'] / 1000:.1f}",
+                        f"{1000 * app_cpu / max(result['requests'], 1):.2f}",
+                        f"{1000 * db_cpu / max(result['requests'], 1):.2f}",
                         result["status"] + errors,
                     )
                 )
@@ -107,9 +134,10 @@ def main():
         (minimal_rows,) = cursor.fetchone()
     token.delete()
     _purge_broker()
-    rate = {label: count / seconds for label, (count, seconds) in totals.items()}
+    rate = {label: count / seconds for label, (count, seconds) in totals.items()}  # the loaded rounds
     ratio = rate["intake"] / rate["minimal"] if rate["minimal"] else float("nan")
-    header = ("endpoint", "round", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors/non-2xx")
+    header = ("endpoint", "round", "connections", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms")
+    header += ("app CPU ms/req", "db CPU ms/req", "errors/non-2xx")
     print_table(
         f"Intake under load: gunicorn {WORKERS} sync workers on {HOST}:{port}, wrk {CONNECTIONS} connections, "
         f"{SECONDS} s per round, PostgreSQL {connection.settings_dict['NAME']}",
@@ -120,6 +148,10 @@ def main():
         ("minimal endpoint (one INSERT)", f"{rate['minimal']:,.0f} req/s"),
         ("intake POST /api/v1/leads/", f"{rate['intake']:,.0f} leads/s"),
         ("ratio intake / minimal", f"{ratio:.2f}× (target ≥ 0.5×: {'met' if ratio >= 0.5 else 'MISSED'})"),
+        (
+            "ratio with 1 connection",
+            f"{serial['intake'] / serial['minimal']:.2f}× ({serial['intake']:,.0f} vs {serial['minimal']:,.0f} req/s)",
+        ),
         ("new leads in the database", f"{leads_created:,} (incl. warm-up; wrk counted {totals['intake'][0]:,} timed)"),
         ("rows inserted by the minimal endpoint", f"{minimal_rows:,} (incl. warm-up)"),
         ("errors + non-2xx answers", f"{non_2xx:,}"),
@@ -155,6 +187,20 @@ def _start_gunicorn(port, database_url):
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
+def _backend_pids():
+    """PostgreSQL backends of the bench server's workers (persistent connections: CONN_MAX_AGE)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND backend_type = 'client backend'"
+        )
+        pids = [pid for (pid,) in cursor.fetchall()]
+    connection.close()
+    return pids
+
+
 def _stop(server):
     if server.poll() is None:
         os.killpg(server.pid, signal.SIGTERM)
@@ -170,7 +216,7 @@ def _wrk(wrk, port, path, token, seconds, *, connections):
     _nonce = (_nonce + 1) % 1000
     command = [
         wrk,
-        "--threads=2",
+        f"--threads={min(2, connections)}",
         f"--connections={connections}",
         f"--duration={seconds}s",
         "--timeout=10s",
