@@ -1,5 +1,6 @@
 import logging
 
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -88,6 +89,7 @@ def notification_mark_read(request):
 
 
 @xframe_options_exempt
+@csp_replace({"frame-ancestors": settings.INTAKE_FRAME_ANCESTORS})
 @csrf_protect
 def intake_form(request):
     """The public, embeddable lead form (source "website"), rate-limited per client IP."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy header, see below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -134,6 +136,31 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Leadflow <noreply@leadflow.local>")
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------------------
+# Scripts only from our own static files: no inline <script>, no onclick="…", no eval (small page
+# behaviours live in static/leadflow/ui.js). A <style> block needs the request's nonce
+# (<style nonce="{{ request.csp_nonce }}">); style="…" attributes stay allowed (Bootstrap markup, the
+# speed heatmap), they cannot run code. Nothing may frame the CRM, except the public intake form,
+# which replaces frame-ancestors with INTAKE_FRAME_ANCESTORS (the company's website, e.g.
+# "https://kitchens.example.ru"; "*" = any site, as X-Frame-Options allows there). See docs/security.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "style-src-elem": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],  # Bootstrap's icons are data: SVGs in its CSS
+        "font-src": [SELF],
+        "connect-src": [SELF],  # htmx polling
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+INTAKE_FRAME_ANCESTORS = env.list("INTAKE_FRAME_ANCESTORS", default=["*"])
 
 # --- Celery -------------------------------------------------------------------------------------
 BROKER_DIR = VAR_DIR / "broker"
