@@ -1,0 +1,253 @@
+"""A real Celery worker (a subprocess on a private redis-server and the test PostgreSQL database) is
+SIGKILLed while it processes an SLA check: no check is lost and no notification is sent twice.
+
+A. The pool child dies after the check committed but before the message was acknowledged (acks_late):
+   the parent sees the lost child and requeues the message (reject_on_worker_lost), a new child runs
+   the check again, and the second run changes nothing (state guard + Notification dedupe keys).
+B. The whole worker dies while the check waits on the lead's row lock, mid-transaction: nothing is
+   committed; the next SLA sweep runs the check; when the worker is restarted and Redis hands the
+   unacknowledged message out again, that late run changes nothing.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection, connections
+from django.utils import timezone
+from django_fsm_log.models import StateLog
+
+from leadflow import roles
+from leadflow.models import Lead, Notification, SlaState
+from leadflow.services import lead_receive
+from qualification import sla
+from qualification.tasks import sla_check
+from tests.factories import make_user, qualification_team, source
+
+ROOT = Path(settings.BASE_DIR)
+APP_NAME = "reliab-worker"
+BROKER_DB = 3
+
+
+def _database_url():
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    host = db["HOST"] or "127.0.0.1"
+    port = db["PORT"] or 5432
+    return f"postgres://{auth}@{host}:{port}/{db['NAME']}?application_name={APP_NAME}"
+
+
+class Worker:
+    """`celery -A tests.reliability.worker_app worker` in its own process group."""
+
+    def __init__(self, broker_url, stall_dir, *, visibility_timeout=None):
+        self.broker_url = broker_url
+        self.stall_dir = stall_dir
+        self.visibility_timeout = visibility_timeout
+        self.process = None
+
+    def start(self, timeout=60):
+        (self.stall_dir / "ready").unlink(missing_ok=True)
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),  # the test database (test_<name>), where the test's rows are
+            "CELERY_BROKER_URL": self.broker_url,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "RELIAB_STALL_DIR": str(self.stall_dir),
+            "PYTHONPATH": str(ROOT),
+            "DJANGO_SETTINGS_MODULE": "leadflow.settings",
+        }
+        if self.visibility_timeout:
+            env["RELIAB_VISIBILITY_TIMEOUT"] = str(self.visibility_timeout)
+        self.log = open(self.stall_dir / "worker.log", "ab")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "tests.reliability.worker_app", "worker"]
+            + ["--pool=prefork", "--concurrency=1", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for(lambda: (self.stall_dir / "ready").exists(), timeout, "the worker to start", self)
+        return self
+
+    def kill(self):
+        """SIGKILL the worker and its pool children at once (a crash, the OOM killer, a lost machine)."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+    def output(self):
+        return (self.stall_dir / "worker.log").read_text(errors="replace")[-3000:]
+
+
+def wait_for(condition, timeout, what, worker=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if worker is not None and worker.process.poll() is not None:
+            raise AssertionError(f"the worker exited while waiting for {what}:\n{worker.output()}")
+        time.sleep(0.05)
+    raise AssertionError(
+        f"timed out after {timeout} s waiting for {what}" + (f":\n{worker.output()}" if worker else "")
+    )
+
+
+def marks(stall_dir, prefix):
+    return sorted(path.name for path in stall_dir.glob(f"{prefix}-*"))
+
+
+@pytest.fixture
+def stall_dir(tmp_path):
+    return tmp_path
+
+
+@pytest.fixture
+def workers(redis_server, stall_dir):
+    """Start workers on the private Redis; every one is stopped and its database sessions ended after."""
+    started = []
+
+    def start(**kwargs):
+        worker = Worker(redis_server.url(BROKER_DB), stall_dir, **kwargs).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+    with connection.cursor() as cursor:  # a killed child's backend may linger; the test database must drop
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = %s AND datname = current_database()",
+            [APP_NAME],
+        )
+
+
+@pytest.fixture
+def overdue_lead(celery_broker, redis_server):
+    """A lead whose warning and breach deadlines have passed and whose checks nobody ran yet."""
+    team = qualification_team(sla_warn_minutes=15, sla_breach_minutes=20)
+    team.working_hours.all().delete()
+    team.lead = make_user(roles.QUALIFICATION_LEAD, username="tl")
+    team.save()
+    make_user(roles.QUALIFIER, username="anna")
+    lead = lead_receive(source=source("website"), phone="+79123456789").lead  # eager: the checks ran, not due
+    past = timezone.now() - timedelta(minutes=30)
+    Lead.objects.filter(pk=lead.pk).update(
+        received_at=past, sla_warn_at=past + timedelta(minutes=15), sla_breach_at=past + timedelta(minutes=20)
+    )
+    assert Lead.objects.get(pk=lead.pk).sla_state == SlaState.PENDING
+    celery_broker(redis_server.url(BROKER_DB))  # from here on checks are published to the private Redis
+    return Lead.objects.get(pk=lead.pk)
+
+
+def assert_checked_exactly_once(lead):
+    lead = Lead.objects.get(pk=lead.pk)
+    assert lead.sla_state == SlaState.BREACHED
+    warnings = Notification.objects.filter(kind=Notification.Kind.SLA_WARNING, lead=lead)
+    assert sorted(warnings.values_list("recipient__username", flat=True)) == ["anna", "tl"]
+    breaches = Notification.objects.filter(kind=Notification.Kind.SLA_BREACH, lead=lead)
+    assert list(breaches.values_list("recipient__username", flat=True)) == ["tl"]
+    events = sorted(e for e in StateLog.objects.for_(lead).values_list("transition", flat=True) if e.startswith("sla"))
+    assert events == ["sla_breach", "sla_warning"]
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_pool_child_killed_after_commit_before_ack_the_check_reruns_without_a_second_notification(
+    overdue_lead, workers, stall_dir
+):
+    started = time.monotonic()
+    worker = workers()
+    (stall_dir / "stall").touch()
+    result = sla_check.apply_async(args=(overdue_lead.pk, "breach"))
+    wait_for(lambda: marks(stall_dir, "postrun"), 30, "the check to commit", worker)
+    [first] = marks(stall_dir, "postrun")
+    child_pid = int(first.split("-")[1])
+    assert child_pid != worker.process.pid  # the pool child, not the parent
+    assert_checked_exactly_once(overdue_lead)  # committed, the message not acknowledged yet
+
+    os.kill(child_pid, signal.SIGKILL)
+    (stall_dir / "stall").unlink()
+    # the parent requeues the message of the lost child; a new child runs the same task id again
+    wait_for(lambda: len(marks(stall_dir, "postrun")) == 2, 30, "the requeued check to run again", worker)
+    second = marks(stall_dir, "postrun")[-1 if marks(stall_dir, "postrun")[0] == first else 0]
+    assert second.endswith(result.id) and int(second.split("-")[1]) != child_pid
+    assert_checked_exactly_once(overdue_lead)
+    assert "WorkerLostError" in worker.output() or "Worker exited prematurely" in worker.output()
+    print(f"\npool child killed: rerun by pid {second.split('-')[1]}, {time.monotonic() - started:.1f} s")
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_worker_killed_mid_transaction_the_sweep_runs_the_check_and_the_redelivery_changes_nothing(
+    overdue_lead, workers, stall_dir
+):
+    started = time.monotonic()
+    worker = workers(visibility_timeout=3)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_row_lock():
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("BEGIN")
+                cursor.execute("SELECT id FROM leadflow_lead WHERE id = %s FOR UPDATE", [overdue_lead.pk])
+                holding.set()
+                release.wait(30)
+                cursor.execute("COMMIT")
+        finally:
+            connections["default"].close()
+
+    holder = threading.Thread(target=hold_row_lock)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        result = sla_check.apply_async(args=(overdue_lead.pk, "breach"))
+        wait_for(lambda: marks(stall_dir, "prerun"), 30, "the check to start", worker)
+        wait_for(lambda: _waits_on_a_lock(), 10, "the check to wait on the row lock", worker)
+        worker.kill()  # mid-transaction: the check holds a transaction, waits on the lock, never commits
+    finally:
+        release.set()
+        holder.join(10)
+    assert Lead.objects.get(pk=overdue_lead.pk).sla_state == SlaState.PENDING  # nothing of the check committed
+    assert not marks(stall_dir, "postrun")
+
+    # the beat's sweep (every SLA_SWEEP_SECONDS) does not need the message: it runs the check
+    assert sla.sla_sweep() == {"due": 1, "warned": 1, "breached": 1, "failed": 0}
+    assert_checked_exactly_once(overdue_lead)
+
+    # the restarted worker gets the unacknowledged message back (visibility timeout) and runs it: no-op
+    workers(visibility_timeout=3)
+    wait_for(lambda: any(m.endswith(result.id) for m in marks(stall_dir, "postrun")), 40, "the redelivery")
+    assert_checked_exactly_once(overdue_lead)
+    assert sla.sla_sweep()["due"] == 0
+    print(f"\nworker killed mid-transaction: swept, redelivered, {time.monotonic() - started:.1f} s")
+
+
+def _waits_on_a_lock():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND wait_event_type = 'Lock'",
+            [APP_NAME],
+        )
+        return cursor.fetchone()[0] > 0
