@@ -12,6 +12,8 @@ from collections import Counter
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -38,7 +40,18 @@ CALLS = Counter()
 
 
 @pytest.fixture
-def token_header(db):
+def _no_connection_recycling():
+    """schemathesis calls the bare WSGI app, whose request signals close a connection older than
+    CONN_MAX_AGE, which inside the test's transaction breaks it; Django's test client unhooks them too."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token_header(db, _no_connection_recycling):
     token = IntakeToken.objects.create(source=Source.objects.get(code="website"))
     return {"Authorization": f"Token {token.key}", "Accept-Language": "en"}
 
