@@ -83,17 +83,22 @@ def free_port(start, end, host="127.0.0.1"):
 
 
 def cpu_seconds(pids):
-    """User + system CPU seconds used so far by the processes `pids` (Linux /proc; gone ones count 0)."""
+    """{pid: user + system CPU seconds used so far} for the processes `pids` still alive (Linux /proc)."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0
+    used = {}
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total / tick
+        used[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime (fields 14 and 15 of stat)
+    return used
+
+
+def cpu_delta(before, after):
+    """CPU seconds spent between two `cpu_seconds` readings (a process started meanwhile counts whole)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def child_pids(pid):

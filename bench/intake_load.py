@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench._common import (  # noqa: E402
     child_pids,
+    cpu_delta,
     cpu_seconds,
     free_port,
     print_table,
@@ -98,10 +99,10 @@ def main():
         for round_no, connections, seconds_wanted in plan:
             for label, path in (("minimal", MINIMAL_PATH), ("intake", INTAKE_PATH)):
                 workers, backends = child_pids(server.pid), _backend_pids()
-                cpu_before = cpu_seconds(workers), cpu_seconds(backends)
+                app_before, db_before = cpu_seconds(workers), cpu_seconds(backends)
                 result = _wrk(wrk, port, path, token.key, seconds_wanted, connections=connections)
-                app_cpu = cpu_seconds(workers) - cpu_before[0]
-                db_cpu = cpu_seconds(backends) - cpu_before[1]
+                app_cpu = cpu_delta(app_before, cpu_seconds(set(workers) | set(child_pids(server.pid))))
+                db_cpu = cpu_delta(db_before, cpu_seconds(set(backends) | set(_backend_pids())))
                 seconds = result["duration_us"] / 1e6
                 errors = sum(result[k] for k in ("connect", "read", "write", "timeout"))
                 non_2xx += result["status"] + errors
@@ -170,6 +171,7 @@ def _start_gunicorn(port, database_url):
         ALLOWED_HOSTS=HOST,
         CELERY_BROKER_URL=BROKER_URL,
         LOG_LEVEL="WARNING",
+        CONN_MAX_AGE="600",  # one backend per worker for the whole run, so its CPU can be read
         PYTHONPATH=str(ROOT),
     )
     command = [
