@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy  # by its own name: makemessages does not know an alias
 from django_fsm_log.models import StateLog
 
 from leadflow import roles
@@ -146,22 +146,22 @@ def lead_history(*, lead):
 
 
 HISTORY_LABELS = {
-    "received": _lazy("Received"),
-    "repeat_inquiry": _lazy("Repeat inquiry"),
-    "claim": _lazy("Taken"),
-    "release": _lazy("Back to the pool"),
-    "reassigned": _lazy("Reassigned"),
-    "call_attempt": _lazy("Call"),
-    "checklist_answered": _lazy("Criteria answered"),
-    "handoff_note": _lazy("Hand-off note"),
-    "qualify": _lazy("Qualified"),
-    "disqualify": _lazy("Disqualified"),
-    "hand_off": _lazy("Handed off"),
-    "handoff_accepted": _lazy("Hand-off accepted"),
-    "return_to_qualification": _lazy("Returned to qualification"),
-    "record_measurement": _lazy("Measured"),
-    "win": _lazy("Won"),
-    "lose": _lazy("Lost"),
+    "received": gettext_lazy("Received"),
+    "repeat_inquiry": gettext_lazy("Repeat inquiry"),
+    "claim": gettext_lazy("Taken"),
+    "release": gettext_lazy("Back to the pool"),
+    "reassigned": gettext_lazy("Reassigned"),
+    "call_attempt": gettext_lazy("Call"),
+    "checklist_answered": gettext_lazy("Criteria answered"),
+    "handoff_note": gettext_lazy("Hand-off note"),
+    "qualify": gettext_lazy("Qualified"),
+    "disqualify": gettext_lazy("Disqualified"),
+    "hand_off": gettext_lazy("Handed off"),
+    "handoff_accepted": gettext_lazy("Hand-off accepted"),
+    "return_to_qualification": gettext_lazy("Returned to qualification"),
+    "record_measurement": gettext_lazy("Measured"),
+    "win": gettext_lazy("Won"),
+    "lose": gettext_lazy("Lost"),
 }
 
 
