@@ -1,10 +1,11 @@
 """The broker (a private redis-server) dies in the middle of intake, on a real threaded server on PostgreSQL.
 
 Every post is still answered 2xx within a bounded time while Redis is killed (connection refused) and
-while it hangs (SIGSTOP: the port is open, nothing answers), nothing is lost (every lead is in the
-database), publishing works again once Redis is back, and the next SLA sweep after the deadlines fires
-every overdue check exactly once, for the leads whose messages were never published and for those
-whose messages died with the Redis that had them (no persistence).
+while it hangs (SIGSTOP: the port is open, nothing answers), /healthz says 503 "broker" within a
+bounded time, nothing is lost (every lead is in the database), publishing works again once Redis is
+back, and the next SLA sweep after the deadlines fires every overdue check exactly once, for the leads
+whose messages were never published and for those whose messages died with the Redis that had them
+(no persistence).
 """
 
 import os
@@ -12,6 +13,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import requests
 import time_machine
 from django.conf import settings
 from django.utils import timezone
@@ -29,6 +31,7 @@ HUNG_POSTS = 10  # each waits out the socket timeout (2 s): fewer, to keep the t
 CLIENTS = 5
 # A refused connection fails at once; a hung Redis costs a post CELERY_BROKER_SOCKET_TIMEOUT (2 s), no more.
 ANSWER_BOUND_SECONDS = 3.0
+HEALTH_BOUND_SECONDS = 8.0  # /healthz tries the broker twice (max_retries=1) before it answers 503
 
 
 def _posts(phase, start, count):
@@ -53,6 +56,12 @@ def test_intake_survives_a_dead_and_a_hung_broker_and_the_sweep_catches_up(
     tokens = {"website": IntakeToken.objects.create(source=Source.objects.get(code="website")).key}
     phases = {}
 
+    def health():
+        started = time.perf_counter()
+        response = requests.get(f"{live_server.url}/healthz", timeout=30)
+        assert time.perf_counter() - started < HEALTH_BOUND_SECONDS
+        return response.status_code, response.json().get("down", [])
+
     def intake(phase, start, count=PER_PHASE):
         result = intake_load.post_all(live_server.url, tokens, _posts(phase, start, count), clients=CLIENTS)
         phases[phase] = result
@@ -62,10 +71,12 @@ def test_intake_survives_a_dead_and_a_hung_broker_and_the_sweep_catches_up(
         assert max(result.latencies) < ANSWER_BOUND_SECONDS, (phase, max(result.latencies))
         return result
 
+    assert health() == (200, [])
     intake("up", 0)
     assert redis_server.queue_length(db=2) == 2 * PER_PHASE  # warn + breach published per lead
 
     redis_server.kill()
+    assert health() == (503, ["broker"])
     caplog.clear()
     intake("killed", PER_PHASE)
     failed = [r for r in caplog.records if "could not schedule" in r.getMessage()]
@@ -75,6 +86,7 @@ def test_intake_survives_a_dead_and_a_hung_broker_and_the_sweep_catches_up(
     started = time.monotonic()
     redis_server.freeze()
     try:
+        assert health() == (503, ["broker"])  # it used to wait on the hung socket for ever too
         caplog.clear()
         intake("hung", 2 * PER_PHASE, HUNG_POSTS)
         assert len([r for r in caplog.records if "could not schedule" in r.getMessage()]) == HUNG_POSTS
@@ -82,6 +94,7 @@ def test_intake_survives_a_dead_and_a_hung_broker_and_the_sweep_catches_up(
         redis_server.thaw()
     print(f"hung phase took {time.monotonic() - started:.1f} s")
 
+    assert health() == (200, [])
     caplog.clear()
     intake("back", 3 * PER_PHASE)
     assert not [r for r in caplog.records if "could not schedule" in r.getMessage()]
