@@ -102,7 +102,7 @@ class WorkingHours(models.Model):
         SATURDAY = 5, _("Saturday")
         SUNDAY = 6, _("Sunday")
 
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="working_hours")
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="working_hours")
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens_at = models.TimeField(_("opens at"), default=time(9))
     closes_at = models.TimeField(_("closes at"), default=time(21))
@@ -123,7 +123,9 @@ class WorkingHours(models.Model):
 class Profile(models.Model):
     """A person's place in the company. Roles are Django groups (see leadflow.roles)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="profile"
+    )
     team = models.ForeignKey(
         Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
@@ -400,7 +402,7 @@ class Lead(models.Model):
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("lead")
@@ -573,14 +575,14 @@ class Inquiry(models.Model):
     `(source, external_id)` is unique, so a redelivery is recognised and never duplicates anything.
     """
 
-    lead = models.ForeignKey(Lead, on_delete=models.PROTECT, related_name="inquiries")
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="inquiries")
-    external_id = models.CharField(max_length=120, blank=True)
-    received_at = models.DateTimeField(default=timezone.now)
-    channel = models.CharField(max_length=20, default="api")  # api, form, import, call, admin
-    message = models.TextField(blank=True)
-    payload = models.JSONField(default=dict, blank=True)
-    is_repeat = models.BooleanField(default=False)
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.PROTECT, related_name="inquiries")
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="inquiries")
+    external_id = models.CharField(_("external id"), max_length=120, blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    channel = models.CharField(_("channel"), max_length=20, default="api")  # api, form, import, call, admin
+    message = models.TextField(_("message"), blank=True)
+    payload = models.JSONField(_("original delivery"), default=dict, blank=True)
+    is_repeat = models.BooleanField(_("repeat inquiry"), default=False)
 
     class Meta:
         verbose_name = _("inquiry")
@@ -610,13 +612,17 @@ class Notification(models.Model):
         VISIT_REMINDER = "visit_reminder", _("Visit reminder")
         INFO = "info", _("Information")
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=30, choices=Kind.choices)
-    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
-    text = models.CharField(max_length=500)
-    url = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField(_("text"), max_length=500)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
     # makes a notification idempotent: the same (recipient, dedupe_key) is never sent twice
     dedupe_key = models.CharField(max_length=120, blank=True)
 
