@@ -14,7 +14,8 @@ short warm-up of each, and one last round of each with a single connection (the 
 without queueing, 10 s each). Every intake request is a new lead (unique phone and external_id), so
 each is the full path: validation, phone lock, duplicate checks, lead + inquiry + history rows, SLA
 deadlines and two broker publishes after commit (BENCH_BROKER_URL, default redis://127.0.0.1:6379/12, purged
-afterwards). The leads stay in the database (source "website", utm_source "bench").
+afterwards). The run's leads are deleted at the end (BENCH_KEEP_LEADS=1 keeps them), so a database shared
+with bench/queue_page.py keeps its queue as seeded.
 
 Besides rate and latency, each round shows the CPU time per request of the gunicorn workers ("app")
 and of their PostgreSQL backends ("db"), read from /proc: unlike the rates, these do not depend on what
@@ -134,6 +135,8 @@ def main():
         cursor.execute(f"SELECT count(*) FROM {TABLE}")
         (minimal_rows,) = cursor.fetchone()
     token.delete()
+    if os.environ.get("BENCH_KEEP_LEADS") != "1":
+        _delete_run_leads()
     _purge_broker()
     rate = {label: count / seconds for label, (count, seconds) in totals.items()}  # the loaded rounds
     ratio = rate["intake"] / rate["minimal"] if rate["minimal"] else float("nan")
@@ -235,6 +238,27 @@ def _wrk(wrk, port, path, token, seconds, *, connections):
     if line is None:
         raise SystemExit(f"wrk printed no summary after {time.monotonic() - started:.0f} s:\n{output}")
     return json.loads(line)
+
+
+def _delete_run_leads(prefix=None):
+    """Delete the leads this run created (external_id bench-<RUN_ID>-…), their inquiries and history, and the
+    run's inquiries that were attached to an older open lead of the same phone (that lead stays)."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import transaction
+    from django_fsm_log.models import StateLog
+
+    from leadflow.models import Inquiry, Lead
+
+    prefix = prefix or f"bench-{RUN_ID}-"
+    ids = list(Lead.objects.filter(external_id__startswith=prefix).values_list("pk", flat=True))
+    content_type = ContentType.objects.get_for_model(Lead)
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        with transaction.atomic():
+            StateLog.objects.filter(content_type=content_type, object_id__in=chunk).delete()
+            Inquiry.objects.filter(lead_id__in=chunk).delete()  # PROTECT on Lead
+            Lead.objects.filter(pk__in=chunk).delete()
+    Inquiry.objects.filter(external_id__startswith=prefix).delete()
 
 
 def _purge_broker():
