@@ -109,3 +109,15 @@ def _reference_data(request):
 
         request.getfixturevalue("transactional_db")
         ensure_reference_data(lambda label, name: apps.get_model(label, name))
+
+
+@pytest.fixture
+def english(request):
+    """Run a test in English (the msgids), whatever the Russian translation says; the test client
+    asks for English too. Tests about behaviour assert on msgids; the browser tests check Russian."""
+    from django.utils import translation
+
+    if "client" in request.fixturenames:
+        request.getfixturevalue("client").defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield

@@ -4,7 +4,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
 from django_fsm_log.models import StateLog
 
 from leadflow import roles
@@ -18,10 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _english():
+def _english(english):
     """Assert on the English msgids, whatever translations exist."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from leadflow import roles
@@ -21,11 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _english(client):
+def _english(english):
     """Assert on the English msgids, whatever translations exist."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

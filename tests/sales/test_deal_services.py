@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.utils import translation
 from django_fsm_log.models import StateLog
 
 from leadflow.exceptions import PermissionRefused, TransitionRefused
@@ -20,10 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _english():
+def _english(english):
     """Assert on the English msgids, whatever translations exist."""
-    with translation.override("en"):
-        yield
 
 
 # --- measurement, won, lost ---------------------------------------------------------------------

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from leadflow.models import HandoffState, Lead, LeadStatus
 from qualification.models import Criterion, LeadAnswer
@@ -18,11 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _english(client):
+def _english(english):
     """Assert on the English msgids, whatever translations exist."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    with translation.override("en"):
-        yield
 
 
 def _login(client, user):
