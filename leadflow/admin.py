@@ -12,6 +12,8 @@ from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
@@ -21,6 +23,7 @@ from .models import (
     Inquiry,
     IntakeToken,
     Lead,
+    LeadStatus,
     Notification,
     Profile,
     Reason,
@@ -204,10 +207,34 @@ class LeadHistoryInline(GenericTabularInline):
     model = StateLog
     verbose_name = _("history row")
     verbose_name_plural = _("history")
-    fields = ("timestamp", "transition", "source_state", "state", "by", "description")
+    fields = ("when", "event", "from_status", "to_status", "who", "details")
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description=_("when"))
+    def when(self, row):
+        return date_format(timezone.localtime(row.timestamp), "DATETIME_FORMAT")
+
+    @admin.display(description=_("event"))
+    def event(self, row):
+        return row.transition
+
+    @admin.display(description=_("status before"))
+    def from_status(self, row):
+        return LeadStatus(row.source_state).label if row.source_state in LeadStatus.values else "—"
+
+    @admin.display(description=_("status after"))
+    def to_status(self, row):
+        return LeadStatus(row.state).label if row.state in LeadStatus.values else row.state
+
+    @admin.display(description=_("details"))
+    def details(self, row):
+        return row.description or "—"
+
+    @admin.display(description=_("who"))
+    def who(self, row):
+        return (row.by.get_full_name() or row.by.username) if row.by else _("system")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -453,3 +480,8 @@ class StateLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff and request.user.has_perm("leadflow.view_lead")
+
+
+admin.site.site_header = _("Leadflow administration")
+admin.site.site_title = "Leadflow"
+admin.site.index_title = _("Configuration and data")

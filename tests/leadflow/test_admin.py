@@ -50,7 +50,8 @@ def lead():
     website = source("website")
     lead = services.lead_receive(source=website, phone="+79123456789", name="Анна", external_id="w-1").lead
     services.lead_receive(source=source("avito"), phone="+79123456789", external_id="a-9", message="повторно")
-    q.lead_claim(lead_id=lead.pk, actor=make_user(roles.QUALIFIER, username="qual1"))
+    qualifier = make_user(roles.QUALIFIER, username="qual1", first_name="Вера", last_name="Звонова")
+    q.lead_claim(lead_id=lead.pk, actor=qualifier)
     return Lead.objects.get(pk=lead.pk)
 
 
@@ -251,7 +252,8 @@ def test_lead_history_in_the_admin_in_a_real_browser(page, transactional_db):
     website = source("website")
     lead = services.lead_receive(source=website, phone="+79123456789", name="Анна", external_id="w-1").lead
     services.lead_receive(source=source("avito"), phone="+79123456789", external_id="a-9", message="повторно")
-    q.lead_claim(lead_id=lead.pk, actor=make_user(roles.QUALIFIER, username="qual1"))
+    qualifier = make_user(roles.QUALIFIER, username="qual1", first_name="Вера", last_name="Звонова")
+    q.lead_claim(lead_id=lead.pk, actor=qualifier)
     page.login("boss")
     page.goto(f"{page.base_url}{reverse('admin:leadflow_lead_changelist')}")
     page.save_screenshot("admin_lead_list")
@@ -259,4 +261,6 @@ def test_lead_history_in_the_admin_in_a_real_browser(page, transactional_db):
     history = page.locator("#django_fsm_log-statelog-content_type-object_id-group")
     page.save_screenshot("admin_lead_history")
     assert history.locator("tbody tr.has_original").count() == 3
-    assert "qual1" in history.inner_text()
+    text = history.inner_text()
+    assert "Вера Звонова" in text  # who
+    assert "На квалификации" in text  # the claim's target status, by its name
