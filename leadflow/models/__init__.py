@@ -1,0 +1,51 @@
+"""The pipeline core's models: teams and people, the Lead FSM, intake records, reasons, notifications."""
+
+from .catalog import IntakeToken, Reason, Source, _new_token_key
+from .inbox import Inquiry, Notification
+from .lead import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    RUNNING_SLA_STATES,
+    HandoffState,
+    Lead,
+    LeadStatus,
+    ProductInterest,
+    SlaState,
+    all_criteria_pass,
+    handoff_not_disputed,
+    has_deal_amount,
+    has_disqualify_reason,
+    has_lose_reason,
+    has_qualifier,
+    has_quote,
+    has_sales_rep,
+)
+from .teams import Profile, Team, WorkingHours
+
+__all__ = [
+    "CLOSED_STATUSES",
+    "OPEN_STATUSES",
+    "RUNNING_SLA_STATES",
+    "HandoffState",
+    "Inquiry",
+    "IntakeToken",
+    "Lead",
+    "LeadStatus",
+    "Notification",
+    "Profile",
+    "ProductInterest",
+    "Reason",
+    "SlaState",
+    "Source",
+    "Team",
+    "WorkingHours",
+    "_new_token_key",
+    "all_criteria_pass",
+    "handoff_not_disputed",
+    "has_deal_amount",
+    "has_disqualify_reason",
+    "has_lose_reason",
+    "has_qualifier",
+    "has_quote",
+    "has_sales_rep",
+]

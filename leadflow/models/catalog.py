@@ -1,0 +1,62 @@
+"""Reference data as rows: lead sources, their intake tokens, and the reason lists."""
+
+import secrets
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Source(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("lead source")
+        verbose_name_plural = _("lead sources")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+def _new_token_key():
+    return secrets.token_hex(20)
+
+
+class IntakeToken(models.Model):
+    key = models.CharField(_("key"), max_length=64, unique=True, default=_new_token_key)
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="tokens")
+    name = models.CharField(_("name"), max_length=120, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("intake token")
+        verbose_name_plural = _("intake tokens")
+
+    def __str__(self):
+        return f"{self.source} · {self.name or self.key[:6] + '…'}"
+
+
+class Reason(models.Model):
+    class Kind(models.TextChoices):
+        DISQUALIFY = "disqualify", _("Disqualification")
+        LOSE = "lose", _("Lost deal")
+        DISPUTE = "dispute", _("Hand-off dispute")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    code = models.SlugField(_("code"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("reason")
+        verbose_name_plural = _("reasons")
+        ordering = ["kind", "position", "title"]
+        constraints = [models.UniqueConstraint(fields=["kind", "code"], name="unique_reason_code_per_kind")]
+
+    def __str__(self):
+        return self.title

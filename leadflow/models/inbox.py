@@ -1,0 +1,82 @@
+"""What reached us (inquiries, idempotent per source and external id) and what we told people."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .catalog import Source
+from .lead import Lead
+
+
+class Inquiry(models.Model):
+    """Every delivery that reached us: the first one created the lead, repeats attach to it.
+
+    `(source, external_id)` is unique, so a redelivery is recognised and never duplicates anything.
+    """
+
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.PROTECT, related_name="inquiries")
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="inquiries")
+    external_id = models.CharField(_("external id"), max_length=120, blank=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    channel = models.CharField(_("channel"), max_length=20, default="api")  # api, form, import, call, admin
+    message = models.TextField(_("message"), blank=True)
+    payload = models.JSONField(_("original delivery"), default=dict, blank=True)
+    is_repeat = models.BooleanField(_("repeat inquiry"), default=False)
+
+    class Meta:
+        verbose_name = _("inquiry")
+        verbose_name_plural = _("inquiries")
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="unique_inquiry_per_source_external_id",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.source} {self.external_id or self.pk}"
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        HANDOFF = "handoff", _("New hand-off")
+        SLA_WARNING = "sla_warning", _("SLA warning")
+        SLA_BREACH = "sla_breach", _("SLA breach")
+        REASSIGNED = "reassigned", _("Reassigned")
+        DISPUTE = "dispute", _("Dispute")
+        ARBITRATION = "arbitration", _("Arbitration decision")
+        ACCEPTANCE_OVERDUE = "acceptance_overdue", _("Acceptance overdue")
+        VISIT_REMINDER = "visit_reminder", _("Visit reminder")
+        INFO = "info", _("Information")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    text = models.CharField(_("text"), max_length=500)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    # makes a notification idempotent: the same (recipient, dedupe_key) is never sent twice
+    dedupe_key = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"], condition=~Q(dedupe_key=""), name="unique_notification_dedupe"
+            )
+        ]
+
+    def __str__(self):
+        return self.text
