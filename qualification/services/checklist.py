@@ -1,0 +1,135 @@
+"""The criteria checklist: clean and evaluate answers, store them, refresh `criteria_passed`."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from leadflow.models import Lead, LeadStatus
+from leadflow.services import history_record, lock_lead
+
+from .. import selectors
+from ..exceptions import TransitionRefused
+from ..models import Criterion, LeadAnswer
+from .common import _ensure_holder
+
+
+def criterion_clean_value(criterion: Criterion, raw):
+    """The stored (JSON) form of an answer, or None when empty. Raises ValueError on bad input."""
+    if raw is None or raw == "":
+        return None
+    if criterion.kind == Criterion.Kind.CHOICE:
+        values = {str(option.get("value")) for option in criterion.options}
+        if str(raw) not in values:
+            raise ValueError(_("Choose one of the options."))
+        return str(raw)
+    if criterion.kind == Criterion.Kind.NUMBER:
+        try:
+            number = Decimal(str(raw).replace(" ", "").replace("\u00a0", "").replace(",", "."))
+        except InvalidOperation:
+            raise ValueError(_("Enter a number.")) from None
+        if not number.is_finite():
+            raise ValueError(_("Enter a number."))
+        return int(number) if number == number.to_integral_value() else float(number)
+    if criterion.kind == Criterion.Kind.YES_NO:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in {"yes", "true", "1", "on", "да"}:
+            return True
+        if text in {"no", "false", "0", "off", "нет"}:
+            return False
+        raise ValueError(_("Answer yes or no."))
+    raise ValueError(f"unknown criterion kind {criterion.kind}")
+
+
+def criterion_evaluate(criterion: Criterion, value) -> bool:
+    """The criterion's pass rule applied to a cleaned answer."""
+    if value is None:
+        return False
+    if criterion.kind == Criterion.Kind.CHOICE:
+        return any(str(o.get("value")) == str(value) and o.get("passes", False) for o in criterion.options)
+    if criterion.kind == Criterion.Kind.NUMBER:
+        number = Decimal(str(value))
+        if criterion.min_value is not None and number < criterion.min_value:
+            return False
+        return not (criterion.max_value is not None and number > criterion.max_value)
+    if criterion.kind == Criterion.Kind.YES_NO:
+        return bool(value) == criterion.pass_if_yes
+    return False
+
+
+def lead_answers_save(*, lead_id: int, actor, answers: dict) -> Lead:
+    """Store answers to the team's active checklist (keyed by criterion code) and re-evaluate the lead.
+
+    Each answer keeps the checklist version it was asked in; answers to older versions are never
+    touched. `Lead.criteria_passed` becomes True when every required criterion of the active
+    checklist has a passing answer. An empty value removes that answer.
+    """
+    with transaction.atomic():
+        lead = lock_lead(lead_id)
+        _ensure_holder(lead=lead, actor=actor)
+        if lead.status != LeadStatus.QUALIFYING:
+            raise TransitionRefused(_("Answers can be changed only while the lead is in qualification."))
+        checklist = selectors.active_checklist(team_id=lead.qualification_team_id)
+        if checklist is None:
+            raise TransitionRefused(_("The team has no active criteria checklist: ask the admin to activate one."))
+        criteria = {c.code: c for c in checklist.criteria.all()}
+        unknown = set(answers) - set(criteria)
+        if unknown:
+            raise TransitionRefused(_("Unknown criteria: %s") % ", ".join(sorted(unknown)))
+        now = timezone.now()
+        changed = []
+        for code, raw in answers.items():
+            criterion = criteria[code]
+            try:
+                value = criterion_clean_value(criterion, raw)
+            except ValueError as exc:
+                raise TransitionRefused(f"{criterion.question}: {exc}") from None
+            if value is None:
+                LeadAnswer.objects.filter(lead=lead, criterion=criterion).delete()
+                continue
+            passed = criterion_evaluate(criterion, value)
+            answer, created = LeadAnswer.objects.get_or_create(
+                lead=lead,
+                criterion=criterion,
+                defaults={
+                    "checklist_version": checklist.version,
+                    "value": value,
+                    "passed": passed,
+                    "answered_by": actor,
+                    "answered_at": now,
+                },
+            )
+            if created or answer.value != value:
+                if not created:
+                    answer.value, answer.passed, answer.answered_by, answer.answered_at = value, passed, actor, now
+                    answer.checklist_version = checklist.version
+                    answer.save()
+                changed.append(f"{criterion.code}={_display(criterion, value)}{'' if passed else ' ✗'}")
+        lead = _criteria_refresh(lead=lead, checklist=checklist)
+        lead.last_activity_at = now
+        lead.save(update_fields=["last_activity_at", "updated_at"])
+        if changed:
+            history_record(
+                lead=lead,
+                actor=actor,
+                event="checklist_answered",
+                description=_("Checklist v%(version)s: %(answers)s")
+                % {"version": checklist.version, "answers": ", ".join(changed)},
+                at=now,
+            )
+        return lead
+
+
+def _criteria_refresh(*, lead, checklist):
+    state = selectors.checklist_state(lead=lead, checklist=checklist)
+    if lead.criteria_passed != state.all_pass:
+        Lead.objects.filter(pk=lead.pk).update(criteria_passed=state.all_pass)
+        lead.criteria_passed = state.all_pass
+    return lead
+
+
+def _display(criterion, value):
+    return selectors.answer_display(criterion, value)

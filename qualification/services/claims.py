@@ -1,0 +1,189 @@
+"""Claim, next lead, release, reassign and the claim lease."""
+
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from leadflow import roles
+from leadflow.models import Lead, LeadStatus, Notification, Profile, Team
+from leadflow.services import history_record, lead_transition, lock_lead, notification_send
+
+from .. import selectors
+from ..exceptions import AlreadyClaimed, PermissionRefused, TransitionRefused
+from .common import _ensure_queue_manager, _ensure_team_member, _name
+
+
+def lead_claim(*, lead_id: int, actor) -> Lead:
+    """Take a new lead. Of two people claiming at once exactly one wins; the other gets AlreadyClaimed."""
+    with transaction.atomic():
+        lead = lock_lead(lead_id)
+        return _claim_locked(lead=lead, actor=actor)
+
+
+def _claim_locked(*, lead, actor, qualifier=None, description=""):
+    _ensure_team_member(lead=lead, actor=actor)
+    qualifier = qualifier or actor
+    if lead.status != LeadStatus.NEW or lead.qualifier_id is not None:
+        if lead.qualifier_id == qualifier.pk:
+            return lead
+        raise AlreadyClaimed()
+
+    def prepare(locked):
+        locked.qualifier = qualifier
+
+    return lead_transition(lead=lead, name="claim", actor=actor, prepare=prepare, description=description)
+
+
+def lead_claim_next(*, actor) -> Lead | None:
+    """Claim the most urgent unclaimed lead of the actor's team, or None when the pool is empty.
+
+    A callback the actor promised that is due now comes first (it is already theirs: no claim).
+    PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED` hands concurrent callers different rows without
+    waiting. Elsewhere (SQLite takes its write lock at BEGIN, so writers are serialised) the
+    candidate is re-checked under `lock_lead` and the next one tried if someone was faster.
+    """
+    team_id = selectors.team_id_of(actor)
+    if team_id is None:
+        raise PermissionRefused(_("You are not on a qualification team."))
+    if not roles.can_qualify(None, actor):
+        raise PermissionRefused(_("Only qualifiers take leads from the queue."))
+    due_callback = selectors.due_callback_for(user=actor)
+    if due_callback is not None:
+        return due_callback
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    for _attempt in range(10):
+        with transaction.atomic():
+            candidates = selectors.claimable_leads(team_id=team_id).only("pk")
+            if skip_locked:
+                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+            picked = candidates.first()
+            if picked is None:
+                return None
+            try:
+                with transaction.atomic():
+                    lead = lock_lead(picked.pk)
+                    return _claim_locked(lead=lead, actor=actor, description=_("Next lead"))
+            except AlreadyClaimed:
+                continue
+    return None
+
+
+def lead_release(*, lead_id: int, actor, description: str = "") -> Lead:
+    """The qualification lead puts a claimed lead back into the team's pool."""
+    with transaction.atomic():
+        lead = lock_lead(lead_id)
+        _ensure_queue_manager(lead=lead, actor=actor)
+        if lead.status != LeadStatus.QUALIFYING:
+            raise TransitionRefused(_("Only a lead in qualification can be released."))
+        holder = lead.qualifier
+        lead = lead_transition(
+            lead=lead, name="release", actor=actor, description=description or _("Released by the team lead")
+        )
+        if holder is not None and holder != actor:
+            notification_send(
+                recipient=holder,
+                kind=Notification.Kind.REASSIGNED,
+                lead=lead,
+                text=_("Lead %(lead)s was released to the pool by %(who)s.") % {"lead": lead, "who": _name(actor)},
+                url=reverse("qualification:index"),
+            )
+        return lead
+
+
+def lease_expires_at(*, lead, lease_minutes: int):
+    """A claim lasts `lease_minutes` after the last activity; a promised callback extends it past that time."""
+    anchor = max(filter(None, [lead.last_activity_at, lead.claimed_at, lead.callback_at]), default=None)
+    return anchor + timedelta(minutes=lease_minutes) if anchor else None
+
+
+def claim_leases_expire(*, now=None) -> int:
+    """Return leads whose claim lease ran out to the pool; the history says so. Safe to run twice."""
+    now = now or timezone.now()
+    released = 0
+    for team in Team.objects.filter(kind=Team.Kind.QUALIFICATION):
+        cutoff = now - timedelta(minutes=team.claim_lease_minutes)
+        stale_ids = list(
+            Lead.objects.filter(qualification_team=team, status=LeadStatus.QUALIFYING)
+            .filter(Q(last_activity_at__lt=cutoff) | Q(last_activity_at__isnull=True, claimed_at__lt=cutoff))
+            .exclude(callback_at__gte=cutoff)
+            .values_list("pk", flat=True)
+        )
+        for lead_id in stale_ids:
+            if _lease_expire_one(lead_id=lead_id, lease_minutes=team.claim_lease_minutes, now=now):
+                released += 1
+    return released
+
+
+def _lease_expire_one(*, lead_id, lease_minutes, now):
+    with transaction.atomic():
+        lead = lock_lead(lead_id)
+        expires = lease_expires_at(lead=lead, lease_minutes=lease_minutes)
+        if lead.status != LeadStatus.QUALIFYING or expires is None or expires > now:
+            return False  # someone worked on it meanwhile, or it was already released
+        holder = lead.qualifier
+        description = _("Claim lease expired: no activity for %(minutes)s min (held by %(who)s)") % {
+            "minutes": lease_minutes,
+            "who": _name(holder) if holder else "—",
+        }
+        lead_transition(lead=lead, name="release", actor=None, description=description, at=now)
+        if holder is not None:
+            notification_send(
+                recipient=holder,
+                kind=Notification.Kind.INFO,
+                lead=lead,
+                text=_("Lead %(lead)s went back to the pool: no activity for %(minutes)s min.")
+                % {"lead": lead, "minutes": lease_minutes},
+                url=reverse("qualification:index"),
+                dedupe_key=f"lease:{lead.pk}:{int(now.timestamp())}",
+            )
+        return True
+
+
+def lead_reassign(*, lead_id: int, actor, qualifier) -> Lead:
+    """The qualification lead gives a lead (new or held) to another qualifier of the team."""
+    with transaction.atomic():
+        lead = lock_lead(lead_id)
+        _ensure_queue_manager(lead=lead, actor=actor)
+        profile = Profile.objects.filter(user=qualifier).first()
+        if (
+            not qualifier.is_active
+            or profile is None
+            or profile.team_id != lead.qualification_team_id
+            or not roles.can_qualify(lead, qualifier)
+        ):
+            raise TransitionRefused(_("Choose an active qualifier of this team."))
+        now = timezone.now()
+        if lead.status == LeadStatus.NEW:
+            lead = _claim_locked(
+                lead=lead, actor=actor, qualifier=qualifier, description=_("Assigned to %s") % _name(qualifier)
+            )
+        elif lead.status == LeadStatus.QUALIFYING:
+            if lead.qualifier_id == qualifier.pk:
+                return lead
+            previous = lead.qualifier
+            lead.qualifier = qualifier
+            lead.claimed_at = now
+            lead.last_activity_at = now
+            lead.save(update_fields=["qualifier", "claimed_at", "last_activity_at", "updated_at"])
+            history_record(
+                lead=lead,
+                actor=actor,
+                event="reassigned",
+                description=_("Reassigned from %(old)s to %(new)s")
+                % {"old": _name(previous) if previous else "—", "new": _name(qualifier)},
+                at=now,
+            )
+        else:
+            raise TransitionRefused(_("Only a new lead or a lead in qualification can be reassigned."))
+        notification_send(
+            recipient=qualifier,
+            kind=Notification.Kind.REASSIGNED,
+            lead=lead,
+            text=_("Lead %(lead)s was assigned to you by %(who)s.") % {"lead": lead, "who": _name(actor)},
+            url=reverse("qualification:lead", args=[lead.pk]),
+        )
+        return lead
