@@ -17,6 +17,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_fsm_log.models import StateLog
 
+from leadflow.people import display_name
+
 from .forms import ImportUploadForm
 from .importing import ImportFileError, import_leads
 from .models import (
@@ -234,7 +236,7 @@ class LeadHistoryInline(GenericTabularInline):
 
     @admin.display(description=_("who"))
     def who(self, row):
-        return (row.by.get_full_name() or row.by.username) if row.by else _("system")
+        return display_name(row.by) if row.by else _("system")
 
     def has_add_permission(self, request, obj=None):
         return False

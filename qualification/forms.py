@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.models import Reason
+from leadflow.people import display_name
 
 from .models import CallAttempt, Criterion
 
@@ -117,7 +118,7 @@ class QualifyForm(forms.Form):
             del self.fields["sales_rep"]
         else:
             self.fields["sales_rep"].queryset = reps
-            self.fields["sales_rep"].label_from_instance = lambda u: u.get_full_name() or u.username
+            self.fields["sales_rep"].label_from_instance = display_name
 
 
 class DisqualifyForm(forms.Form):
@@ -150,4 +151,4 @@ class ReassignForm(forms.Form):
     def __init__(self, *args, qualifiers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["qualifier"].queryset = qualifiers
-        self.fields["qualifier"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.fields["qualifier"].label_from_instance = display_name

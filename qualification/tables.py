@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.models import HandoffState, LeadStatus, SlaState
+from leadflow.people import display_name
 
 OPEN_SLA = {SlaState.PENDING, SlaState.WARNED, SlaState.BREACHED}
 STATUS_BADGES = {
@@ -119,7 +120,7 @@ class QueueTable(tables.Table):
                 _("for"),
                 _iso(record.claimed_at),
             )
-        return format_html("{}{}", record.qualifier.get_full_name() or record.qualifier.username, held)
+        return format_html("{}{}", display_name(record.qualifier), held)
 
     def render_actions(self, record):
         if record.status == LeadStatus.NEW and record.qualifier_id is None:
@@ -189,7 +190,7 @@ class HandoffTable(tables.Table):
         )
 
     def render_sales_rep(self, record):
-        return record.sales_rep.get_full_name() or record.sales_rep.username
+        return display_name(record.sales_rep)
 
     def render_outcome(self, record):
         label, css = HANDOFF_OUTCOMES[handoff_outcome(record)]

@@ -14,6 +14,7 @@ from django_tables2 import RequestConfig
 
 from leadflow import roles
 from leadflow.models import LeadStatus, Reason
+from leadflow.people import display_name
 
 from . import selectors, services
 from .exceptions import LeadflowError, PermissionRefused
@@ -266,7 +267,7 @@ def lead_qualify(request, lead_id):
     if result is None:
         return redirect("qualification:lead", lead_id=lead.pk)
     if result.status == LeadStatus.HANDED_OFF:
-        rep = result.sales_rep.get_full_name() or result.sales_rep.username
+        rep = display_name(result.sales_rep)
         messages.success(request, _("Qualified and handed off to %(rep)s.") % {"rep": rep})
         return redirect("qualification:index")
     messages.success(request, _("Qualified. The qualification lead will choose the sales rep."))
@@ -294,7 +295,7 @@ def lead_hand_off(request, lead_id):
         ),
     )
     if result is not None:
-        rep = result.sales_rep.get_full_name() or result.sales_rep.username
+        rep = display_name(result.sales_rep)
         messages.success(request, _("Handed off to %(rep)s.") % {"rep": rep})
     return redirect("qualification:lead", lead_id=lead.pk)
 
@@ -338,7 +339,7 @@ def lead_reassign(request, lead_id):
         return redirect("qualification:lead", lead_id=lead.pk)
     qualifier = form.cleaned_data["qualifier"]
     if _act(request, lambda: services.lead_reassign(lead_id=lead.pk, actor=request.user, qualifier=qualifier)):
-        messages.success(request, _("Reassigned to %s.") % (qualifier.get_full_name() or qualifier.username))
+        messages.success(request, _("Reassigned to %s.") % display_name(qualifier))
     return redirect("qualification:lead", lead_id=lead.pk)
 
 

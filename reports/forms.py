@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leadflow import roles
 from leadflow.models import Source, Team
+from leadflow.people import display_name
 
 from .selectors import Period, ReportFilter
 from .selectors.economics import month_start, next_month
@@ -45,13 +46,9 @@ def local_period(first_day, last_day):
     )
 
 
-def person_label(user):
-    return user.get_full_name() or user.username
-
-
 class PersonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return person_label(obj)
+        return display_name(obj)
 
 
 class ReportFilterForm(forms.Form):

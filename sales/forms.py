@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.models import Reason
+from leadflow.people import display_name
 
 from .models import ObjectionTag
 
@@ -121,7 +122,7 @@ class ReassignForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, reps=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sales_rep"].queryset = reps
-        self.fields["sales_rep"].label_from_instance = lambda user: user.get_full_name() or user.username
+        self.fields["sales_rep"].label_from_instance = display_name
 
 
 class UpholdForm(BootstrapMixin, forms.Form):

@@ -14,6 +14,7 @@ from django_fsm_log.models import StateLog
 
 from leadflow import roles
 from leadflow.models import HandoffState, Lead, LeadStatus, Team, WorkingHours
+from leadflow.people import display_name
 from leadflow.workhours import WorkCalendar
 from qualification.models import LeadAnswer
 
@@ -344,5 +345,5 @@ def visit_free_slots(*, sales_team, start: date, days: int = 7, rep=None, now=No
         for person in reps:
             for starts_at in free_starts(calendar, day, busy[person.pk], not_before=now):
                 slots.append(Slot(rep=person, starts_at=starts_at, ends_at=starts_at + length))
-    slots.sort(key=lambda slot: (slot.starts_at, slot.rep.get_full_name() or slot.rep.username))
+    slots.sort(key=lambda slot: (slot.starts_at, display_name(slot.rep)))
     return slots

@@ -3,6 +3,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.models import Lead, LeadStatus
+from leadflow.people import display_name
 
 
 class ClosedDealTable(tables.Table):
@@ -27,7 +28,7 @@ class ClosedDealTable(tables.Table):
         return format_html('<span class="badge text-bg-{}">{}</span>', css, record.get_status_display())
 
     def render_sales_rep(self, value):
-        return value.get_full_name() or value.username
+        return display_name(value)
 
     def render_amount(self, record):
         amount = record.deal_amount if record.status == LeadStatus.WON else record.quote_amount

@@ -20,6 +20,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from leadflow.models import Inquiry, Lead, Reason, Source
+from leadflow.people import display_name
 from leadflow.reference import ensure_reference_data
 from leadflow.workhours import WorkCalendar
 
@@ -194,7 +195,7 @@ def _context(company, now):
         reps=[user.pk for user in by_role(people.roles.SALES_REP)],
         sales_manager=users["salesmanager"].pk,
         qualification_lead=users["qlead"].pk,
-        names={user.pk: user.get_full_name() or user.username for user in users.values()},
+        names={user.pk: display_name(user) for user in users.values()},
         source_ids={s.code: s.pk for s in sources},
         source_codes={s.pk: s.code for s in sources},
         source_names={s.pk: s.name for s in sources},

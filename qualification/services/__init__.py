@@ -16,7 +16,7 @@ from .claims import (
     lead_release,
     lease_expires_at,
 )
-from .common import _ensure_holder, _ensure_queue_manager, _ensure_team_member, _name, _touch
+from .common import _ensure_holder, _ensure_queue_manager, _ensure_team_member, _touch
 from .handoff import (
     OPEN_DEAL_STATUSES,
     _deal_url,
@@ -44,7 +44,6 @@ __all__ = [
     "_handoff_notify",
     "_handoff_summary_create",
     "_lease_expire_one",
-    "_name",
     "_pending_handoff_note",
     "_touch",
     "call_attempt_log",

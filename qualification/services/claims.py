@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 
 from leadflow import roles
 from leadflow.models import Lead, LeadStatus, Notification, Profile, Team
+from leadflow.people import display_name
 from leadflow.services import history_record, lead_transition, lock_lead, notification_send
 
 from .. import selectors
 from ..exceptions import AlreadyClaimed, PermissionRefused, TransitionRefused
-from .common import _ensure_queue_manager, _ensure_team_member, _name
+from .common import _ensure_queue_manager, _ensure_team_member
 
 
 def lead_claim(*, lead_id: int, actor) -> Lead:
@@ -88,7 +89,8 @@ def lead_release(*, lead_id: int, actor, description: str = "") -> Lead:
                 recipient=holder,
                 kind=Notification.Kind.REASSIGNED,
                 lead=lead,
-                text=_("Lead %(lead)s was released to the pool by %(who)s.") % {"lead": lead, "who": _name(actor)},
+                text=_("Lead %(lead)s was released to the pool by %(who)s.")
+                % {"lead": lead, "who": display_name(actor)},
                 url=reverse("qualification:index"),
             )
         return lead
@@ -127,7 +129,7 @@ def _lease_expire_one(*, lead_id, lease_minutes, now):
         holder = lead.qualifier
         description = _("Claim lease expired: no activity for %(minutes)s min (held by %(who)s)") % {
             "minutes": lease_minutes,
-            "who": _name(holder) if holder else "—",
+            "who": display_name(holder) if holder else "—",
         }
         lead_transition(lead=lead, name="release", actor=None, description=description, at=now)
         if holder is not None:
@@ -159,7 +161,7 @@ def lead_reassign(*, lead_id: int, actor, qualifier) -> Lead:
         now = timezone.now()
         if lead.status == LeadStatus.NEW:
             lead = _claim_locked(
-                lead=lead, actor=actor, qualifier=qualifier, description=_("Assigned to %s") % _name(qualifier)
+                lead=lead, actor=actor, qualifier=qualifier, description=_("Assigned to %s") % display_name(qualifier)
             )
         elif lead.status == LeadStatus.QUALIFYING:
             if lead.qualifier_id == qualifier.pk:
@@ -174,7 +176,7 @@ def lead_reassign(*, lead_id: int, actor, qualifier) -> Lead:
                 actor=actor,
                 event="reassigned",
                 description=_("Reassigned from %(old)s to %(new)s")
-                % {"old": _name(previous) if previous else "—", "new": _name(qualifier)},
+                % {"old": display_name(previous) if previous else "—", "new": display_name(qualifier)},
                 at=now,
             )
         else:
@@ -183,7 +185,7 @@ def lead_reassign(*, lead_id: int, actor, qualifier) -> Lead:
             recipient=qualifier,
             kind=Notification.Kind.REASSIGNED,
             lead=lead,
-            text=_("Lead %(lead)s was assigned to you by %(who)s.") % {"lead": lead, "who": _name(actor)},
+            text=_("Lead %(lead)s was assigned to you by %(who)s.") % {"lead": lead, "who": display_name(actor)},
             url=reverse("qualification:lead", args=[lead.pk]),
         )
         return lead

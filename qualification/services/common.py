@@ -36,7 +36,3 @@ def _touch(lead, *, at=None):
     """Activity on a claimed lead renews its claim lease."""
     lead.last_activity_at = at or timezone.now()
     lead.save(update_fields=["last_activity_at", "updated_at"])
-
-
-def _name(user):
-    return user.get_full_name() or user.username

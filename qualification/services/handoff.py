@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from leadflow import roles
 from leadflow.models import Lead, LeadStatus, Notification, Profile, Team
+from leadflow.people import display_name
 from leadflow.services import history_record, lead_transition, lock_lead, notification_send
 from leadflow.workhours import WorkCalendar
 
@@ -16,7 +17,7 @@ from .. import selectors
 from ..exceptions import PermissionRefused, TransitionRefused
 from ..models import HandoffSummary
 from .checklist import _criteria_refresh
-from .common import _ensure_holder, _name
+from .common import _ensure_holder
 
 OPEN_DEAL_STATUSES = (LeadStatus.HANDED_OFF, LeadStatus.MEASURED)
 
@@ -85,7 +86,7 @@ def lead_hand_off(*, lead_id: int, actor, sales_rep, note: str = "") -> Lead:
             name="hand_off",
             actor=actor,
             prepare=prepare,
-            description=note or _("To %(rep)s") % {"rep": _name(sales_rep)},
+            description=note or _("To %(rep)s") % {"rep": display_name(sales_rep)},
             at=now,
             acceptance_due_at=due,
         )
@@ -182,7 +183,7 @@ def _handoff_summary_create(*, lead, actor, note, best_time_to_visit):
 
 def _handoff_notify(*, lead, summary, actor):
     parts = [
-        _("New lead %(lead)s from %(who)s") % {"lead": lead, "who": _name(actor)},
+        _("New lead %(lead)s from %(who)s") % {"lead": lead, "who": display_name(actor)},
         summary.budget and _("budget %s") % summary.budget,
         summary.timeline and _("timeline %s") % summary.timeline,
         summary.best_time_to_visit and _("visit: %s") % summary.best_time_to_visit,

@@ -12,7 +12,7 @@ at the first call attempt (qualification.services.call_attempt_log). This module
 - `sla_sweep` (Celery beat, every minute) runs every check whose deadline passed.
 """
 
-from .checks import _breach, _clock_running, _lead_label, _name, _reassign, _warn, sla_check_lead
+from .checks import _breach, _clock_running, _lead_label, _reassign, _warn, sla_check_lead
 from .common import BREACH, CALL_TRACKING_SOURCE, KINDS, RUNNING_STATES, WARN, log
 from .panel import Median, SlaPanel, median_duration, sla_panel_get, sla_panel_teams
 from .schedule import on_lead_received, sla_checks_schedule
@@ -34,7 +34,6 @@ __all__ = [
     "_call_event_record",
     "_clock_running",
     "_lead_label",
-    "_name",
     "_reassign",
     "_warn",
     "call_event_record",

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leadflow.models import OPEN_STATUSES, Lead, LeadStatus, Notification, Profile, SlaState
+from leadflow.people import display_name
 from leadflow.services import history_record, lead_transition, notification_send
 
 from .common import BREACH, KINDS, RUNNING_STATES
@@ -47,10 +48,6 @@ def sla_check_lead(*, lead_id: int, kind: str, now=None, context=None) -> list:
             _breach(lead=lead, team=team, now=now, context=context)
             steps.append("breached")
     return steps
-
-
-def _name(user):
-    return user.get_full_name() or user.username
 
 
 def _lead_label(lead):
@@ -132,7 +129,7 @@ def _reassign(*, lead, team, now, context):
         history_record(lead=lead, event="sla_reassign_skipped", description=_("No free qualifier on shift."), at=now)
         return
     previous = lead.qualifier if lead.qualifier_id else None
-    description = _("Reassigned on SLA breach to %(new)s") % {"new": _name(new_holder)}
+    description = _("Reassigned on SLA breach to %(new)s") % {"new": display_name(new_holder)}
     if lead.status == LeadStatus.NEW:
 
         def prepare(locked):
@@ -147,7 +144,7 @@ def _reassign(*, lead, team, now, context):
             lead=lead,
             event="sla_reassigned",
             description=_("Reassigned on SLA breach from %(old)s to %(new)s")
-            % {"old": _name(previous), "new": _name(new_holder)},
+            % {"old": display_name(previous), "new": display_name(new_holder)},
             at=now,
         )
     Profile.objects.filter(user=new_holder).update(last_assigned_at=now)
@@ -166,7 +163,7 @@ def _reassign(*, lead, team, now, context):
             recipient=previous,
             kind=Notification.Kind.REASSIGNED,
             text=_("Lead %(lead)s was given to %(new)s after its SLA breach.")
-            % {"lead": _lead_label(lead), "new": _name(new_holder)},
+            % {"lead": _lead_label(lead), "new": display_name(new_holder)},
             lead=lead,
             dedupe_key=f"sla_taken_away:{lead.pk}",
         )

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from leadflow import roles
 from leadflow.models import Team
+from leadflow.people import display_name
 
 from ..exceptions import PermissionRefused
 
@@ -80,7 +81,7 @@ def qualification_leads(team):
 def person_name(user):
     if user is None:
         return _("the system")
-    return user.get_full_name() or user.username
+    return display_name(user)
 
 
 def deal_url(lead):

@@ -3,6 +3,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 
 from leadflow import roles
+from leadflow.people import display_name
 
 register = template.Library()
 
@@ -28,7 +29,7 @@ def money(value):
 def person(user):
     if user is None:
         return "—"
-    return user.get_full_name() or user.username
+    return display_name(user)
 
 
 @register.filter

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from leadflow.models import Lead
+from leadflow.people import display_name
 
 from .. import selectors, services
 from ..forms import (
@@ -120,7 +121,7 @@ def reassign(request, pk):
     rep = form.cleaned_data["sales_rep"]
     return _("Deal %(lead)s reassigned to %(rep)s") % {
         "lead": lead,
-        "rep": rep.get_full_name() or rep.username,
+        "rep": display_name(rep),
     }, reverse("sales:index")
 
 

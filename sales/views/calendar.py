@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from leadflow.exceptions import PermissionRefused, TransitionRefused
 from leadflow.models import Lead, LeadStatus
+from leadflow.people import display_name
 from leadflow.workhours import WorkCalendar
 
 from .. import selectors, services
@@ -146,6 +147,6 @@ def book(request):
     )
     message = _("Measurement booked: %(when)s with %(rep)s") % {
         "when": timezone.localtime(visit.starts_at).strftime("%d.%m.%Y %H:%M"),
-        "rep": rep.get_full_name() or rep.username,
+        "rep": display_name(rep),
     }
     return message, f"{reverse('sales:slots')}?lead={lead.pk}"
