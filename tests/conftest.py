@@ -121,3 +121,29 @@ def english(request):
         request.getfixturevalue("client").defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with translation.override("en"):
         yield
+
+
+def reset_producer_pools():
+    """Celery caches broker connections; drop them so the next publish uses the current broker_url."""
+    from kombu import pools as kombu_pools
+
+    kombu_pools.reset()  # closes and forgets every cached pool (they are keyed by connection)
+    celery_app._pool = None
+    amqp = celery_app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_broker():
+    """Point the Celery app at a real broker for one test (publishes for real), then restore eager mode."""
+    keys = ("broker_url", "broker_write_url", "broker_read_url", "task_always_eager")
+    saved = {key: celery_app.conf[key] for key in keys}
+
+    def use(url):
+        celery_app.conf.update(broker_url=url, broker_write_url=url, broker_read_url=url, task_always_eager=False)
+        reset_producer_pools()
+
+    yield use
+    celery_app.conf.update(saved)
+    reset_producer_pools()

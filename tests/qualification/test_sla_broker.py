@@ -14,7 +14,6 @@ from celery.signals import task_postrun
 from django.db import connection
 from django.utils import timezone
 from django_fsm_log.models import StateLog
-from kombu import pools as kombu_pools
 from rest_framework.test import APIClient
 
 from leadflow import roles
@@ -30,30 +29,6 @@ UNREACHABLE_BROKER = "redis://127.0.0.1:1/10"  # nothing listens on port 1
 PUBLISH_BOUND_SECONDS = 3.0  # CELERY_BROKER_CONNECTION_TIMEOUT is 1 s; the request must not wait longer
 
 
-def _reset_producer_pools():
-    """Celery caches broker connections; drop them so the next publish uses the current broker_url."""
-    kombu_pools.reset()  # closes and forgets every cached pool (they are keyed by connection)
-    celery_app._pool = None
-    amqp = celery_app.__dict__.get("amqp")
-    if amqp is not None:
-        amqp._producer_pool = None
-
-
-@pytest.fixture
-def broker():
-    """Switch the app to a real (non-eager) broker for one test, then restore the session's setup."""
-    keys = ("broker_url", "broker_write_url", "broker_read_url", "task_always_eager")
-    saved = {key: celery_app.conf[key] for key in keys}
-
-    def use(url):
-        celery_app.conf.update(broker_url=url, broker_write_url=url, broker_read_url=url, task_always_eager=False)
-        _reset_producer_pools()
-
-    yield use
-    celery_app.conf.update(saved)
-    _reset_producer_pools()
-
-
 def _team_with_lead():
     team = qualification_team(sla_warn_minutes=15, sla_breach_minutes=20)
     team.lead = make_user(roles.QUALIFICATION_LEAD, username="tl")
@@ -64,9 +39,9 @@ def _team_with_lead():
 
 @pytest.mark.django_db(transaction=True)
 def test_intake_answers_201_quickly_with_the_broker_down_and_the_sweep_enforces_the_sla(
-    transactional_db, broker, caplog
+    transactional_db, celery_broker, caplog
 ):
-    broker(UNREACHABLE_BROKER)
+    celery_broker(UNREACHABLE_BROKER)
     _team_with_lead()
     token = IntakeToken.objects.create(source=Source.objects.get(code="website"))
     client = APIClient()
@@ -89,9 +64,9 @@ def test_intake_answers_201_quickly_with_the_broker_down_and_the_sweep_enforces_
 
 
 @pytest.fixture
-def real_worker(broker):
+def real_worker(celery_broker):
     """A Celery worker thread consuming from the real Redis of CELERY_BROKER_URL (DB 5 in CI)."""
-    broker(os.environ["CELERY_BROKER_URL"])
+    celery_broker(os.environ["CELERY_BROKER_URL"])
     with celery_app.connection_for_write() as conn:
         conn.default_channel.queue_purge(celery_app.conf.task_default_queue)  # leftovers of earlier runs
     done = []

@@ -10,9 +10,7 @@ import tempfile
 import time
 
 import pytest
-from kombu import pools as kombu_pools
 
-from leadflow.celery import app as celery_app
 from tests.conftest import _need
 
 REDIS_SERVER = os.environ.get("REDIS_SERVER_BIN") or shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -116,27 +114,3 @@ def redis_server(redis_server_session):
     import redis
 
     redis.Redis(host="127.0.0.1", port=server.port, socket_timeout=5).flushall()
-
-
-def reset_producer_pools():
-    """Celery caches broker connections; drop them so the next publish uses the current broker_url."""
-    kombu_pools.reset()
-    celery_app._pool = None
-    amqp = celery_app.__dict__.get("amqp")
-    if amqp is not None:
-        amqp._producer_pool = None
-
-
-@pytest.fixture
-def celery_broker():
-    """Point the Celery app at a real broker for one test (publishes for real), then restore eager mode."""
-    keys = ("broker_url", "broker_write_url", "broker_read_url", "task_always_eager")
-    saved = {key: celery_app.conf[key] for key in keys}
-
-    def use(url):
-        celery_app.conf.update(broker_url=url, broker_write_url=url, broker_read_url=url, task_always_eager=False)
-        reset_producer_pools()
-
-    yield use
-    celery_app.conf.update(saved)
-    reset_producer_pools()
