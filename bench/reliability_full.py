@@ -32,6 +32,8 @@ FULL = {
 def main():
     require_postgres("reliability_full")
     env = {**os.environ, **{k: os.environ.get(k, v) for k, v in FULL.items()}, "CI": "true"}
+    # the suite replays a fixed sequence of examples; here hypothesis explores afresh on every run
+    env.setdefault("HYPOTHESIS_PROFILE", "wide")
     # the `redis` marker wants a Redis broker URL; the tests themselves start their own redis-server
     env.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13")
     started = time.perf_counter()

@@ -10,8 +10,16 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from leadflow.api.fields import (
+    PhoneInputField,
+    StrictBooleanField,
+    StrictDateTimeField,
+    StrictIntegerField,
+    TextField,
+)
 from leadflow.api.views import BAD_REQUEST_SCHEMA, PARSERS
 from leadflow.exceptions import LeadflowError
+from leadflow.forms import PHONE_INPUT_MAX_LENGTH
 from leadflow.phones import normalize_phone
 
 from .models import CallAttempt
@@ -22,16 +30,22 @@ DETAIL_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}},
 
 
 class CallEventSerializer(serializers.Serializer):
-    event_id = serializers.CharField(
+    """Every field takes only the JSON type its schema names (a form-encoded body: strings, parsed)."""
+
+    event_id = TextField(
         max_length=120, help_text=_("The PBX's unique id of the call: redeliveries are recognised by it.")
     )
-    caller = serializers.CharField(max_length=40, help_text=_("Who called: the client on an inbound call."))
-    callee = serializers.CharField(max_length=40, help_text=_("Who was called: the client on an outbound call."))
+    caller = PhoneInputField(
+        max_length=PHONE_INPUT_MAX_LENGTH, help_text=_("Who called: the client on an inbound call.")
+    )
+    callee = PhoneInputField(
+        max_length=PHONE_INPUT_MAX_LENGTH, help_text=_("Who was called: the client on an outbound call.")
+    )
     direction = serializers.ChoiceField(choices=CallAttempt.Direction.choices)
-    started_at = serializers.DateTimeField(help_text=_("ISO 8601 with an offset, e.g. 2026-11-27T10:15:00+03:00."))
-    duration = serializers.IntegerField(min_value=0, max_value=86_400, help_text=_("Talk time, seconds."))
-    answered = serializers.BooleanField()
-    operator = serializers.CharField(
+    started_at = StrictDateTimeField(help_text=_("ISO 8601 with an offset, e.g. 2026-11-27T10:15:00+03:00."))
+    duration = StrictIntegerField(min_value=0, max_value=86_400, help_text=_("Talk time, seconds."))
+    answered = StrictBooleanField()
+    operator = TextField(
         max_length=254, required=False, allow_blank=True, help_text=_("The operator's phone extension or e-mail.")
     )
 

@@ -1,5 +1,6 @@
 """Serializer fields of the machine APIs that take only the JSON types their schema names."""
 
+from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -22,6 +23,38 @@ class IdentifierField(serializers.CharField):
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+def _form_encoded(field):
+    """A form-encoded or multipart body: every value is a string there, so the type is not checked."""
+    return isinstance(getattr(field.root, "initial_data", None), QueryDict)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer: DRF's IntegerField would also take "94" or 94.0 (not true: int("True") fails)."""
+
+    def to_internal_value(self, data):
+        if not _form_encoded(self) and (isinstance(data, bool) or not isinstance(data, int)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false: DRF's BooleanField would also take "yes", "1" and 1."""
+
+    def to_internal_value(self, data):
+        if not _form_encoded(self) and not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return super().to_internal_value(data)
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 string (a number is not a timestamp the schema allows)."""
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str):
+            self.fail("invalid", format="ISO 8601")
+        return super().to_internal_value(value)
 
 
 def _string_or_integer(max_length):

@@ -212,3 +212,41 @@ def test_the_webhook_is_in_the_openapi_schema(admin_client):
     assert "/api/v1/calls/" in text
     assert "calls_create" in text
     assert "event_id" in text and "CallEvent" in text
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("operator", 0),  # found by schemathesis: a number where the schema says string was a 200
+        ("operator", ["anna@example.com"]),
+        ("event_id", 12),
+        ("event_id", 1.5),
+        ("direction", 0),
+        ("started_at", 1764061200),
+        ("duration", "94"),
+        ("duration", 94.5),
+        ("duration", True),
+        ("answered", "true"),
+        ("answered", 1),
+        ("caller", 1.5),
+        ("callee", True),
+    ],
+)
+def test_json_values_must_have_the_type_the_schema_names(api, lead, field, value):
+    response = api.post(URL, event(**{field: value}), format="json")
+    assert response.status_code == 400, (field, value, response.content)
+    assert list(response.json()) == [field]
+    assert CallAttempt.objects.count() == 0
+
+
+def test_phone_numbers_may_be_json_numbers_as_in_intake(api, lead):
+    response = api.post(URL, event(caller=101, callee=89123456789), format="json")
+    assert response.status_code == 201, response.content
+
+
+def test_a_form_encoded_event_is_read_from_its_strings(api, lead):
+    """PBXs post form-encoded webhooks: every value is a string there, and that is not a type error."""
+    body = {key: str(value).lower() if isinstance(value, bool) else str(value) for key, value in event().items()}
+    response = api.post(URL, body)  # multipart, all strings
+    assert response.status_code == 201, response.content
+    assert CallAttempt.objects.get().duration_seconds == 94
