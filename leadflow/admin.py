@@ -162,11 +162,11 @@ class SourceAdmin(admin.ModelAdmin):
 
 @admin.register(IntakeToken)
 class IntakeTokenAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "source", "short_key", "is_active", "created_at", "last_used_at")
-    list_filter = ("source", "is_active")
+    list_display = ("__str__", "kind", "source", "short_key", "is_active", "created_at", "last_used_at")
+    list_filter = ("kind", "source", "is_active")
     search_fields = ("name", "source__name", "source__code")
     list_select_related = ("source",)
-    fields = ("source", "name", "is_active", "key", "created_at", "last_used_at")
+    fields = ("kind", "source", "name", "is_active", "key", "created_at", "last_used_at")
     readonly_fields = ("key", "created_at", "last_used_at")
     actions = ["deactivate"]
 

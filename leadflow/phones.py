@@ -1,10 +1,14 @@
 """Phone numbers normalised to E.164 with Google's libphonenumber (the `phonenumbers` package)."""
 
+import re
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 DEFAULT_REGION = "RU"
+# An extension after the number, the only place a letter may stand: "доб. 12", "ext 12", "x12".
+EXTENSION = re.compile(r"[\s,;]*(?:доб(?:авочный)?|вн(?:утренний)?|ext(?:ension)?|x)\.?\s*\d{1,6}\s*$", re.IGNORECASE)
 
 
 def normalize_phone(raw, region=DEFAULT_REGION):
@@ -15,6 +19,15 @@ def normalize_phone(raw, region=DEFAULT_REGION):
     text = (raw or "").strip()
     if not text:
         raise ValidationError(_("Enter a phone number."), code="required")
+    number_part = EXTENSION.sub("", text)
+    if any(ch.isdigit() for ch in number_part) and any(ch.isalpha() for ch in number_part):
+        # libphonenumber reads letters as a keypad (O→6, CALL→2255): "+7 916 1OO 1O 22" would become
+        # someone else's number. A person typed a letter for a digit; ask for the digits.
+        raise ValidationError(
+            _("'%(value)s' has letters in it: type the phone number in digits, e.g. +7 912 345-67-89."),
+            code="letters",
+            params={"value": raw},
+        )
     digits = "".join(ch for ch in text if ch.isdigit())
     # Russian habits: a trunk '8' before a 10-digit number, or a bare 10-digit mobile number.
     if not text.startswith("+"):

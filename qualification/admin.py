@@ -79,10 +79,10 @@ class CallScriptAdmin(admin.ModelAdmin):
 
 @admin.register(CallAttempt)
 class CallAttemptAdmin(admin.ModelAdmin):
-    list_display = ("lead", "outcome", "called_at", "actor", "callback_at", "direction")
+    list_display = ("lead", "outcome", "called_at", "actor", "callback_at", "direction", "reported_by")
     list_filter = ("outcome", "direction")
-    list_select_related = ("lead", "actor")
-    raw_id_fields = ("lead", "actor")
+    list_select_related = ("lead", "actor", "reported_by", "reported_by__source")
+    raw_id_fields = ("lead", "actor", "reported_by")
     date_hierarchy = "called_at"
 
     def has_change_permission(self, request, obj=None):

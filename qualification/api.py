@@ -2,14 +2,15 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from leadflow.api.authentication import HasTelephonyToken
 from leadflow.api.fields import (
     PhoneInputField,
     StrictBooleanField,
@@ -17,16 +18,16 @@ from leadflow.api.fields import (
     StrictIntegerField,
     TextField,
 )
-from leadflow.api.views import BAD_REQUEST_SCHEMA, PARSERS
+from leadflow.api.views import BAD_REQUEST_SCHEMA, DETAIL_SCHEMA, MACHINE_ERRORS, MachineAPIView
 from leadflow.exceptions import LeadflowError
 from leadflow.forms import PHONE_INPUT_MAX_LENGTH
 from leadflow.phones import normalize_phone
 
+from .exceptions import CallEventRefused
 from .models import CallAttempt
 from .sla import call_event_record, call_operator_find
 
 MAX_CLOCK_SKEW = timedelta(minutes=10)
-DETAIL_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
 
 
 class CallEventSerializer(serializers.Serializer):
@@ -50,8 +51,16 @@ class CallEventSerializer(serializers.Serializer):
     )
 
     def validate_started_at(self, value):
-        if value > timezone.now() + MAX_CLOCK_SKEW:
+        now = timezone.now()
+        if value > now + MAX_CLOCK_SKEW:
             raise serializers.ValidationError(_("The call cannot start in the future."))
+        max_age = timedelta(hours=settings.TELEPHONY_EVENT_MAX_AGE_HOURS)
+        if value < now - max_age:
+            # a PBX redelivers within hours; an older start is a wrong clock or an attempt to back-date
+            raise serializers.ValidationError(
+                _("The call is older than %(hours)d hours: events are accepted only for recent calls.")
+                % {"hours": settings.TELEPHONY_EVENT_MAX_AGE_HOURS}
+            )
         return value
 
     def validate(self, attrs):
@@ -74,10 +83,10 @@ class CallEventResultSerializer(serializers.Serializer):
     sla_state = serializers.CharField(allow_null=True)
 
 
-class CallEventView(APIView):
-    """POST /api/v1/calls/ with `Authorization: Token <key>` (an intake token)."""
+class CallEventView(MachineAPIView):
+    """POST /api/v1/calls/ with `Authorization: Token <key>` (a telephony token)."""
 
-    parser_classes = PARSERS
+    permission_classes = [HasTelephonyToken]
 
     @extend_schema(
         operation_id="calls_create",
@@ -87,7 +96,9 @@ class CallEventView(APIView):
             "when answered, `no_answer` otherwise), which stops the lead's SLA clock. An inbound call from "
             "a number without an open lead creates a lead with source `call_tracking`; a missed inbound "
             "call is recorded as a repeat inquiry and does not stop the clock. Idempotent by `event_id`: "
-            "a redelivery answers 200 with `duplicate: true` and changes nothing."
+            "a redelivery answers 200 with `duplicate: true` and changes nothing. A call that starts before "
+            "its lead was received, or long ago, is refused (400). Once a lead's SLA is breached, no call "
+            "makes it `met` again (`met_late`). Only a telephony token is accepted (an intake token is 403)."
         ),
         request=CallEventSerializer,
         responses={
@@ -96,9 +107,8 @@ class CallEventView(APIView):
             400: OpenApiResponse(
                 BAD_REQUEST_SCHEMA, description="Field errors, or `{detail: message}` for a body that cannot be parsed"
             ),
-            401: OpenApiResponse(DETAIL_SCHEMA, description="No or invalid token"),
             409: OpenApiResponse(DETAIL_SCHEMA, description="The lead closed meanwhile"),
-            415: OpenApiResponse(DETAIL_SCHEMA, description="Unsupported Content-Type"),
+            **MACHINE_ERRORS,
         },
         examples=[
             OpenApiExample(
@@ -133,7 +143,10 @@ class CallEventView(APIView):
                 operator=call_operator_find(data.get("operator", "")),
                 payload={key: request.data.get(key) for key in CallEventSerializer().fields}
                 | {"operator": data.get("operator", "")},
+                reported_by=request.auth,
             )
+        except CallEventRefused as exc:
+            return Response({exc.field: [str(exc.message)]}, status=status.HTTP_400_BAD_REQUEST)
         except LeadflowError as exc:
             return Response({"detail": str(exc.message)}, status=status.HTTP_409_CONFLICT)
         created = not result.duplicate and (

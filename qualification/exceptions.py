@@ -5,3 +5,11 @@ from leadflow.exceptions import (  # noqa: F401  one family of domain errors acr
     PermissionRefused,
     TransitionRefused,
 )
+
+
+class CallEventRefused(LeadflowError):
+    """A telephony event that cannot be true of its lead (e.g. a call before the lead existed)."""
+
+    def __init__(self, message, *, field):
+        self.field = field
+        super().__init__(message)

@@ -40,6 +40,15 @@ class CallAttempt(models.Model):
     duration_seconds = models.PositiveIntegerField(_("duration, s"), null=True, blank=True)
     # telephony webhook events are idempotent by their event id
     external_event_id = models.CharField(max_length=120, blank=True)
+    reported_by = models.ForeignKey(
+        "leadflow.IntakeToken",
+        verbose_name=_("reported by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The telephony credential that delivered this call; empty when a person logged it."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,6 +1,7 @@
-"""Per-source token auth for machine clients: `Authorization: Token <key>`.
+"""Token auth for machine clients: `Authorization: Token <key>`.
 
-`request.auth` is the IntakeToken; `request.user` stays anonymous (no person is acting).
+`request.auth` is the IntakeToken; `request.user` stays anonymous (no person is acting). A token opens
+only the API of its kind (`HasIntakeToken` / `HasTelephonyToken`): a valid key of the other kind is a 403.
 """
 
 from django.utils import timezone
@@ -27,7 +28,7 @@ class IntakeTokenAuthentication(BaseAuthentication):
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token header.")) from None
         token = IntakeToken.objects.select_related("source").filter(key=key, is_active=True).first()
-        if token is None or not token.source.is_active:
+        if token is None or (token.source_id is not None and not token.source.is_active):
             raise exceptions.AuthenticationFailed(_("Invalid or inactive token."))
         # touch at most once a minute: no write per request on a hot path
         now = timezone.now()
@@ -39,9 +40,22 @@ class IntakeTokenAuthentication(BaseAuthentication):
         return self.keyword
 
 
-class HasIntakeToken(BasePermission):
+class _HasTokenOfKind(BasePermission):
+    kind = None
+    message = None
+
     def has_permission(self, request, view):
-        return isinstance(request.auth, IntakeToken)
+        return isinstance(request.auth, IntakeToken) and request.auth.kind == self.kind
+
+
+class HasIntakeToken(_HasTokenOfKind):
+    kind = IntakeToken.Kind.INTAKE
+    message = _("This token is not a lead intake token: use the token of the lead source.")
+
+
+class HasTelephonyToken(_HasTokenOfKind):
+    kind = IntakeToken.Kind.TELEPHONY
+    message = _("This token is not a telephony token: calls are reported only with a telephony token.")
 
 
 class IntakeTokenScheme(OpenApiAuthenticationExtension):

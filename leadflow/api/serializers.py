@@ -66,6 +66,19 @@ class LeadIntakeSerializer(serializers.Serializer):
             )
         return value
 
+    def fields_differing_from(self, inquiry):
+        """The fields in which this delivery differs from the earlier `inquiry` of the same external id,
+        both read by the same rules (so "8 (912) 345-67-89" equals "+79123456789"). An earlier delivery
+        that came by another channel (import, form), or that these rules no longer accept, cannot be
+        compared: none are named then, and the redelivery answers as before."""
+        if inquiry is None or inquiry.channel != "api":
+            return []
+        earlier = LeadIntakeSerializer(data=inquiry.payload, context=self.context)
+        if not earlier.is_valid():
+            return []
+        mine, theirs = self.lead_fields(), earlier.lead_fields()
+        return [key for key in ("phone", *LEAD_FIELDS) if mine[key] != theirs[key]]
+
     def lead_fields(self):
         """Keyword arguments for `leadflow.services.lead_receive` (source and channel are the view's)."""
         data = self.validated_data
@@ -90,5 +103,9 @@ class LeadIntakeResultSerializer(serializers.Serializer):
     )
 
 
-class ErrorSerializer(serializers.Serializer):
+class IntakeConflictSerializer(serializers.Serializer):
     detail = serializers.CharField()
+    lead_id = serializers.IntegerField(help_text=_("The lead the first delivery of this external id created."))
+    fields = serializers.ListField(
+        child=serializers.CharField(), help_text=_("The fields whose values differ from the first delivery.")
+    )

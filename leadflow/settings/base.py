@@ -235,6 +235,8 @@ INTAKE_FORM_RATE = env.str("INTAKE_FORM_RATE", default="10/m")  # per client IP,
 # Behind a reverse proxy, the header that carries the client's address (e.g. HTTP_X_REAL_IP);
 # empty = REMOTE_ADDR. Only set it when the proxy overwrites the header, or clients can spoof it.
 INTAKE_CLIENT_IP_HEADER = env.str("INTAKE_CLIENT_IP_HEADER", default="") or None
+# A telephony event for a call that started longer ago than this is refused (a PBX redelivers within hours).
+TELEPHONY_EVENT_MAX_AGE_HOURS = env.int("TELEPHONY_EVENT_MAX_AGE_HOURS", default=24)
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 DJANGO_TABLES2_PAGE_RANGE = 8
 

@@ -14,7 +14,12 @@ from .common import _ensure_holder
 
 def sla_state_on_first_call(*, lead, called_at):
     """met: called by the breach deadline; met_late: after it. The warning and breach timestamps
-    (sla_warned_at, sla_breached_at) stay on the lead for good, so a late call is still counted."""
+    (sla_warned_at, sla_breached_at) stay on the lead for good, so a late call is still counted.
+
+    The state only moves forward: once the breach is recorded, no call, however it is dated, makes
+    the lead `met` (a back-dated event would otherwise erase a breach everybody was told about)."""
+    if lead.sla_state == SlaState.BREACHED or lead.sla_breached_at is not None:
+        return SlaState.MET_LATE
     if lead.sla_breach_at is not None and called_at > lead.sla_breach_at:
         return SlaState.MET_LATE
     return SlaState.MET
@@ -32,11 +37,13 @@ def call_attempt_log(
     duration_seconds=None,
     external_event_id: str = "",
     check_holder: bool = True,
+    reported_by=None,
 ) -> CallAttempt:
     """Log a call attempt (by hand or from telephony). The first one stops the lead's SLA clock.
 
     A callback request puts the lead back at the top of its qualifier's queue at `callback_at`.
     Idempotent by `external_event_id`: a redelivered telephony event returns the attempt it made.
+    `reported_by` is the API credential of a telephony event (None when a person logs the call).
     """
     called_at = called_at or timezone.now()
     if external_event_id:
@@ -61,6 +68,7 @@ def call_attempt_log(
             direction=direction,
             duration_seconds=duration_seconds,
             external_event_id=external_event_id,
+            reported_by=reported_by,
         )
         fields = ["last_activity_at", "callback_at", "updated_at"]
         lead.last_activity_at = max(filter(None, [lead.last_activity_at, called_at]))

@@ -4,11 +4,13 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leadflow.models import OPEN_STATUSES, Lead, Source
 from leadflow.services import lead_receive
 
+from ..exceptions import CallEventRefused
 from ..models import CallAttempt
 from ..services import call_attempt_log
 from .common import CALL_TRACKING_SOURCE
@@ -43,6 +45,7 @@ def call_event_record(
     answered: bool,
     operator=None,
     payload=None,
+    reported_by=None,
 ) -> CallEventResult:
     """Record one telephony event; idempotent by `event_id`.
 
@@ -52,7 +55,11 @@ def call_event_record(
       once if answered);
     - a missed inbound call is the client's attempt, not our response: it is attached to the lead
       as a repeat inquiry and the clock keeps running;
-    - an outbound call to a number with no open lead is ignored.
+    - an outbound call to a number with no open lead is ignored;
+    - a call that starts before its lead was received is refused (CallEventRefused): it cannot have
+      been the response to that lead, and accepting it would back-date the lead's first call.
+
+    `reported_by` is the API credential that delivered the event; it is kept on the call attempt.
     """
     existing = CallAttempt.objects.select_related("lead").filter(external_event_id=event_id).first()
     if existing is not None:
@@ -70,6 +77,7 @@ def call_event_record(
                 answered=answered,
                 operator=operator,
                 payload=payload or {},
+                reported_by=reported_by,
             )
     except IntegrityError:
         # the same event delivered twice at once: the other delivery recorded it
@@ -80,7 +88,17 @@ def call_event_record(
 
 
 def _call_event_record(
-    *, event_id, client_phone, inbound, direction, started_at, duration_seconds, answered, operator, payload
+    *,
+    event_id,
+    client_phone,
+    inbound,
+    direction,
+    started_at,
+    duration_seconds,
+    answered,
+    operator,
+    payload,
+    reported_by,
 ):
     result = CallEventResult()
     lead = (
@@ -103,6 +121,16 @@ def _call_event_record(
     result.lead = lead
     if lead is None or (inbound and not answered):
         return result
+    if started_at < lead.received_at:
+        raise CallEventRefused(
+            _("The call started at %(started)s, before the lead #%(lead)s was received (%(received)s).")
+            % {
+                "started": timezone.localtime(started_at).strftime("%d.%m.%Y %H:%M:%S"),
+                "lead": lead.pk,
+                "received": timezone.localtime(lead.received_at).strftime("%d.%m.%Y %H:%M:%S"),
+            },
+            field="started_at",
+        )
     note = _("Telephony, %(seconds)s s") % {"seconds": duration_seconds}
     if operator is None and payload.get("operator"):
         note += f", {payload['operator']}"
@@ -116,6 +144,7 @@ def _call_event_record(
         duration_seconds=duration_seconds,
         external_event_id=event_id,
         check_holder=False,
+        reported_by=reported_by,
     )
     result.duplicate = False
     result.lead = result.attempt.lead  # the instance call_attempt_log locked and saved

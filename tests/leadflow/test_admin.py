@@ -181,7 +181,7 @@ def test_user_page_has_the_profile_inline(admin_client):
 def test_token_created_in_admin_shows_its_key(admin_client):
     response = admin_client.post(
         reverse("admin:leadflow_intaketoken_add"),
-        {"source": source("avito").pk, "name": "Avito feed", "is_active": "on"},
+        {"kind": "intake", "source": source("avito").pk, "name": "Avito feed", "is_active": "on"},
         follow=True,
     )
     assert response.status_code == 200
@@ -238,6 +238,24 @@ def test_create_intake_token_prints_a_working_key():
     key = out.getvalue().strip()
     token = IntakeToken.objects.get(key=key)
     assert (token.source.code, token.name, token.is_active) == ("call_tracking", "Calltouch", True)
+
+
+def test_create_a_telephony_token_for_the_pbx_webhook():
+    out = io.StringIO()
+    call_command("create_intake_token", "--telephony", "--name", "Mango", stdout=out, stderr=io.StringIO())
+    token = IntakeToken.objects.get(key=out.getvalue().strip())
+    assert (token.kind, token.source, token.name) == ("telephony", None, "Mango")
+    with pytest.raises(CommandError, match="no source"):
+        call_command("create_intake_token", "website", "--telephony")
+
+
+def test_admin_refuses_an_intake_token_without_a_source(admin_client):
+    response = admin_client.post(
+        reverse("admin:leadflow_intaketoken_add"), {"kind": "intake", "name": "site", "is_active": "on"}
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert response.context["adminform"].form.errors["source"]
+    assert not IntakeToken.objects.exists()
 
 
 def test_create_intake_token_unknown_source_lists_the_known_ones():

@@ -47,6 +47,9 @@ def test_landlines_and_foreign_numbers_with_a_country_code(raw, expected):
         ("12345", "is not a valid phone number"),
         ("8 (912) 345-67-89-00-11", "is not a valid phone number"),
         ("+7 000 000 00 00", "is not a valid phone number"),
+        # libphonenumber would read these letters as a keypad and guess +79161661622 / +79162255669
+        ("+7 916 1OO 1O 22", "has letters in it"),
+        ("8 916 CALL NOW", "has letters in it"),
     ],
 )
 def test_garbage_is_rejected_with_a_clear_message(raw, message):
@@ -60,3 +63,8 @@ def test_garbage_is_rejected_with_a_clear_message(raw, message):
 
 def test_format_for_display():
     assert format_phone("+79123456789") == "+7 912 345-67-89"
+
+
+@pytest.mark.parametrize("raw", ["+7 (912) 345-67-89 доб. 12", "8 912 345 67 89 ext. 5", "+79123456789 x3"])
+def test_an_extension_is_the_one_place_for_letters(raw):
+    assert normalize_phone(raw) == "+79123456789"

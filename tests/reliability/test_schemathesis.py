@@ -1,7 +1,7 @@
 """schemathesis against the served OpenAPI document (/api/v1/schema/), in process through the WSGI app.
 
 Every operation of the schema (intake and telephony webhook) gets generated requests, valid and
-invalid by the schema, with a real intake token: no 5xx, only documented status codes and content
+invalid by the schema, with a real token of each endpoint's kind: no 5xx, only documented status codes and content
 types, and every body that has a documented schema matches it.
 
 RELIABILITY_SCHEMATHESIS_EXAMPLES (default 250) sets the examples per operation.
@@ -51,9 +51,14 @@ def _no_connection_recycling():
 
 
 @pytest.fixture
-def token_header(db, _no_connection_recycling):
-    token = IntakeToken.objects.create(source=Source.objects.get(code="website"))
-    return {"Authorization": f"Token {token.key}", "Accept-Language": "en"}
+def token_headers(db, _no_connection_recycling):
+    """Each operation with a token of its own kind: a website intake token, a telephony token."""
+    intake = IntakeToken.objects.create(source=Source.objects.get(code="website"))
+    telephony = IntakeToken.objects.create(kind=IntakeToken.Kind.TELEPHONY)
+    return {
+        path: {"Authorization": f"Token {token.key}", "Accept-Language": "en"}
+        for path, token in (("/api/v1/leads/", intake), ("/api/v1/calls/", telephony))
+    }
 
 
 # loaded from the running app at collection (the schema view reads no database)
@@ -68,7 +73,8 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", applicati
     database=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_api_conforms_to_its_schema(case, token_header):
+def test_api_conforms_to_its_schema(case, token_headers):
+    token_header = token_headers[case.operation.path]
     response = case.call(headers=token_header)
     CALLS[(case.operation.label, response.status_code)] += 1
     case.validate_response(response, checks=CHECKS, headers=token_header)

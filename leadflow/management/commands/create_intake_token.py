@@ -4,13 +4,26 @@ from leadflow.models import IntakeToken, Source
 
 
 class Command(BaseCommand):
-    help = "Create an API token for a lead source and print its key (Authorization: Token <key>)."
+    help = (
+        "Create an API token and print its key (Authorization: Token <key>): for lead intake of one "
+        "source (POST /api/v1/leads/), or with --telephony for the PBX webhook (POST /api/v1/calls/)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("source", help="source code, e.g. website, avito, call_tracking")
+        parser.add_argument("source", nargs="?", help="source code, e.g. website, avito, call_tracking")
+        parser.add_argument("--telephony", action="store_true", help="a telephony token (no source)")
         parser.add_argument("--name", default="", help="what the token is for, e.g. 'Tilda site form'")
 
-    def handle(self, *args, source, name, **options):
+    def handle(self, *args, source, telephony, name, **options):
+        if telephony:
+            if source:
+                raise CommandError("A telephony token belongs to no source: drop the source argument.")
+            token = IntakeToken.objects.create(kind=IntakeToken.Kind.TELEPHONY, name=name)
+            self.stderr.write(f"Telephony token{f' · {name}' if name else ''} (POST /api/v1/calls/):")
+            self.stdout.write(token.key)
+            return
+        if not source:
+            raise CommandError("Name the lead source (e.g. website), or pass --telephony.")
         found = Source.objects.filter(code=source).first()
         if found is None:
             codes = ", ".join(Source.objects.order_by("code").values_list("code", flat=True)) or "—"
