@@ -76,13 +76,14 @@ def main():
     from django.db import connection
 
     from bench.minimal_urls import CREATE_TABLE, TABLE
-    from leadflow.models import IntakeToken, Lead, Source
+    from leadflow.models import Lead, Source
+    from leadflow.services import api_token_issue
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute(CREATE_TABLE)
         cursor.execute(f"TRUNCATE {TABLE}")
-    token = IntakeToken.objects.create(source=Source.objects.get(code="website"), name="bench intake_load")
+    token = api_token_issue(source=Source.objects.get(code="website"), name="bench intake_load")
     leads_before = Lead.objects.count()
     connection.close()
 
@@ -134,6 +135,9 @@ def main():
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {TABLE}")
         (minimal_rows,) = cursor.fetchone()
+    from leadflow.models import SecurityEvent
+
+    SecurityEvent.objects.filter(token=token).delete()  # a bench database: its log goes with its token
     token.delete()
     if os.environ.get("BENCH_KEEP_LEADS") != "1":
         _delete_run_leads()

@@ -235,9 +235,10 @@ def _bench_intake():
     from kombu import pools
 
     from leadflow.celery import app
-    from leadflow.models import IntakeToken, Source
+    from leadflow.models import Source
+    from leadflow.services import api_token_issue
 
-    token = IntakeToken.objects.create(source=Source.objects.get(code="website"), name="bench")
+    token = api_token_issue(source=Source.objects.get(code="website"), name="bench")
     client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
     rows = []
     for prefix, label, url in ((1, "broker up", BROKER_UP), (2, "broker down", BROKER_DOWN)):

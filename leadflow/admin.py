@@ -19,16 +19,19 @@ from django_fsm_log.models import StateLog
 
 from leadflow.people import display_name
 
+from . import roles, services
+from .exceptions import LeadflowError
 from .forms import ImportUploadForm
 from .importing import ImportFileError, import_leads
 from .models import (
+    ApiToken,
     Inquiry,
-    IntakeToken,
     Lead,
     LeadStatus,
     Notification,
     Profile,
     Reason,
+    SecurityEvent,
     Source,
     Team,
     WorkingHours,
@@ -160,36 +163,135 @@ class SourceAdmin(admin.ModelAdmin):
     search_fields = ("name", "code")
 
 
-@admin.register(IntakeToken)
-class IntakeTokenAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "kind", "source", "short_key", "is_active", "created_at", "last_used_at")
+class _DirectorOnly:
+    """Credentials and the security log: the director and superusers only (not view-only staff)."""
+
+    def has_module_permission(self, request):
+        return roles.has_role(request.user, roles.DIRECTOR) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return roles.has_role(request.user, roles.DIRECTOR) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return roles.has_role(request.user, roles.DIRECTOR) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return roles.has_role(request.user, roles.DIRECTOR) and super().has_change_permission(request, obj)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(_DirectorOnly, admin.ModelAdmin):
+    """The key exists in clear only in the message after it is issued or rotated; the database keeps
+    its SHA-256 and the first characters, which is all these pages ever show."""
+
+    list_display = (
+        "__str__",
+        "kind",
+        "source",
+        "short_key",
+        "is_active",
+        "expires_at",
+        "created_by",
+        "last_used_at",
+        "last_used_ip",
+    )
     list_filter = ("kind", "source", "is_active")
-    search_fields = ("name", "source__name", "source__code")
-    list_select_related = ("source",)
-    fields = ("kind", "source", "name", "is_active", "key", "created_at", "last_used_at")
-    readonly_fields = ("key", "created_at", "last_used_at")
-    actions = ["deactivate"]
+    search_fields = ("name", "prefix", "source__name", "source__code")
+    list_select_related = ("source", "created_by")
+    readonly_fields = (
+        "short_key",
+        "is_active",
+        "created_at",
+        "created_by",
+        "last_used_at",
+        "last_used_ip",
+        "revoked_at",
+        "revoked_by",
+        "rotated_from",
+    )
+    actions = ["revoke", "rotate"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("kind", "source", "name", "expires_at", "rate_limit")
+        return ("kind", "source", "name", "short_key", "expires_at", "rate_limit", *self.readonly_fields[1:])
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + (("kind", "source") if obj is not None else ())
 
     @admin.display(description=_("key"))
     def short_key(self, token):
-        return f"{token.key[:6]}…"
+        return f"{token.prefix}…"
 
-    @admin.action(description=_("Deactivate the selected tokens"))
-    def deactivate(self, request, queryset):
-        count = queryset.update(is_active=False)
-        self.message_user(request, _("%(count)d tokens deactivated.") % {"count": count}, messages.SUCCESS)
+    @admin.action(description=_("Revoke the selected tokens"))
+    def revoke(self, request, queryset):
+        for token_id in queryset.values_list("pk", flat=True):
+            services.api_token_revoke(token_id=token_id, actor=request.user)
+        self.message_user(request, _("%(count)d tokens revoked.") % {"count": queryset.count()}, messages.SUCCESS)
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # deactivate instead: the key may still be configured somewhere
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change:
+    @admin.action(description=_("Rotate the selected tokens (new key; the old one works for an overlap)"))
+    def rotate(self, request, queryset):
+        for token_id in queryset.values_list("pk", flat=True):
+            try:
+                new = services.api_token_rotate(token_id=token_id, actor=request.user)
+            except LeadflowError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                continue
+            old = ApiToken.objects.get(pk=token_id)
             self.message_user(
                 request,
-                _("Token created. Give the client this header: Authorization: Token %(key)s") % {"key": obj.key},
-                messages.SUCCESS,
+                _(
+                    "New key for %(token)s, shown only now: Authorization: Token %(key)s — "
+                    "the old key works until %(until)s."
+                )
+                % {
+                    "token": new,
+                    "key": new.key,
+                    "until": date_format(timezone.localtime(old.expires_at), "DATETIME_FORMAT"),
+                },
+                messages.WARNING,
             )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the key may still be configured somewhere, and the log refers to it
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        token = services.api_token_issue(
+            kind=obj.kind,
+            source=obj.source,
+            name=obj.name,
+            created_by=request.user,
+            expires_at=obj.expires_at,
+            rate_limit=obj.rate_limit,
+        )
+        obj.pk, obj.key = token.pk, token.key
+        self.message_user(
+            request,
+            _("Token created. Give the client this header (it is shown only now): Authorization: Token %(key)s")
+            % {"key": token.key},
+            messages.WARNING,
+        )
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(_DirectorOnly, admin.ModelAdmin):
+    list_display = ("at", "kind", "actor", "token", "ip", "detail")
+    list_filter = ("kind",)
+    search_fields = ("detail", "ip", "token__name", "token__prefix", "actor__username")
+    list_select_related = ("actor", "token", "token__source")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Reason)

@@ -41,7 +41,7 @@ class CallAttempt(models.Model):
     # telephony webhook events are idempotent by their event id
     external_event_id = models.CharField(max_length=120, blank=True)
     reported_by = models.ForeignKey(
-        "leadflow.IntakeToken",
+        "leadflow.ApiToken",
         verbose_name=_("reported by"),
         null=True,
         blank=True,

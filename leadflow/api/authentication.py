@@ -1,20 +1,40 @@
 """Token auth for machine clients: `Authorization: Token <key>`.
 
-`request.auth` is the IntakeToken; `request.user` stays anonymous (no person is acting). A token opens
-only the API of its kind (`HasIntakeToken` / `HasTelephonyToken`): a valid key of the other kind is a 403.
+`request.auth` is the ApiToken; `request.user` stays anonymous (no person is acting). The key is looked
+up by its SHA-256 (keys are stored only hashed). A revoked or expired key is a 401 and a line in the
+security log; a token opens only the API of its kind (`HasIntakeToken` / `HasTelephonyToken`): a valid
+key of the other kind is a 403. `ApiTokenRateThrottle` limits each token (JSON 429 with Retry-After).
 """
 
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_ipv46_address
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
+from rest_framework.throttling import SimpleRateThrottle
 
-from leadflow.models import IntakeToken
+from leadflow import ratelimit
+from leadflow.models import ApiToken, SecurityEvent, api_key_hash
+from leadflow.services import security_event_record
+
+log = logging.getLogger("leadflow.security")
+# at most this many security-log rows per token (or unknown key prefix) and address a minute: a client
+# retrying a dead key in a loop must not fill the table
+SECURITY_LOG_RATE = "5/m"
+TOUCH_EVERY_SECONDS = 60
 
 
-class IntakeTokenAuthentication(BaseAuthentication):
+def request_ip(request):
+    return ratelimit.client_ip(request, settings.INTAKE_CLIENT_IP_HEADER)
+
+
+class ApiTokenAuthentication(BaseAuthentication):
     keyword = "Token"
 
     def authenticate(self, request):
@@ -27,17 +47,43 @@ class IntakeTokenAuthentication(BaseAuthentication):
             key = parts[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token header.")) from None
-        token = IntakeToken.objects.select_related("source").filter(key=key, is_active=True).first()
-        if token is None or (token.source_id is not None and not token.source.is_active):
-            raise exceptions.AuthenticationFailed(_("Invalid or inactive token."))
-        # touch at most once a minute: no write per request on a hot path
+        token = ApiToken.objects.select_related("source").filter(key_hash=api_key_hash(key)).first()
+        ip = request_ip(request)
         now = timezone.now()
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            IntakeToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        if token is None:
+            self._refused(SecurityEvent.Kind.UNKNOWN_TOKEN_USED, None, ip, detail=key[:10])
+            raise exceptions.AuthenticationFailed(_("Invalid or inactive token."))
+        if not token.is_active:
+            self._refused(SecurityEvent.Kind.REVOKED_TOKEN_USED, token, ip)
+            raise exceptions.AuthenticationFailed(_("This token was revoked."))
+        if token.is_expired(now):
+            self._refused(SecurityEvent.Kind.EXPIRED_TOKEN_USED, token, ip)
+            raise exceptions.AuthenticationFailed(_("This token has expired."))
+        if token.source_id is not None and not token.source.is_active:
+            raise exceptions.AuthenticationFailed(_("Invalid or inactive token."))
+        # touch at most once a minute (or from a new address): no write per request on a hot path
+        stale = token.last_used_at is None or (now - token.last_used_at).total_seconds() > TOUCH_EVERY_SECONDS
+        if stale or token.last_used_ip != _ip_or_none(ip):
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=_ip_or_none(ip))
         return (None, token)
 
     def authenticate_header(self, request):
         return self.keyword
+
+    @staticmethod
+    def _refused(kind, token, ip, detail=""):
+        log.warning("%s: token %s from %s", kind, token.pk if token else detail, ip)
+        if ratelimit.hit("security-log", f"{kind}:{token.pk if token else detail}:{ip}", SECURITY_LOG_RATE):
+            security_event_record(kind=kind, token=token, ip=_ip_or_none(ip), detail=detail)
+
+
+def _ip_or_none(ip):
+    """The address as the IP column takes it; a proxy header can carry anything."""
+    try:
+        validate_ipv46_address(ip)
+    except ValidationError:
+        return None
+    return ip
 
 
 class _HasTokenOfKind(BasePermission):
@@ -45,22 +91,42 @@ class _HasTokenOfKind(BasePermission):
     message = None
 
     def has_permission(self, request, view):
-        return isinstance(request.auth, IntakeToken) and request.auth.kind == self.kind
+        return isinstance(request.auth, ApiToken) and request.auth.kind == self.kind
 
 
 class HasIntakeToken(_HasTokenOfKind):
-    kind = IntakeToken.Kind.INTAKE
+    kind = ApiToken.Kind.INTAKE
     message = _("This token is not a lead intake token: use the token of the lead source.")
 
 
 class HasTelephonyToken(_HasTokenOfKind):
-    kind = IntakeToken.Kind.TELEPHONY
+    kind = ApiToken.Kind.TELEPHONY
     message = _("This token is not a telephony token: calls are reported only with a telephony token.")
 
 
-class IntakeTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "leadflow.api.authentication.IntakeTokenAuthentication"
-    name = "IntakeToken"
+class ApiTokenRateThrottle(SimpleRateThrottle):
+    """Per token: its own `rate_limit`, else API_TOKEN_RATE. DRF answers 429 with Retry-After."""
+
+    scope = "api_token"
+
+    def get_rate(self):
+        return settings.API_TOKEN_RATE
+
+    def allow_request(self, request, view):
+        token = request.auth
+        if not isinstance(token, ApiToken):
+            return True
+        self.rate = token.rate_limit or settings.API_TOKEN_RATE
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        return f"throttle_api_token_{request.auth.pk}"
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "leadflow.api.authentication.ApiTokenAuthentication"
+    name = "ApiToken"
 
     def get_security_definition(self, auto_schema):
         return {

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from leadflow import selectors, services
 
-from .authentication import HasIntakeToken, IntakeTokenAuthentication
+from .authentication import ApiTokenAuthentication, ApiTokenRateThrottle, HasIntakeToken
 from .parsers import StrictJSONParser
 from .serializers import IntakeConflictSerializer, LeadIntakeResultSerializer, LeadIntakeSerializer
 
@@ -38,7 +38,8 @@ class DatabaseUnavailable(APIException):
 
 
 class MachineAPIView(APIView):
-    authentication_classes = [IntakeTokenAuthentication]
+    authentication_classes = [ApiTokenAuthentication]
+    throttle_classes = [ApiTokenRateThrottle]
     parser_classes = PARSERS
 
     def initial(self, request, *args, **kwargs):
@@ -69,11 +70,14 @@ class MachineAPIView(APIView):
 DETAIL_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
 # The answers every machine endpoint may give besides its own.
 MACHINE_ERRORS = {
-    401: OpenApiResponse(DETAIL_SCHEMA, description="Missing, invalid or inactive token."),
+    401: OpenApiResponse(DETAIL_SCHEMA, description="Missing, unknown, revoked or expired token."),
     403: OpenApiResponse(DETAIL_SCHEMA, description="A valid token of another kind (intake vs telephony)."),
     413: OpenApiResponse(DETAIL_SCHEMA, description="The body is over the size limit: nothing was read."),
     415: OpenApiResponse(
         DETAIL_SCHEMA, description="Unsupported Content-Type: send application/json, form-urlencoded or multipart."
+    ),
+    429: OpenApiResponse(
+        DETAIL_SCHEMA, description="Over the token's rate limit: nothing was saved; retry after `Retry-After` seconds."
     ),
     503: OpenApiResponse(
         DETAIL_SCHEMA,

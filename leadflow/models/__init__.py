@@ -1,6 +1,7 @@
 """The pipeline core's models: teams and people, the Lead FSM, intake records, reasons, notifications."""
 
-from .catalog import IntakeToken, Reason, Source, _new_token_key
+from .catalog import Reason, Source, _new_token_key
+from .credentials import ApiToken, SecurityEvent, api_key_hash
 from .inbox import Inquiry, Notification
 from .lead import (
     CLOSED_STATUSES,
@@ -23,12 +24,14 @@ from .lead import (
 from .teams import Profile, Team, WorkingHours
 
 __all__ = [
+    "ApiToken",
+    "SecurityEvent",
+    "api_key_hash",
     "CLOSED_STATUSES",
     "OPEN_STATUSES",
     "RUNNING_SLA_STATES",
     "HandoffState",
     "Inquiry",
-    "IntakeToken",
     "Lead",
     "LeadStatus",
     "Notification",

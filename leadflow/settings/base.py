@@ -218,7 +218,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["leadflow.api.authentication.IntakeTokenAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["leadflow.api.authentication.ApiTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["leadflow.api.authentication.HasIntakeToken"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -235,6 +235,10 @@ INTAKE_FORM_RATE = env.str("INTAKE_FORM_RATE", default="10/m")  # per client IP,
 # Behind a reverse proxy, the header that carries the client's address (e.g. HTTP_X_REAL_IP);
 # empty = REMOTE_ADDR. Only set it when the proxy overwrites the header, or clients can spoof it.
 INTAKE_CLIENT_IP_HEADER = env.str("INTAKE_CLIENT_IP_HEADER", default="") or None
+# Per API token (a token's own rate_limit overrides it); over it: JSON 429 with Retry-After
+API_TOKEN_RATE = env.str("API_TOKEN_RATE", default="600/m")
+# A rotated token's old key keeps working this long, so the client can switch without a gap
+API_TOKEN_ROTATION_OVERLAP_HOURS = env.int("API_TOKEN_ROTATION_OVERLAP_HOURS", default=24)
 # A telephony event for a call that started longer ago than this is refused (a PBX redelivers within hours).
 TELEPHONY_EVENT_MAX_AGE_HOURS = env.int("TELEPHONY_EVENT_MAX_AGE_HOURS", default=24)
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"

@@ -8,7 +8,8 @@ from django_fsm_log.models import StateLog
 from rest_framework.test import APIClient
 
 from leadflow import services
-from leadflow.models import Inquiry, IntakeToken, Lead, LeadStatus, Source
+from leadflow.models import ApiToken, Inquiry, Lead, LeadStatus, Source
+from leadflow.services import api_token_issue
 from leadflow.signals import lead_received
 from tests.factories import source
 
@@ -28,7 +29,7 @@ PAYLOAD = {
 
 
 def make_token(code="website", **kwargs):
-    return IntakeToken.objects.create(source=Source.objects.get(code=code), **kwargs)
+    return api_token_issue(source=Source.objects.get(code=code), **kwargs)
 
 
 def client_for(token):
@@ -219,7 +220,8 @@ class TestAuth:
         assert client.post(URL, PAYLOAD, format="json").status_code == 401
 
     def test_inactive_token_is_401(self):
-        token = make_token(is_active=False)
+        token = make_token()
+        services.api_token_revoke(token_id=token.pk, actor=None)
         assert client_for(token).post(URL, PAYLOAD, format="json").status_code == 401
         assert not Lead.objects.exists()
 
@@ -229,7 +231,7 @@ class TestAuth:
         assert client_for(token).post(URL, PAYLOAD, format="json").status_code == 401
 
     def test_token_use_is_recorded(self, api):
-        token = IntakeToken.objects.get()
+        token = ApiToken.objects.get()
         assert token.last_used_at is None
         api.post(URL, PAYLOAD, format="json")
         token.refresh_from_db()
@@ -264,7 +266,7 @@ def test_schema_describes_the_endpoint():
     response_ref = operation["responses"]["201"]["content"]["application/json"]["schema"]["$ref"]
     response_schema = schema["components"]["schemas"][response_ref.rsplit("/", 1)[1]]
     assert set(response_schema["properties"]) == {"id", "status", "received_at", "attached", "duplicate"}
-    assert "IntakeToken" in schema["components"]["securitySchemes"]
+    assert "ApiToken" in schema["components"]["securitySchemes"]
 
 
 # --- concurrency on PostgreSQL: real transactions, real locks --------------------------------------
@@ -316,7 +318,9 @@ def test_concurrent_duplicate_deliveries_make_exactly_one_lead(
 def test_concurrent_duplicates_with_different_phones_still_make_one_lead(
     transactional_db,
 ):  # the fixture puts the flushed reference data back
-    """The unique (source, external_id) constraint decides, even when the phone lock does not serialise."""
+    """The unique (source, external_id) constraint decides, even when the phone lock does not serialise;
+    the losers differ from the winner in the phone, so each is a 422 naming the one lead (the raced
+    path compares with the first delivery too)."""
     token = make_token()
 
     def deliver(i):
@@ -324,8 +328,10 @@ def test_concurrent_duplicates_with_different_phones_still_make_one_lead(
         return response.status_code, response.json()
 
     results = _in_threads(6, deliver)
-    assert sorted(code for code, _ in results) == [200] * 5 + [201], results
-    assert len({body["id"] for _, body in results}) == 1
+    assert sorted(code for code, _ in results) == [201] + [422] * 5, results
+    winner = next(body["id"] for code, body in results if code == 201)
+    assert {body["lead_id"] for code, body in results if code == 422} == {winner}
+    assert all(body["fields"] == ["phone"] for code, body in results if code == 422)
     assert Lead.objects.count() == 1
     assert Inquiry.objects.count() == 1
 

@@ -5,7 +5,8 @@ import pytest
 from django.db import OperationalError, connection
 from rest_framework.test import APIClient
 
-from leadflow.models import Inquiry, IntakeToken, Lead, Source
+from leadflow.models import Inquiry, Lead, Source
+from leadflow.services import api_token_issue
 from tests.reliability.schema import documented_statuses, validate_body
 
 URL = "/api/v1/leads/"
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def api():
-    token = IntakeToken.objects.create(source=Source.objects.get(code="website"))
+    token = api_token_issue(source=Source.objects.get(code="website"))
     client = APIClient(HTTP_ACCEPT_LANGUAGE="ru")
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client

@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from leadflow.models import IntakeToken, Lead, SlaState, Source
-from leadflow.services import lead_receive
+from leadflow.models import ApiToken, Lead, SlaState, Source
+from leadflow.services import api_token_issue, lead_receive
 from qualification.models import CallAttempt
 from qualification.sla import sla_check_lead
 from tests.factories import qualification_team, source
@@ -35,7 +35,7 @@ def client_for(token):
 
 @pytest.fixture
 def pbx_token():
-    return IntakeToken.objects.create(kind=IntakeToken.Kind.TELEPHONY, name="Mango PBX")
+    return api_token_issue(kind=ApiToken.Kind.TELEPHONY, name="Mango PBX")
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def event(**overrides):
 
 @pytest.mark.parametrize("code", ["avito", "website", "call_tracking"])
 def test_an_intake_token_cannot_report_calls(lead, code):
-    marketplace = client_for(IntakeToken.objects.create(source=Source.objects.get(code=code)))
+    marketplace = client_for(api_token_issue(source=Source.objects.get(code=code)))
     with time_machine.travel(RECEIVED + timedelta(minutes=12), tick=False):
         response = marketplace.post(URL, event(), format="json")
     assert response.status_code == 403, response.content
@@ -72,7 +72,7 @@ def test_an_intake_token_cannot_report_calls(lead, code):
 
 
 def test_an_intake_token_cannot_create_a_call_tracking_lead():
-    website = client_for(IntakeToken.objects.create(source=Source.objects.get(code="website")))
+    website = client_for(api_token_issue(source=Source.objects.get(code="website")))
     with time_machine.travel(RECEIVED, tick=False):
         response = website.post(URL, event(direction="inbound", caller=CLIENT, callee="101"), format="json")
     assert response.status_code == 403
@@ -86,10 +86,10 @@ def test_a_telephony_token_cannot_deliver_leads(pbx):
 
 
 def test_a_telephony_token_has_no_source():
-    token = IntakeToken.objects.create(kind=IntakeToken.Kind.TELEPHONY)
+    token = api_token_issue(kind=ApiToken.Kind.TELEPHONY)
     assert token.source_id is None
     with pytest.raises(Exception):  # noqa: B017 - the database's check constraint, any backend's error
-        IntakeToken.objects.create(kind=IntakeToken.Kind.INTAKE)
+        api_token_issue(kind=ApiToken.Kind.INTAKE)
 
 
 def test_a_call_before_the_lead_was_received_is_refused(pbx, lead):

@@ -9,8 +9,8 @@ from django_fsm_log.models import StateLog
 from rest_framework.test import APIClient
 
 from leadflow import roles
-from leadflow.models import Inquiry, IntakeToken, Lead, SlaState
-from leadflow.services import lead_receive
+from leadflow.models import ApiToken, Inquiry, Lead, SlaState
+from leadflow.services import api_token_issue, lead_receive
 from qualification.models import CallAttempt
 from tests.factories import make_user, qualification_team, source
 
@@ -31,7 +31,7 @@ def _noon():
 
 @pytest.fixture
 def api():
-    token = IntakeToken.objects.create(kind=IntakeToken.Kind.TELEPHONY, name="PBX")
+    token = api_token_issue(kind=ApiToken.Kind.TELEPHONY, name="PBX")
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
@@ -199,7 +199,8 @@ def test_without_a_token_is_401(lead):
 
 
 def test_with_an_inactive_token_is_401(lead):
-    token = IntakeToken.objects.create(kind=IntakeToken.Kind.TELEPHONY, is_active=False)
+    token = api_token_issue(kind=ApiToken.Kind.TELEPHONY)
+    ApiToken.objects.filter(pk=token.pk).update(is_active=False)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     assert client.post(URL, event(), format="json").status_code == 401

@@ -18,8 +18,8 @@ from rest_framework.test import APIClient
 
 from leadflow import roles
 from leadflow.celery import app as celery_app
-from leadflow.models import IntakeToken, Lead, Notification, SlaState, Source
-from leadflow.services import lead_receive
+from leadflow.models import Lead, Notification, SlaState, Source
+from leadflow.services import api_token_issue, lead_receive
 from qualification import sla
 from qualification.tasks import sla_check
 from tests.factories import make_user, qualification_team, source
@@ -43,7 +43,7 @@ def test_intake_answers_201_quickly_with_the_broker_down_and_the_sweep_enforces_
 ):
     celery_broker(UNREACHABLE_BROKER)
     _team_with_lead()
-    token = IntakeToken.objects.create(source=Source.objects.get(code="website"))
+    token = api_token_issue(source=Source.objects.get(code="website"))
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     received = datetime(2026, 11, 25, 12, 0, tzinfo=MSK)

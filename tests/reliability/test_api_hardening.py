@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from leadflow.models import Inquiry, IntakeToken, Lead, Source
+from leadflow.models import Inquiry, Lead, Source
+from leadflow.services import api_token_issue
 
 from .schema import documented_statuses, openapi
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def api():
-    token = IntakeToken.objects.create(source=Source.objects.get(code="website"))
+    token = api_token_issue(source=Source.objects.get(code="website"))
     client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client

@@ -20,7 +20,8 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from leadflow import roles
-from leadflow.models import IntakeToken, Lead, Notification, SlaState, Source
+from leadflow.models import Lead, Notification, SlaState, Source
+from leadflow.services import api_token_issue
 from qualification.tasks import sla_sweep
 from tests.factories import make_user, qualification_team
 
@@ -53,7 +54,7 @@ def test_intake_survives_a_dead_and_a_hung_broker_and_the_sweep_catches_up(
     team.lead = make_user(roles.QUALIFICATION_LEAD, username="tl")
     team.save()
     make_user(roles.QUALIFIER, username="anna")
-    tokens = {"website": IntakeToken.objects.create(source=Source.objects.get(code="website")).key}
+    tokens = {"website": api_token_issue(source=Source.objects.get(code="website")).key}
     phases = {}
 
     def health():

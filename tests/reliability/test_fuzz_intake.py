@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from leadflow.models import Inquiry, IntakeToken, Lead, Source
+from leadflow.models import Inquiry, Lead, Source
+from leadflow.services import api_token_issue
 
 from .schema import documented_statuses, validate_body
 
@@ -148,7 +149,7 @@ api_request = st.one_of(
 
 @pytest.fixture
 def api_token(db):
-    return IntakeToken.objects.create(source=Source.objects.get(code="website"))
+    return api_token_issue(source=Source.objects.get(code="website"))
 
 
 @pytest.mark.django_db

@@ -12,7 +12,8 @@ from collections import Counter
 import pytest
 from django_fsm_log.models import StateLog
 
-from leadflow.models import Inquiry, IntakeToken, Lead, Source
+from leadflow.models import Inquiry, Lead, Source
+from leadflow.services import api_token_issue
 
 from . import intake_load
 
@@ -25,9 +26,7 @@ CLIENTS = 20
 @pytest.mark.django_db(transaction=True)
 def test_n_leads_from_20_clients_each_sent_twice_make_exactly_n_leads(live_server, redis_server, celery_broker):
     celery_broker(redis_server.url(1))
-    tokens = {
-        code: IntakeToken.objects.create(source=Source.objects.get(code=code)).key for code in intake_load.SOURCES
-    }
+    tokens = {code: api_token_issue(source=Source.objects.get(code=code)).key for code in intake_load.SOURCES}
 
     result = intake_load.run(live_server.url, tokens, N, clients=CLIENTS)
     print(f"\nintake concurrency: N={N}, {CLIENTS} clients: {result.summary()}")

@@ -24,7 +24,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from leadflow.models import IntakeToken, Source
+from leadflow.models import ApiToken, Source
+from leadflow.services import api_token_issue
 from leadflow.wsgi import application
 
 EXAMPLES = int(os.environ.get("RELIABILITY_SCHEMATHESIS_EXAMPLES", "250"))
@@ -53,8 +54,8 @@ def _no_connection_recycling():
 @pytest.fixture
 def token_headers(db, _no_connection_recycling):
     """Each operation with a token of its own kind: a website intake token, a telephony token."""
-    intake = IntakeToken.objects.create(source=Source.objects.get(code="website"))
-    telephony = IntakeToken.objects.create(kind=IntakeToken.Kind.TELEPHONY)
+    intake = api_token_issue(source=Source.objects.get(code="website"))
+    telephony = api_token_issue(kind=ApiToken.Kind.TELEPHONY)
     return {
         path: {"Authorization": f"Token {token.key}", "Accept-Language": "en"}
         for path, token in (("/api/v1/leads/", intake), ("/api/v1/calls/", telephony))

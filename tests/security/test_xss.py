@@ -23,7 +23,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from leadflow import roles
-from leadflow.models import IntakeToken, Lead, Source
+from leadflow.models import Lead, Source
+from leadflow.services import api_token_issue
 from qualification import services as q
 from reports.exports import neutralise
 from sales import services as s
@@ -91,7 +92,7 @@ def corpus():
         director = UserFactory(role=roles.DIRECTOR, team=None, username="x_director")
         admin = User.objects.create_superuser("x_admin", "x_admin@example.com", "pass")
 
-        token = IntakeToken.objects.create(source=Source.objects.get(code="avito"))
+        token = api_token_issue(source=Source.objects.get(code="avito"))
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
 

@@ -1,6 +1,14 @@
-from django.core.management.base import BaseCommand, CommandError
+from datetime import timedelta
 
-from leadflow.models import IntakeToken, Source
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from leadflow.models import ApiToken, Source
+from leadflow.services import api_token_issue
+
+
+def _expiry(days):
+    return timezone.now() + timedelta(days=days) if days else None
 
 
 class Command(BaseCommand):
@@ -13,13 +21,14 @@ class Command(BaseCommand):
         parser.add_argument("source", nargs="?", help="source code, e.g. website, avito, call_tracking")
         parser.add_argument("--telephony", action="store_true", help="a telephony token (no source)")
         parser.add_argument("--name", default="", help="what the token is for, e.g. 'Tilda site form'")
+        parser.add_argument("--expires-days", type=int, default=None, help="the key stops working after N days")
 
-    def handle(self, *args, source, telephony, name, **options):
+    def handle(self, *args, source, telephony, name, expires_days, **options):
         if telephony:
             if source:
                 raise CommandError("A telephony token belongs to no source: drop the source argument.")
-            token = IntakeToken.objects.create(kind=IntakeToken.Kind.TELEPHONY, name=name)
-            self.stderr.write(f"Telephony token{f' · {name}' if name else ''} (POST /api/v1/calls/):")
+            token = api_token_issue(kind=ApiToken.Kind.TELEPHONY, name=name, expires_at=_expiry(expires_days))
+            self.stderr.write(f"Telephony token{f' · {name}' if name else ''} (POST /api/v1/calls/), shown only now:")
             self.stdout.write(token.key)
             return
         if not source:
@@ -30,6 +39,6 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown source {source!r}. Known sources: {codes}")
         if not found.is_active:
             raise CommandError(f"Source {source!r} is inactive: activate it in the admin first.")
-        token = IntakeToken.objects.create(source=found, name=name)
-        self.stderr.write(f"Token for {found.name} ({found.code}){f' · {name}' if name else ''}:")
+        token = api_token_issue(source=found, name=name, expires_at=_expiry(expires_days))
+        self.stderr.write(f"Token for {found.name} ({found.code}){f' · {name}' if name else ''}, shown only now:")
         self.stdout.write(token.key)
