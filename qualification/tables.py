@@ -38,7 +38,7 @@ class QueueTable(tables.Table):
     due = tables.Column(
         verbose_name=_("Call by"),
         accessor="due_at",
-        order_by=("urgency_bucket", "due_at", "received_at"),
+        order_by=("queue_bucket", "due_at", "received_at"),
         attrs={"td": {"class": "text-nowrap"}},
     )
     received_at = tables.DateTimeColumn(
