@@ -190,3 +190,23 @@ def test_lead_model_untouched_by_page_view(client, qualifier):
     client.force_login(qualifier)
     client.get(URL)
     assert Lead.objects.get(pk=lead.pk).status == "new"
+
+
+# The queue page's query budget (docs/performance.md: 10 for a qualifier, 11 for the team lead with the
+# "who holds what" strip). The queue order and its bucket badge are computed in the row query itself.
+QUEUE_PAGE_QUERIES = {"qualifier": 10, "qlead": 11}
+
+
+@pytest.mark.parametrize("user_fixture", ["qualifier", "qlead"])
+def test_queue_page_keeps_its_query_budget(client, request, django_assert_num_queries, user_fixture):
+    user = request.getfixturevalue(user_fixture)
+    for minutes in (1, 30, 300):
+        queue_lead(minutes_ago=minutes)
+    held = queue_lead(minutes_ago=2)
+    q.lead_claim(lead_id=held.pk, actor=user if user_fixture == "qualifier" else make_user(roles.QUALIFIER))
+    q.call_attempt_log(lead_id=held.pk, actor=None, outcome="no_answer", check_holder=False)
+    client.force_login(user)
+    client.get(URL)  # sessions, content types and the like warm up once
+    with django_assert_num_queries(QUEUE_PAGE_QUERIES[user_fixture]):
+        response = client.get(URL)
+    assert 'data-testid="queue-bucket"' in response.content.decode()
