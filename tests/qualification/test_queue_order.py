@@ -66,6 +66,7 @@ def test_next_lead_gives_a_fresh_lead_before_yesterdays_released_one(qualifier, 
 
 
 NOW = timezone.make_aware(timezone.datetime(2026, 11, 30, 12, 0))  # a Monday noon; the test team works 24/7
+MIN, DAY = timedelta(minutes=1), timedelta(days=1)
 
 
 def _bucket_of(lead, *, user):
@@ -86,8 +87,8 @@ def _bucket_of(lead, *, user):
         ({"sla_state": "pending", "sla_breach_at": NOW - timedelta(minutes=1)}, 3),
         ({"sla_state": "breached", "sla_breach_at": NOW - timedelta(minutes=1)}, 3),
         # settled first-call SLA: follow-up, whatever the deadline said
-        ({"sla_state": "met", "first_call_at": NOW - timedelta(minutes=5), "sla_breach_at": NOW + timedelta(minutes=5)}, 4),
-        ({"sla_state": "met_late", "first_call_at": NOW - timedelta(days=1), "sla_breach_at": NOW - timedelta(days=1)}, 4),
+        ({"sla_state": "met", "first_call_at": NOW - MIN * 5, "sla_breach_at": NOW + MIN * 5}, 4),
+        ({"sla_state": "met_late", "first_call_at": NOW - DAY, "sla_breach_at": NOW - DAY}, 4),
     ],
 )
 def test_bucket_boundaries(qualifier, fields, bucket):
@@ -158,9 +159,7 @@ def _mixed_pool(*, qualifier, qlead):
         leads.append(queue_lead(minutes_ago=6, sla_breach_at=shared_deadline))
         leads.append(queue_lead(minutes_ago=30, sla_state="breached"))
         leads.append(queue_lead(minutes_ago=8, callback_at=NOW - timedelta(minutes=1)))
-        leads.append(
-            queue_lead(minutes_ago=70, first_call_at=NOW - timedelta(minutes=60), sla_state="met", last_activity_at=None)
-        )
+        leads.append(queue_lead(minutes_ago=70, first_call_at=NOW - MIN * 60, sla_state="met", last_activity_at=None))
         leads.append(queue_lead(minutes_ago=3, sla_breach_at=None))
     return leads
 
