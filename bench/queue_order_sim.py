@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qualification.queue_order import queue_bucket, queue_sort_key  # noqa: E402  (the app's rule)
+from qualification.queue_order import queue_sort_key  # noqa: E402  (the app's rule)
 
 DAY = 12 * 60  # working minutes, 09:00–21:00
 WARN, BREACH = 15, 20  # the team's SLA policy, working minutes
@@ -83,10 +83,7 @@ def old_sort_key(lead, now):
 
     A lead whose first call was made yesterday keeps yesterday's deadline: it sorts ahead of every
     fresh lead, and late leads ahead of the ones that could still be saved."""
-    if lead.callback_at is not None:
-        bucket = 0 if lead.callback_at <= now else 2
-    else:
-        bucket = 1
+    bucket = 1 if lead.callback_at is None else 0 if lead.callback_at <= now else 2
     due = next(t for t in (lead.callback_at, lead.sla_breach_at, lead.received_at) if t is not None)
     return (bucket, due, lead.received_at, lead.pk)
 
