@@ -64,34 +64,35 @@ def queue_sort_key(lead, now):
 # --- the same rule in SQL --------------------------------------------------------------------------
 
 
-def _awaiting_first_call():
-    return Q(first_call_at__isnull=True, sla_state__in=AWAITING_FIRST_CALL)
+def _bucket_case(now, then, output_field):
+    """CASE over the four buckets' conditions (in `queue_bucket`'s order), `then[bucket]` per branch."""
+    awaiting = Q(first_call_at__isnull=True, sla_state__in=AWAITING_FIRST_CALL)
+    in_time = Q(first_call_at__isnull=True, sla_state__in=RUNNING) & (
+        Q(sla_breach_at__isnull=True) | Q(sla_breach_at__gt=now)
+    )
+    return Case(
+        When(callback_at__lte=now, then=then[QueueBucket.CALLBACK_DUE]),
+        When(in_time, then=then[QueueBucket.IN_TIME]),
+        When(awaiting, then=then[QueueBucket.LATE]),
+        default=then[QueueBucket.FOLLOW_UP],
+        output_field=output_field,
+    )
 
 
 def bucket_expression(now):
-    return Case(
-        When(callback_at__lte=now, then=Value(int(QueueBucket.CALLBACK_DUE))),
-        When(
-            _awaiting_first_call()
-            & Q(sla_state__in=RUNNING)
-            & (Q(sla_breach_at__isnull=True) | Q(sla_breach_at__gt=now)),
-            then=Value(int(QueueBucket.IN_TIME)),
-        ),
-        When(_awaiting_first_call(), then=Value(int(QueueBucket.LATE))),
-        default=Value(int(QueueBucket.FOLLOW_UP)),
-        output_field=models.IntegerField(),
-    )
+    return _bucket_case(now, {bucket: Value(int(bucket)) for bucket in QueueBucket}, models.IntegerField())
 
 
-def due_expression(bucket_field="queue_bucket"):
-    """The in-bucket order time, from the annotated bucket (see `queue_due`)."""
-    return Case(
-        When(**{bucket_field: int(QueueBucket.CALLBACK_DUE)}, then=F("callback_at")),
-        When(**{bucket_field: int(QueueBucket.IN_TIME)}, then=Coalesce(F("sla_breach_at"), F("received_at"))),
-        When(**{bucket_field: int(QueueBucket.LATE)}, then=F("received_at")),
-        default=Coalesce(F("callback_at"), F("last_activity_at"), F("received_at")),
-        output_field=DateTimeField(),
-    )
+def due_expression(now):
+    """The in-bucket order time (see `queue_due`), from the same conditions, not from the bucket
+    annotation: referring to it would inline the bucket's CASE once per branch."""
+    then = {
+        QueueBucket.CALLBACK_DUE: F("callback_at"),
+        QueueBucket.IN_TIME: Coalesce(F("sla_breach_at"), F("received_at")),
+        QueueBucket.LATE: F("received_at"),
+        QueueBucket.FOLLOW_UP: Coalesce(F("callback_at"), F("last_activity_at"), F("received_at")),
+    }
+    return _bucket_case(now, then, DateTimeField())
 
 
 ORDERING = ("queue_bucket", "due_at", "received_at", "pk")

@@ -35,11 +35,9 @@ def _with_urgency(qs):
 
     Only the lead's own columns: "Next lead" locks the first row with FOR UPDATE SKIP LOCKED."""
     now = timezone.now()  # the app's clock (not the database's), so it is the same everywhere
-    return (
-        qs.annotate(queue_bucket=queue_order.bucket_expression(now))
-        .annotate(due_at=queue_order.due_expression("queue_bucket"))
-        .order_by(*queue_order.ORDERING)
-    )
+    return qs.annotate(
+        queue_bucket=queue_order.bucket_expression(now), due_at=queue_order.due_expression(now)
+    ).order_by(*queue_order.ORDERING)
 
 
 def queue_for_user(*, user, team_id=None):
