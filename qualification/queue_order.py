@@ -14,7 +14,8 @@ test_queue_order.py checks that the two agree.
 4. FOLLOW_UP: the first-call SLA is settled (follow-ups, retries, a callback promised for later); by
    due time: the promised time, else the last activity (a retry released to the pool is due since then).
 
-Only the plain-Python half may be imported without Django settings (the simulation needs no database).
+The module imports without Django settings or a database (the simulation only calls the Python half),
+so it cannot import leadflow.models: the SLA states are spelled here and a test holds them equal.
 """
 
 from django.db import models

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leadflow import roles
-from leadflow.models import Lead, LeadStatus
-from qualification import selectors
+from leadflow.models import RUNNING_SLA_STATES, Lead, LeadStatus, SlaState
+from qualification import queue_order, selectors
 from qualification import services as q
 from qualification.queue_order import QueueBucket, queue_bucket, queue_due, queue_sort_key
 from tests.factories import make_user, queue_lead
@@ -213,3 +213,8 @@ def test_badges_read_russian_on_a_russian_page(client, qualifier):
         client.force_login(qualifier)
         html = client.get(reverse("qualification:index"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "Успеваем" in html and "Опоздали" in html and "Приоритет" in html
+
+
+def test_the_rule_names_the_same_running_states_as_the_sla_engine():
+    assert set(queue_order.RUNNING) == set(RUNNING_SLA_STATES)
+    assert set(queue_order.AWAITING_FIRST_CALL) == {*RUNNING_SLA_STATES, SlaState.BREACHED}
