@@ -1,7 +1,8 @@
 """`make bench`: run every benchmark script under bench/ and let each print its figures.
 
 Benchmarks need PostgreSQL (and Redis for the broker ones): set DATABASE_URL to a scratch database,
-e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/leadflow_bench make bench.
+e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/leadflow_bench make bench. `queue_order_sim` is pure
+Python (a simulation of the queue order, no database): `.venv/bin/python bench/run.py queue_order_sim`.
 Pass script names to run only some: `.venv/bin/python bench/run.py sla_sweep reports_bench`.
 """
 

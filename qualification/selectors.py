@@ -4,7 +4,7 @@ of queries whatever the number of rows."""
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Case, Count, DateTimeField, F, IntegerField, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import Count, DateTimeField, IntegerField, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -15,6 +15,7 @@ from django_fsm_log.models import StateLog
 from leadflow import roles
 from leadflow.models import Inquiry, Lead, LeadStatus, Profile, Reason
 
+from . import queue_order
 from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummary, LeadAnswer
 
 QUEUE_STATUSES = (LeadStatus.NEW, LeadStatus.QUALIFYING, LeadStatus.QUALIFIED)
@@ -30,21 +31,13 @@ def is_queue_manager(user):
 
 
 def _with_urgency(qs):
-    """Annotate `due_at` and `urgency_bucket` and order most urgent first.
+    """Annotate `queue_bucket` and `due_at` and order most urgent first (qualification/queue_order.py).
 
-    Bucket 0: a promised callback is due now; 1: everything else by its SLA deadline (breached
-    first), then received time; 2: callbacks promised for later, by their time.
-    """
+    Only the lead's own columns: "Next lead" locks the first row with FOR UPDATE SKIP LOCKED."""
     now = timezone.now()  # the app's clock (not the database's), so it is the same everywhere
     return qs.annotate(
-        due_at=Coalesce(F("callback_at"), F("sla_breach_at"), F("received_at"), output_field=DateTimeField()),
-        urgency_bucket=Case(
-            When(callback_at__lte=now, then=Value(0)),
-            When(callback_at__gt=now, then=Value(2)),
-            default=Value(1),
-            output_field=IntegerField(),
-        ),
-    ).order_by("urgency_bucket", "due_at", "received_at", "pk")
+        queue_bucket=queue_order.bucket_expression(now), due_at=queue_order.due_expression(now)
+    ).order_by(*queue_order.ORDERING)
 
 
 def queue_for_user(*, user, team_id=None):

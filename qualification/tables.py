@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from leadflow.models import HandoffState, LeadStatus, SlaState
 from leadflow.people import display_name
 
+from .queue_order import QueueBucket
+
 OPEN_SLA = {SlaState.PENDING, SlaState.WARNED, SlaState.BREACHED}
 STATUS_BADGES = {
     LeadStatus.NEW: "text-bg-primary",
@@ -19,6 +21,14 @@ STATUS_BADGES = {
     LeadStatus.MEASURED: "text-bg-success",
     LeadStatus.WON: "text-bg-success",
     LeadStatus.LOST: "text-bg-dark",
+}
+
+
+BUCKET_BADGES = {
+    QueueBucket.CALLBACK_DUE: ("text-bg-primary", _("The client was promised a call at this time")),
+    QueueBucket.IN_TIME: ("text-bg-success", _("No call yet; the deadline can still be met")),
+    QueueBucket.LATE: ("text-bg-danger", _("No call yet; the deadline has passed")),
+    QueueBucket.FOLLOW_UP: ("text-bg-secondary", _("First call made: a follow-up or a callback for later")),
 }
 
 
@@ -35,10 +45,15 @@ def _row_class(record):
 
 
 class QueueTable(tables.Table):
+    queue_bucket = tables.Column(
+        verbose_name=_("Priority"),
+        order_by=("queue_bucket", "due_at", "received_at"),
+        attrs={"td": {"class": "text-nowrap"}},
+    )
     due = tables.Column(
         verbose_name=_("Call by"),
         accessor="due_at",
-        order_by=("urgency_bucket", "due_at", "received_at"),
+        order_by=("queue_bucket", "due_at", "received_at"),
         attrs={"td": {"class": "text-nowrap"}},
     )
     received_at = tables.DateTimeColumn(
@@ -65,6 +80,17 @@ class QueueTable(tables.Table):
         if not manager:
             kwargs.setdefault("exclude", ("qualifier",))
         super().__init__(*args, **kwargs)
+
+    def render_queue_bucket(self, value):
+        bucket = QueueBucket(value)
+        css, title = BUCKET_BADGES[bucket]
+        return format_html(
+            '<span class="badge {} queue-bucket" title="{}" data-testid="queue-bucket" data-bucket="{}">{}</span>',
+            css,
+            title,
+            bucket.value,
+            bucket.label,
+        )
 
     def render_due(self, record):
         if record.callback_at:

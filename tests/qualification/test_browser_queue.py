@@ -15,10 +15,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _demo_queue():
-    """A realistic morning: a breached lead, one in warning, fresh ones from several sources."""
+    """A realistic morning: one in warning (the most urgent: still in time), a breached lead, fresh ones."""
     rows = [
-        (24, "Марина Соколова", "avito", "Москва", "Москва", "custom", SlaState.BREACHED),
-        (17, "Дмитрий Орлов", "yandex_direct", "Химки", "Московская обл.", "custom", SlaState.WARNED),
+        (17, "Марина Соколова", "avito", "Москва", "Москва", "custom", SlaState.WARNED),
+        (24, "Дмитрий Орлов", "yandex_direct", "Химки", "Московская обл.", "custom", SlaState.BREACHED),
         (9, "Елена Кузнецова", "website", "Москва", "Москва", "unknown", SlaState.PENDING),
         (6, "Игорь Лебедев", "call_tracking", "Мытищи", "Московская обл.", "custom", SlaState.PENDING),
         (3, "Ольга Морозова", "website", "Тверь", "Тверская обл.", "modular", SlaState.PENDING),
@@ -37,7 +37,7 @@ def _demo_queue():
                 sla_state=state,
                 utm_source="yandex" if src == "yandex_direct" else "",
                 utm_campaign="kitchens-msk" if src == "yandex_direct" else "",
-                message="Нужна угловая кухня 3,2 м, ремонт в новостройке" if minutes == 24 else "",
+                message="Нужна угловая кухня 3,2 м, ремонт в новостройке" if minutes == 17 else "",
             )
         )
     first = leads[0]
@@ -69,9 +69,14 @@ def test_qualifier_works_a_lead_end_to_end_and_the_rep_is_notified(page):
     assert table.locator("tbody tr").count() == len(leads)  # the colleague's lead is not shown
     assert "Чужой лид" not in table.inner_text()
     first_row = table.locator("tbody tr").first
-    assert "Марина Соколова" in first_row.inner_text()  # most urgent first
-    assert "sla-breached" in first_row.get_attribute("class")
-    countdown = first_row.locator("[data-testid=countdown]")
+    assert "Марина Соколова" in first_row.inner_text()  # most urgent first: the earliest deadline still ahead
+    assert "sla-warned" in first_row.get_attribute("class")
+    assert first_row.locator("[data-testid=queue-bucket]").inner_text() == "Успеваем"
+    assert not first_row.locator("[data-testid=countdown]").inner_text().startswith("\u2212")
+    late_row = table.locator("tbody tr").last  # already late: after every lead that can still be saved
+    assert "Дмитрий Орлов" in late_row.inner_text() and "sla-breached" in late_row.get_attribute("class")
+    assert late_row.locator("[data-testid=queue-bucket]").inner_text() == "Опоздали"
+    countdown = late_row.locator("[data-testid=countdown]")
     assert countdown.inner_text().startswith("\u2212")  # overdue, ticking
     page.mouse.move(5, 5)
     page.save_screenshot("queue")
@@ -146,7 +151,7 @@ def test_queue_refreshes_itself_but_not_while_the_pointer_is_over_it(page):
     page.clock.run_for(16_000)
     page.wait_for_function("() => document.querySelectorAll('[data-testid=queue-table] tbody tr').length === 2")
     assert len(polls) == 1
-    assert "Второй" in rows.first.inner_text()  # the breached newcomer goes on top
+    assert "Второй" in rows.last.inner_text()  # the late newcomer goes below the lead still in time
 
 
 def test_team_lead_sees_who_holds_what_and_releases(page):

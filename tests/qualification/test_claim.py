@@ -37,7 +37,8 @@ def qlead():
 
 def test_next_lead_claims_the_most_urgent_unclaimed_lead(qualifier):
     queue_lead(minutes_ago=1)
-    urgent = queue_lead(minutes_ago=25, sla_state=SlaState.BREACHED)
+    queue_lead(minutes_ago=25, sla_state=SlaState.BREACHED)  # already late: after the leads still in time
+    urgent = queue_lead(minutes_ago=16, sla_state=SlaState.WARNED)
     taken = queue_lead(minutes_ago=40)
     q.lead_claim(lead_id=taken.pk, actor=make_user(roles.QUALIFIER))
     lead = q.lead_claim_next(actor=qualifier)
