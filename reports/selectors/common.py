@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 SECONDS_PER_MINUTE = 60.0
 
@@ -60,7 +61,9 @@ class ReportFilter:
     source_id: int | None = None
     region: str = ""
 
-    def lead_q(self, prefix="", person_fields=("qualifier", "handed_off_by", "sales_rep")):
+    def lead_q(
+        self, prefix="", person_fields=("qualifier", "first_called_by", "qualified_by", "handed_off_by", "sales_rep")
+    ):
         q = Q()
         if self.team_id:
             q &= Q(**{f"{prefix}qualification_team_id": self.team_id}) | Q(
@@ -97,6 +100,23 @@ def person_label(first_name, last_name, username):
 def user_name_fields(prefix):
     """values() names for a user FK, e.g. 'handed_off_by__' → first/last/username."""
     return (f"{prefix}first_name", f"{prefix}last_name", f"{prefix}username")
+
+
+# Per-qualifier rows credit the work, not the current holder (a released claim clears `qualifier`):
+# speed to the one who made the first call, the funnel to the one who qualified the lead, else the
+# one holding or closing it, else the first caller; see docs/reports.md.
+SPEED_CREDIT = ("first_called_by", "qualifier")
+FUNNEL_CREDIT = ("qualified_by", "qualifier", "first_called_by")
+
+
+def credited_person(fields, prefix="credited_"):
+    """Annotations of the first person set among the user FKs `fields`: `<prefix>id` and the name
+    fields label_from reads. Every name column comes from the same joined user, because a missing
+    FK gives NULL in all its columns and auth_user's own columns are NOT NULL."""
+    annotations = {f"{prefix}id": Coalesce(*[f"{name}_id" for name in fields])}
+    for column in ("first_name", "last_name", "username"):
+        annotations[f"{prefix}{column}"] = Coalesce(*[f"{name}__{column}" for name in fields])
+    return annotations
 
 
 def label_from(row, prefix):
