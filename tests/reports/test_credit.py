@@ -202,3 +202,45 @@ def test_funnel_page_shows_the_qualifier_after_the_lease_sweep(client, clock, pe
     tables = {table.slug: table for table in client.get(reverse("reports:funnel"), params).context["tables"]}
     rows = rows_by_label(tables["by-group"].rows)
     assert "Ольга Квалова" in rows and rows["Ольга Квалова"]["received"] == 1
+
+
+def test_backfill_restores_the_credit_of_historic_leads_from_their_history(clock, people):
+    """Rows written before the credit fields existed get them from the transition history."""
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module("leadflow.migrations.0008_lead_credit_backfill").backfill
+    olga, boris, qlead, rep = people["olga"], people["boris"], people["qlead"], people["rep"]
+    qualification_team(assignment_strategy=Team.AssignmentStrategy.MANUAL, lead=qlead)
+    manual = qualified_lead(olga)
+    q.lead_send_to_sales(lead_id=manual.pk, actor=qlead, sales_rep=rep)
+    returned = qualified_lead(olga)
+    q.lead_send_to_sales(lead_id=returned.pk, actor=qlead, sales_rep=rep)
+    dispute_upheld(returned, people)
+    clock.shift(timedelta(minutes=31))
+    q.claim_leases_expire()
+    held = queue_lead()
+    q.lead_claim(lead_id=held.pk, actor=boris)
+    by_phone = queue_lead()  # a telephony call without a known operator: the holder's call
+    q.lead_claim(lead_id=by_phone.pk, actor=boris)
+    q.call_attempt_log(lead_id=by_phone.pk, actor=None, outcome="no_answer", check_holder=False)
+    expected = {
+        lead.pk: (lead.first_called_by_id, lead.qualified_by_id)
+        for lead in Lead.objects.filter(pk__in=[manual.pk, returned.pk, held.pk, by_phone.pk])
+    }
+    assert expected == {
+        manual.pk: (olga.pk, olga.pk),
+        returned.pk: (olga.pk, olga.pk),
+        held.pk: (None, None),
+        by_phone.pk: (boris.pk, None),
+    }
+
+    Lead.objects.update(first_called_by=None, qualified_by=None)
+    backfill(apps, None)
+    assert {
+        lead.pk: (lead.first_called_by_id, lead.qualified_by_id)
+        for lead in Lead.objects.filter(pk__in=expected)
+    } == expected
+    quality = rows_by_label(handoff_quality(report_filter=DECEMBER, scope=Scope())["rows"])
+    assert set(quality) == {"Ольга Квалова"} and quality["Ольга Квалова"]["handoffs"] == 2
