@@ -239,8 +239,7 @@ def test_backfill_restores_the_credit_of_historic_leads_from_their_history(clock
     Lead.objects.update(first_called_by=None, qualified_by=None)
     backfill(apps, None)
     assert {
-        lead.pk: (lead.first_called_by_id, lead.qualified_by_id)
-        for lead in Lead.objects.filter(pk__in=expected)
+        lead.pk: (lead.first_called_by_id, lead.qualified_by_id) for lead in Lead.objects.filter(pk__in=expected)
     } == expected
     quality = rows_by_label(handoff_quality(report_filter=DECEMBER, scope=Scope())["rows"])
     assert set(quality) == {"Ольга Квалова"} and quality["Ольга Квалова"]["handoffs"] == 2
