@@ -243,3 +243,16 @@ def test_backfill_restores_the_credit_of_historic_leads_from_their_history(clock
     } == expected
     quality = rows_by_label(handoff_quality(report_filter=DECEMBER, scope=Scope())["rows"])
     assert set(quality) == {"Ольга Квалова"} and quality["Ольга Квалова"]["handoffs"] == 2
+
+
+def test_team_lead_qualifying_on_behalf_credits_the_holder(clock, people):
+    olga, qlead, rep = people["olga"], people["qlead"], people["rep"]
+    kitchen_checklist()
+    lead = queue_lead(minutes_ago=2, address="Москва, ул. Тверская, 1")
+    q.lead_claim(lead_id=lead.pk, actor=olga)
+    q.call_attempt_log(lead_id=lead.pk, actor=olga, outcome="reached")
+    q.lead_answers_save(lead_id=lead.pk, actor=olga, answers=KITCHEN_PASSING_ANSWERS)
+    lead = q.lead_qualify_and_hand_off(lead_id=lead.pk, actor=qlead, sales_rep=rep)
+    assert (lead.status, lead.handed_off_by, lead.qualified_by) == (LeadStatus.HANDED_OFF, qlead, olga)
+    quality = rows_by_label(handoff_quality(report_filter=DECEMBER, scope=Scope())["rows"])
+    assert set(quality) == {"Ольга Квалова"} and quality["Ольга Квалова"]["handoffs"] == 1
