@@ -109,14 +109,11 @@ SPEED_CREDIT = ("first_called_by", "qualifier")
 FUNNEL_CREDIT = ("qualified_by", "qualifier", "first_called_by")
 
 
-def credited_person(fields, prefix="credited_"):
-    """Annotations of the first person set among the user FKs `fields`: `<prefix>id` and the name
-    fields label_from reads. Every name column comes from the same joined user, because a missing
-    FK gives NULL in all its columns and auth_user's own columns are NOT NULL."""
-    annotations = {f"{prefix}id": Coalesce(*[f"{name}_id" for name in fields])}
-    for column in ("first_name", "last_name", "username"):
-        annotations[f"{prefix}{column}"] = Coalesce(*[f"{name}__{column}" for name in fields])
-    return annotations
+def credited_person_id(fields):
+    """The first person set among the user FKs `fields`. Grouped on the ids alone, the names come
+    from one query for the rows (users_by_id): joining auth_user once per field made the year's
+    funnel 50 % slower."""
+    return Coalesce(*[f"{name}_id" for name in fields])
 
 
 def label_from(row, prefix):
@@ -140,3 +137,11 @@ def users_by_id(ids):
         row["pk"]: person_label(row["first_name"], row["last_name"], row["username"])
         for row in User.objects.filter(pk__in=ids).values("pk", "first_name", "last_name", "username")
     }
+
+
+def label_credited(rows, *, nobody):
+    """Name the rows grouped by `credited_id` (one query), `nobody` for the row of no one."""
+    names = users_by_id([row["credited_id"] for row in rows if row["credited_id"]])
+    for row in rows:
+        row["label"] = names.get(row["credited_id"], nobody) if row["credited_id"] else nobody
+    return rows
