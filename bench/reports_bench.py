@@ -69,14 +69,14 @@ INSERT_SQL = """
 INSERT INTO leadflow_lead (name, phone, email, city, region, address, external_id, utm_source, utm_medium,
   utm_campaign, product_interest, message, received_at, status, criteria_passed, handoff_state, competitor,
   outcome_note, sla_state, is_archived, updated_at, source_id, qualification_team_id, qualifier_id,
-  handed_off_by_id, sales_rep_id, claimed_at, first_call_at, qualified_at, disqualified_at, handed_off_at,
+  first_called_by_id, qualified_by_id, handed_off_by_id, sales_rep_id, claimed_at, first_call_at, qualified_at, disqualified_at, handed_off_at,
   accepted_at, measured_at, closed_at, quote_amount, deal_amount, deal_date, sla_warn_at, sla_breach_at)
 SELECT '', '+7999' || lpad(g::text, 7, '0'), '', '', CASE WHEN rr < 0.8 THEN 'Москва' ELSE 'Московская область' END,
   '', '', '', '', '', 'custom', '', rec,
   CASE WHEN NOT handed THEN 'disqualified' WHEN won THEN 'won' WHEN lost THEN 'lost'
        WHEN measured THEN 'measured' ELSE 'handed_off' END,
   handed, CASE WHEN NOT handed THEN '' WHEN accepted THEN 'accepted' ELSE 'pending' END, '', '', 'met', false, rec,
-  (%(s)s)[1 + g %% cardinality(%(s)s)], %(team)s, q,
+  (%(s)s)[1 + g %% cardinality(%(s)s)], %(team)s, q, q, CASE WHEN handed THEN q END,
   CASE WHEN handed THEN q END, CASE WHEN handed THEN (%(r)s)[1 + g %% cardinality(%(r)s)] END,
   rec + claim, rec + claim + talk,
   CASE WHEN handed THEN rec + claim + talk + interval '12 minutes' END,
@@ -146,10 +146,10 @@ RAW = {
            FROM leadflow_lead WHERE received_at >= %(a)s AND received_at < %(b)s AND merged_into_id IS NULL GROUP BY 1, 2""",
     ],
     "handoff": [
-        """SELECT handed_off_by_id, count(*), count(*) FILTER (WHERE accepted_at IS NOT NULL),
+        """SELECT qualified_by_id, count(*), count(*) FILTER (WHERE accepted_at IS NOT NULL),
            count(*) FILTER (WHERE measured_at IS NOT NULL), count(*) FILTER (WHERE status = 'won'),
            count(*) FILTER (WHERE status = 'lost'), sum(deal_amount) FILTER (WHERE status = 'won')
-           FROM leadflow_lead WHERE handed_off_at >= %(a)s AND handed_off_at < %(b)s AND handed_off_by_id IS NOT NULL
+           FROM leadflow_lead WHERE handed_off_at >= %(a)s AND handed_off_at < %(b)s AND qualified_by_id IS NOT NULL
            AND merged_into_id IS NULL GROUP BY 1""",
         """SELECT qualifier_id, count(*), count(*) FILTER (WHERE decision = 'upheld') FROM sales_dispute
            WHERE raised_at >= %(a)s AND raised_at < %(b)s GROUP BY 1""",
@@ -168,16 +168,16 @@ RAW = {
            AND closed_at < %(b)s AND sales_rep_id IS NOT NULL GROUP BY 1""",
     ],
     "economics": [
-        """SELECT handed_off_by_id, date_trunc('month', closed_at AT TIME ZONE 'Europe/Moscow'), count(*)
+        """SELECT qualified_by_id, date_trunc('month', closed_at AT TIME ZONE 'Europe/Moscow'), count(*)
            FROM leadflow_lead WHERE status = 'won' AND closed_at >= %(a)s AND closed_at < %(b)s
-           AND handed_off_by_id IS NOT NULL AND accepted_at IS NOT NULL GROUP BY 1, 2""",
+           AND qualified_by_id IS NOT NULL AND accepted_at IS NOT NULL GROUP BY 1, 2""",
         """SELECT sales_rep_id, date_trunc('month', closed_at AT TIME ZONE 'Europe/Moscow'), count(*), sum(deal_amount)
            FROM leadflow_lead WHERE status = 'won' AND closed_at >= %(a)s AND closed_at < %(b)s
            AND sales_rep_id IS NOT NULL GROUP BY 1, 2""",
         """SELECT count(*) FILTER (WHERE qualified_at >= %(a)s AND qualified_at < %(b)s),
            count(*) FILTER (WHERE measured_at >= %(a)s AND measured_at < %(b)s),
            count(*) FILTER (WHERE status = 'won' AND closed_at >= %(a)s AND closed_at < %(b)s) FROM leadflow_lead""",
-        """SELECT handed_off_by_id, sales_rep_id, count(*), sum(deal_amount) FROM leadflow_lead
+        """SELECT qualified_by_id, sales_rep_id, count(*), sum(deal_amount) FROM leadflow_lead
            WHERE status = 'won' AND closed_at >= %(a)s AND closed_at < %(b)s GROUP BY 1, 2""",
     ],
     "pilot": [
@@ -189,7 +189,11 @@ RAW = {
            FROM leadflow_lead WHERE received_at >= %(a)s AND received_at < %(b)s AND merged_into_id IS NULL""",
     ],
 }
-GROUPS = {"funnel": " GROUP BY qualifier_id", "speed": " GROUP BY qualifier_id"}
+# per qualifier by credit (reports.selectors.common.FUNNEL_CREDIT / SPEED_CREDIT)
+GROUPS = {
+    "funnel": " GROUP BY coalesce(qualified_by_id, qualifier_id, first_called_by_id)",
+    "speed": " GROUP BY coalesce(first_called_by_id, qualifier_id)",
+}
 
 
 def best(fn):

@@ -417,7 +417,7 @@ class LeadAdmin(admin.ModelAdmin):
     list_select_related = ("source", "qualifier", "sales_rep")
     list_per_page = 50
     show_full_result_count = False  # no COUNT(*) over a million leads on every page
-    autocomplete_fields = ("qualifier", "sales_rep", "handed_off_by")
+    autocomplete_fields = ("qualifier", "sales_rep", "handed_off_by", "first_called_by", "qualified_by")
     raw_id_fields = ("merged_into",)
     inlines = [InquiryInline, LeadHistoryInline]
 
@@ -446,6 +446,8 @@ class LeadAdmin(admin.ModelAdmin):
                     "status",
                     "qualification_team",
                     "qualifier",
+                    "first_called_by",
+                    "qualified_by",
                     "handed_off_by",
                     "sales_rep",
                     "handoff_state",

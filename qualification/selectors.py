@@ -313,16 +313,17 @@ def latest_handoff_summary(*, lead_id):
 
 
 def handoffs_by(*, user):
-    """Leads the user handed off, with where they are now: the feedback loop."""
+    """Leads the user qualified and that were handed off (by them, or by the team lead with the manual
+    strategy), with where they are now: the feedback loop."""
     return (
-        Lead.objects.filter(handed_off_by_id=user.pk)
+        Lead.objects.filter(qualified_by_id=user.pk, handed_off_by__isnull=False)
         .select_related("source", "sales_rep", "lose_reason")
         .order_by("-handed_off_at", "-pk")
     )
 
 
 def handoff_outcome_counts(*, user):
-    return Lead.objects.filter(handed_off_by_id=user.pk).aggregate(
+    return Lead.objects.filter(qualified_by_id=user.pk, handed_off_by__isnull=False).aggregate(
         total=Count("pk"),
         pending=Count("pk", filter=Q(status=LeadStatus.HANDED_OFF, handoff_state="pending")),
         accepted=Count("pk", filter=Q(status=LeadStatus.HANDED_OFF, handoff_state="accepted")),

@@ -40,15 +40,19 @@ def queue_access(view):
     return wrapper
 
 
-def _act(request, action):
-    """Run a service; a refused permission is a 403 with its message, other domain errors a message."""
+REFUSED = object()
+
+
+def _act(request, action, *, refused=None):
+    """Run a service; a refused permission is a 403 with its message, other domain errors a message
+    (and `refused` is returned, for a caller that must tell a refusal from a service's own None)."""
     try:
         return action()
     except PermissionRefused as exc:
         raise PermissionDenied(str(exc.message)) from exc
     except LeadflowError as exc:
         messages.error(request, exc.message)
-        return None
+        return refused
 
 
 def _form_errors(request, form):
@@ -86,10 +90,13 @@ def index(request):
 @queue_access
 @require_POST
 def lead_next(request):
-    lead = _act(request, lambda: services.lead_claim_next(actor=request.user))
+    # A refusal is told from "nothing to claim" by the marker, never by reading the message storage:
+    # iterating it marks every waiting message as shown, so the refusal never reached the page.
+    lead = _act(request, lambda: services.lead_claim_next(actor=request.user), refused=REFUSED)
+    if lead is REFUSED:
+        return redirect("qualification:index")
     if lead is None:
-        if not list(messages.get_messages(request)):
-            messages.info(request, _("No unclaimed leads right now. New ones appear in the queue by themselves."))
+        messages.info(request, _("No unclaimed leads right now. New ones appear in the queue by themselves."))
         return redirect("qualification:index")
     return redirect("qualification:lead", lead_id=lead.pk)
 

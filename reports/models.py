@@ -1,7 +1,8 @@
 """Bonus plans as data: what a role (or one team, or one person) is paid each month.
 
-A qualifier earns `bonus_per_won_deal` for every won deal of their hand-offs, but only once the
-hand-off was accepted, and it is clawed back when a dispute on that lead is upheld against them.
+A qualifier earns `bonus_per_won_deal` for every won deal of the leads they qualified (also when
+the team lead pressed the hand-off), but only once the hand-off was accepted, and it is clawed back
+when a dispute on that lead is upheld against them.
 A sales rep earns `revenue_share_percent` of the revenue of the deals they won. Everyone gets
 `fixed_monthly`. The most specific plan in force on the first day of the month applies
 (person > team > role), see reports.economics.

@@ -315,7 +315,7 @@ def economics_page(*, report_filter, scope):
         "double-credit",
         _("Double credit: each won deal counts for the qualifier and the rep"),
         [
-            Column("qualifier", _("Handed off by"), "text"),
+            Column("qualifier", _("Qualifier"), "text"),
             Column("rep", _("Closed by"), "text"),
             Column("won", _("Won"), "int"),
             Column("revenue", _("Revenue"), "money"),

@@ -269,7 +269,7 @@ def qualifier_outcomes(*, qualifier):
     """What became of the leads a qualifier handed off: status, rep, visit, quote, deal, disputes."""
     disputed_ids = Dispute.objects.filter(qualifier=qualifier).values("lead_id")
     return (
-        Lead.objects.filter(Q(handed_off_by=qualifier) | Q(pk__in=disputed_ids))
+        Lead.objects.filter(Q(qualified_by=qualifier, handed_off_by__isnull=False) | Q(pk__in=disputed_ids))
         .select_related("sales_rep", "lose_reason", "measurement")
         .prefetch_related(
             Prefetch("disputes", queryset=Dispute.objects.select_related("reason"), to_attr="all_disputes"),

@@ -42,6 +42,8 @@ LEAD_COLUMNS = [
     "status",
     "qualification_team_id",
     "qualifier_id",
+    "first_called_by_id",
+    "qualified_by_id",
     "handed_off_by_id",
     "sales_rep_id",
     "claimed_at",
@@ -234,6 +236,7 @@ class LeadSimulator(SalesStory):
             return
         row["criteria_passed"] = True
         row["qualified_at"] = decided
+        row["qualified_by_id"] = qualifier
         story.transition(decided, "qualify", QUALIFIED, qualifier)
         self._hand_off(rng, story, qualifier, decided + rng.randint(60, 420), forced)
 
@@ -279,6 +282,7 @@ class LeadSimulator(SalesStory):
         if story.first_call is None:
             story.first_call = called_at
             story.row["first_call_at"] = called_at
+            story.row["first_called_by_id"] = actor
 
     def _disqualify(self, story, ts, actor, reason_code, description=None):
         reason = self.ctx.disqualify_reasons[reason_code]

@@ -143,6 +143,30 @@ class Lead(models.Model):
         on_delete=models.PROTECT,
         related_name="handed_off_leads",
     )
+    # Credit, not custody: `qualifier` is whoever holds the lead now (a released claim clears it),
+    # `handed_off_by` who pressed the button (the team lead with the manual strategy). The reports
+    # credit the work to these two, set by the services and kept through a return and a release.
+    first_called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("first called by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Who made the first call attempt: the speed-to-lead figures count for them."),
+    )
+    qualified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("qualified by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "The qualifier credited with the latest qualification: hand-off quality, disputes and the "
+            "bonus count for them, whoever pressed the hand-off."
+        ),
+    )
     sales_rep = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("sales rep"),
@@ -297,6 +321,8 @@ class Lead(models.Model):
     )
     def qualify(self, *, by=None, description=None, at=None):
         self.qualified_at = at or timezone.now()
+        # the holder earns it, also when the team lead presses "Qualify" on their behalf
+        self.qualified_by_id = self.qualifier_id
 
     @fsm_log_by
     @fsm_log_description

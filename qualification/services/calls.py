@@ -75,7 +75,9 @@ def call_attempt_log(
         lead.callback_at = attempt.callback_at
         if lead.first_call_at is None or called_at < lead.first_call_at:
             lead.first_call_at = called_at
-            fields.append("first_call_at")
+            # a telephony event without a known operator is the holder's call
+            lead.first_called_by_id = actor.pk if actor is not None else lead.qualifier_id
+            fields += ["first_call_at", "first_called_by"]
             if lead.sla_state in (SlaState.PENDING, SlaState.WARNED, SlaState.BREACHED):
                 lead.sla_state = sla_state_on_first_call(lead=lead, called_at=called_at)
                 fields.append("sla_state")

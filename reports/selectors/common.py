@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 SECONDS_PER_MINUTE = 60.0
 
@@ -60,7 +61,9 @@ class ReportFilter:
     source_id: int | None = None
     region: str = ""
 
-    def lead_q(self, prefix="", person_fields=("qualifier", "handed_off_by", "sales_rep")):
+    def lead_q(
+        self, prefix="", person_fields=("qualifier", "first_called_by", "qualified_by", "handed_off_by", "sales_rep")
+    ):
         q = Q()
         if self.team_id:
             q &= Q(**{f"{prefix}qualification_team_id": self.team_id}) | Q(
@@ -99,6 +102,20 @@ def user_name_fields(prefix):
     return (f"{prefix}first_name", f"{prefix}last_name", f"{prefix}username")
 
 
+# Per-qualifier rows credit the work, not the current holder (a released claim clears `qualifier`):
+# speed to the one who made the first call, the funnel to the one who qualified the lead, else the
+# one holding or closing it, else the first caller; see docs/reports.md.
+SPEED_CREDIT = ("first_called_by", "qualifier")
+FUNNEL_CREDIT = ("qualified_by", "qualifier", "first_called_by")
+
+
+def credited_person_id(fields):
+    """The first person set among the user FKs `fields`. Grouped on the ids alone, the names come
+    from one query for the rows (users_by_id): joining auth_user once per field made the year's
+    funnel 50 % slower."""
+    return Coalesce(*[f"{name}_id" for name in fields])
+
+
 def label_from(row, prefix):
     return person_label(row.get(f"{prefix}first_name"), row.get(f"{prefix}last_name"), row.get(f"{prefix}username"))
 
@@ -120,3 +137,11 @@ def users_by_id(ids):
         row["pk"]: person_label(row["first_name"], row["last_name"], row["username"])
         for row in User.objects.filter(pk__in=ids).values("pk", "first_name", "last_name", "username")
     }
+
+
+def label_credited(rows, *, nobody):
+    """Name the rows grouped by `credited_id` (one query), `nobody` for the row of no one."""
+    names = users_by_id([row["credited_id"] for row in rows if row["credited_id"]])
+    for row in rows:
+        row["label"] = names.get(row["credited_id"], nobody) if row["credited_id"] else nobody
+    return rows

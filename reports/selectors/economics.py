@@ -1,11 +1,11 @@
 """Economics: monthly statements per person from the bonus plans, payroll per team, cost per
 qualified lead / measurement / won deal, revenue per rouble of payroll, and the double credit of
-every won deal (to the qualifier who handed it off and to the rep who closed it).
+every won deal (to the qualifier who qualified it and to the rep who closed it).
 
 Pay rules (reports.models.BonusPlan, the most specific plan in force on the 1st of the month):
     fixed       = plan.fixed_monthly
-    earned      = plan.bonus_per_won_deal × deals won in the month from the person's hand-offs that
-                  had been accepted
+    earned      = plan.bonus_per_won_deal × deals won in the month from the leads the person qualified
+                  (`qualified_by`, whoever pressed the hand-off) whose hand-off had been accepted
     clawback    = plan.bonus_per_won_deal × those of them on which a dispute was upheld against the
                   person (an earlier hand-off of the same lead was "not a target lead")
     rep bonus   = plan.revenue_share_percent % × revenue of the deals the person won in the month
@@ -121,19 +121,19 @@ def statements(*, months, scope, team_id=None, person_id=None):
     plans = list(BonusPlan.objects.all())
 
     upheld_against = Dispute.objects.filter(
-        lead=OuterRef("pk"), decision=Dispute.Decision.UPHELD, counts_against_user=OuterRef("handed_off_by")
+        lead=OuterRef("pk"), decision=Dispute.Decision.UPHELD, counts_against_user=OuterRef("qualified_by")
     )
     qualifier_wins = {}
     for row in (
         Lead.objects.filter(
-            span.q("closed_at"), status=LeadStatus.WON, handed_off_by__isnull=False, accepted_at__isnull=False
+            span.q("closed_at"), status=LeadStatus.WON, qualified_by__isnull=False, accepted_at__isnull=False
         )
         .annotate(month=TruncMonth("closed_at"))
-        .values("handed_off_by_id", "month")
+        .values("qualified_by_id", "month")
         .annotate(won=Count("pk"), clawed=Count("pk", filter=Q(Exists(upheld_against))))
         .order_by()
     ):
-        qualifier_wins[(row["handed_off_by_id"], _as_month(row["month"]))] = row
+        qualifier_wins[(row["qualified_by_id"], _as_month(row["month"]))] = row
     rep_sales = {}
     for row in (
         Lead.objects.filter(span.q("closed_at"), status=LeadStatus.WON, sales_rep__isnull=False)
@@ -241,14 +241,14 @@ def economics(*, report_filter, scope):
             merged_into__isnull=True,
         )
         .values(
-            "handed_off_by_id", *user_name_fields("handed_off_by__"), "sales_rep_id", *user_name_fields("sales_rep__")
+            "qualified_by_id", *user_name_fields("qualified_by__"), "sales_rep_id", *user_name_fields("sales_rep__")
         )
         .annotate(won=Count("pk"), revenue=Sum("deal_amount"))
         .order_by("-revenue")
     ):
         pairs.append(
             {
-                "qualifier": label_from(row, "handed_off_by__") if row["handed_off_by_id"] else "—",
+                "qualifier": label_from(row, "qualified_by__") if row["qualified_by_id"] else "—",
                 "rep": label_from(row, "sales_rep__") if row["sales_rep_id"] else "—",
                 "won": row["won"],
                 "revenue": money(row["revenue"]),

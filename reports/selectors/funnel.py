@@ -3,7 +3,10 @@ every pair of stages, revenue, average deal, cycle time and the median time spen
 
 A lead counts at a stage when it carries that stage's timestamp (a hand-off undone by an upheld
 dispute clears the timestamps of the lead, so it counts again only when it is handed off again).
-Two queries: the groups and the total (medians cannot be added up from the groups).
+Split by qualifier, a lead counts for the one who qualified it (kept through a return and a released
+claim), else the one holding or closing it, else the one who first called it (common.FUNNEL_CREDIT).
+Two queries: the groups and the total (medians cannot be added up from the groups), and the names
+of the people when split by qualifier.
 """
 
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
@@ -13,7 +16,7 @@ from leadflow.models import Lead, LeadStatus
 from qualification.models import Criterion, LeadAnswer
 
 from ..db import Percentile, Seconds
-from .common import label_from, minutes, ratio, user_name_fields
+from .common import FUNNEL_CREDIT, credited_person_id, label_credited, minutes, ratio
 
 STAGES = [
     ("received", _("Received"), Q()),
@@ -38,7 +41,7 @@ STAGE_TIMES = [
 
 GROUPINGS = {
     "team": (_("Team"), ("qualification_team_id", "qualification_team__name")),
-    "qualifier": (_("Qualifier"), ("qualifier_id", *user_name_fields("qualifier__"))),
+    "qualifier": (_("Qualifier"), ("credited_id",)),
     "source": (_("Source"), ("source_id", "source__name")),
     "region": (_("Region"), ("region",)),
 }
@@ -104,15 +107,16 @@ def funnel(*, leads, group_by="team"):
             rows.append(_finish(row))
     else:
         _title, fields = GROUPINGS[group_by]
+        grouped = leads.annotate(credited_id=credited_person_id(FUNNEL_CREDIT)) if group_by == "qualifier" else leads
         rows = []
-        for row in leads.values(*fields).annotate(**funnel_aggregates()).order_by("-received", fields[0]):
-            if group_by == "qualifier":
-                row["label"] = label_from(row, "qualifier__") if row["qualifier_id"] else str(_("Not taken"))
-            elif group_by == "region":
+        for row in grouped.values(*fields).annotate(**funnel_aggregates()).order_by("-received", fields[0]):
+            if group_by == "region":
                 row["label"] = row["region"] or str(_("Not given"))
-            else:
+            elif group_by != "qualifier":
                 row["label"] = row[fields[1]]
             rows.append(_finish(row))
+        if group_by == "qualifier":
+            label_credited(rows, nobody=str(_("Not taken")))
     return {"total": total, "rows": rows, "matrix": conversion_matrix(total)}
 
 

@@ -2,8 +2,10 @@
 
 Cohort: hand-offs made in the period. A hand-off undone by an upheld dispute has lost its
 timestamps on the lead (it went back to qualifying), so the hand-offs of a qualifier are
-    hand-offs = leads still carrying a hand-off by them in the period + upheld disputes on their
-                hand-offs raised in the period.
+    hand-offs = leads they qualified still carrying a hand-off in the period + upheld disputes on
+                their hand-offs raised in the period.
+"They" is the qualifier credited with the qualification (`qualified_by`, the dispute's `qualifier`),
+not whoever pressed the hand-off: with the manual strategy that is the team lead.
 Rates are per hand-off: accepted, disputes upheld, reached measurement, won. Two queries.
 """
 
@@ -22,11 +24,11 @@ def handoff_quality(*, report_filter, scope, alpha=stats.ALPHA):
 
     leads = (
         lead_base(report_filter=report_filter, scope=scope, date_field="handed_off_at")
-        .filter(handed_off_by__isnull=False)
-        .filter(scope.people_q("handed_off_by__", include_extra=True))
+        .filter(qualified_by__isnull=False)
+        .filter(scope.people_q("qualified_by__", include_extra=True))
     )
     rows = {}
-    for row in leads.values("handed_off_by_id", *user_name_fields("handed_off_by__")).annotate(
+    for row in leads.values("qualified_by_id", *user_name_fields("qualified_by__")).annotate(
         current=Count("pk"),
         accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
         measured=Count("pk", filter=Q(measured_at__isnull=False)),
@@ -34,9 +36,9 @@ def handoff_quality(*, report_filter, scope, alpha=stats.ALPHA):
         lost=Count("pk", filter=Q(status=LeadStatus.LOST)),
         revenue=Sum("deal_amount", filter=Q(status=LeadStatus.WON)),
     ):
-        rows[row["handed_off_by_id"]] = {
-            "person_id": row["handed_off_by_id"],
-            "label": label_from(row, "handed_off_by__"),
+        rows[row["qualified_by_id"]] = {
+            "person_id": row["qualified_by_id"],
+            "label": label_from(row, "qualified_by__"),
             **{k: row[k] for k in ("current", "accepted", "measured", "won", "lost", "revenue")},
         }
 

@@ -1,7 +1,7 @@
 """My stats: a qualifier's or a rep's own day and month, and the same per person for the teams a
 manager may see. Each figure counts events by their own date (taken by claimed_at, won by closed_at…).
-Queries: one for the own figures (three for a team: by qualifier, by hand-off, by rep) + the pay
-statements of the month."""
+Queries: one for the own figures (four for a team: by holder, by first caller, by the one who
+qualified, by rep) + the pay statements of the month."""
 
 from datetime import datetime, time, timedelta
 
@@ -13,16 +13,19 @@ from leadflow.models import Lead, LeadStatus
 from .common import Period, Scope, label_from, ratio, user_name_fields
 from .economics import month_start, statements
 
+# Credit, not custody: calls count for who made the first one, qualification and what followed
+# it for who qualified the lead (the team lead pressing the hand-off earns none of it).
 QUALIFIER_EVENTS = {
     "taken": ("qualifier", "claimed_at", Q()),
-    "called": ("qualifier", "first_call_at", Q()),
-    "within_sla": ("qualifier", "first_call_at", Q(first_call_at__lte=F("sla_warn_at"))),
-    "qualified": ("qualifier", "qualified_at", Q()),
+    "called": ("first_called_by", "first_call_at", Q()),
+    "within_sla": ("first_called_by", "first_call_at", Q(first_call_at__lte=F("sla_warn_at"))),
+    "qualified": ("qualified_by", "qualified_at", Q()),
     "disqualified": ("qualifier", "disqualified_at", Q()),
-    "handed_off": ("handed_off_by", "handed_off_at", Q()),
-    "accepted": ("handed_off_by", "accepted_at", Q()),
-    "handoff_won": ("handed_off_by", "closed_at", Q(status=LeadStatus.WON)),
+    "handed_off": ("qualified_by", "handed_off_at", Q()),
+    "accepted": ("qualified_by", "accepted_at", Q()),
+    "handoff_won": ("qualified_by", "closed_at", Q(status=LeadStatus.WON)),
 }
+CREDIT_FIELDS = ("qualifier", "first_called_by", "qualified_by", "sales_rep")
 REP_EVENTS = {
     "received": ("sales_rep", "handed_off_at", Q()),
     "rep_accepted": ("sales_rep", "accepted_at", Q()),
@@ -69,7 +72,9 @@ def own_stats(*, user, now=None):
     day, month, first = day_and_month(now)
     periods = {"day": day, "month": month}
     events = {**QUALIFIER_EVENTS, **REP_EVENTS}
-    mine = Q(qualifier=user) | Q(handed_off_by=user) | Q(sales_rep=user)
+    mine = Q()
+    for who in CREDIT_FIELDS:
+        mine |= Q(**{who: user})
     raw = Lead.objects.filter(mine, merged_into__isnull=True).aggregate(**_event_aggregates(events, periods, user))
     sides = {}
     for name in periods:
@@ -83,7 +88,7 @@ def team_stats(*, scope, now=None, team_id=None):
     _day, month, first = day_and_month(now)
     rows = {}
     all_events = {**QUALIFIER_EVENTS, **REP_EVENTS}
-    for who in ("qualifier", "handed_off_by", "sales_rep"):
+    for who in CREDIT_FIELDS:
         # one grouped query per person field: the events credited through that field
         own = {k: v for k, v in all_events.items() if v[0] == who}
         aggregates = {key: Count("pk", filter=month.q(when) & extra) for key, (_w, when, extra) in own.items()}

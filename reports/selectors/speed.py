@@ -6,6 +6,8 @@
   which intake computed in the team's working hours, so a lead received at night is not late at 9:05.
   A lead counts in the denominator once it is decided: called, or its breach deadline has passed.
 - medians and p90 are wall-clock minutes (percentile_cont).
+- split by qualifier, a lead counts for the one who made its first call (kept when the claim is
+  released), else the one holding it now; never called nor held: "Not taken" (common.SPEED_CREDIT).
 """
 
 from django.db.models import Count, F, Q
@@ -14,11 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..db import Percentile, Seconds
-from .common import label_from, minutes, ratio, user_name_fields
+from .common import SPEED_CREDIT, credited_person_id, label_credited, minutes, ratio
 
 GROUPINGS = {
     "team": (_("Team"), ("qualification_team_id", "qualification_team__name")),
-    "qualifier": (_("Qualifier"), ("qualifier_id", *user_name_fields("qualifier__"))),
+    "qualifier": (_("Qualifier"), ("credited_id",)),
     "source": (_("Source"), ("source_id", "source__name")),
     "hour": (_("Hour of day"), ("hour",)),
 }
@@ -54,22 +56,27 @@ def _finish(row):
 
 
 def speed(*, leads, group_by="team", now=None):
-    """Total, one row per group, the weekday × hour heatmap and the weekly trend: four queries."""
+    """Total, one row per group, the weekday × hour heatmap and the weekly trend: four queries (five
+    split by qualifier: the people's names)."""
     now = now or timezone.now()
     aggregates = speed_aggregates(now)
     total = _finish(leads.aggregate(**aggregates))
 
     _title, fields = GROUPINGS[group_by]
-    grouped = leads.annotate(hour=ExtractHour("received_at")) if group_by == "hour" else leads
+    grouped = leads
+    if group_by == "hour":
+        grouped = leads.annotate(hour=ExtractHour("received_at"))
+    elif group_by == "qualifier":
+        grouped = leads.annotate(credited_id=credited_person_id(SPEED_CREDIT))
     rows = []
     for row in grouped.values(*fields).annotate(**aggregates).order_by(fields[0]):
-        if group_by == "qualifier":
-            row["label"] = label_from(row, "qualifier__") if row["qualifier_id"] else str(_("Not taken"))
-        elif group_by == "hour":
+        if group_by == "hour":
             row["label"] = f"{row['hour']:02d}:00"
-        else:
+        elif group_by != "qualifier":
             row["label"] = row[fields[1]]
         rows.append(_finish(row))
+    if group_by == "qualifier":
+        label_credited(rows, nobody=str(_("Not taken")))
 
     heat = {}
     for row in (

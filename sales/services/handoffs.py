@@ -65,7 +65,8 @@ def handoff_dispute(*, lead_id: int, actor, reason: Reason, comment: str) -> Dis
             comment=comment.strip(),
             raised_by=actor,
             raised_at=now,
-            qualifier=lead.handed_off_by or lead.qualifier,
+            # the qualifier credited with the hand-off, not the team lead who pressed it (manual strategy)
+            qualifier=lead.qualified_by or lead.handed_off_by or lead.qualifier,
             sales_rep=lead.sales_rep or actor,
         )
         lead.handoff_state = HandoffState.DISPUTED

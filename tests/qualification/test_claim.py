@@ -56,6 +56,30 @@ def test_next_lead_on_an_empty_pool_says_so(client, qualifier):
     assert "No unclaimed leads" in response.content.decode()
 
 
+def test_next_lead_shows_a_refusal_on_the_queue(client, qualifier, monkeypatch):
+    """A domain error on "Next lead" reaches the person as a message on the page they land on."""
+
+    def refuse(*, actor):
+        raise TransitionRefused("You already hold three leads: finish one first.")
+
+    monkeypatch.setattr(q, "lead_claim_next", refuse)
+    client.force_login(qualifier)
+    response = client.post(reverse("qualification:next"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("qualification:index")
+    html = response.content.decode()
+    assert "You already hold three leads: finish one first." in html
+    assert "No unclaimed leads" not in html
+
+
+def test_next_lead_keeps_a_message_waiting_from_before(client, qualifier):
+    """A message queued by an earlier request is still shown, not consumed by the button."""
+    client.force_login(qualifier)
+    first = client.post(reverse("qualification:next"))  # empty pool: the info message waits
+    assert first.status_code == 302
+    response = client.post(reverse("qualification:next"), follow=True)
+    assert response.content.decode().count("No unclaimed leads") >= 1
+
+
 def test_next_lead_button_opens_the_card(client, qualifier):
     lead = queue_lead()
     client.force_login(qualifier)

@@ -261,7 +261,8 @@ def test_my_handoffs_show_each_outcome(client, qualifier, reps):
 
     won = s.lead_win(lead_id=won_lead.pk, actor=reps[2], deal_amount=Decimal("480000"), deal_date=date(2026, 11, 1))
     someone_elses = handed(reps[0])
-    Lead.objects.filter(pk=someone_elses.pk).update(handed_off_by=make_user(roles.QUALIFIER))
+    someone = make_user(roles.QUALIFIER)
+    Lead.objects.filter(pk=someone_elses.pk).update(handed_off_by=someone, qualified_by=someone)
 
     client.force_login(qualifier)
     response = client.get(reverse("qualification:handoffs"))
@@ -306,3 +307,15 @@ def test_my_handoffs_page_runs_constant_queries(client, qualifier, reps, django_
 
 def test_sales_team_from_reference_data_is_used(qualifier, reps):
     assert qualification_team().sales_team == sales_team()
+
+
+def test_my_handoffs_include_the_ones_the_team_lead_handed_off(client, qualifier, reps):
+    """Manual strategy: the team lead presses the hand-off, the qualifier keeps the lead in their feedback loop."""
+    qlead = make_user(roles.QUALIFICATION_LEAD, username="lida")
+    qualification_team(assignment_strategy=Team.AssignmentStrategy.MANUAL, lead=qlead)
+    lead = q.lead_qualify_and_hand_off(lead_id=ready_lead(qualifier).pk, actor=qualifier)
+    lead = q.lead_send_to_sales(lead_id=lead.pk, actor=qlead, sales_rep=reps[0])
+    assert (lead.handed_off_by, lead.qualified_by) == (qlead, qualifier)
+    client.force_login(qualifier)
+    response = client.get(reverse("qualification:handoffs"))
+    assert response.context["counts"]["total"] == 1 and response.context["counts"]["pending"] == 1

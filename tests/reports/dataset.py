@@ -44,6 +44,11 @@ def _lead(received, *, claim=None, call=None, **fields):
         "region": "Москва",
     }
     values.update(fields)
+    # the credit the services record: the holder made the first call; who handed off had qualified it
+    if values["first_call_at"] is not None:
+        values.setdefault("first_called_by", values.get("qualifier"))
+    if values.get("handed_off_by") is not None:
+        values.setdefault("qualified_by", values["handed_off_by"])
     return LeadFactory(**values)
 
 

@@ -60,6 +60,7 @@ def build(leads_per_day=9, seed=6):
                 "sla_warn_at": received + timedelta(minutes=15),
                 "sla_breach_at": received + timedelta(minutes=20),
                 "qualifier": qualifier,
+                "first_called_by": qualifier,
                 "claimed_at": received + timedelta(minutes=claim),
                 "first_call_at": received + timedelta(minutes=call),
             }
@@ -76,6 +77,7 @@ def build(leads_per_day=9, seed=6):
                 handed = received + timedelta(minutes=call + 15)
                 fields.update(
                     qualified_at=handed - timedelta(minutes=5),
+                    qualified_by=qualifier,
                     handed_off_by=qualifier,
                     handed_off_at=handed,
                     sales_rep=rep,

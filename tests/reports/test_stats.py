@@ -71,6 +71,7 @@ def test_outlier_qualifier_is_flagged_on_the_page(client):
                     status=LeadStatus.WON if won else LeadStatus.LOST,
                     qualifier=person,
                     handed_off_by=person,
+                    qualified_by=person,
                     sales_rep=rep,
                     qualified_at=handed - timedelta(minutes=5),
                     handed_off_at=handed,
