@@ -1,4 +1,6 @@
-"""Domain errors. Views turn them into a clear, translated message, never a 500."""
+"""Domain errors. `leadflow.middleware.DomainErrorMiddleware` turns them into what a person sees: a
+refused permission into the 403 page with its reason, a missing lead into the 404 page, any other
+refusal of a POST into a message on the page the person came from. Never a 500."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -27,9 +29,5 @@ class AlreadyClaimed(LeadflowError):
     default_message = _("This lead has already been taken by another qualifier.")
 
 
-class IntakeRejected(LeadflowError):
-    """Bad intake data; `errors` maps field names to messages."""
-
-    def __init__(self, errors):
-        self.errors = errors
-        super().__init__(_("The lead data is invalid."))
+class LeadNotFound(LeadflowError):
+    default_message = _("No such lead.")

@@ -1,4 +1,5 @@
-"""Helpers shared by the deal board's services: who owns a deal, who is told about it."""
+"""Helpers shared by the deal board's services: who works a deal, who is told about it (who may do
+what is `leadflow.access`)."""
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -8,42 +9,6 @@ from django.utils.translation import gettext as _
 from leadflow import roles
 from leadflow.models import Team
 from leadflow.people import display_name
-
-from ..exceptions import PermissionRefused
-
-
-def is_board_manager(user):
-    return roles.has_role(user, roles.SALES_MANAGER, roles.DIRECTOR)
-
-
-def ensure_deal_owner(*, lead, actor):
-    """A rep acts only on their own deals; the sales manager (and director) on every deal."""
-    if (lead.sales_rep_id is not None and lead.sales_rep_id == actor.pk) or is_board_manager(actor):
-        return
-    raise PermissionRefused(_("This deal belongs to another sales rep."))
-
-
-def qualification_team_ids_led_by(actor):
-    """The qualification teams a qualification lead answers for: their own team and any team they lead."""
-    profile_team = Team.objects.filter(members__user=actor, kind=Team.Kind.QUALIFICATION).values_list("pk", flat=True)
-    led = Team.objects.filter(lead=actor, kind=Team.Kind.QUALIFICATION).values_list("pk", flat=True)
-    return frozenset(profile_team) | frozenset(led)
-
-
-def arbitration_scope(actor):
-    """The qualification teams whose disputes `actor` decides: None = every team (the sales manager,
-    who works the whole board, and the director); a qualification lead only their own team's."""
-    if actor.is_superuser or roles.has_role(actor, roles.SALES_MANAGER, roles.DIRECTOR):
-        return None
-    return qualification_team_ids_led_by(actor)
-
-
-def ensure_arbiter(actor, *, lead=None):
-    if not roles.can_arbitrate(None, actor):
-        raise PermissionRefused(_("Only the sales manager or the qualification lead can arbitrate disputes."))
-    scope = arbitration_scope(actor) if lead is not None else None
-    if scope is not None and lead.qualification_team_id not in scope:
-        raise PermissionRefused(_("This dispute is about a lead of another qualification team."))
 
 
 def sales_team_of(lead):

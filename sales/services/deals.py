@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from leadflow import access
 from leadflow.models import HandoffState, Lead, LeadStatus, Notification, Reason
 from leadflow.services import history_record, lead_transition, lock_lead, notification_send
 from leadflow.workhours import WorkCalendar
@@ -13,7 +14,7 @@ from qualification.services import eligible_sales_reps
 
 from ..exceptions import PermissionRefused, TransitionRefused
 from ..models import Measurement, ObjectionTag, Visit
-from .common import deal_url, ensure_deal_owner, is_board_manager, person_name, sales_team_of
+from .common import deal_url, person_name, sales_team_of
 
 
 def _close_open_visits(*, lead, status, at):
@@ -37,7 +38,7 @@ def lead_record_measurement(
     """The rep was at the client's: quote (₽), objections as tags with a note, the next step."""
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        ensure_deal_owner(lead=lead, actor=actor)
+        access.ensure_deal_owner(lead=lead, actor=actor)
 
         def prepare(locked):
             locked.quote_amount = quote_amount
@@ -72,7 +73,7 @@ def lead_record_measurement(
 def lead_win(*, lead_id: int, actor, deal_amount: Decimal, deal_date, note: str = "") -> Lead:
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        ensure_deal_owner(lead=lead, actor=actor)
+        access.ensure_deal_owner(lead=lead, actor=actor)
 
         def prepare(locked):
             locked.deal_amount = deal_amount
@@ -94,7 +95,7 @@ def lead_lose(*, lead_id: int, actor, reason: Reason, competitor: str = "", note
         raise TransitionRefused(_("Choose the reason the deal was lost."))
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        ensure_deal_owner(lead=lead, actor=actor)
+        access.ensure_deal_owner(lead=lead, actor=actor)
 
         def prepare(locked):
             locked.lose_reason = reason
@@ -132,7 +133,7 @@ def deal_reassign(*, lead_id: int, actor, sales_rep, note: str = "") -> Lead:
 
     Booked visits move with the deal; a hand-off still awaiting acceptance gets a fresh window.
     """
-    if not is_board_manager(actor):
+    if not access.is_board_manager(actor):
         raise PermissionRefused(_("Only the sales manager can reassign deals."))
     with transaction.atomic():
         lead = lock_lead(lead_id)

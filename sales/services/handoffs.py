@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from leadflow import access
 from leadflow.models import HandoffState, Lead, LeadStatus, Notification, Reason, Team
 from leadflow.services import history_record, lead_transition, lock_lead, notification_send
 
@@ -11,8 +12,6 @@ from ..exceptions import TransitionRefused
 from ..models import Dispute
 from .common import (
     deal_url,
-    ensure_arbiter,
-    ensure_deal_owner,
     person_name,
     qualification_leads,
     sales_managers,
@@ -31,7 +30,7 @@ def _ensure_new_handoff(lead, action):
 def handoff_accept(*, lead_id: int, actor) -> Lead:
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        ensure_deal_owner(lead=lead, actor=actor)
+        access.ensure_deal_owner(lead=lead, actor=actor)
         _ensure_new_handoff(lead, _("Accept"))
         now = timezone.now()
         lead.handoff_state = HandoffState.ACCEPTED
@@ -56,7 +55,7 @@ def handoff_dispute(*, lead_id: int, actor, reason: Reason, comment: str) -> Dis
         raise TransitionRefused(_("Explain the dispute in a comment."))
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        ensure_deal_owner(lead=lead, actor=actor)
+        access.ensure_deal_owner(lead=lead, actor=actor)
         _ensure_new_handoff(lead, _("Dispute"))
         now = timezone.now()
         dispute = Dispute.objects.create(
@@ -127,7 +126,7 @@ def _notify_decision(dispute, lead, actor):
 def dispute_uphold(*, dispute_id: int, actor, note: str, disqualify_reason: Reason | None = None) -> Dispute:
     """The lead was not a target lead: it returns to qualification (or, given a disqualification
     reason, is closed as disqualified) and the dispute counts against the qualifier who handed it off."""
-    ensure_arbiter(actor)
+    access.ensure_arbiter(actor)
     if not (note or "").strip():
         raise TransitionRefused(_("Write down why the dispute is decided this way."))
     if disqualify_reason is not None and disqualify_reason.kind != Reason.Kind.DISQUALIFY:
@@ -135,7 +134,7 @@ def dispute_uphold(*, dispute_id: int, actor, note: str, disqualify_reason: Reas
     with transaction.atomic():
         dispute = _lock_pending_dispute(dispute_id)
         lead = lock_lead(dispute.lead_id)
-        ensure_arbiter(actor, lead=lead)
+        access.ensure_arbiter(actor, lead=lead)
         now = timezone.now()
         dispute.decision = Dispute.Decision.UPHELD
         dispute.decided_by = actor
@@ -180,13 +179,13 @@ def dispute_uphold(*, dispute_id: int, actor, note: str, disqualify_reason: Reas
 
 def dispute_reject(*, dispute_id: int, actor, note: str) -> Dispute:
     """The lead was a target lead: it stays with the rep (accepted) and counts against the rep."""
-    ensure_arbiter(actor)
+    access.ensure_arbiter(actor)
     if not (note or "").strip():
         raise TransitionRefused(_("Write down why the dispute is decided this way."))
     with transaction.atomic():
         dispute = _lock_pending_dispute(dispute_id)
         lead = lock_lead(dispute.lead_id)
-        ensure_arbiter(actor, lead=lead)
+        access.ensure_arbiter(actor, lead=lead)
         now = timezone.now()
         dispute.decision = Dispute.Decision.REJECTED
         dispute.decided_by = actor

@@ -9,41 +9,28 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from leadflow import roles
+from leadflow import access
 from leadflow.models import HandoffState, LeadStatus, Notification
 from leadflow.services import history_record, lock_lead, notification_send
 from leadflow.workhours import WorkCalendar
 from qualification.services import eligible_sales_reps, lead_send_to_sales
 
-from ..exceptions import PermissionRefused, TransitionRefused
+from ..exceptions import TransitionRefused
 from ..models import Visit
 from ..scheduling import clashes, visit_minutes, within_working_hours
-from .common import deal_url, is_board_manager, person_name, qualification_team_ids_led_by, sales_team_of
+from .common import deal_url, person_name, sales_team_of
 
 BOOKABLE_STATUSES = (LeadStatus.QUALIFYING, LeadStatus.QUALIFIED, LeadStatus.HANDED_OFF)
 
 
 def ensure_may_book(*, lead, actor):
-    """Before the hand-off: the qualifier holding the lead (or the qualification lead);
-    after it: the deal's rep or the sales manager."""
+    """The lead can take a booking now (its status), and `actor` may make it (leadflow.access)."""
     if lead.status not in BOOKABLE_STATUSES:
         raise TransitionRefused(
             _("A measurement can only be booked for a lead being qualified or handed off (this one is “%(status)s”).")
             % {"status": lead.get_status_display()}
         )
-    if is_board_manager(actor):
-        return
-    if lead.status == LeadStatus.HANDED_OFF:
-        if lead.sales_rep_id == actor.pk:
-            return
-        raise PermissionRefused(_("This deal belongs to another sales rep."))
-    if lead.qualifier_id == actor.pk:
-        return
-    if roles.has_role(actor, roles.QUALIFICATION_LEAD) and lead.qualification_team_id in qualification_team_ids_led_by(
-        actor
-    ):
-        return
-    raise PermissionRefused(_("Only the qualifier holding the lead can book its measurement."))
+    access.ensure_may_book(lead=lead, actor=actor)
 
 
 def _visit_rep(*, lead, rep):
@@ -140,17 +127,11 @@ def _lock_visit(visit_id):
     return Visit.objects.select_for_update().get(pk=visit_id), lead
 
 
-def _ensure_visit_owner(*, visit, lead, actor):
-    if lead.sales_rep_id == actor.pk or visit.rep_id == actor.pk or is_board_manager(actor):
-        return
-    raise PermissionRefused(_("This deal belongs to another sales rep."))
-
-
 def visit_reschedule(*, visit_id: int, actor, starts_at: datetime, note: str = "") -> Visit:
     """Move a booked (or missed) visit: the old one is kept as rescheduled / no-show, a new one is booked."""
     with transaction.atomic():
         visit, lead = _lock_visit(visit_id)
-        _ensure_visit_owner(visit=visit, lead=lead, actor=actor)
+        access.ensure_visit_rep(visit=visit, lead=lead, actor=actor)
         if visit.status not in (Visit.Status.SCHEDULED, Visit.Status.NO_SHOW) or hasattr(visit, "rescheduled_to"):
             raise TransitionRefused(_("Only a booked or missed visit can be rescheduled."))
         if lead.status != LeadStatus.HANDED_OFF:
@@ -191,7 +172,7 @@ def visit_mark_no_show(*, visit_id: int, actor, note: str = "") -> Visit:
     """The client was not there. The deal stays with the rep, ready to reschedule."""
     with transaction.atomic():
         visit, lead = _lock_visit(visit_id)
-        _ensure_visit_owner(visit=visit, lead=lead, actor=actor)
+        access.ensure_visit_rep(visit=visit, lead=lead, actor=actor)
         if visit.status != Visit.Status.SCHEDULED:
             raise TransitionRefused(_("Only a booked visit can be marked as a no-show."))
         now = timezone.now()

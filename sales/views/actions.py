@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from leadflow import access
 from leadflow.models import Lead
 from leadflow.people import display_name
 
@@ -20,14 +21,13 @@ from ..forms import (
 )
 from ..models import Visit
 from .board import render_deal
-from .common import forbidden, may_work_deal, post_action
+from .common import post_action
 
 
 def _deal(request, pk):
-    lead = get_object_or_404(Lead.objects.only("pk", "sales_rep_id", "name", "phone"), pk=pk)
-    if not may_work_deal(request.user, lead):
-        return lead, forbidden(request, _("This deal belongs to another sales rep."))
-    return lead, None
+    return access.deal_for_actor(
+        lead_id=pk, actor=request.user, queryset=Lead.objects.only("pk", "sales_rep_id", "name", "phone")
+    )
 
 
 def _invalid(request, pk, name, form):
@@ -40,18 +40,14 @@ def _deal_url(pk):
 
 @post_action
 def accept(request, pk):
-    lead, denied = _deal(request, pk)
-    if denied:
-        return denied
+    lead = _deal(request, pk)
     services.handoff_accept(lead_id=pk, actor=request.user)
     return _("Hand-off accepted: %(lead)s") % {"lead": lead}, reverse("sales:index")
 
 
 @post_action
 def dispute(request, pk):
-    lead, denied = _deal(request, pk)
-    if denied:
-        return denied
+    lead = _deal(request, pk)
     form = DisputeForm(request.POST)
     if not form.is_valid():
         return _invalid(request, pk, "dispute", form)
@@ -63,9 +59,7 @@ def dispute(request, pk):
 
 @post_action
 def schedule(request, pk):
-    lead, denied = _deal(request, pk)
-    if denied:
-        return denied
+    lead = _deal(request, pk)
     form = VisitScheduleForm(request.POST)
     if not form.is_valid():
         return _invalid(request, pk, "schedule", form)
@@ -75,9 +69,7 @@ def schedule(request, pk):
 
 @post_action
 def measure(request, pk):
-    lead, denied = _deal(request, pk)
-    if denied:
-        return denied
+    lead = _deal(request, pk)
     form = MeasurementForm(request.POST)
     if not form.is_valid():
         return _invalid(request, pk, "measure", form)
@@ -87,9 +79,7 @@ def measure(request, pk):
 
 @post_action
 def win(request, pk):
-    lead, denied = _deal(request, pk)
-    if denied:
-        return denied
+    lead = _deal(request, pk)
     form = WinForm(request.POST)
     if not form.is_valid():
         return _invalid(request, pk, "win", form)
@@ -99,9 +89,7 @@ def win(request, pk):
 
 @post_action
 def lose(request, pk):
-    lead, denied = _deal(request, pk)
-    if denied:
-        return denied
+    lead = _deal(request, pk)
     form = LoseForm(request.POST)
     if not form.is_valid():
         return _invalid(request, pk, "lose", form)
@@ -111,9 +99,7 @@ def lose(request, pk):
 
 @post_action
 def reassign(request, pk):
-    lead, denied = _deal(request, pk)
-    if denied:
-        return denied
+    lead = _deal(request, pk)
     form = ReassignForm(request.POST, reps=selectors.sales_reps())
     if not form.is_valid():
         return _invalid(request, pk, "reassign", form)
@@ -127,16 +113,13 @@ def reassign(request, pk):
 
 def _visit(request, pk):
     visit = get_object_or_404(Visit.objects.select_related("lead"), pk=pk)
-    if not (may_work_deal(request.user, visit.lead) or visit.rep_id == request.user.pk):
-        return visit, forbidden(request, _("This deal belongs to another sales rep."))
-    return visit, None
+    access.ensure_visit_rep(visit=visit, actor=request.user)
+    return visit
 
 
 @post_action
 def reschedule(request, pk):
-    visit, denied = _visit(request, pk)
-    if denied:
-        return denied
+    visit = _visit(request, pk)
     form = VisitRescheduleForm(request.POST)
     if not form.is_valid():
         return _invalid(request, visit.lead_id, "reschedule", form)
@@ -146,9 +129,7 @@ def reschedule(request, pk):
 
 @post_action
 def no_show(request, pk):
-    visit, denied = _visit(request, pk)
-    if denied:
-        return denied
+    visit = _visit(request, pk)
     form = NoShowForm(request.POST)
     form.is_valid()
     services.visit_mark_no_show(visit_id=pk, actor=request.user, note=form.cleaned_data.get("note", ""))

@@ -4,21 +4,17 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from leadflow import roles
+from leadflow import access
 
 from .. import selectors, services
 from ..forms import RejectForm, UpholdForm, disqualify_reasons
 from ..models import Dispute
-from ..services.common import arbitration_scope
-from .common import forbidden, post_action
-
-DENIED = gettext_lazy("Only the sales manager or the qualification lead can arbitrate disputes.")
+from .common import post_action
 
 
 def _queue(request, *, bound=None, status=200):
-    pending, decided = selectors.arbitration_queue(qualification_team_ids=arbitration_scope(request.user))
+    pending, decided = selectors.arbitration_queue(qualification_team_ids=access.arbitration_scope(request.user))
     bound = bound or {}
     reasons = disqualify_reasons()
     rows = [
@@ -36,14 +32,12 @@ def _queue(request, *, bound=None, status=200):
 
 @login_required
 def arbitration(request):
-    if not roles.can_arbitrate(None, request.user):
-        return forbidden(request, DENIED)
+    access.ensure_arbiter(request.user)
     return _queue(request)
 
 
 def _decide(request, pk, form_class, prefix, key):
-    if not roles.can_arbitrate(None, request.user):
-        return None, forbidden(request, DENIED)
+    access.ensure_arbiter(request.user)
     dispute = get_object_or_404(Dispute.objects.select_related("lead"), pk=pk)
     form = form_class(request.POST, prefix=f"{prefix}{pk}")
     if not form.is_valid():

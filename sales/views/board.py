@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
-from leadflow import roles
+from leadflow import access
+from leadflow.exceptions import PermissionRefused
 from leadflow.models import HandoffState, LeadStatus
 
 from .. import selectors
@@ -24,22 +25,22 @@ from ..forms import (
     WinForm,
 )
 from ..tables import ClosedDealTable
-from .common import board_required, forbidden, is_board_manager, may_work_deal
+from .common import board_required
 
 POLL_SECONDS = 20
 
 
 def _board_scope(request):
-    """(rep whose board is shown or None for all, reps for the filter) — or a 403 response."""
+    """(rep whose board is shown or None for all, reps for the filter); a rep asking for another's is refused."""
     user = request.user
     wanted = request.GET.get("rep", "")
-    if is_board_manager(user):
+    if access.is_board_manager(user):
         reps = list(selectors.sales_reps())
         rep = next((r for r in reps if str(r.pk) == wanted), None)
-        return rep, reps, None
+        return rep, reps
     if wanted and wanted != str(user.pk):
-        return None, [], forbidden(request, _("You can only see your own deals."))
-    return user, [], None
+        raise PermissionRefused(_("You can only see your own deals."))
+    return user, []
 
 
 def _board_context(request, rep, reps):
@@ -49,7 +50,7 @@ def _board_context(request, rep, reps):
         "signature": selectors.board_signature(rep=rep, now=now),
         "rep": rep,
         "reps": reps,
-        "is_manager": is_board_manager(request.user),
+        "is_manager": access.is_board_manager(request.user),
         "poll_seconds": POLL_SECONDS,
         "now": now,
     }
@@ -57,9 +58,7 @@ def _board_context(request, rep, reps):
 
 @board_required
 def index(request):
-    rep, reps, denied = _board_scope(request)
-    if denied:
-        return denied
+    rep, reps = _board_scope(request)
     context = _board_context(request, rep, reps)
     context["page_title"] = _("Deal board")
     return render(request, "sales/board.html", context)
@@ -68,9 +67,7 @@ def index(request):
 @board_required
 def board_part(request):
     """The board's columns for htmx polling; 204 (nothing to swap) while nothing changed."""
-    rep, reps, denied = _board_scope(request)
-    if denied:
-        return denied
+    rep, reps = _board_scope(request)
     if request.GET.get("sig") and request.GET["sig"] == selectors.board_signature(rep=rep):
         return HttpResponse(status=204)
     return render(request, "sales/_board.html", _board_context(request, rep, reps))
@@ -94,7 +91,7 @@ def deal_forms(lead, *, user, card, bound=None):
     if lead.status == LeadStatus.MEASURED:
         forms["win"] = WinForm()
         forms["lose"] = LoseForm()
-    if is_board_manager(user) and lead.status in (LeadStatus.HANDED_OFF, LeadStatus.MEASURED):
+    if access.is_board_manager(user) and lead.status in (LeadStatus.HANDED_OFF, LeadStatus.MEASURED):
         forms["reassign"] = ReassignForm(reps=selectors.sales_reps().exclude(pk=lead.sales_rep_id))
     for name, form in bound.items():
         forms[name] = form
@@ -105,15 +102,14 @@ def render_deal(request, lead_id, *, bound=None, status=200):
     lead, history = selectors.deal_detail(lead_id=lead_id)
     if lead is None:
         raise Http404
-    if not may_work_deal(request.user, lead):
-        return forbidden(request, _("This deal belongs to another sales rep."))
+    access.ensure_deal_owner(lead=lead, actor=request.user)
     card = selectors.deal_card(lead)
     context = {
         "lead": lead,
         "card": card,
         "history": history,
         "forms": deal_forms(lead, user=request.user, card=card, bound=bound),
-        "is_manager": is_board_manager(request.user),
+        "is_manager": access.is_board_manager(request.user),
         "page_title": _("Deal %(lead)s") % {"lead": lead},
     }
     return render(request, "sales/deal.html", context, status=status)
@@ -127,7 +123,7 @@ def deal(request, pk):
 @board_required
 def closed(request):
     """Won and lost deals of every month, searchable (the board shows the current month only)."""
-    manager = is_board_manager(request.user)
+    manager = access.is_board_manager(request.user)
     reps = selectors.sales_reps() if manager else None
     qs = selectors.closed_deals(rep=None if manager else request.user)
     filterset = ClosedDealFilter(request.GET or None, queryset=qs, reps=reps)
@@ -140,7 +136,7 @@ def closed(request):
 def outcomes(request):
     """A qualifier sees what became of the leads they handed off (not the rest of the board)."""
     user = request.user
-    if not roles.has_role(user, roles.QUALIFIER, roles.QUALIFICATION_LEAD, roles.DIRECTOR):
-        return forbidden(request, _("This page shows a qualifier's hand-offs."))
+    if not access.works_queue(user):
+        raise PermissionRefused(_("This page shows a qualifier's hand-offs."))
     page = Paginator(selectors.qualifier_outcomes(qualifier=user), 30).get_page(request.GET.get("page"))
     return render(request, "sales/outcomes.html", {"page_obj": page, "page_title": _("My hand-offs: outcomes")})

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from leadflow import access
 from leadflow.exceptions import PermissionRefused, TransitionRefused
 from leadflow.models import Lead, LeadStatus
 from leadflow.people import display_name
@@ -20,7 +21,7 @@ from ..forms import DATETIME_LOCAL, SlotBookForm
 from ..models import Visit
 from ..services.common import sales_team_of
 from ..services.visits import ensure_may_book
-from .common import board_required, forbidden, is_board_manager, post_action
+from .common import board_required, post_action
 
 SLOT_DAYS = 7
 
@@ -39,14 +40,14 @@ def calendar(request):
     today = timezone.localdate()
     start = selectors.week_start(_parse_day(request.GET.get("week"), today))
     wanted = request.GET.get("rep", "")
-    manager = is_board_manager(user)
+    manager = access.is_board_manager(user)
     all_reps = list(selectors.sales_reps()) if manager else []
     if manager:
         chosen = [rep for rep in all_reps if str(rep.pk) == wanted]
         reps = chosen or all_reps
     else:
         if wanted and wanted != str(user.pk):
-            return forbidden(request, _("You can only see your own calendar."))
+            raise PermissionRefused(_("You can only see your own calendar."))
         reps = [user]
     days, grid = selectors.week_calendar(start=start, reps=reps)
     team = selectors.default_sales_team()
@@ -101,11 +102,10 @@ def _slot_context(request, lead, *, form=None):
 
 
 def _bookable_lead(request, lead_id):
+    """(lead, None), or (lead, the page saying why it cannot be booked now); PermissionRefused rises."""
     lead = get_object_or_404(Lead.objects.select_related("sales_rep"), pk=lead_id)
     try:
         ensure_may_book(lead=lead, actor=request.user)
-    except PermissionRefused as exc:
-        return lead, forbidden(request, exc.message)
     except TransitionRefused as exc:
         return lead, render(request, "sales/slots.html", {"lead": lead, "refused": exc.message}, status=409)
     return lead, None
@@ -116,7 +116,7 @@ def slots(request):
     """Free slots of the reps for the lead in ?lead=<id>: the qualifier holding it books during the call."""
     lead_id = request.GET.get("lead", "")
     if not lead_id.isdigit():
-        return forbidden(request, _("Open this page from a lead."))
+        raise PermissionRefused(_("Open this page from a lead."))
     lead, denied = _bookable_lead(request, int(lead_id))
     if denied:
         return denied
@@ -128,7 +128,7 @@ def book(request):
     form = SlotBookForm(request.POST)
     lead_id = request.POST.get("lead", "")
     if not lead_id.isdigit():
-        return forbidden(request, _("Open this page from a lead."))
+        raise PermissionRefused(_("Open this page from a lead."))
     lead, denied = _bookable_lead(request, int(lead_id))
     if denied:
         return denied

@@ -1,0 +1,202 @@
+"""Who may see and do what to which lead, deal or team: the one place for these rules.
+
+Views, services, selectors and the admin all ask here (Zulip's `access_*_by_id` helpers are the model):
+
+- `ensure_*` raise `PermissionRefused` with the reason a person reads (services call them, so a rule
+  holds whatever the entry point; the view boundary in `leadflow.web` turns the refusal into the 403
+  page);
+- `*_for_actor` fetch an object and check it in one step (views);
+- `may_*` / `is_*` answer yes or no for what a page shows (a button, a column);
+- `*_scope` give the querysets' filters (selectors, the admin).
+
+Roles are Django groups (`leadflow.roles`); a superuser passes every role check.
+"""
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from . import roles
+from .exceptions import LeadNotFound, PermissionRefused
+from .models import Lead, LeadStatus, Profile, Team
+
+# --- who is who ------------------------------------------------------------------------------------
+
+
+def is_director(user):
+    return user.is_superuser or roles.has_role(user, roles.DIRECTOR)
+
+
+def works_queue(user):
+    """The qualification queue: qualifiers, their team lead, the director."""
+    return roles.has_role(user, roles.QUALIFIER, roles.QUALIFICATION_LEAD, roles.DIRECTOR)
+
+
+def is_queue_manager(user):
+    """Sees the whole team's queue, releases and reassigns: the qualification lead and the director."""
+    return roles.has_role(user, roles.QUALIFICATION_LEAD, roles.DIRECTOR)
+
+
+def works_board(user):
+    """The deal board: sales reps, the sales manager, the director."""
+    return roles.has_role(user, roles.SALES_REP, roles.SALES_MANAGER, roles.DIRECTOR)
+
+
+def is_board_manager(user):
+    """Works every deal, assigns and reassigns: the sales manager and the director."""
+    return roles.has_role(user, roles.SALES_MANAGER, roles.DIRECTOR)
+
+
+def team_id_of(user):
+    return Profile.objects.filter(user_id=user.pk).values_list("team_id", flat=True).first()
+
+
+def team_of(user):
+    profile = Profile.objects.filter(user_id=user.pk).select_related("team").first()
+    return profile.team if profile else None
+
+
+# --- leads in qualification ------------------------------------------------------------------------
+
+
+def ensure_team_member(*, lead, actor):
+    if is_director(actor):
+        return
+    profile = getattr(actor, "profile", None)
+    if profile is None or profile.team_id != lead.qualification_team_id:
+        raise PermissionRefused(_("This lead belongs to another team."))
+
+
+def ensure_holder(*, lead, actor):
+    """Only the qualifier holding the lead (or the team lead) acts on it."""
+    ensure_team_member(lead=lead, actor=actor)
+    if lead.qualifier_id == actor.pk or roles.has_role(actor, roles.QUALIFICATION_LEAD, roles.DIRECTOR):
+        return
+    if lead.qualifier_id is None:
+        raise PermissionRefused(_("Take the lead first: it is not yours yet."))
+    raise PermissionRefused(_("This lead is held by another qualifier."))
+
+
+def ensure_queue_manager(*, lead, actor):
+    ensure_team_member(lead=lead, actor=actor)
+    if not roles.can_manage_queue(lead, actor):
+        raise PermissionRefused(_("Only the qualification lead can reassign or release leads."))
+
+
+def ensure_may_view_lead(*, lead, actor):
+    """The lead card: the team lead any lead of the team, a qualifier the unclaimed ones and those they
+    hold or handed off, the director every lead."""
+    if is_director(actor):
+        return
+    if team_id_of(actor) != lead.qualification_team_id:
+        raise PermissionRefused(_("This lead belongs to another team."))
+    if is_queue_manager(actor):
+        return
+    if lead.qualifier_id in (None, actor.pk) or lead.handed_off_by_id == actor.pk:
+        return
+    raise PermissionRefused(_("This lead is held by another qualifier."))
+
+
+def lead_for_actor(*, lead_id, actor, queryset=None):
+    """The lead if `actor` may open its card; LeadNotFound or PermissionRefused otherwise."""
+    lead = (queryset if queryset is not None else Lead.objects).filter(pk=lead_id).first()
+    if lead is None:
+        raise LeadNotFound()
+    ensure_may_view_lead(lead=lead, actor=actor)
+    return lead
+
+
+def queue_leads_scope(user):
+    """The leads a person may see in the qualification workspace (admin, exports)."""
+    if is_director(user):
+        return Q()
+    team_id = team_id_of(user)
+    if team_id is None:
+        return Q(pk__in=[])
+    in_team = Q(qualification_team_id=team_id)
+    if is_queue_manager(user):
+        return in_team
+    return in_team & (Q(qualifier__isnull=True) | Q(qualifier_id=user.pk) | Q(handed_off_by_id=user.pk))
+
+
+# --- deals -----------------------------------------------------------------------------------------
+
+
+def may_work_deal(user, lead):
+    return is_board_manager(user) or (lead.sales_rep_id is not None and lead.sales_rep_id == user.pk)
+
+
+def ensure_deal_owner(*, lead, actor):
+    """A rep acts only on their own deals; the sales manager (and director) on every deal."""
+    if not may_work_deal(actor, lead):
+        raise PermissionRefused(_("This deal belongs to another sales rep."))
+
+
+def deal_for_actor(*, lead_id, actor, queryset=None):
+    """The deal if `actor` may work it; LeadNotFound or PermissionRefused otherwise."""
+    lead = (queryset if queryset is not None else Lead.objects).filter(pk=lead_id).first()
+    if lead is None:
+        raise LeadNotFound()
+    ensure_deal_owner(lead=lead, actor=actor)
+    return lead
+
+
+def ensure_visit_rep(*, visit, actor, lead=None):
+    """A visit is moved by whoever may work its deal (`lead`: the locked row, else the visit's), or by
+    the rep who goes there."""
+    if not (may_work_deal(actor, lead or visit.lead) or visit.rep_id == actor.pk):
+        raise PermissionRefused(_("This deal belongs to another sales rep."))
+
+
+def ensure_may_book(*, lead, actor):
+    """A measurement visit. Before the hand-off: the qualifier holding the lead (or their qualification
+    lead); after it: the deal's rep or the sales manager."""
+    if is_board_manager(actor):
+        return
+    if lead.status == LeadStatus.HANDED_OFF:
+        if lead.sales_rep_id == actor.pk:
+            return
+        raise PermissionRefused(_("This deal belongs to another sales rep."))
+    if lead.qualifier_id == actor.pk:
+        return
+    if roles.has_role(actor, roles.QUALIFICATION_LEAD) and lead.qualification_team_id in qualification_team_ids_led_by(
+        actor
+    ):
+        return
+    raise PermissionRefused(_("Only the qualifier holding the lead can book its measurement."))
+
+
+# --- arbitration -----------------------------------------------------------------------------------
+
+
+def qualification_team_ids_led_by(actor):
+    """The qualification teams a qualification lead answers for: their own team and any team they lead."""
+    profile_team = Team.objects.filter(members__user=actor, kind=Team.Kind.QUALIFICATION).values_list("pk", flat=True)
+    led = Team.objects.filter(lead=actor, kind=Team.Kind.QUALIFICATION).values_list("pk", flat=True)
+    return frozenset(profile_team) | frozenset(led)
+
+
+def arbitration_scope(actor):
+    """The qualification teams whose disputes `actor` decides: None = every team (the sales manager,
+    who works the whole board, and the director); a qualification lead only their own team's."""
+    if actor.is_superuser or roles.has_role(actor, roles.SALES_MANAGER, roles.DIRECTOR):
+        return None
+    return qualification_team_ids_led_by(actor)
+
+
+def may_arbitrate(actor):
+    return roles.can_arbitrate(None, actor)
+
+
+def ensure_arbiter(actor, *, lead=None):
+    if not may_arbitrate(actor):
+        raise PermissionRefused(_("Only the sales manager or the qualification lead can arbitrate disputes."))
+    scope = arbitration_scope(actor) if lead is not None else None
+    if scope is not None and lead.qualification_team_id not in scope:
+        raise PermissionRefused(_("This dispute is about a lead of another qualification team."))
+
+
+# --- reports ---------------------------------------------------------------------------------------
+
+
+def may_view_reports(user):
+    return roles.can_view_reports(user)
