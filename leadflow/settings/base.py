@@ -177,6 +177,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
+if CELERY_BROKER_URL.startswith("redis://"):
+    # kombu's Redis transport with the fix that keeps a worker alive across a Redis restart
+    # (leadflow/broker.py, docs/sla.md "Redis restarts")
+    CELERY_BROKER_TRANSPORT = "leadflow.broker:Transport"
 # Intake must never wait on the broker: a publish gives up quickly and the SLA sweep catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

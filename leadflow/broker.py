@@ -1,0 +1,62 @@
+"""Leadflow's Redis transport: kombu's, with one fix so a worker survives a Redis restart.
+
+The bug (kombu 5.7.0 + celery 5.7.0, no released fix; kombu #970/#582, celery #10205 are the same
+family): when the broker connection is lost, celery's `on_connection_error_after_connected` calls
+`connection.collect()` and then `connection.close()`. `collect()` tries to close the consumer's channel
+(it fails on the dead socket: the channel stays open) and then sets `transport.client = None`.
+`close()` closes that channel again; closing restores the worker's unacknowledged messages (the ETA
+checks it holds) and so needs a new Redis pool, whose `_connparams` reads `self.connection.client.hostname`
+(kombu/transport/redis.py:1959) -> AttributeError, which is not a connection error, so
+`ignore_errors` lets it through and the worker dies with "Unrecoverable error" (beat with it, if -B).
+
+The fix: the channel remembers where its broker is, so the restore goes to the broker's address
+rather than to None. If Redis is back the messages are restored into it; if it is still down the
+restore fails with a connection error, which celery ignores: the worker reconnects by itself, and the
+SLA sweep runs the checks whose messages were lost (docs/sla.md, "Redis restarts").
+"""
+
+import logging
+
+from kombu.transport import redis as kombu_redis
+
+log = logging.getLogger(__name__)
+
+
+class QoS(kombu_redis.QoS):
+    def restore_unacked(self, client=None):
+        count = len(self._delivered)
+        try:
+            return super().restore_unacked(client)
+        except self.channel.connection_errors:
+            # keep them in Redis's unacked index (restored after visibility_timeout if Redis kept it)
+            log.warning(
+                "Broker down: could not restore %s unacknowledged message(s); "
+                "the SLA sweep runs their checks when they fall due",
+                count,
+            )
+            self._delivered.clear()
+            return None
+
+
+class Channel(kombu_redis.Channel):
+    QoS = QoS
+
+    def __init__(self, connection, *args, **kwargs):
+        self._conninfo = connection.client  # kombu's Connection: where the broker is
+        super().__init__(connection, *args, **kwargs)
+
+    def _connparams(self, asynchronous=False):
+        transport = self.connection
+        if transport is not None and transport.client is None and self._conninfo is not None:
+            # the Connection was collected (transport.client = None) while this channel still had
+            # unacknowledged messages to restore: restore them at the broker's address, not at None
+            transport.client = self._conninfo
+            try:
+                return super()._connparams(asynchronous=asynchronous)
+            finally:
+                transport.client = None
+        return super()._connparams(asynchronous=asynchronous)
+
+
+class Transport(kombu_redis.Transport):
+    Channel = Channel
