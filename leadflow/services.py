@@ -16,7 +16,7 @@ from django_fsm import can_proceed, has_transition_perm
 from django_fsm_log.models import StateLog
 
 from .exceptions import LeadBusy, PermissionRefused, TransitionRefused
-from .models import OPEN_STATUSES, Inquiry, Lead, Notification, SlaState, Team
+from .models import OPEN_STATUSES, SLA_ENGINE, EngineHeartbeat, Inquiry, Lead, Notification, SlaState, Team
 from .signals import lead_received
 from .workhours import WorkCalendar
 
@@ -320,3 +320,13 @@ def notifications_mark_read(*, recipient, ids=None):
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
+
+
+# --- engine liveness ----------------------------------------------------------------------------
+
+
+def engine_heartbeat_record(*, name: str = SLA_ENGINE, at=None) -> None:
+    """The engine ran (the beat's SLA sweep task, at the end of each run): one UPDATE, an INSERT the first time."""
+    at = at or timezone.now()
+    if not EngineHeartbeat.objects.filter(name=name).update(beat_at=at):
+        EngineHeartbeat.objects.update_or_create(name=name, defaults={"beat_at": at})

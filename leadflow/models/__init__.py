@@ -1,6 +1,7 @@
 """The pipeline core's models: teams and people, the Lead FSM, intake records, reasons, notifications."""
 
 from .catalog import IntakeToken, Reason, Source, _new_token_key
+from .engine import SLA_ENGINE, EngineHeartbeat
 from .inbox import Inquiry, Notification
 from .lead import (
     CLOSED_STATUSES,
@@ -26,6 +27,8 @@ __all__ = [
     "CLOSED_STATUSES",
     "OPEN_STATUSES",
     "RUNNING_SLA_STATES",
+    "SLA_ENGINE",
+    "EngineHeartbeat",
     "HandoffState",
     "Inquiry",
     "IntakeToken",

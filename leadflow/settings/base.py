@@ -205,6 +205,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SLA_SWEEP_SECONDS = env.int("SLA_SWEEP_SECONDS", default=60)
+# /healthz says 503 "sla-engine" and the SLA panel shows a red banner when the last sweep is older than
+# this (or, if it never ran, the heartbeat row: a grace period after install). Keep it > SLA_SWEEP_SECONDS.
+SLA_ENGINE_STALE_SECONDS = env.int("SLA_ENGINE_STALE_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "qualification.tasks.sla_sweep", "schedule": SLA_SWEEP_SECONDS},
     "lease-sweep": {"task": "qualification.tasks.claim_lease_sweep", "schedule": 60},

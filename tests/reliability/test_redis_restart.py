@@ -21,7 +21,7 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from leadflow import roles
-from leadflow.models import Lead, Notification, SlaState
+from leadflow.models import SLA_ENGINE, EngineHeartbeat, Lead, Notification, SlaState
 from leadflow.services import lead_receive
 from qualification.sla import sla_checks_schedule
 from tests.factories import make_user, qualification_team, source
@@ -71,12 +71,20 @@ def test_redis_killed_and_restarted_under_a_worker_holding_eta_checks_every_chec
     redis_server.kill()
     time.sleep(1)  # the worker's connection is reset; it retries against a closed port
     redis_server.start()  # empty: the ETA checks now live only in the worker's memory
+    restarted = timezone.now()
     assert time.monotonic() - started < WARN_IN - 2, "Redis came back after the first deadline: a slow machine?"
 
     def all_breached():
         return Lead.objects.filter(sla_state=SlaState.BREACHED).count() == LEADS
 
     wait_for(all_breached, BREACH_IN + 30, "every lead to be breached", worker)
+    # the beat inside the worker is alive too: its sweep keeps recording the heartbeat /healthz watches
+    wait_for(
+        lambda: (EngineHeartbeat.objects.get(name=SLA_ENGINE).beat_at or restarted) > restarted,
+        10,
+        "a sweep after the restart",
+        worker,
+    )
     output = worker.output(tail=10**7)
     # it lost the connection with 40 checks in hand, could not give them back to a dead Redis, said so,
     # reconnected by itself, and its beat's sweep ran the checks at their deadlines
