@@ -174,7 +174,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        "polling_interval": 0.1,  # a folder listing: cheap; a new lead's checks are picked up at once
     }
+    CELERY_BROKER_TRANSPORT = "leadflow.broker:FilesystemTransport"  # stops promptly on Ctrl-C
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("redis://"):
