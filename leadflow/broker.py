@@ -23,6 +23,16 @@ from kombu.transport import redis as kombu_redis
 log = logging.getLogger(__name__)
 
 
+def transport_for(url: str) -> str | None:
+    """The transport class (celery's broker_transport) for a broker URL: ours for redis:// and
+    filesystem://, kombu's own for anything else (None: chosen by the URL's scheme)."""
+    if url.startswith("redis://"):
+        return "leadflow.broker:Transport"
+    if url.startswith("filesystem://"):
+        return "leadflow.broker:FilesystemTransport"
+    return None
+
+
 class QoS(kombu_redis.QoS):
     def restore_unacked(self, client=None):
         count = len(self._delivered)

@@ -11,6 +11,8 @@ from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from leadflow.broker import transport_for
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("LEADFLOW_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -176,13 +178,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
         "polling_interval": 0.1,  # a folder listing: cheap; a new lead's checks are picked up at once
     }
-    CELERY_BROKER_TRANSPORT = "leadflow.broker:FilesystemTransport"  # stops promptly on Ctrl-C
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
-if CELERY_BROKER_URL.startswith("redis://"):
-    # kombu's Redis transport with the fix that keeps a worker alive across a Redis restart
-    # (leadflow/broker.py, docs/sla.md "Redis restarts")
-    CELERY_BROKER_TRANSPORT = "leadflow.broker:Transport"
+# kombu's Redis transport with the fix that keeps a worker alive across a Redis restart, and the
+# filesystem one with a short drain so Ctrl-C stops a worker at once (leadflow/broker.py, docs/sla.md)
+CELERY_BROKER_TRANSPORT = transport_for(CELERY_BROKER_URL)
 # Intake must never wait on the broker: a publish gives up quickly and the SLA sweep catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
