@@ -10,17 +10,25 @@ checks it holds) and so needs a new Redis pool, whose `_connparams` reads `self.
 `ignore_errors` lets it through and the worker dies with "Unrecoverable error" (beat with it, if -B).
 
 The fix: the channel remembers where its broker is, so the restore goes to the broker's address
-rather than to None. If Redis is back the messages are restored into it; if it is still down the
-restore fails with a connection error, which celery ignores: the worker reconnects by itself, and the
-SLA sweep runs the checks whose messages were lost (docs/sla.md, "Redis restarts").
+rather than to None. If Redis is back the messages are restored into it. If it is still down (the
+usual case: the worker notices at once) the restore fails with a connection error, which celery
+ignores, so the worker reconnects by itself; we keep the messages in memory and put them back into
+the queue as soon as the worker has reconnected (`RestoreHeldMessages`, a consumer bootstep), so an
+ETA check held only by this worker still fires at its ETA. The SLA sweep remains the safety net
+(docs/sla.md, "Redis restarts").
 """
 
 import logging
 
+from celery import bootsteps
 from kombu.transport import filesystem
 from kombu.transport import redis as kombu_redis
 
 log = logging.getLogger(__name__)
+
+# (payload, exchange, routing_key) of the messages this worker held when the broker went away and
+# could not give back then; RestoreHeldMessages puts them back after the reconnect. Per process.
+_held = []
 
 
 def transport_for(url: str) -> str | None:
@@ -35,16 +43,16 @@ def transport_for(url: str) -> str | None:
 
 class QoS(kombu_redis.QoS):
     def restore_unacked(self, client=None):
-        count = len(self._delivered)
+        held = [
+            (message._raw, message.delivery_info["exchange"], message.delivery_info["routing_key"])
+            for message in self._delivered.values()
+        ]
         try:
             return super().restore_unacked(client)
         except self.channel.connection_errors:
-            # keep them in Redis's unacked index (restored after visibility_timeout if Redis kept it)
-            log.warning(
-                "Broker down: could not restore %s unacknowledged message(s); "
-                "the SLA sweep runs their checks when they fall due",
-                count,
-            )
+            # Redis is down: keep them here and put them back once the worker has reconnected
+            log.warning("Broker down: %s unacknowledged message(s) kept to restore after the reconnect", len(held))
+            _held.extend(held)
             self._delivered.clear()
             return None
 
@@ -71,6 +79,34 @@ class Channel(kombu_redis.Channel):
 
 class Transport(kombu_redis.Transport):
     Channel = Channel
+
+
+def held_messages_restore(connection) -> int:
+    """Put the messages kept by QoS.restore_unacked back into their queues (one pipeline); how many.
+
+    Raises the broker's connection error if Redis went away again: they stay kept for the next try.
+    """
+    channel = connection.default_channel
+    if not _held or not isinstance(channel, Channel):
+        return 0
+    batch = list(_held)
+    with channel.conn_or_acquire() as client, client.pipeline() as pipe:
+        for payload, exchange, routing_key in batch:
+            channel._do_restore_message(payload, exchange, routing_key, pipe)
+        pipe.execute()
+    del _held[: len(batch)]
+    log.warning("Restored %s unacknowledged message(s) held when the broker went away", len(batch))
+    return len(batch)
+
+
+class RestoreHeldMessages(bootsteps.StartStopStep):
+    """A consumer step: after each (re)connect, once the task queues are declared again, put back
+    the messages the worker held when the broker went away (leadflow/celery.py adds it)."""
+
+    requires = ("celery.worker.consumer.tasks:Tasks",)
+
+    def start(self, c):
+        held_messages_restore(c.connection)
 
 
 class FilesystemTransport(filesystem.Transport):
