@@ -46,8 +46,10 @@ def main(argv=None):
     delay = args.delay
     while True:
         started = time.monotonic()
-        state["child"] = subprocess.Popen(command)
-        code = state["child"].wait()
+        child = state["child"] = subprocess.Popen(command)
+        if state["stop"] is not None and state["stop"] != signal.SIGINT and child.poll() is None:
+            child.send_signal(state["stop"])  # the stop came while it was being started
+        code = child.wait()
         if state["stop"] is not None:
             return 0 if code in (0, -state["stop"]) else code
         ran = time.monotonic() - started
