@@ -22,6 +22,7 @@ from leadflow.people import display_name
 from .forms import ImportUploadForm
 from .importing import ImportFileError, import_leads
 from .models import (
+    EngineHeartbeat,
     Inquiry,
     IntakeToken,
     Lead,
@@ -461,6 +462,13 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # notifications are sent by the services (idempotent by dedupe_key)
+
+
+@admin.register(EngineHeartbeat)
+class EngineHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """When the SLA sweep last ran (written by the sweep task; /healthz and the SLA panel read it)."""
+
+    list_display = ("name", "beat_at", "watched_since")
 
 
 # --- history (django-fsm-log) -------------------------------------------------------------------
