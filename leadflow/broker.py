@@ -1,4 +1,5 @@
-"""Leadflow's Redis transport: kombu's, with one fix so a worker survives a Redis restart.
+"""Leadflow's broker transports: kombu's Redis one, fixed so a worker survives a Redis restart, and
+kombu's filesystem one (the embedded default), made to stop promptly on Ctrl-C.
 
 The bug (kombu 5.7.0 + celery 5.7.0, no released fix; kombu #970/#582, celery #10205 are the same
 family): when the broker connection is lost, celery's `on_connection_error_after_connected` calls
@@ -75,6 +76,10 @@ class Channel(kombu_redis.Channel):
             finally:
                 transport.client = None
         return super()._connparams(asynchronous=asynchronous)
+
+    def close(self):
+        super().close()
+        self._disconnect_pools()  # a pool the restore opened after kombu had released its own
 
 
 class Transport(kombu_redis.Transport):
