@@ -25,6 +25,7 @@ from .forms import ImportUploadForm
 from .importing import ImportFileError, import_leads
 from .models import (
     ApiToken,
+    EngineHeartbeat,
     Inquiry,
     Lead,
     LeadStatus,
@@ -565,6 +566,13 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # notifications are sent by the services (idempotent by dedupe_key)
+
+
+@admin.register(EngineHeartbeat)
+class EngineHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """When the SLA sweep last ran (written by the sweep task; /healthz and the SLA panel read it)."""
+
+    list_display = ("name", "beat_at", "watched_since")
 
 
 # --- history (django-fsm-log) -------------------------------------------------------------------

@@ -76,3 +76,13 @@ def ensure_reference_data(get_model):
         WorkingHours.objects.get_or_create(
             team=sales, weekday=weekday, defaults={"opens_at": time(9), "closes_at": time(20)}
         )
+    ensure_engine_heartbeats(get_model)
+
+
+def ensure_engine_heartbeats(get_model):
+    """The SLA engine's heartbeat row, watched from now on (skipped in migrations before the model)."""
+    try:
+        EngineHeartbeat = get_model("leadflow", "EngineHeartbeat")
+    except LookupError:
+        return
+    EngineHeartbeat.objects.get_or_create(name="sla-engine")

@@ -1,6 +1,36 @@
-"""Reads of the pipeline core."""
+"""Reads of the pipeline core that more than one app needs."""
 
-from .models import Inquiry
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import SLA_ENGINE, EngineHeartbeat, Inquiry
+
+
+@dataclass(frozen=True)
+class EngineStatus:
+    name: str
+    ok: bool
+    beat_at: datetime | None  # the last run, None if it never ran
+    since: datetime | None  # when not ok: stopped since (the last run, or when we began to watch it)
+
+
+def engine_status(*, name: str = SLA_ENGINE, now=None) -> EngineStatus:
+    """Is the engine alive: did it run within SLA_ENGINE_STALE_SECONDS? One query.
+
+    Silence is never green: an engine that never ran is stale once the grace period after its row
+    was created (the migration, a fresh install) has passed; a missing row is stale at once.
+    """
+    now = now or timezone.now()
+    row = EngineHeartbeat.objects.filter(name=name).values_list("beat_at", "watched_since").first()
+    if row is None:
+        return EngineStatus(name=name, ok=False, beat_at=None, since=None)
+    beat_at, watched_since = row
+    last = beat_at or watched_since
+    ok = now - last <= timedelta(seconds=settings.SLA_ENGINE_STALE_SECONDS)
+    return EngineStatus(name=name, ok=ok, beat_at=beat_at, since=None if ok else last)
 
 
 def delivery_first(*, source, external_id):

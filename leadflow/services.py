@@ -18,7 +18,18 @@ from django_fsm import can_proceed, has_transition_perm
 from django_fsm_log.models import StateLog
 
 from .exceptions import LeadBusy, PermissionRefused, TransitionRefused
-from .models import OPEN_STATUSES, ApiToken, Inquiry, Lead, Notification, SecurityEvent, SlaState, Team
+from .models import (
+    OPEN_STATUSES,
+    SLA_ENGINE,
+    ApiToken,
+    EngineHeartbeat,
+    Inquiry,
+    Lead,
+    Notification,
+    SecurityEvent,
+    SlaState,
+    Team,
+)
 from .signals import lead_received
 from .workhours import WorkCalendar
 
@@ -393,3 +404,13 @@ def security_event_record(*, kind, actor=None, token=None, ip=None, detail="", a
     return SecurityEvent.objects.create(
         kind=kind, actor=actor, token=token, ip=ip or None, detail=str(detail)[:300], at=at or timezone.now()
     )
+
+
+# --- engine liveness ----------------------------------------------------------------------------
+
+
+def engine_heartbeat_record(*, name: str = SLA_ENGINE, at=None) -> None:
+    """The engine ran (the beat's SLA sweep task, at the end of each run): one UPDATE, an INSERT the first time."""
+    at = at or timezone.now()
+    if not EngineHeartbeat.objects.filter(name=name).update(beat_at=at):
+        EngineHeartbeat.objects.update_or_create(name=name, defaults={"beat_at": at})

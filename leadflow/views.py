@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 
 from . import roles, services
 from .forms import IntakeForm
-from .models import Notification, Source
+from .models import SLA_ENGINE, Notification, Source
 from .ratelimit import client_ip, hit
+from .selectors import EngineStatus, engine_status
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +38,37 @@ def home(request):
 
 @never_cache
 def healthz(request):
-    """200 when the database and the broker answer; 503 naming what is down."""
-    checks = {"database": _check_database(), "broker": _check_broker()}
-    down = [name for name, ok in checks.items() if not ok]
-    body = {"status": "ok" if not down else "down", "checks": {k: "ok" if v else "down" for k, v in checks.items()}}
+    """200 when the database and the broker answer and the SLA engine swept within
+    SLA_ENGINE_STALE_SECONDS; 503 naming what is down. The engine's detail says since when."""
+    database = _check_database()
+    checks = {"database": database, "broker": _check_broker()}
+    engine = _check_sla_engine() if database else None  # without the database we cannot tell
+    checks[SLA_ENGINE] = engine.ok if engine is not None else None
+    down = [name for name, ok in checks.items() if ok is False]
+    body = {
+        "status": "ok" if not down else "down",
+        "checks": {k: {True: "ok", False: "down", None: "unknown"}[v] for k, v in checks.items()},
+    }
+    if engine is not None:
+        body[SLA_ENGINE] = {
+            "last_sweep": engine.beat_at.isoformat() if engine.beat_at else None,
+            "stopped_since": engine.since.isoformat() if engine.since else None,
+            "stale_after_seconds": settings.SLA_ENGINE_STALE_SECONDS,
+        }
     if down:
         body["down"] = down
     return JsonResponse(body, status=503 if down else 200)
+
+
+def _check_sla_engine():
+    try:
+        status = engine_status(name=SLA_ENGINE)
+    except Exception:
+        log.exception("healthz: could not read the SLA engine's heartbeat")
+        return EngineStatus(name=SLA_ENGINE, ok=False, beat_at=None, since=None)  # never green by default
+    if not status.ok:
+        log.error("healthz: the SLA engine has not swept since %s", status.since)
+    return status
 
 
 def _check_database():

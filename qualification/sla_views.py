@@ -6,7 +6,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from leadflow import roles
+from leadflow.selectors import engine_status
 
+from .selectors import team_qualifiers
 from .sla import sla_panel_get, sla_panel_teams
 
 
@@ -23,5 +25,11 @@ def sla_panel(request):
     return render(
         request,
         "qualification/sla_panel.html",
-        {"panel": panel, "teams": teams, "page_title": _("Callback SLA")},
+        {
+            "panel": panel,
+            "teams": teams,
+            "engine": engine_status(),
+            "qualifiers": list(team_qualifiers(team_id=team.pk)),  # whom a lead can be reassigned to
+            "page_title": _("Callback SLA"),
+        },
     )

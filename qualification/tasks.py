@@ -22,6 +22,10 @@ def sla_check(lead_id, kind):
 @shared_task(ignore_result=True)
 def sla_sweep():
     """Every minute: run the check of every lead whose deadline passed without it (lost message, dead worker)."""
+    from leadflow.services import engine_heartbeat_record
+
     from .sla import sla_sweep as sweep
 
-    return sweep()
+    totals = sweep()
+    engine_heartbeat_record()  # beat -> broker -> worker -> database all ran: /healthz and the SLA panel watch it
+    return totals

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
@@ -15,6 +16,7 @@ from django_tables2 import RequestConfig
 from leadflow import roles
 from leadflow.models import LeadStatus, Reason
 from leadflow.people import display_name
+from leadflow.selectors import engine_status
 
 from . import selectors, services
 from .exceptions import LeadflowError, PermissionRefused
@@ -62,6 +64,14 @@ def _form_errors(request, form):
             messages.error(request, f"{label}: {error}" if label else error)
 
 
+def _back(request, *default):
+    """Back to the page the action came from (`next`: the SLA panel), else `default`; only this site."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(*default)
+
+
 # --- the queue -----------------------------------------------------------------------------------
 
 
@@ -77,6 +87,8 @@ def index(request):
     table.csrf_token = get_token(request)
     RequestConfig(request, paginate={"per_page": QUEUE_PAGE_SIZE}).configure(table)
     context = {"table": table, "filter": queue, "poll_seconds": POLL_SECONDS, "manager": manager}
+    if manager:  # the SLA engine's banner, refreshed with the table
+        context["engine"] = engine_status()
     if request.headers.get("HX-Request"):
         return render(request, "qualification/_queue_table.html", context)
     context.update(
@@ -333,7 +345,7 @@ def lead_release(request, lead_id):
     lead = _visible_lead(request, lead_id)
     if _act(request, lambda: services.lead_release(lead_id=lead.pk, actor=request.user)) is not None:
         messages.success(request, _("The lead is back in the pool."))
-    return redirect("qualification:index")
+    return _back(request, "qualification:index")
 
 
 @queue_access
@@ -343,11 +355,11 @@ def lead_reassign(request, lead_id):
     form = ReassignForm(request.POST, qualifiers=selectors.team_qualifiers(team_id=lead.qualification_team_id))
     if not form.is_valid():
         _form_errors(request, form)
-        return redirect("qualification:lead", lead_id=lead.pk)
+        return _back(request, "qualification:lead", lead.pk)
     qualifier = form.cleaned_data["qualifier"]
     if _act(request, lambda: services.lead_reassign(lead_id=lead.pk, actor=request.user, qualifier=qualifier)):
         messages.success(request, _("Reassigned to %s.") % display_name(qualifier))
-    return redirect("qualification:lead", lead_id=lead.pk)
+    return _back(request, "qualification:lead", lead.pk)
 
 
 # --- my hand-offs --------------------------------------------------------------------------------

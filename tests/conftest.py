@@ -147,11 +147,19 @@ def reset_producer_pools():
 @pytest.fixture
 def celery_broker():
     """Point the Celery app at a real broker for one test (publishes for real), then restore eager mode."""
-    keys = ("broker_url", "broker_write_url", "broker_read_url", "task_always_eager")
+    from leadflow.broker import transport_for
+
+    keys = ("broker_url", "broker_write_url", "broker_read_url", "broker_transport", "task_always_eager")
     saved = {key: celery_app.conf[key] for key in keys}
 
     def use(url):
-        celery_app.conf.update(broker_url=url, broker_write_url=url, broker_read_url=url, task_always_eager=False)
+        celery_app.conf.update(
+            broker_url=url,
+            broker_write_url=url,
+            broker_read_url=url,
+            broker_transport=transport_for(url),  # the transport settings would choose for this URL
+            task_always_eager=False,
+        )
         reset_producer_pools()
 
     yield use

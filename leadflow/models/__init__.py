@@ -2,6 +2,7 @@
 
 from .catalog import Reason, Source, _new_token_key
 from .credentials import ApiToken, SecurityEvent, api_key_hash
+from .engine import SLA_ENGINE, EngineHeartbeat
 from .inbox import Inquiry, Notification
 from .lead import (
     CLOSED_STATUSES,
@@ -30,6 +31,8 @@ __all__ = [
     "CLOSED_STATUSES",
     "OPEN_STATUSES",
     "RUNNING_SLA_STATES",
+    "SLA_ENGINE",
+    "EngineHeartbeat",
     "HandoffState",
     "Inquiry",
     "Lead",

@@ -11,6 +11,8 @@ from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from leadflow.broker import transport_for
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("LEADFLOW_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -175,9 +177,13 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        "polling_interval": 0.1,  # a folder listing: cheap; a new lead's checks are picked up at once
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# kombu's Redis transport with the fix that keeps a worker alive across a Redis restart, and the
+# filesystem one with a short drain so Ctrl-C stops a worker at once (leadflow/broker.py, docs/sla.md)
+CELERY_BROKER_TRANSPORT = transport_for(CELERY_BROKER_URL)
 # Intake must never wait on the broker: a publish gives up quickly and the SLA sweep catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=1.0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -202,6 +208,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SLA_SWEEP_SECONDS = env.int("SLA_SWEEP_SECONDS", default=60)
+# /healthz says 503 "sla-engine" and the SLA panel shows a red banner when the last sweep is older than
+# this (or, if it never ran, the heartbeat row: a grace period after install). Keep it > SLA_SWEEP_SECONDS.
+SLA_ENGINE_STALE_SECONDS = env.int("SLA_ENGINE_STALE_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "qualification.tasks.sla_sweep", "schedule": SLA_SWEEP_SECONDS},
     "lease-sweep": {"task": "qualification.tasks.claim_lease_sweep", "schedule": 60},

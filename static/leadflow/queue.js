@@ -40,14 +40,16 @@
 
   /* Poll only when the qualifier is not reading: pointer away from the table, nothing focused or
      selected in it, the tab visible. */
-  window.queueMayRefresh = function () {
-    var box = document.getElementById("queue-table");
+  function mayRefresh(box) {
     if (!box || document.hidden) return false;
     if (box.matches(":hover") || box.matches(":focus-within")) return false;
     var sel = window.getSelection && window.getSelection();
     if (sel && sel.rangeCount && !sel.isCollapsed && box.contains(sel.anchorNode)) return false;
     return true;
-  };
+  }
+  window.queueMayRefresh = function () { return mayRefresh(document.getElementById("queue-table")); };
+  /* The SLA panel: not while the lead picks a qualifier to reassign to (the swap would reset it). */
+  window.slaPanelMayRefresh = function () { return mayRefresh(document.getElementById("sla-panel")); };
 
   /* data-poll-guard="fn": a poll of that element is sent only when window[fn]() says so. An event
      listener, not an htmx trigger filter ("every 15s [fn()]"), which htmx would eval: the

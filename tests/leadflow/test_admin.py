@@ -272,3 +272,11 @@ def test_lead_history_in_the_admin_in_a_real_browser(page, transactional_db):
     text = history.inner_text()
     assert "Вера Звонова" in text  # who
     assert "На квалификации" in text  # the claim's target status, by its name
+
+
+@pytest.mark.django_db
+def test_the_sla_engine_heartbeat_is_visible_and_read_only_in_the_admin(admin_client):
+    response = admin_client.get("/admin/leadflow/engineheartbeat/")
+    assert response.status_code == 200
+    assert "sla-engine" in response.content.decode()
+    assert admin_client.get("/admin/leadflow/engineheartbeat/add/").status_code == 403

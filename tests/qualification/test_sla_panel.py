@@ -7,11 +7,12 @@ import pytest
 import time_machine
 
 from leadflow import roles
-from leadflow.models import Lead, Profile, SlaState
+from leadflow.models import SLA_ENGINE, EngineHeartbeat, Lead, LeadStatus, Profile, SlaState
 from leadflow.services import lead_receive
 from qualification import services as q
 from qualification import sla
 from qualification.models import CallAttempt
+from qualification.tasks import sla_sweep
 from tests.factories import make_user, qualification_team, source
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,8 @@ def floor(team):
 
 def test_panel_shows_shift_states_breaches_and_median(client, team, floor, django_assert_max_num_queries):
     client.force_login(team.lead)
-    with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(14):
+    # 14 + the SLA engine's heartbeat + the qualifiers a lead can be reassigned to
+    with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(16):
         response = client.get(URL)
     assert response.status_code == 200
     panel = response.context["panel"]
@@ -135,3 +137,136 @@ def test_a_late_call_that_beat_the_breach_check_still_counts_as_a_breach(client,
     client.force_login(team.lead)
     with time_machine.travel(NOW, tick=False):
         assert client.get(URL).context["panel"].breaches_today == 2
+
+
+# --- each lead links to its card and can be released or reassigned from the panel ----------------
+
+
+@pytest.fixture
+def held(floor):
+    """The breached lead, claimed by anna (qualifying): it can be released as well as reassigned."""
+    lead = Lead.objects.get(sla_state=SlaState.BREACHED)
+    with time_machine.travel(NOW, tick=False):
+        q.lead_claim(lead_id=lead.pk, actor=floor["anna"])
+    return Lead.objects.get(pk=lead.pk)
+
+
+def test_each_waiting_lead_links_to_its_card_and_offers_release_and_reassign(client, team, held):
+    client.force_login(team.lead)
+    with time_machine.travel(NOW, tick=False):
+        response = client.get(URL)
+    html = response.content.decode()
+    panel = response.context["panel"]
+    listed = panel.urgent + panel.pending
+    assert len(listed) == 3
+    for lead in listed:
+        assert f'href="/queue/{lead.pk}/"' in html
+        assert f'action="/queue/{lead.pk}/reassign/"' in html
+    # release only for a lead someone holds; the unclaimed ones are in the pool already
+    assert f'action="/queue/{held.pk}/release/"' in html
+    assert html.count('data-testid="release"') == 1
+    assert html.count('data-testid="reassign"') == 3
+    assert {u.username for u in response.context["qualifiers"]} >= {"anna", "boris"}
+
+
+def test_release_from_the_panel_puts_the_lead_back_and_returns_to_the_panel(client, team, held):
+    client.force_login(team.lead)
+    back = f"{URL}?team={team.pk}"
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(f"/queue/{held.pk}/release/", {"next": back})
+    assert response.status_code == 302
+    assert response["Location"] == back
+    lead = Lead.objects.get(pk=held.pk)
+    assert (lead.status, lead.qualifier_id) == (LeadStatus.NEW, None)
+
+
+def test_reassign_from_the_panel_gives_the_lead_to_another_and_returns_to_the_panel(client, team, held):
+    boris = Profile.objects.get(user__username="boris").user
+    client.force_login(team.lead)
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(f"/queue/{held.pk}/reassign/", {"qualifier": boris.pk, "next": URL})
+    assert response["Location"] == URL
+    assert Lead.objects.get(pk=held.pk).qualifier == boris
+
+
+def test_an_unclaimed_lead_is_reassigned_from_the_panel_too(client, team, floor):
+    pending = Lead.objects.get(sla_state=SlaState.PENDING)
+    anna = floor["anna"]
+    client.force_login(team.lead)
+    with time_machine.travel(NOW, tick=False):
+        client.post(f"/queue/{pending.pk}/reassign/", {"qualifier": anna.pk, "next": URL})
+    assert Lead.objects.get(pk=pending.pk).qualifier == anna
+
+
+def test_a_next_outside_the_site_is_ignored(client, team, held):
+    client.force_login(team.lead)
+    with time_machine.travel(NOW, tick=False):
+        response = client.post(f"/queue/{held.pk}/release/", {"next": "https://evil.example/"})
+    assert response["Location"] == "/queue/"
+
+
+def test_a_qualifier_can_neither_release_nor_reassign(client, team, held):
+    boris = Profile.objects.get(user__username="boris").user
+    client.force_login(boris)
+    with time_machine.travel(NOW, tick=False):
+        assert client.post(f"/queue/{held.pk}/release/", {"next": URL}).status_code == 403
+        assert client.post(f"/queue/{held.pk}/reassign/", {"qualifier": boris.pk, "next": URL}).status_code == 403
+        assert client.get(URL).status_code == 403
+    lead = Lead.objects.get(pk=held.pk)
+    assert (lead.status, lead.qualifier) == (LeadStatus.QUALIFYING, held.qualifier)
+
+
+# --- the SLA engine's banner ----------------------------------------------------------------------
+
+
+def _engine_last_ran(at):
+    EngineHeartbeat.objects.filter(name=SLA_ENGINE).update(beat_at=at, watched_since=at - timedelta(days=1))
+
+
+BANNER = 'data-testid="sla-engine-stopped"'
+
+
+def test_the_panel_shows_a_red_banner_while_the_engine_is_stopped_and_not_after_the_next_sweep(
+    client, team, floor, english
+):
+    client.force_login(team.lead)
+    _engine_last_ran(NOW - timedelta(minutes=1))
+    with time_machine.travel(NOW, tick=False):
+        assert BANNER not in client.get(URL).content.decode()
+    _engine_last_ran(NOW - timedelta(minutes=5))
+    with time_machine.travel(NOW, tick=False):
+        html = client.get(URL).content.decode()
+    assert BANNER in html
+    assert "SLA engine stopped since 13:55" in html  # Moscow time of the last sweep
+    with time_machine.travel(NOW, tick=False):
+        sla_sweep.delay()  # the worker and beat are back
+        assert BANNER not in client.get(URL).content.decode()
+
+
+def test_the_banner_is_in_russian(client, team, floor):
+    _engine_last_ran(NOW - timedelta(minutes=5))
+    client.force_login(team.lead)
+    with time_machine.travel(NOW, tick=False):
+        html = client.get(URL, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "SLA-движок остановлен с 13:55" in html
+    assert "Проверьте Celery worker и beat" in html
+
+
+def test_the_queue_shows_the_banner_to_the_team_lead_in_the_polled_table_but_not_to_a_qualifier(
+    client, team, floor, english
+):
+    _engine_last_ran(NOW - timedelta(minutes=3))
+    with time_machine.travel(NOW, tick=False):
+        client.force_login(team.lead)
+        assert "SLA engine stopped since 13:57" in client.get("/queue/").content.decode()
+        polled = client.get("/queue/", HTTP_HX_REQUEST="true").content.decode()  # the table refreshes itself
+        assert BANNER in polled
+        client.force_login(floor["anna"])
+        assert BANNER not in client.get("/queue/").content.decode()
+
+
+def test_a_director_sees_the_banner_too(client, team, floor, english):
+    _engine_last_ran(NOW - timedelta(minutes=3))
+    client.force_login(make_user(roles.DIRECTOR, username="dir"))
+    with time_machine.travel(NOW, tick=False):
+        assert BANNER in client.get(URL).content.decode()

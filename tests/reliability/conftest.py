@@ -114,3 +114,35 @@ def redis_server(redis_server_session):
     import redis
 
     redis.Redis(host="127.0.0.1", port=server.port, socket_timeout=5).flushall()
+
+
+@pytest.fixture
+def stall_dir(tmp_path):
+    """Where worker_app.py writes its marks and the worker its log."""
+    return tmp_path
+
+
+@pytest.fixture
+def workers(redis_server, stall_dir):
+    """Start workers (worker_harness.Worker) on the private Redis; every one is stopped and its database
+    sessions ended after."""
+    from django.db import connection
+
+    from .worker_harness import APP_NAME, BROKER_DB, Worker
+
+    started = []
+
+    def start(**kwargs):
+        worker = Worker(redis_server.url(BROKER_DB), stall_dir, **kwargs).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+    with connection.cursor() as cursor:  # a killed child's backend may linger; the test database must drop
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = %s AND datname = current_database()",
+            [APP_NAME],
+        )

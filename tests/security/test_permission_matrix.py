@@ -27,6 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_fsm_log.models import StateLog
 
 from leadflow.models import Lead, Notification, Reason
+from leadflow.services import engine_heartbeat_record
 from qualification.models import CallAttempt, LeadAnswer
 from sales.models import Dispute, Visit
 from tests.factories import KITCHEN_PASSING_ANSWERS
@@ -280,6 +281,7 @@ def _request(world, name, role):
 def world(monkeypatch):
     monkeypatch.setattr("leadflow.views._check_broker", lambda: True)  # healthz: the broker is not under test
     with time_machine.travel(NOW, tick=False):
+        engine_heartbeat_record()  # healthz: the SLA engine swept just now (its states: tests/leadflow/test_health.py)
         yield build_world()
 
 
