@@ -100,11 +100,12 @@ def _bench_pages():
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from leadflow import access
     from leadflow.models import Lead, LeadStatus
     from qualification import selectors
 
     qualifier, qlead = _people()
-    team_id = selectors.team_id_of(qualifier)
+    team_id = access.team_id_of(qualifier)
     clients = {}
     for user in (qualifier, qlead):
         client = Client()
@@ -204,11 +205,12 @@ def _bench_claims():
     from django.db import connection
     from django_fsm_log.models import StateLog
 
+    from leadflow import access
     from leadflow.models import Lead
     from qualification import selectors, services
 
     qualifier, _qlead = _people()
-    team_id = selectors.team_id_of(qualifier)
+    team_id = access.team_id_of(qualifier)
     users = _bench_qualifiers(team_id)
     bound = QUALIFIERS * CLAIMS_PER_QUALIFIER
     pool = selectors.claimable_leads(team_id=team_id)

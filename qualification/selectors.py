@@ -12,22 +12,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy  # by its own name: makemessages does not know an alias
 from django_fsm_log.models import StateLog
 
-from leadflow import roles
-from leadflow.models import Inquiry, Lead, LeadStatus, Profile, Reason
+from leadflow import access, roles
+from leadflow.models import Inquiry, Lead, LeadStatus, Reason
 
 from . import queue_order
 from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummary, LeadAnswer
 
 QUEUE_STATUSES = (LeadStatus.NEW, LeadStatus.QUALIFYING, LeadStatus.QUALIFIED)
-
-
-def team_id_of(user):
-    profile = Profile.objects.filter(user_id=user.pk).values_list("team_id", flat=True).first()
-    return profile
-
-
-def is_queue_manager(user):
-    return roles.has_role(user, roles.QUALIFICATION_LEAD, roles.DIRECTOR)
 
 
 def _with_urgency(qs):
@@ -43,11 +34,11 @@ def _with_urgency(qs):
 def queue_for_user(*, user, team_id=None):
     """The queue a person sees: a qualifier the team's unclaimed leads plus their own; the team lead
     (and a director) the whole team, who holds what included."""
-    team_id = team_id or team_id_of(user)
+    team_id = team_id or access.team_id_of(user)
     qs = Lead.objects.filter(
         qualification_team_id=team_id, status__in=QUEUE_STATUSES, is_archived=False, merged_into__isnull=True
     )
-    if not is_queue_manager(user):
+    if not access.is_queue_manager(user):
         qs = qs.filter(Q(status=LeadStatus.NEW, qualifier__isnull=True) | Q(qualifier_id=user.pk)).exclude(
             status=LeadStatus.QUALIFIED
         )
@@ -85,7 +76,7 @@ def due_callback_for(*, user):
 
 def queue_counts(*, user, team_id=None):
     """Header figures for the queue page in one aggregate query."""
-    team_id = team_id or team_id_of(user)
+    team_id = team_id or access.team_id_of(user)
     return Lead.objects.filter(
         qualification_team_id=team_id, status__in=QUEUE_STATUSES, is_archived=False, merged_into__isnull=True
     ).aggregate(
@@ -114,19 +105,20 @@ def team_qualifiers(*, team_id):
 
 
 def lead_for_card(*, lead_id):
-    return (
-        Lead.objects.select_related(
-            "source",
-            "qualifier",
-            "sales_rep",
-            "booked_rep",
-            "handed_off_by",
-            "disqualify_reason",
-            "qualification_team",
-            "qualification_team__sales_team",
-        )
-        .filter(pk=lead_id)
-        .first()
+    return lead_for_card_queryset().filter(pk=lead_id).first()
+
+
+def lead_for_card_queryset():
+    """The lead with everything its card shows, in one query."""
+    return Lead.objects.select_related(
+        "source",
+        "qualifier",
+        "sales_rep",
+        "booked_rep",
+        "handed_off_by",
+        "disqualify_reason",
+        "qualification_team",
+        "qualification_team__sales_team",
     )
 
 

@@ -4,22 +4,21 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from leadflow import roles
+from leadflow import access
+from leadflow.middleware import refusal_returns_to, safe_next
 from leadflow.models import LeadStatus, Reason
 from leadflow.people import display_name
 from leadflow.selectors import engine_status
 
 from . import selectors, services
-from .exceptions import LeadflowError, PermissionRefused
+from .exceptions import PermissionRefused
 from .filters import QueueFilter
 from .forms import CallAttemptForm, ChecklistForm, DisqualifyForm, QualifyForm, ReassignForm
 from .models import CallAttempt
@@ -30,31 +29,17 @@ POLL_SECONDS = 15
 
 
 def queue_access(view):
-    """Logged in and working the queue (qualifier, qualification lead, director)."""
+    """Logged in and working the queue (qualifier, qualification lead, director). A service's refusal
+    rises to leadflow.middleware.DomainErrorMiddleware: the 403 page, or a message where the person was."""
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not roles.has_role(request.user, roles.QUALIFIER, roles.QUALIFICATION_LEAD, roles.DIRECTOR):
-            raise PermissionDenied(_("The queue is for the qualification team."))
+        if not access.works_queue(request.user):
+            raise PermissionRefused(_("The queue is for the qualification team."))
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-REFUSED = object()
-
-
-def _act(request, action, *, refused=None):
-    """Run a service; a refused permission is a 403 with its message, other domain errors a message
-    (and `refused` is returned, for a caller that must tell a refusal from a service's own None)."""
-    try:
-        return action()
-    except PermissionRefused as exc:
-        raise PermissionDenied(str(exc.message)) from exc
-    except LeadflowError as exc:
-        messages.error(request, exc.message)
-        return refused
 
 
 def _form_errors(request, form):
@@ -64,24 +49,16 @@ def _form_errors(request, form):
             messages.error(request, f"{label}: {error}" if label else error)
 
 
-def _back(request, *default):
-    """Back to the page the action came from (`next`: the SLA panel), else `default`; only this site."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(*default)
-
-
 # --- the queue -----------------------------------------------------------------------------------
 
 
 @queue_access
 def index(request):
     user = request.user
-    team_id = selectors.team_id_of(user)
+    team_id = access.team_id_of(user)
     if team_id is None:
         return render(request, "qualification/no_team.html", {"page_title": _("Queue")})
-    manager = selectors.is_queue_manager(user)
+    manager = access.is_queue_manager(user)
     queue = QueueFilter(request.GET or None, queryset=selectors.queue_for_user(user=user, team_id=team_id))
     table = QueueTable(queue.qs, user=user, manager=manager)
     table.csrf_token = get_token(request)
@@ -101,12 +78,9 @@ def index(request):
 
 @queue_access
 @require_POST
+@refusal_returns_to("qualification:index")
 def lead_next(request):
-    # A refusal is told from "nothing to claim" by the marker, never by reading the message storage:
-    # iterating it marks every waiting message as shown, so the refusal never reached the page.
-    lead = _act(request, lambda: services.lead_claim_next(actor=request.user), refused=REFUSED)
-    if lead is REFUSED:
-        return redirect("qualification:index")
+    lead = services.lead_claim_next(actor=request.user)
     if lead is None:
         messages.info(request, _("No unclaimed leads right now. New ones appear in the queue by themselves."))
         return redirect("qualification:index")
@@ -115,10 +89,9 @@ def lead_next(request):
 
 @queue_access
 @require_POST
+@refusal_returns_to("qualification:index")
 def lead_claim(request, lead_id):
-    lead = _act(request, lambda: services.lead_claim(lead_id=lead_id, actor=request.user))
-    if lead is None:
-        return redirect("qualification:index")
+    lead = services.lead_claim(lead_id=lead_id, actor=request.user)
     return redirect("qualification:lead", lead_id=lead.pk)
 
 
@@ -126,21 +99,7 @@ def lead_claim(request, lead_id):
 
 
 def _visible_lead(request, lead_id):
-    """The lead if this person may open it: the team lead any lead of the team, a qualifier the
-    unclaimed ones and those they hold or handed off."""
-    lead = selectors.lead_for_card(lead_id=lead_id)
-    if lead is None:
-        raise Http404(_("No such lead."))
-    user = request.user
-    if user.is_superuser or roles.has_role(user, roles.DIRECTOR):
-        return lead
-    if selectors.team_id_of(user) != lead.qualification_team_id:
-        raise PermissionDenied(_("This lead belongs to another team."))
-    if selectors.is_queue_manager(user):
-        return lead
-    if lead.qualifier_id in (None, user.pk) or lead.handed_off_by_id == user.pk:
-        return lead
-    raise PermissionDenied(_("This lead is held by another qualifier."))
+    return access.lead_for_actor(lead_id=lead_id, actor=request.user, queryset=selectors.lead_for_card_queryset())
 
 
 @queue_access
@@ -151,7 +110,7 @@ def lead_detail(request, lead_id):
 
 def _card_context(request, lead, *, call_form=None, checklist_form=None):
     user = request.user
-    manager = selectors.is_queue_manager(user)
+    manager = access.is_queue_manager(user)
     holder = lead.qualifier_id == user.pk
     can_act = lead.status == LeadStatus.QUALIFYING and (holder or manager)
     team = lead.qualification_team
@@ -208,6 +167,7 @@ def _card_context(request, lead, *, call_form=None, checklist_form=None):
 
 @queue_access
 @require_POST
+@refusal_returns_to("qualification:lead", "lead_id")
 def call_log(request, lead_id):
     lead = _visible_lead(request, lead_id)
     form = CallAttemptForm(request.POST)
@@ -215,23 +175,20 @@ def call_log(request, lead_id):
         _form_errors(request, form)
         return render(request, "qualification/lead.html", _card_context(request, lead, call_form=form), status=400)
     data = form.cleaned_data
-    attempt = _act(
-        request,
-        lambda: services.call_attempt_log(
-            lead_id=lead.pk,
-            actor=request.user,
-            outcome=data["outcome"],
-            note=data["note"],
-            callback_at=data["callback_at"],
-        ),
+    attempt = services.call_attempt_log(
+        lead_id=lead.pk,
+        actor=request.user,
+        outcome=data["outcome"],
+        note=data["note"],
+        callback_at=data["callback_at"],
     )
-    if attempt is not None:
-        messages.success(request, _("Call logged: %s.") % attempt.get_outcome_display())
+    messages.success(request, _("Call logged: %s.") % attempt.get_outcome_display())
     return redirect("qualification:lead", lead_id=lead.pk)
 
 
 @queue_access
 @require_POST
+@refusal_returns_to("qualification:lead", "lead_id")
 def checklist_save(request, lead_id):
     lead = _visible_lead(request, lead_id)
     checklist = selectors.active_checklist(team_id=lead.qualification_team_id)
@@ -241,31 +198,29 @@ def checklist_save(request, lead_id):
         _form_errors(request, form)
         return render(request, "qualification/lead.html", _card_context(request, lead, checklist_form=form), status=400)
     answers = form.answers()
-    saved = _act(request, lambda: services.lead_answers_save(lead_id=lead.pk, actor=request.user, answers=answers))
-    if saved is not None:
-        if saved.criteria_passed:
-            messages.success(request, _("Answers saved: every required criterion passes."))
-        else:
-            messages.info(request, _("Answers saved."))
+    saved = services.lead_answers_save(lead_id=lead.pk, actor=request.user, answers=answers)
+    if saved.criteria_passed:
+        messages.success(request, _("Answers saved: every required criterion passes."))
+    else:
+        messages.info(request, _("Answers saved."))
     return redirect(f"{_card_url(lead)}#checklist")
 
 
 def _card_url(lead):
-    from django.urls import reverse
-
     return reverse("qualification:lead", args=[lead.pk])
 
 
 def _reps_for(user, lead):
     """The reps the qualification lead may pick by hand; None for a qualifier (the team's rule picks)."""
     sales_team = lead.qualification_team.sales_team
-    if sales_team is None or not selectors.is_queue_manager(user):
+    if sales_team is None or not access.is_queue_manager(user):
         return None
     return services.eligible_sales_reps(sales_team=sales_team).order_by("first_name", "last_name")
 
 
 @queue_access
 @require_POST
+@refusal_returns_to("qualification:lead", "lead_id")
 def lead_qualify(request, lead_id):
     lead = _visible_lead(request, lead_id)
     form = QualifyForm(request.POST, reps=_reps_for(request.user, lead))
@@ -273,18 +228,13 @@ def lead_qualify(request, lead_id):
         _form_errors(request, form)
         return redirect("qualification:lead", lead_id=lead.pk)
     data = form.cleaned_data
-    result = _act(
-        request,
-        lambda: services.lead_qualify_and_hand_off(
-            lead_id=lead.pk,
-            actor=request.user,
-            note=data["note"],
-            best_time_to_visit=data["best_time_to_visit"],
-            sales_rep=data.get("sales_rep"),
-        ),
+    result = services.lead_qualify_and_hand_off(
+        lead_id=lead.pk,
+        actor=request.user,
+        note=data["note"],
+        best_time_to_visit=data["best_time_to_visit"],
+        sales_rep=data.get("sales_rep"),
     )
-    if result is None:
-        return redirect("qualification:lead", lead_id=lead.pk)
     if result.status == LeadStatus.HANDED_OFF:
         rep = display_name(result.sales_rep)
         messages.success(request, _("Qualified and handed off to %(rep)s.") % {"rep": rep})
@@ -295,6 +245,7 @@ def lead_qualify(request, lead_id):
 
 @queue_access
 @require_POST
+@refusal_returns_to("qualification:lead", "lead_id")
 def lead_hand_off(request, lead_id):
     """The qualification lead hands a qualified lead off (manual strategy, or after an error)."""
     lead = _visible_lead(request, lead_id)
@@ -303,63 +254,57 @@ def lead_hand_off(request, lead_id):
         _form_errors(request, form)
         return redirect("qualification:lead", lead_id=lead.pk)
     data = form.cleaned_data
-    result = _act(
-        request,
-        lambda: services.lead_send_to_sales(
-            lead_id=lead.pk,
-            actor=request.user,
-            sales_rep=data.get("sales_rep"),
-            note=data["note"],
-            best_time_to_visit=data["best_time_to_visit"],
-        ),
+    result = services.lead_send_to_sales(
+        lead_id=lead.pk,
+        actor=request.user,
+        sales_rep=data.get("sales_rep"),
+        note=data["note"],
+        best_time_to_visit=data["best_time_to_visit"],
     )
-    if result is not None:
-        rep = display_name(result.sales_rep)
-        messages.success(request, _("Handed off to %(rep)s.") % {"rep": rep})
+    messages.success(request, _("Handed off to %(rep)s.") % {"rep": display_name(result.sales_rep)})
     return redirect("qualification:lead", lead_id=lead.pk)
 
 
 @queue_access
 @require_POST
+@refusal_returns_to("qualification:lead", "lead_id")
 def lead_disqualify(request, lead_id):
     lead = _visible_lead(request, lead_id)
     form = DisqualifyForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
         return redirect("qualification:lead", lead_id=lead.pk)
-    result = _act(
-        request,
-        lambda: services.lead_disqualify(
-            lead_id=lead.pk, actor=request.user, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
-        ),
+    result = services.lead_disqualify(
+        lead_id=lead.pk, actor=request.user, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
     )
-    if result is None:
-        return redirect("qualification:lead", lead_id=lead.pk)
     messages.success(request, _("Disqualified: %s.") % result.disqualify_reason)
     return redirect("qualification:index")
 
 
 @queue_access
 @require_POST
+@refusal_returns_to("qualification:index")
 def lead_release(request, lead_id):
     lead = _visible_lead(request, lead_id)
-    if _act(request, lambda: services.lead_release(lead_id=lead.pk, actor=request.user)) is not None:
-        messages.success(request, _("The lead is back in the pool."))
-    return _back(request, "qualification:index")
+    services.lead_release(lead_id=lead.pk, actor=request.user)
+    messages.success(request, _("The lead is back in the pool."))
+    return redirect(safe_next(request, reverse("qualification:index")))
 
 
 @queue_access
 @require_POST
+@refusal_returns_to("qualification:lead", "lead_id")
 def lead_reassign(request, lead_id):
     lead = _visible_lead(request, lead_id)
     form = ReassignForm(request.POST, qualifiers=selectors.team_qualifiers(team_id=lead.qualification_team_id))
+    back_to = safe_next(request, _card_url(lead))
     if not form.is_valid():
         _form_errors(request, form)
-        return _back(request, "qualification:lead", lead.pk)
+        return redirect(back_to)
     qualifier = form.cleaned_data["qualifier"]
-    if _act(request, lambda: services.lead_reassign(lead_id=lead.pk, actor=request.user, qualifier=qualifier)):
-        messages.success(request, _("Reassigned to %s.") % display_name(qualifier))
-    return _back(request, "qualification:lead", lead.pk)
+    services.lead_reassign(lead_id=lead.pk, actor=request.user, qualifier=qualifier)
+    messages.success(request, _("Reassigned to %s.") % display_name(qualifier))
+    return redirect(back_to)
 
 
 # --- my hand-offs --------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Who sees what in the reports.
+"""Who sees what in the reports (the rules of who is who live in `leadflow.access`).
 
 - director (and superuser): every team and person;
 - qualification lead: the leads of their qualification team and its people;
@@ -15,23 +15,18 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from leadflow import roles
-from leadflow.models import Profile, Team
+from leadflow import access, roles
+from leadflow.models import Team
 
 from .selectors import Scope
 
 NOTHING = Q(pk__in=[])
 
 
-def user_team(user):
-    profile = Profile.objects.filter(user=user).select_related("team").first()
-    return profile.team if profile else None
-
-
 def report_scope(user):
-    if user.is_superuser or roles.has_role(user, roles.DIRECTOR):
+    if access.is_director(user):
         return Scope()
-    team = user_team(user)
+    team = access.team_of(user)
     if team is None:
         return Scope(lead_q=NOTHING, team_ids=frozenset())
     if roles.has_role(user, roles.QUALIFICATION_LEAD) and team.kind == Team.Kind.QUALIFICATION:
@@ -52,7 +47,7 @@ def reports_required(view):
     @wraps(view)
     @login_required
     def wrapper(request, *args, **kwargs):
-        if not roles.can_view_reports(request.user):
+        if not access.may_view_reports(request.user):
             raise PermissionDenied(_("The reports are for team leads, sales managers and the director."))
         request.report_scope = report_scope(request.user)
         return view(request, *args, **kwargs)

@@ -1,14 +1,13 @@
 """Writes of the qualifier's workspace: claim, next lead, lease, calls, checklist, qualify, hand-off.
 
-Every write locks the lead row (leadflow.services.lock_lead), checks who may act, changes the status
-only through `lead_transition` and leaves a history row with its actor.
+Every write locks the lead row (leadflow.services.lock_lead), checks who may act (leadflow.access),
+changes the status only through `lead_transition` and leaves a history row with its actor. Only the
+public services are exported here; helpers stay private to their module.
 """
 
 from .calls import call_attempt_log, sla_state_on_first_call
-from .checklist import _criteria_refresh, _display, criterion_clean_value, criterion_evaluate, lead_answers_save
+from .checklist import criterion_clean_value, criterion_evaluate, lead_answers_save
 from .claims import (
-    _claim_locked,
-    _lease_expire_one,
     claim_leases_expire,
     lead_claim,
     lead_claim_next,
@@ -16,13 +15,8 @@ from .claims import (
     lead_release,
     lease_expires_at,
 )
-from .common import _ensure_holder, _ensure_queue_manager, _ensure_team_member, _touch
 from .handoff import (
     OPEN_DEAL_STATUSES,
-    _deal_url,
-    _handoff_notify,
-    _handoff_summary_create,
-    _pending_handoff_note,
     eligible_sales_reps,
     lead_hand_off,
     lead_qualify_and_hand_off,
@@ -34,18 +28,6 @@ from .qualify import UNREACHABLE_REASON, lead_disqualify, lead_qualify
 __all__ = [
     "OPEN_DEAL_STATUSES",
     "UNREACHABLE_REASON",
-    "_claim_locked",
-    "_criteria_refresh",
-    "_deal_url",
-    "_display",
-    "_ensure_holder",
-    "_ensure_queue_manager",
-    "_ensure_team_member",
-    "_handoff_notify",
-    "_handoff_summary_create",
-    "_lease_expire_one",
-    "_pending_handoff_note",
-    "_touch",
     "call_attempt_log",
     "claim_leases_expire",
     "criterion_clean_value",

@@ -4,12 +4,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from leadflow import access
 from leadflow.models import SlaState
 from leadflow.services import history_record, lock_lead
 
 from ..exceptions import TransitionRefused
 from ..models import CallAttempt
-from .common import _ensure_holder
 
 
 def sla_state_on_first_call(*, lead, called_at):
@@ -55,7 +55,7 @@ def call_attempt_log(
     with transaction.atomic():
         lead = lock_lead(lead_id)
         if check_holder:
-            _ensure_holder(lead=lead, actor=actor)
+            access.ensure_holder(lead=lead, actor=actor)
         if not lead.is_open:
             raise TransitionRefused(_("The lead is closed: calls are no longer logged on it."))
         attempt = CallAttempt.objects.create(

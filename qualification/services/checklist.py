@@ -6,13 +6,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from leadflow import access
 from leadflow.models import Lead, LeadStatus
 from leadflow.services import history_record, lock_lead
 
 from .. import selectors
 from ..exceptions import TransitionRefused
 from ..models import Criterion, LeadAnswer
-from .common import _ensure_holder
 
 
 def criterion_clean_value(criterion: Criterion, raw):
@@ -69,7 +69,7 @@ def lead_answers_save(*, lead_id: int, actor, answers: dict) -> Lead:
     """
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        _ensure_holder(lead=lead, actor=actor)
+        access.ensure_holder(lead=lead, actor=actor)
         if lead.status != LeadStatus.QUALIFYING:
             raise TransitionRefused(_("Answers can be changed only while the lead is in qualification."))
         checklist = selectors.active_checklist(team_id=lead.qualification_team_id)

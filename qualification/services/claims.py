@@ -8,14 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leadflow import roles
+from leadflow import access, roles
 from leadflow.models import Lead, LeadStatus, Notification, Profile, Team
 from leadflow.people import display_name
 from leadflow.services import history_record, lead_transition, lock_lead, notification_send
 
 from .. import selectors
 from ..exceptions import AlreadyClaimed, PermissionRefused, TransitionRefused
-from .common import _ensure_queue_manager, _ensure_team_member
 
 
 def lead_claim(*, lead_id: int, actor) -> Lead:
@@ -26,7 +25,7 @@ def lead_claim(*, lead_id: int, actor) -> Lead:
 
 
 def _claim_locked(*, lead, actor, qualifier=None, description=""):
-    _ensure_team_member(lead=lead, actor=actor)
+    access.ensure_team_member(lead=lead, actor=actor)
     qualifier = qualifier or actor
     if lead.status != LeadStatus.NEW or lead.qualifier_id is not None:
         if lead.qualifier_id == qualifier.pk:
@@ -47,7 +46,7 @@ def lead_claim_next(*, actor) -> Lead | None:
     waiting. Elsewhere (SQLite takes its write lock at BEGIN, so writers are serialised) the
     candidate is re-checked under `lock_lead` and the next one tried if someone was faster.
     """
-    team_id = selectors.team_id_of(actor)
+    team_id = access.team_id_of(actor)
     if team_id is None:
         raise PermissionRefused(_("You are not on a qualification team."))
     if not roles.can_qualify(None, actor):
@@ -77,7 +76,7 @@ def lead_release(*, lead_id: int, actor, description: str = "") -> Lead:
     """The qualification lead puts a claimed lead back into the team's pool."""
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        _ensure_queue_manager(lead=lead, actor=actor)
+        access.ensure_queue_manager(lead=lead, actor=actor)
         if lead.status != LeadStatus.QUALIFYING:
             raise TransitionRefused(_("Only a lead in qualification can be released."))
         holder = lead.qualifier
@@ -149,7 +148,7 @@ def lead_reassign(*, lead_id: int, actor, qualifier) -> Lead:
     """The qualification lead gives a lead (new or held) to another qualifier of the team."""
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        _ensure_queue_manager(lead=lead, actor=actor)
+        access.ensure_queue_manager(lead=lead, actor=actor)
         profile = Profile.objects.filter(user=qualifier).first()
         if (
             not qualifier.is_active

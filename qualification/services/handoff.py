@@ -7,7 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leadflow import roles
+from leadflow import access, roles
 from leadflow.models import Lead, LeadStatus, Notification, Profile, Team
 from leadflow.people import display_name
 from leadflow.services import history_record, lead_transition, lock_lead, notification_send
@@ -17,7 +17,6 @@ from .. import selectors
 from ..exceptions import PermissionRefused, TransitionRefused
 from ..models import HandoffSummary
 from .checklist import _criteria_refresh
-from .common import _ensure_holder
 
 OPEN_DEAL_STATUSES = (LeadStatus.HANDED_OFF, LeadStatus.MEASURED)
 
@@ -68,7 +67,7 @@ def lead_hand_off(*, lead_id: int, actor, sales_rep, note: str = "") -> Lead:
     """Hand a qualified lead to a rep who is active, available and on the team's sales team."""
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        _ensure_holder(lead=lead, actor=actor)
+        access.ensure_holder(lead=lead, actor=actor)
         team = Team.objects.select_related("sales_team").get(pk=lead.qualification_team_id)
         if team.sales_team is None:
             raise TransitionRefused(_("The team has no sales team to hand off to."))
@@ -97,7 +96,7 @@ def lead_send_to_sales(*, lead_id: int, actor, sales_rep=None, note: str = "", b
     strategy picks. The rep gets the summary and a notification (in-app and e-mail)."""
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        _ensure_holder(lead=lead, actor=actor)
+        access.ensure_holder(lead=lead, actor=actor)
         team = Team.objects.select_related("sales_team").get(pk=lead.qualification_team_id)
         if team.sales_team is None:
             raise TransitionRefused(_("The team has no sales team to hand off to."))
@@ -128,7 +127,7 @@ def lead_qualify_and_hand_off(
     """
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        _ensure_holder(lead=lead, actor=actor)
+        access.ensure_holder(lead=lead, actor=actor)
         checklist = selectors.active_checklist(team_id=lead.qualification_team_id)
         if checklist is not None:
             lead = _criteria_refresh(lead=lead, checklist=checklist)

@@ -3,12 +3,12 @@
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from leadflow import access
 from leadflow.models import Lead, Reason, Team
 from leadflow.services import lead_transition, lock_lead
 
 from .. import selectors
 from ..exceptions import TransitionRefused
-from .common import _ensure_holder
 
 UNREACHABLE_REASON = "unreachable"
 
@@ -16,7 +16,7 @@ UNREACHABLE_REASON = "unreachable"
 def lead_qualify(*, lead_id: int, actor, note: str = "") -> Lead:
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        _ensure_holder(lead=lead, actor=actor)
+        access.ensure_holder(lead=lead, actor=actor)
         return lead_transition(lead=lead, name="qualify", actor=actor, description=note)
 
 
@@ -26,7 +26,7 @@ def lead_disqualify(*, lead_id: int, actor, reason: Reason, note: str = "") -> L
         raise TransitionRefused(_("Choose a disqualification reason."))
     with transaction.atomic():
         lead = lock_lead(lead_id)
-        _ensure_holder(lead=lead, actor=actor)
+        access.ensure_holder(lead=lead, actor=actor)
         if reason.code == UNREACHABLE_REASON:
             team = Team.objects.get(pk=lead.qualification_team_id)
             failed = selectors.failed_attempts_count(lead_id=lead.pk)

@@ -11,7 +11,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from leadflow import roles
+from leadflow import access, roles
 from leadflow.models import RUNNING_SLA_STATES, Lead, LeadStatus, SlaState
 from qualification import queue_order, selectors
 from qualification import services as q
@@ -168,7 +168,7 @@ def test_the_sql_order_and_the_python_rule_agree(qualifier, qlead):
     """The selector's ORDER BY and queue_order.queue_sort_key (the one the simulation runs) agree,
     at several moments as deadlines pass and callbacks fall due."""
     _mixed_pool(qualifier=qualifier, qlead=qlead)
-    team_id = selectors.team_id_of(qualifier)
+    team_id = access.team_id_of(qualifier)
     for offset in (0, 1, 6, 7, 15, 40, 24 * 60):
         now = NOW + timedelta(minutes=offset)
         with time_machine.travel(now, tick=False):
