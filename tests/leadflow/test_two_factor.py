@@ -291,3 +291,21 @@ def test_managers_without_it_sign_in_with_the_password_only(client, manager):
     log_in(client, manager)
     assert client.get(reverse("reports:funnel")).status_code == 200
     assert 'data-testid="two-factor-link"' in client.get(reverse("reports:funnel")).content.decode()
+
+
+def test_the_requirement_is_also_in_the_admin_and_saved_through_the_service(client, clock):
+    admin = UserFactory(username="root", is_superuser=True, is_staff=True)
+    device, _codes = turn_on(admin)
+    client.force_login(admin)
+    clock.shift(30)
+    enter_code(client, code_for(device))
+    changelist = client.get(reverse("admin:leadflow_securitypolicy_changelist"))
+    assert changelist["Location"] == reverse("two_factor:setup")  # no row yet: the page that explains it
+
+    services.security_policy_update(actor=admin, require_2fa_for_managers=False)
+    url = reverse("admin:leadflow_securitypolicy_change", args=[SecurityPolicy.SINGLETON_PK])
+    assert client.get(reverse("admin:leadflow_securitypolicy_changelist"))["Location"] == url
+    response = client.post(url, {"require_2fa_for_managers": "on"})
+    assert response.status_code == 302
+    assert SecurityPolicy.current().require_2fa_for_managers
+    assert SecurityEvent.objects.filter(kind=SecurityEvent.Kind.TWO_FACTOR_POLICY_CHANGED, actor=admin).exists()
