@@ -54,7 +54,8 @@ def two_factor_verify(*, user, token):
     """The device that accepts the code (the authenticator for a 6-digit code, else a backup code,
     which is then used up), for django_otp.login(); OneTimeCodeRefused otherwise."""
     token = normalize_token(token)
-    model = TOTPDevice if token.isdigit() and len(token) <= 8 else StaticDevice
+    # 6 digits: the app's code; backup codes are 8 characters (django-otp's StaticToken.random_token)
+    model = TOTPDevice if token.isdigit() and len(token) == 6 else StaticDevice
     with transaction.atomic():
         device = model.objects.select_for_update().filter(user=user, confirmed=True).first()
         refusal = OneTimeCodeRefused() if device is None else _check_locked(device, token)
