@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -33,6 +34,7 @@ from .models import (
     Profile,
     Reason,
     SecurityEvent,
+    SecurityPolicy,
     Source,
     Team,
     WorkingHours,
@@ -599,3 +601,34 @@ class StateLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 admin.site.site_header = _("Leadflow administration")
 admin.site.site_title = "Leadflow"
 admin.site.index_title = _("Configuration and data")
+
+
+# --- two-factor sign-in --------------------------------------------------------------------------
+
+
+@admin.register(SecurityPolicy)
+class SecurityPolicyAdmin(_DirectorOnly, admin.ModelAdmin):
+    """The director's switch, also on the two-factor page; saved through the service (its checks and log)."""
+
+    fields = ("require_2fa_for_managers", "updated_at", "updated_by")
+    readonly_fields = ("updated_at", "updated_by")
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        policy = SecurityPolicy.current()
+        if policy._state.adding:
+            return HttpResponseRedirect(reverse("two_factor:setup"))
+        return HttpResponseRedirect(reverse("admin:leadflow_securitypolicy_change", args=[policy.pk]))
+
+    def save_model(self, request, obj, form, change):
+        from leadflow.two_factor.services import security_policy_update
+
+        try:
+            security_policy_update(actor=request.user, require_2fa_for_managers=obj.require_2fa_for_managers)
+        except LeadflowError as error:
+            raise PermissionDenied(str(error.message)) from error

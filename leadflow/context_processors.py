@@ -13,6 +13,7 @@ def navigation(request):
             "board": roles.has_role(user, roles.SALES_REP, roles.SALES_MANAGER, roles.DIRECTOR),
             "reports": roles.can_view_reports(user),
             "admin": user.is_staff,
+            "two_factor": roles.can_use_two_factor(user),
         },
         "unread_notifications": Notification.objects.filter(recipient=user, read_at__isnull=True).count(),
     }

@@ -31,3 +31,17 @@ class AlreadyClaimed(LeadflowError):
 
 class LeadNotFound(LeadflowError):
     default_message = _("No such lead.")
+
+
+class TwoFactorRefused(LeadflowError):
+    default_message = _("Two-factor sign-in could not be changed.")
+
+
+class OneTimeCodeRefused(LeadflowError):
+    """A wrong one-time code, or too many wrong ones: `retry_after` is the wait in seconds (0 = none)."""
+
+    default_message = _("Wrong code. Check the time on your phone and enter the current code.")
+
+    def __init__(self, message=None, *, retry_after=0):
+        self.retry_after = retry_after
+        super().__init__(message)

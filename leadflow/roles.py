@@ -60,3 +60,12 @@ def can_arbitrate(instance, user):
 
 def can_view_reports(user):
     return has_role(user, QUALIFICATION_LEAD, SALES_MANAGER, DIRECTOR)
+
+
+def can_use_two_factor(user):
+    """Managers, the director and admins may turn on two-factor sign-in (and may be required to)."""
+    return has_role(user, QUALIFICATION_LEAD, SALES_MANAGER, DIRECTOR)
+
+
+def can_set_security_policy(user):
+    return has_role(user, DIRECTOR)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/2fa/", include("leadflow.two_factor.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("intake/", views.intake_form, name="intake"),
     path("notifications/", views.notification_list, name="notifications"),

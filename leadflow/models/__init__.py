@@ -22,11 +22,13 @@ from .lead import (
     has_quote,
     has_sales_rep,
 )
+from .security import SecurityPolicy
 from .teams import Profile, Team, WorkingHours
 
 __all__ = [
     "ApiToken",
     "SecurityEvent",
+    "SecurityPolicy",
     "api_key_hash",
     "CLOSED_STATUSES",
     "OPEN_STATUSES",

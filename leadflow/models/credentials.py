@@ -136,6 +136,9 @@ class SecurityEvent(models.Model):
         REVOKED_TOKEN_USED = "revoked_token_used", _("Revoked token used")
         EXPIRED_TOKEN_USED = "expired_token_used", _("Expired token used")
         UNKNOWN_TOKEN_USED = "unknown_token_used", _("Unknown token used")
+        TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-factor sign-in turned on")
+        TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-factor sign-in turned off")
+        TWO_FACTOR_POLICY_CHANGED = "two_factor_policy_changed", _("Two-factor requirement changed")
 
     kind = models.CharField(_("event"), max_length=40, choices=Kind.choices)
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)

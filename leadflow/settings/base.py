@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "leadflow",
     "qualification",
     "sales",
@@ -55,10 +58,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the session passed the code step
     "django.contrib.messages.middleware.MessageMiddleware",
     "leadflow.middleware.DomainErrorMiddleware",  # domain refusals → 403 / 404 / a message
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "leadflow.two_factor.middleware.TwoFactorGateMiddleware",  # code step / forced setup, see docs/security.md
 ]
 
 ROOT_URLCONF = "leadflow.urls"
@@ -116,6 +121,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Two-factor sign-in (django-otp, TOTP + one-time backup codes): leadflow/two_factor/, docs/security.md.
+# Wrong codes back off exponentially per device (1, 2, 4 … s); the issuer names the account in the app.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Leadflow")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # device keys are never shown in the admin
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

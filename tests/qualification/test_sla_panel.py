@@ -68,8 +68,8 @@ def floor(team):
 
 def test_panel_shows_shift_states_breaches_and_median(client, team, floor, django_assert_max_num_queries):
     client.force_login(team.lead)
-    # 14 + the SLA engine's heartbeat + the qualifiers a lead can be reassigned to
-    with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(16):
+    # 14 + the SLA engine's heartbeat + the qualifiers a lead can be reassigned to + the two-factor gate
+    with time_machine.travel(NOW, tick=False), django_assert_max_num_queries(17):
         response = client.get(URL)
     assert response.status_code == 200
     panel = response.context["panel"]

@@ -155,6 +155,16 @@ MATRIX = {
     "reports:economics":     Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:pilot":         Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:my":            Row(GET,  (L,    200,  200,  200,  200,  200,  200,  200,  200)),
+    # two-factor sign-in: managers, the director and admins; to qualifiers and reps it does not exist.
+    # Nobody here has a second factor: the code step sends them on, a code given is wrong (400).
+    "two_factor:setup":      Row(GET,  (L,    404,  200,  404,  200,  200,  404,  200,  404)),
+    "two_factor:start":      Row(POST, (L,    404,  302,  404,  302,  302,  404,  302,  404)),
+    "two_factor:confirm":    Row(POST, (L,    404,  400,  404,  400,  400,  404,  400,  404),
+                                 data=lambda w: {"token": "000000"}),
+    "two_factor:disable":    Row(POST, (L,    404,  400,  404,  400,  400,  404,  400,  404),
+                                 data=lambda w: {"token": "000000"}),
+    "two_factor:policy":     Row(POST, (L,    404,  404,  404,  404,  302,  404,  404,  404), data=lambda w: {}),
+    "two_factor:verify":     Row(GET,  (L,    302,  302,  302,  302,  302,  302,  302,  302)),
 }
 # fmt: on
 
