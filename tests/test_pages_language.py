@@ -1,0 +1,142 @@
+"""Every page of the demo, as each role sees it, reads as Russian: no raw event codes, field keys,
+channel codes, time-zone names or untranslated English words in the visible text (issue 11 §2)."""
+
+import html
+import re
+from datetime import datetime
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+
+from leadflow.models import Lead, LeadStatus
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 11, 14, 30, tzinfo=ZoneInfo("Europe/Moscow"))
+
+# Genuine non-words a Russian page may show in Latin letters: the brand, file formats, units, tags.
+ALLOWED_LATIN = {
+    "leadflow",  # the product's name
+    "utm",  # utm_source / utm_medium / utm_campaign are the industry's own names for these tags
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "csv",
+    "xlsx",
+    "htmx",
+    "e-mail",
+    "email",
+    "sla",
+    "kpi",
+    "api",
+    "whatsapp",
+    "telegram",
+    "yandex",
+    "google",
+    "avito",
+    "vk",
+}
+
+ROLES = ["qualifier1", "qlead", "rep1", "salesmanager", "director"]
+
+PAGES = [
+    "home",
+    "notifications",
+    "qualification:index",
+    "qualification:sla-panel",
+    "qualification:handoffs",
+    "sales:index",
+    "sales:closed",
+    "sales:outcomes",
+    "sales:arbitration",
+    "sales:calendar",
+    "reports:index",
+    "reports:funnel",
+    "reports:speed",
+    "reports:handoff",
+    "reports:sales",
+    "reports:economics",
+    "reports:pilot",
+    "reports:my",
+]
+
+SCRIPT_OR_STYLE = re.compile(r"<(script|style|template)\b.*?</\1>", re.S | re.I)
+TAG = re.compile(r"<[^>]+>")
+SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
+KEY_VALUE = re.compile(r"\b[a-z_]+=")
+CHANNEL_CODE = re.compile(r"\((api|form|import|manual)\)")
+LATIN_WORD = re.compile(r"(?<![\w@./-])[A-Za-z][A-Za-z-]{3,}(?![\w@./-])")
+
+
+def visible_text(page):
+    page = SCRIPT_OR_STYLE.sub(" ", page)
+    page = re.sub(r"<!--.*?-->", " ", page, flags=re.S)
+    return html.unescape(TAG.sub(" ", page))
+
+
+def offences(text):
+    found = []
+    found += [f"raw key {m}" for m in SNAKE.findall(text) if m not in ALLOWED_LATIN]
+    found += [f"key=value {m}" for m in KEY_VALUE.findall(text)]
+    found += [f"channel code {m}" for m in CHANNEL_CODE.findall(text)]
+    found += [f"time-zone name {m}" for m in re.findall(r"\b(?:Europe|Asia|America|UTC)/\w+", text)]
+    found += [f"English {m}" for m in LATIN_WORD.findall(text) if m.lower() not in ALLOWED_LATIN]
+    return found
+
+
+@pytest.fixture
+def demo(client):
+    with time_machine.travel(NOW, tick=False):
+        call_command("seed_demo", leads=120, stdout=StringIO())
+    return get_user_model().objects.in_bulk(ROLES, field_name="username")
+
+
+def lead_pages():
+    """A lead card and a deal page for a lead in every status (and the oldest, busiest ones)."""
+    leads = []
+    for status in LeadStatus.values:
+        leads += list(Lead.objects.filter(status=status).order_by("pk")[:2])
+    urls = []
+    for lead in leads:
+        urls.append(reverse("qualification:lead", args=[lead.pk]))
+        urls.append(reverse("sales:deal", args=[lead.pk]))
+    return urls
+
+
+def test_every_demo_page_reads_as_russian_for_every_role(client, demo):
+    urls = [reverse(name) for name in PAGES] + lead_pages()
+    found = {}
+    seen = 0
+    with time_machine.travel(NOW, tick=False):
+        for username in ROLES:
+            client.force_login(demo[username])
+            for url in urls:
+                response = client.get(url, HTTP_ACCEPT_LANGUAGE="ru")
+                if response.status_code != 200:
+                    assert response.status_code in {302, 403, 404}, (username, url, response.status_code)
+                    continue
+                seen += 1
+                for offence in offences(visible_text(response.content.decode())):
+                    found.setdefault(offence, set()).add(f"{username} {url}")
+    assert seen > 40, "the demo pages did not render"
+    report = "\n".join(f"{what}  ← {sorted(where)[0]} (+{len(where) - 1})" for what, where in sorted(found.items()))
+    assert not found, f"{len(found)} raw keys / English words on Russian pages:\n{report}"
+
+
+def test_the_checker_catches_what_it_should():
+    text = visible_text(
+        "<p>claim checklist_answered product_type=custom (api) Europe/Moscow Lead Received None</p>"
+        "<script>var snake_case = 1</script><a href='/queue/?sla_state=x'>Очередь</a> Leadflow CSV"
+    )
+    found = offences(text)
+    assert "raw key checklist_answered" in found
+    assert "key=value product_type=" in found
+    assert "channel code api" in found
+    assert "time-zone name Europe/Moscow" in found
+    assert {"English claim", "English Lead", "English Received", "English None"} <= set(found)
+    assert not any("snake_case" in f or "sla_state" in f or "Leadflow" in f or "CSV" in f for f in found)
