@@ -2,6 +2,7 @@
 
 from .catalog import Reason, Source, _new_token_key
 from .credentials import ApiToken, SecurityEvent, api_key_hash
+from .events import LeadEvent
 from .inbox import Inquiry, Notification
 from .lead import (
     CLOSED_STATUSES,
@@ -33,6 +34,7 @@ __all__ = [
     "HandoffState",
     "Inquiry",
     "Lead",
+    "LeadEvent",
     "LeadStatus",
     "Notification",
     "Profile",

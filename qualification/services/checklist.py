@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leadflow.models import Lead, LeadStatus
+from leadflow.models import Lead, LeadEvent, LeadStatus
 from leadflow.services import history_record, lock_lead
 
 from .. import selectors
@@ -115,7 +115,7 @@ def lead_answers_save(*, lead_id: int, actor, answers: dict) -> Lead:
             history_record(
                 lead=lead,
                 actor=actor,
-                event="checklist_answered",
+                event=LeadEvent.CHECKLIST_ANSWERED,
                 description=_("Checklist v%(version)s: %(answers)s")
                 % {"version": checklist.version, "answers": ", ".join(changed)},
                 at=now,
