@@ -21,6 +21,7 @@ from .models import (
     OPEN_STATUSES,
     ApiToken,
     Inquiry,
+    InquiryChannel,
     Lead,
     LeadEvent,
     Notification,
@@ -271,7 +272,8 @@ def _lead_receive(*, source, phone, external_id, channel, received_at, payload, 
     history_record(
         lead=lead,
         event=LeadEvent.RECEIVED,
-        description=_("Received via %(source)s (%(channel)s)") % {"source": source.name, "channel": channel},
+        description=_("Received via %(source)s (%(channel)s)")
+        % {"source": source.name, "channel": InquiryChannel.label_of(channel)},
         at=received_at,
     )
     return IntakeResult(lead, created=True)

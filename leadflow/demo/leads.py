@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.utils.translation import gettext as _
 
-from leadflow.models import LeadEvent, SlaState
+from leadflow.models import InquiryChannel, LeadEvent, SlaState
 
 from . import funnel
 from .clock import FastCalendar
@@ -189,7 +189,8 @@ class LeadSimulator(SalesStory):
             received,
             LeadEvent.RECEIVED,
             None,
-            self.text["received"] % {"source": ctx.source_names[row["source_id"]], "channel": channel},
+            self.text["received"]
+            % {"source": ctx.source_names[row["source_id"]], "channel": InquiryChannel.label_of(channel)},
         )
         story.facts["inquiry"] = (row["source_id"], row["external_id"], received, channel, row["message"])
         warn_at = self.qcal.add(received, ctx.warn_minutes * MINUTE)

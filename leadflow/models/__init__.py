@@ -3,7 +3,7 @@
 from .catalog import Reason, Source, _new_token_key
 from .credentials import ApiToken, SecurityEvent, api_key_hash
 from .events import LeadEvent
-from .inbox import Inquiry, Notification
+from .inbox import Inquiry, InquiryChannel, Notification
 from .lead import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -33,6 +33,7 @@ __all__ = [
     "RUNNING_SLA_STATES",
     "HandoffState",
     "Inquiry",
+    "InquiryChannel",
     "Lead",
     "LeadEvent",
     "LeadStatus",
