@@ -81,6 +81,19 @@ def visible_text(page):
     return html.unescape(TAG.sub(" ", page))
 
 
+# A person's name right after a word that governs an oblique case ("в работе у Анна Кузнецова"):
+# Russian sentences name people in the nominative ("Ответственный: Анна Кузнецова") instead.
+OBLIQUE_BEFORE_NAME = r"\b(?i:у|к|от|с|на|для|против|менеджеру|квалификатору|квалификатора|передан|передана)\s+"
+
+
+def undeclined_names(text, names):
+    return [
+        f"undeclined name «{m.group(0)}»"
+        for name in names
+        for m in re.finditer(OBLIQUE_BEFORE_NAME + re.escape(name), text)
+    ]
+
+
 def offences(text):
     found = []
     found += [f"raw key {m}" for m in SNAKE.findall(text) if m not in ALLOWED_LATIN]
@@ -126,6 +139,7 @@ def lead_pages(worked):
 def test_every_demo_page_reads_as_russian_for_every_role(client, demo):
     users, worked = demo
     urls = [reverse(name) for name in PAGES] + lead_pages(worked)
+    names = [user.get_full_name() for user in get_user_model().objects.exclude(first_name="")]
     found = {}
     seen = 0
     with time_machine.travel(NOW, tick=False):
@@ -137,7 +151,8 @@ def test_every_demo_page_reads_as_russian_for_every_role(client, demo):
                     assert response.status_code in {302, 403, 404}, (username, url, response.status_code)
                     continue
                 seen += 1
-                for offence in offences(visible_text(response.content.decode())):
+                text = visible_text(response.content.decode())
+                for offence in offences(text) + undeclined_names(text, names):
                     found.setdefault(offence, set()).add(f"{username} {url}")
     assert seen > 40, "the demo pages did not render"
     report = "\n".join(f"{what}  ← {sorted(where)[0]} (+{len(where) - 1})" for what, where in sorted(found.items()))
@@ -156,4 +171,7 @@ def test_the_checker_catches_what_it_should():
     assert "channel code api" in found
     assert "time-zone name Europe/Moscow" in found
     assert {"English claim", "English Lead", "English Received", "English None"} <= set(found)
+    assert undeclined_names("в работе у Анна Кузнецова; Ответственный: Анна Кузнецова", ["Анна Кузнецова"]) == [
+        "undeclined name «у Анна Кузнецова»"
+    ]
     assert not any(word in f for f in found for word in ("snake_case", "sla_state", "Leadflow", "CSV", "kuhni", "dzen"))
