@@ -83,7 +83,7 @@ class Team(models.Model):
 
     @property
     def time_zone_label(self):
-        """ "Москва (UTC+3)", never the tz database name."""
+        """The time zone as people read it ("Москва (UTC+3)"), never the tz database name."""
         from ..workhours import time_zone_label
 
         return time_zone_label(self.time_zone)
