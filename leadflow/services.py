@@ -13,7 +13,6 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 from django_fsm_log.models import StateLog
 
@@ -24,7 +23,9 @@ from .models import (
     ApiToken,
     EngineHeartbeat,
     Inquiry,
+    InquiryChannel,
     Lead,
+    LeadEvent,
     Notification,
     SecurityEvent,
     SlaState,
@@ -40,13 +41,18 @@ log = logging.getLogger(__name__)
 
 
 def history_record(*, lead, actor=None, event, description="", at=None):
-    """An append-only history row for something that is not a status change (SLA, lease, reassign)."""
+    """An append-only history row for something that is not a status change (SLA, lease, reassign).
+
+    `event` must be a LeadEvent member: a bare string would put a code no label knows on the page.
+    """
+    if not isinstance(event, LeadEvent):
+        raise TypeError(f"history_record needs a LeadEvent, got {event!r}")
     return StateLog.objects.create(
         content_type=ContentType.objects.get_for_model(Lead),
         object_id=lead.pk,
         source_state=lead.status,
         state=lead.status,
-        transition=event,
+        transition=event.value,
         by=actor,
         description=description,
         timestamp=at or timezone.now(),
@@ -82,15 +88,12 @@ def lead_transition(*, lead, name, actor, description="", prepare=None, check_pe
     if not can_proceed(method, check_conditions=False):
         raise TransitionRefused(
             _("“%(action)s” is not possible: the lead is “%(status)s”.")
-            % {"action": TRANSITION_LABELS.get(name, name), "status": lead.get_status_display()}
+            % {"action": transition_action(lead, name), "status": lead.get_status_display()}
         )
     if not can_proceed(method):
         raise TransitionRefused(
             _("“%(action)s” is not possible yet: %(why)s")
-            % {
-                "action": TRANSITION_LABELS.get(name, name),
-                "why": TRANSITION_GUARD_HINTS.get(name, _("a required field is missing.")),
-            }
+            % {"action": transition_action(lead, name), "why": _refusal_text(lead, name)}
         )
     if check_permission and actor is not None and not has_transition_perm(method, actor):
         raise PermissionRefused()
@@ -99,28 +102,14 @@ def lead_transition(*, lead, name, actor, description="", prepare=None, check_pe
     return lead
 
 
-# Lazy: built at import time, rendered in the language of the request that raises.
-TRANSITION_LABELS = {
-    "claim": gettext_lazy("Take the lead"),
-    "release": gettext_lazy("Release to the pool"),
-    "qualify": gettext_lazy("Qualify"),
-    "disqualify": gettext_lazy("Disqualify"),
-    "hand_off": gettext_lazy("Hand off"),
-    "return_to_qualification": gettext_lazy("Return to qualification"),
-    "record_measurement": gettext_lazy("Record the measurement"),
-    "win": gettext_lazy("Won"),
-    "lose": gettext_lazy("Lost"),
-}
+def _refusal_text(lead, name):
+    """The failing guards' hints as one clause: "enter the quote amount; resolve the pending dispute first"."""
+    return "; ".join(str(hint).rstrip(".") for hint in lead.refusal_hints(name)) + "."
 
-TRANSITION_GUARD_HINTS = {
-    "claim": gettext_lazy("the lead has no qualifier."),
-    "qualify": gettext_lazy("not every required criterion passes."),
-    "disqualify": gettext_lazy("choose a reason."),
-    "hand_off": gettext_lazy("choose an active sales rep."),
-    "record_measurement": gettext_lazy("enter the quote amount (and resolve a pending dispute first)."),
-    "win": gettext_lazy("enter the contract amount and date."),
-    "lose": gettext_lazy("choose a reason (and resolve a pending dispute first)."),
-}
+
+def transition_action(lead, name):
+    """The button word of transition `name` ("Take the lead"), read from the transition's `custom`."""
+    return lead.transition_meta(name).custom["action"]
 
 
 # --- intake -------------------------------------------------------------------------------------
@@ -253,7 +242,7 @@ def _lead_receive(*, source, phone, external_id, channel, received_at, payload, 
         )
         history_record(
             lead=open_lead,
-            event="repeat_inquiry",
+            event=LeadEvent.REPEAT_INQUIRY,
             description=_("Repeat inquiry via %(source)s") % {"source": source.name},
             at=received_at,
         )
@@ -284,8 +273,9 @@ def _lead_receive(*, source, phone, external_id, channel, received_at, payload, 
     )
     history_record(
         lead=lead,
-        event="received",
-        description=_("Received via %(source)s (%(channel)s)") % {"source": source.name, "channel": channel},
+        event=LeadEvent.RECEIVED,
+        description=_("Received via %(source)s (%(channel)s)")
+        % {"source": source.name, "channel": InquiryChannel.label_of(channel)},
         at=received_at,
     )
     return IntakeResult(lead, created=True)

@@ -8,6 +8,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from django.utils.translation import gettext_lazy
 
 MAX_DAYS_AHEAD = 60  # a calendar with no opening in two months is a configuration error
 
@@ -101,3 +102,36 @@ class WorkCalendar:
                     total += hi - lo
             day += timedelta(days=1)
         return total.total_seconds() / 60
+
+
+# The zones a Russian team works in, by the city people know them by (gettext: English msgid).
+_ZONE_CITIES = {
+    "Europe/Kaliningrad": gettext_lazy("Kaliningrad"),
+    "Europe/Moscow": gettext_lazy("Moscow"),
+    "Europe/Volgograd": gettext_lazy("Volgograd"),
+    "Europe/Samara": gettext_lazy("Samara"),
+    "Asia/Yekaterinburg": gettext_lazy("Yekaterinburg"),
+    "Asia/Omsk": gettext_lazy("Omsk"),
+    "Asia/Novosibirsk": gettext_lazy("Novosibirsk"),
+    "Asia/Krasnoyarsk": gettext_lazy("Krasnoyarsk"),
+    "Asia/Irkutsk": gettext_lazy("Irkutsk"),
+    "Asia/Yakutsk": gettext_lazy("Yakutsk"),
+    "Asia/Vladivostok": gettext_lazy("Vladivostok"),
+    "Asia/Magadan": gettext_lazy("Magadan"),
+    "Asia/Kamchatka": gettext_lazy("Kamchatka"),
+}
+
+
+def time_zone_label(name: str, at: datetime | None = None) -> str:
+    """A time zone as people read it, "Москва (UTC+3)"; a zone without a known city shows its offset only."""
+    moment = at or datetime.now(tz=ZoneInfo("UTC"))
+    try:
+        offset = moment.astimezone(ZoneInfo(name)).utcoffset() or timedelta()
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        return name
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    utc = f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    city = _ZONE_CITIES.get(name)
+    return f"{city} ({utc})" if city else utc

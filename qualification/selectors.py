@@ -9,11 +9,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy  # by its own name: makemessages does not know an alias
 from django_fsm_log.models import StateLog
 
 from leadflow import access, roles
-from leadflow.models import Inquiry, Lead, LeadStatus, Reason
+from leadflow.models import Inquiry, Lead, LeadEvent, LeadStatus, Reason
 
 from . import queue_order
 from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummary, LeadAnswer
@@ -130,32 +129,11 @@ def lead_history(*, lead):
     )
 
 
-HISTORY_LABELS = {
-    "received": gettext_lazy("Received"),
-    "repeat_inquiry": gettext_lazy("Repeat inquiry"),
-    "claim": gettext_lazy("Taken"),
-    "release": gettext_lazy("Back to the pool"),
-    "reassigned": gettext_lazy("Reassigned"),
-    "call_attempt": gettext_lazy("Call"),
-    "checklist_answered": gettext_lazy("Criteria answered"),
-    "handoff_note": gettext_lazy("Hand-off note"),
-    "qualify": gettext_lazy("Qualified"),
-    "disqualify": gettext_lazy("Disqualified"),
-    "hand_off": gettext_lazy("Handed off"),
-    "handoff_accepted": gettext_lazy("Hand-off accepted"),
-    "return_to_qualification": gettext_lazy("Returned to qualification"),
-    "record_measurement": gettext_lazy("Measured"),
-    "win": gettext_lazy("Won"),
-    "lose": gettext_lazy("Lost"),
-}
-
-
 def lead_history_rows(*, lead):
-    """The history with a readable label per row (unknown events show their code)."""
+    """The history with a readable label per row (LeadEvent's word; an unknown stored code reads "Event")."""
     rows = list(lead_history(lead=lead))
     for row in rows:
-        label = HISTORY_LABELS.get(row.transition)
-        row.label = label if label is not None else row.transition.replace("_", " ").capitalize()
+        row.label = LeadEvent.label_of(row.transition)
         row.source_label, row.state_label = _status_label(row.source_state), _status_label(row.state)
     return rows
 

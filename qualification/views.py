@@ -7,13 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from leadflow import access
 from leadflow.middleware import refusal_returns_to, safe_next
-from leadflow.models import LeadStatus, Reason
+from leadflow.models import LeadStatus, Reason, all_criteria_pass
 from leadflow.people import display_name
 from leadflow.selectors import engine_status
 
@@ -123,6 +124,9 @@ def _card_context(request, lead, *, call_form=None, checklist_form=None):
         qualify_blockers.append(_("The lead is “%s”.") % lead.get_status_display())
     elif not can_act:
         qualify_blockers.append(_("Take the lead first."))
+    else:
+        # the qualify transition's own refusal hints; the checklist rows below detail its criteria guard
+        qualify_blockers += [capfirst(hint) for hint in lead.refusal_hints("qualify", skip=[all_criteria_pass])]
     if checklist is None:
         qualify_blockers.append(_("The team has no active criteria checklist."))
     else:

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.utils.translation import gettext as _
 
-from leadflow.models import SlaState
+from leadflow.models import InquiryChannel, LeadEvent, SlaState
 
 from . import funnel
 from .clock import FastCalendar
@@ -187,9 +187,10 @@ class LeadSimulator(SalesStory):
         channel = funnel.CHANNELS[source_code]
         story.event(
             received,
-            "received",
+            LeadEvent.RECEIVED,
             None,
-            self.text["received"] % {"source": ctx.source_names[row["source_id"]], "channel": channel},
+            self.text["received"]
+            % {"source": ctx.source_names[row["source_id"]], "channel": InquiryChannel.label_of(channel)},
         )
         story.facts["inquiry"] = (row["source_id"], row["external_id"], received, channel, row["message"])
         warn_at = self.qcal.add(received, ctx.warn_minutes * MINUTE)
@@ -211,7 +212,7 @@ class LeadSimulator(SalesStory):
             return
         qualifier = pick(rng, ctx.qualifiers, funnel.QUALIFIER_WEIGHTS[_qualifier_kind(path)])
         row.update(qualifier_id=qualifier, claimed_at=claimed)
-        story.transition(claimed, "claim", QUALIFYING, qualifier)
+        story.transition(claimed, LeadEvent.CLAIM, QUALIFYING, qualifier)
         story.touch(claimed)
 
         attempts = self._attempts(rng, path, first_call, forced)
@@ -237,7 +238,7 @@ class LeadSimulator(SalesStory):
         row["criteria_passed"] = True
         row["qualified_at"] = decided
         row["qualified_by_id"] = qualifier
-        story.transition(decided, "qualify", QUALIFIED, qualifier)
+        story.transition(decided, LeadEvent.QUALIFY, QUALIFIED, qualifier)
         self._hand_off(rng, story, qualifier, decided + rng.randint(60, 420), forced)
 
     def _attempts(self, rng, path, first_call, forced):
@@ -276,7 +277,7 @@ class LeadSimulator(SalesStory):
         if callback_at:
             local = ctx.local_datetime(callback_at)
             description += ". " + self.text["callback"] % {"when": local.strftime("%d.%m.%Y %H:%M")}
-        story.event(called_at, "call_attempt", actor, description)
+        story.event(called_at, LeadEvent.CALL_ATTEMPT, actor, description)
         story.touch(called_at)
         story.row["callback_at"] = callback_at
         if story.first_call is None:
@@ -289,7 +290,7 @@ class LeadSimulator(SalesStory):
         story.row.update(disqualify_reason_id=reason.pk, disqualified_at=ts, closed_at=ts)
         if story.row["qualifier_id"] is None:
             story.row["qualifier_id"] = actor
-        story.transition(ts, "disqualify", DISQUALIFIED, actor, description or reason.title)
+        story.transition(ts, LeadEvent.DISQUALIFY, DISQUALIFIED, actor, description or reason.title)
 
     # --- closing the story -------------------------------------------------------------------------
 
@@ -314,9 +315,11 @@ class LeadSimulator(SalesStory):
         row["sla_warned_at"] = warn_at if moment > warn_at else None
         row["sla_breached_at"] = breach_at if moment > breach_at else None
         if row["sla_warned_at"] is not None:  # what the SLA checks wrote into the history at the time
-            story.insert_event(warn_at, "sla_warning", self.text["sla_warning"] % {"minutes": ctx.warn_minutes})
+            story.insert_event(warn_at, LeadEvent.SLA_WARNING, self.text["sla_warning"] % {"minutes": ctx.warn_minutes})
         if row["sla_breached_at"] is not None:
-            story.insert_event(breach_at, "sla_breach", self.text["sla_breach"] % {"minutes": ctx.breach_minutes})
+            story.insert_event(
+                breach_at, LeadEvent.SLA_BREACH, self.text["sla_breach"] % {"minutes": ctx.breach_minutes}
+            )
         batch.leads.append(tuple(row[column] for column in LEAD_COLUMNS))
         ct = ctx.lead_content_type_id
         for ts, source, target, name, actor, description in story.events:

@@ -3,7 +3,7 @@ measurement visit (sometimes moved), the quote, and the deal won or lost. Mixed 
 
 import math
 
-from leadflow.models import HandoffState
+from leadflow.models import HandoffState, LeadEvent
 
 from . import funnel
 from . import vocabulary as words
@@ -28,7 +28,9 @@ class SalesStory:
             acceptance_due_at=due,
             handoff_state=HandoffState.PENDING,
         )
-        story.transition(handed_off, "hand_off", HANDED_OFF, qualifier, self.text["to_rep"] % {"rep": ctx.names[rep]})
+        story.transition(
+            handed_off, LeadEvent.HAND_OFF, HANDED_OFF, qualifier, self.text["to_rep"] % {"rep": ctx.names[rep]}
+        )
         story.facts["handoff"] = (handed_off, qualifier, rep)
         if rng.random() < 0.3:  # booked while the client was still on the phone
             story.facts["booked"] = (handed_off, qualifier)
@@ -44,7 +46,7 @@ class SalesStory:
                 return
             late = accepted > due
             row.update(handoff_state=HandoffState.ACCEPTED, accepted_at=accepted)
-            story.event(accepted, "handoff_accepted", rep, self.text["accepted_late" if late else "accepted"])
+            story.event(accepted, LeadEvent.HANDOFF_ACCEPTED, rep, self.text["accepted_late" if late else "accepted"])
         if accepted is None:
             return
         self._sale(rng, story, rep, accepted, forced)
@@ -54,7 +56,9 @@ class SalesStory:
         flagged = due + MINUTE
         if flagged < until:
             story.row["acceptance_overdue_notified_at"] = flagged
-            story.event(flagged, "acceptance_overdue", None, self.text["overdue"] % {"rep": self.ctx.names[rep]})
+            story.event(
+                flagged, LeadEvent.ACCEPTANCE_OVERDUE, None, self.text["overdue"] % {"rep": self.ctx.names[rep]}
+            )
 
     def _dispute(self, rng, story, rep, handed_off):
         """Raise a dispute; the arbiters decide. Returns the acceptance moment when the rep keeps it."""
@@ -66,7 +70,7 @@ class SalesStory:
         reason = ctx.dispute_reasons[reason_code]
         comment = words.DISPUTE_COMMENTS[reason_code]
         row["handoff_state"] = HandoffState.DISPUTED
-        story.event(raised, "handoff_disputed", rep, f"{reason.title}. {comment}")
+        story.event(raised, LeadEvent.HANDOFF_DISPUTED, rep, f"{reason.title}. {comment}")
         qualifier = row["handed_off_by_id"]
         dispute = {
             "reason": reason.pk,
@@ -87,7 +91,7 @@ class SalesStory:
             dispute.update(decision="upheld", note=note, counts_against="qualifier", counts_against_user=qualifier)
             story.event(
                 decided,
-                "dispute_upheld",
+                LeadEvent.DISPUTE_UPHELD,
                 arbiter,
                 self.text["upheld"] % {"reason": reason.title, "qualifier": ctx.names[qualifier], "why": note},
             )
@@ -100,7 +104,11 @@ class SalesStory:
                 acceptance_due_at=None,
             )
             story.transition(
-                decided, "return_to_qualification", QUALIFYING, arbiter, self.text["upheld_return"] % {"why": note}
+                decided,
+                LeadEvent.RETURN_TO_QUALIFICATION,
+                QUALIFYING,
+                arbiter,
+                self.text["upheld_return"] % {"why": note},
             )
             story.touch(decided)
             disqualify_code = funnel.DISPUTE_TO_DISQUALIFY[reason_code]
@@ -121,7 +129,7 @@ class SalesStory:
         row.update(handoff_state=HandoffState.ACCEPTED, accepted_at=decided)
         story.event(
             decided,
-            "dispute_rejected",
+            LeadEvent.DISPUTE_REJECTED,
             arbiter,
             self.text["rejected"] % {"reason": reason.title, "rep": ctx.names[rep], "why": note},
         )
@@ -176,7 +184,7 @@ class SalesStory:
         quote = _quote(rng)
         visit.update(status="done", changed=measured)
         row.update(quote_amount=quote, measured_at=measured)
-        story.transition(measured, "record_measurement", MEASURED, rep, self.text["quote"] % {"amount": quote})
+        story.transition(measured, LeadEvent.RECORD_MEASUREMENT, MEASURED, rep, self.text["quote"] % {"amount": quote})
         objections = rng.sample(funnel.OBJECTIONS, k=rng.choice((0, 1, 1, 2)))
         story.facts["measurement"] = {"quote": quote, "at": measured, "objections": objections}
         if path in funnel.WON_PATHS:
@@ -190,7 +198,7 @@ class SalesStory:
                 closed_at=closed,
                 outcome_note=rng.choice(words.WIN_NOTES),
             )
-            story.transition(closed, "win", WON, rep, self.text["contract"] % {"amount": amount})
+            story.transition(closed, LeadEvent.WIN, WON, rep, self.text["contract"] % {"amount": amount})
         else:
             closed = scal.add_minutes(measured + DAY * rng.randint(3, 30), rng.uniform(0, 500))
             if closed > now:
@@ -205,7 +213,7 @@ class SalesStory:
         note = rng.choice(words.LOST_NOTES)
         story.row.update(lose_reason_id=reason.pk, competitor=competitor, outcome_note=note, closed_at=ts)
         parts = [reason.title, competitor and self.text["competitor"] % {"name": competitor}, note]
-        story.transition(ts, "lose", LOST, rep, ". ".join(part for part in parts if part))
+        story.transition(ts, LeadEvent.LOSE, LOST, rep, ". ".join(part for part in parts if part))
 
     def _visit_slot(self, rng, earliest):
         index = self.scal.day_index(earliest)

@@ -3,7 +3,8 @@
 from .catalog import Reason, Source, _new_token_key
 from .credentials import ApiToken, SecurityEvent, api_key_hash
 from .engine import SLA_ENGINE, EngineHeartbeat
-from .inbox import Inquiry, Notification
+from .events import LeadEvent
+from .inbox import Inquiry, InquiryChannel, Notification
 from .lead import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -37,7 +38,9 @@ __all__ = [
     "EngineHeartbeat",
     "HandoffState",
     "Inquiry",
+    "InquiryChannel",
     "Lead",
+    "LeadEvent",
     "LeadStatus",
     "Notification",
     "Profile",

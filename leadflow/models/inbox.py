@@ -10,6 +10,23 @@ from .catalog import Source
 from .lead import Lead
 
 
+class InquiryChannel(models.TextChoices):
+    """How an inquiry reached us (stored codes; the label is what people read)."""
+
+    API = "api", _("API")
+    FORM = "form", _("website form")
+    IMPORT = "import", _("file import")
+    CALL = "call", _("phone call")
+    ADMIN = "admin", _("entered by hand")
+
+    @classmethod
+    def label_of(cls, code):
+        try:
+            return cls(code).label
+        except ValueError:
+            return _("other channel")
+
+
 class Inquiry(models.Model):
     """Every delivery that reached us: the first one created the lead, repeats attach to it.
 
@@ -20,7 +37,7 @@ class Inquiry(models.Model):
     source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="inquiries")
     external_id = models.CharField(_("external id"), max_length=120, blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
-    channel = models.CharField(_("channel"), max_length=20, default="api")  # api, form, import, call, admin
+    channel = models.CharField(_("channel"), max_length=20, choices=InquiryChannel.choices, default=InquiryChannel.API)
     message = models.TextField(_("message"), blank=True)
     payload = models.JSONField(_("original delivery"), default=dict, blank=True)
     is_repeat = models.BooleanField(_("repeat inquiry"), default=False)

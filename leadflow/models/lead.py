@@ -14,6 +14,7 @@ from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from .. import roles
 from .catalog import Reason, Source
+from .events import LeadEvent
 from .teams import Team
 
 
@@ -282,6 +283,25 @@ class Lead(models.Model):
         return self.status in OPEN_STATUSES
 
     # --- transitions: only the lead's own fields; side effects live in services -------------
+    # `custom` names the LeadEvent the transition logs, the button word ("action") and, per guard,
+    # the hint a refusal shows ("refused"); `transition_custom` reads them back.
+
+    def transition_meta(self, name):
+        """django-fsm's Transition `name` (any source: `custom` is the same on all of them)."""
+        for meta in self.get_all_status_transitions():
+            if meta.name == name:
+                return meta
+        raise ValueError(f"Lead has no transition {name!r}")
+
+    def refusal_hints(self, name, *, skip=()):
+        """Why transition `name` cannot run now: the hint of every guard that fails (but `skip`), in order."""
+        meta = self.transition_meta(name)
+        hints = meta.custom.get("refused", {})
+        return [
+            hints.get(condition, _("a required field is missing."))
+            for condition in meta.conditions
+            if condition not in skip and not condition(self)
+        ]
 
     @fsm_log_by
     @fsm_log_description
@@ -291,6 +311,13 @@ class Lead(models.Model):
         target=LeadStatus.QUALIFYING,
         conditions=[has_qualifier],
         permission=roles.can_qualify,
+        custom={
+            "event": LeadEvent.CLAIM,
+            "action": _("Take the lead"),
+            "refused": {
+                has_qualifier: _("the lead has no qualifier."),
+            },
+        },
     )
     def claim(self, *, by=None, description=None, at=None):
         self.claimed_at = at or timezone.now()
@@ -303,6 +330,10 @@ class Lead(models.Model):
         source=[LeadStatus.QUALIFYING],
         target=LeadStatus.NEW,
         permission=roles.can_manage_queue,
+        custom={
+            "event": LeadEvent.RELEASE,
+            "action": _("Release to the pool"),
+        },
     )
     def release(self, *, by=None, description=None, at=None):
         """Back to the pool: the claim lease ran out (actor None = the system) or the team lead released it."""
@@ -318,6 +349,14 @@ class Lead(models.Model):
         target=LeadStatus.QUALIFIED,
         conditions=[has_qualifier, all_criteria_pass],
         permission=roles.can_qualify,
+        custom={
+            "event": LeadEvent.QUALIFY,
+            "action": _("Qualify"),
+            "refused": {
+                has_qualifier: _("take the lead first."),
+                all_criteria_pass: _("not every required criterion passes."),
+            },
+        },
     )
     def qualify(self, *, by=None, description=None, at=None):
         self.qualified_at = at or timezone.now()
@@ -332,6 +371,13 @@ class Lead(models.Model):
         target=LeadStatus.DISQUALIFIED,
         conditions=[has_disqualify_reason],
         permission=roles.can_qualify,
+        custom={
+            "event": LeadEvent.DISQUALIFY,
+            "action": _("Disqualify"),
+            "refused": {
+                has_disqualify_reason: _("choose a reason."),
+            },
+        },
     )
     def disqualify(self, *, by=None, description=None, at=None):
         self.disqualified_at = at or timezone.now()
@@ -348,6 +394,13 @@ class Lead(models.Model):
         target=LeadStatus.HANDED_OFF,
         conditions=[has_sales_rep],
         permission=roles.can_qualify,
+        custom={
+            "event": LeadEvent.HAND_OFF,
+            "action": _("Hand off"),
+            "refused": {
+                has_sales_rep: _("choose an active sales rep."),
+            },
+        },
     )
     def hand_off(self, *, by=None, description=None, at=None, acceptance_due_at=None):
         self.handed_off_at = at or timezone.now()
@@ -362,6 +415,10 @@ class Lead(models.Model):
         source=[LeadStatus.HANDED_OFF],
         target=LeadStatus.QUALIFYING,
         permission=roles.can_arbitrate,
+        custom={
+            "event": LeadEvent.RETURN_TO_QUALIFICATION,
+            "action": _("Return to qualification"),
+        },
     )
     def return_to_qualification(self, *, by=None, description=None, at=None):
         self.sales_rep = None
@@ -381,6 +438,15 @@ class Lead(models.Model):
         target=LeadStatus.MEASURED,
         conditions=[has_sales_rep, has_quote, handoff_not_disputed],
         permission=roles.can_sell,
+        custom={
+            "event": LeadEvent.RECORD_MEASUREMENT,
+            "action": _("Record the measurement"),
+            "refused": {
+                has_sales_rep: _("the deal has no sales rep."),
+                has_quote: _("enter the quote amount."),
+                handoff_not_disputed: _("resolve the pending dispute first."),
+            },
+        },
     )
     def record_measurement(self, *, by=None, description=None, at=None):
         self.measured_at = at or timezone.now()
@@ -396,6 +462,13 @@ class Lead(models.Model):
         target=LeadStatus.WON,
         conditions=[has_deal_amount],
         permission=roles.can_sell,
+        custom={
+            "event": LeadEvent.WIN,
+            "action": _("Won"),
+            "refused": {
+                has_deal_amount: _("enter the contract amount and date."),
+            },
+        },
     )
     def win(self, *, by=None, description=None, at=None):
         self.closed_at = at or timezone.now()
@@ -408,6 +481,14 @@ class Lead(models.Model):
         target=LeadStatus.LOST,
         conditions=[has_lose_reason, handoff_not_disputed],
         permission=roles.can_sell,
+        custom={
+            "event": LeadEvent.LOSE,
+            "action": _("Lost"),
+            "refused": {
+                has_lose_reason: _("choose a reason."),
+                handoff_not_disputed: _("resolve the pending dispute first."),
+            },
+        },
     )
     def lose(self, *, by=None, description=None, at=None):
         self.closed_at = at or timezone.now()

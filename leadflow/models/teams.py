@@ -81,6 +81,13 @@ class Team(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def time_zone_label(self):
+        """The time zone as people read it ("Москва (UTC+3)"), never the tz database name."""
+        from ..workhours import time_zone_label
+
+        return time_zone_label(self.time_zone)
+
 
 class WorkingHours(models.Model):
     class Weekday(models.IntegerChoices):

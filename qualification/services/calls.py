@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leadflow import access
-from leadflow.models import SlaState
+from leadflow.models import LeadEvent, SlaState
 from leadflow.services import history_record, lock_lead
 
 from ..exceptions import TransitionRefused
@@ -93,5 +93,5 @@ def call_attempt_log(
         if attempt.callback_at:
             local = timezone.localtime(attempt.callback_at)
             description += ". " + _("Call back at %(when)s") % {"when": local.strftime("%d.%m.%Y %H:%M")}
-        history_record(lead=lead, actor=actor, event="call_attempt", description=description, at=called_at)
+        history_record(lead=lead, actor=actor, event=LeadEvent.CALL_ATTEMPT, description=description, at=called_at)
         return attempt

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leadflow import access
-from leadflow.models import Lead, LeadStatus
+from leadflow.models import Lead, LeadEvent, LeadStatus
 from leadflow.services import history_record, lock_lead
 
 from .. import selectors
@@ -107,7 +107,10 @@ def lead_answers_save(*, lead_id: int, actor, answers: dict) -> Lead:
                     answer.value, answer.passed, answer.answered_by, answer.answered_at = value, passed, actor, now
                     answer.checklist_version = checklist.version
                     answer.save()
-                changed.append(f"{criterion.code}={_display(criterion, value)}{'' if passed else ' ✗'}")
+                # the question people read, never the criterion's code: "Бюджет на кухню: 150 000 ✗"
+                changed.append(
+                    f"{criterion.question.rstrip('?')}: {_display(criterion, value)}{'' if passed else ' ✗'}"
+                )
         lead = _criteria_refresh(lead=lead, checklist=checklist)
         lead.last_activity_at = now
         lead.save(update_fields=["last_activity_at", "updated_at"])
@@ -115,9 +118,9 @@ def lead_answers_save(*, lead_id: int, actor, answers: dict) -> Lead:
             history_record(
                 lead=lead,
                 actor=actor,
-                event="checklist_answered",
+                event=LeadEvent.CHECKLIST_ANSWERED,
                 description=_("Checklist v%(version)s: %(answers)s")
-                % {"version": checklist.version, "answers": ", ".join(changed)},
+                % {"version": checklist.version, "answers": "; ".join(changed)},
                 at=now,
             )
         return lead

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leadflow import access, roles
-from leadflow.models import Lead, LeadStatus, Notification, Profile, Team
+from leadflow.models import Lead, LeadEvent, LeadStatus, Notification, Profile, Team
 from leadflow.people import display_name
 from leadflow.services import history_record, lead_transition, lock_lead, notification_send
 
@@ -173,7 +173,7 @@ def lead_reassign(*, lead_id: int, actor, qualifier) -> Lead:
             history_record(
                 lead=lead,
                 actor=actor,
-                event="reassigned",
+                event=LeadEvent.REASSIGNED,
                 description=_("Reassigned from %(old)s to %(new)s")
                 % {"old": display_name(previous) if previous else "—", "new": display_name(qualifier)},
                 at=now,

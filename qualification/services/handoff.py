@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leadflow import access, roles
-from leadflow.models import Lead, LeadStatus, Notification, Profile, Team
+from leadflow.models import Lead, LeadEvent, LeadStatus, Notification, Profile, Team
 from leadflow.people import display_name
 from leadflow.services import history_record, lead_transition, lock_lead, notification_send
 from leadflow.workhours import WorkCalendar
@@ -159,7 +159,7 @@ def _pending_handoff_note(*, lead, actor, note, best_time_to_visit):
         history_record(
             lead=lead,
             actor=actor,
-            event="handoff_note",
+            event=LeadEvent.HANDOFF_NOTE,
             description=" · ".join(filter(None, [note, best_time_to_visit])),
         )
 

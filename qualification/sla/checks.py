@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leadflow.models import OPEN_STATUSES, Lead, LeadStatus, Notification, Profile, SlaState
+from leadflow.models import OPEN_STATUSES, Lead, LeadEvent, LeadStatus, Notification, Profile, SlaState
 from leadflow.people import display_name
 from leadflow.services import history_record, lead_transition, notification_send
 
@@ -60,7 +60,7 @@ def _warn(*, lead, team, now, context):
     lead.save(update_fields=["sla_state", "sla_warned_at", "updated_at"])
     history_record(
         lead=lead,
-        event="sla_warning",
+        event=LeadEvent.SLA_WARNING,
         description=_("No call after %(minutes)s working minutes.") % {"minutes": team.sla_warn_minutes},
         at=now,
     )
@@ -95,7 +95,7 @@ def _breach(*, lead, team, now, context):
     lead.save(update_fields=["sla_state", "sla_breached_at", "updated_at"])
     history_record(
         lead=lead,
-        event="sla_breach",
+        event=LeadEvent.SLA_BREACH,
         description=_("Not called within %(minutes)s working minutes: SLA breached.")
         % {"minutes": team.sla_breach_minutes},
         at=now,
@@ -126,7 +126,9 @@ def _reassign(*, lead, team, now, context):
         return
     new_holder = context.next_free(team, now, exclude_id=lead.qualifier_id)
     if new_holder is None:
-        history_record(lead=lead, event="sla_reassign_skipped", description=_("No free qualifier on shift."), at=now)
+        history_record(
+            lead=lead, event=LeadEvent.SLA_REASSIGN_SKIPPED, description=_("No free qualifier on shift."), at=now
+        )
         return
     previous = lead.qualifier if lead.qualifier_id else None
     description = _("Reassigned on SLA breach to %(new)s") % {"new": display_name(new_holder)}
@@ -142,7 +144,7 @@ def _reassign(*, lead, team, now, context):
         lead.save(update_fields=["qualifier", "last_activity_at", "updated_at"])
         history_record(
             lead=lead,
-            event="sla_reassigned",
+            event=LeadEvent.SLA_REASSIGNED,
             description=_("Reassigned on SLA breach from %(old)s to %(new)s")
             % {"old": display_name(previous), "new": display_name(new_holder)},
             at=now,

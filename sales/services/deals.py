@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leadflow import access
-from leadflow.models import HandoffState, Lead, LeadStatus, Notification, Reason
+from leadflow.models import HandoffState, Lead, LeadEvent, LeadStatus, Notification, Reason
 from leadflow.services import history_record, lead_transition, lock_lead, notification_send
 from leadflow.workhours import WorkCalendar
 from qualification.services import eligible_sales_reps
@@ -159,7 +159,7 @@ def deal_reassign(*, lead_id: int, actor, sales_rep, note: str = "") -> Lead:
         description = _("From %(old)s to %(new)s") % {"old": person_name(previous), "new": person_name(sales_rep)}
         if note:
             description = f"{description}. {note}"
-        history_record(lead=lead, actor=actor, event="reassigned", description=description, at=now)
+        history_record(lead=lead, actor=actor, event=LeadEvent.REASSIGNED, description=description, at=now)
         notification_send(
             recipient=sales_rep,
             kind=Notification.Kind.REASSIGNED,

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leadflow import access
-from leadflow.models import HandoffState, Lead, LeadStatus, Notification, Reason, Team
+from leadflow.models import HandoffState, Lead, LeadEvent, LeadStatus, Notification, Reason, Team
 from leadflow.services import history_record, lead_transition, lock_lead, notification_send
 
 from ..exceptions import TransitionRefused
@@ -40,7 +40,7 @@ def handoff_accept(*, lead_id: int, actor) -> Lead:
         history_record(
             lead=lead,
             actor=actor,
-            event="handoff_accepted",
+            event=LeadEvent.HANDOFF_ACCEPTED,
             description=_("Hand-off accepted after the window") if late else _("Hand-off accepted"),
             at=now,
         )
@@ -73,7 +73,7 @@ def handoff_dispute(*, lead_id: int, actor, reason: Reason, comment: str) -> Dis
         history_record(
             lead=lead,
             actor=actor,
-            event="handoff_disputed",
+            event=LeadEvent.HANDOFF_DISPUTED,
             description=f"{reason.title}. {comment.strip()}",
             at=now,
         )
@@ -149,7 +149,7 @@ def dispute_uphold(*, dispute_id: int, actor, note: str, disqualify_reason: Reas
         history_record(
             lead=lead,
             actor=actor,
-            event="dispute_upheld",
+            event=LeadEvent.DISPUTE_UPHELD,
             description=_("Dispute upheld (%(reason)s), counts against the qualifier %(qualifier)s: %(why)s")
             % {
                 "reason": dispute.reason.title,
@@ -201,7 +201,7 @@ def dispute_reject(*, dispute_id: int, actor, note: str) -> Dispute:
         history_record(
             lead=lead,
             actor=actor,
-            event="dispute_rejected",
+            event=LeadEvent.DISPUTE_REJECTED,
             description=_("Dispute rejected (%(reason)s), stays with %(rep)s and counts against the rep: %(why)s")
             % {"reason": dispute.reason.title, "rep": person_name(dispute.sales_rep), "why": dispute.decision_note},
             at=now,
@@ -238,7 +238,7 @@ def handoff_flag_overdue(*, now=None) -> int:
             rep_name = person_name(lead.sales_rep) if lead.sales_rep_id else "—"
             history_record(
                 lead=lead,
-                event="acceptance_overdue",
+                event=LeadEvent.ACCEPTANCE_OVERDUE,
                 description=_("Not accepted or disputed by %(rep)s within the acceptance window") % {"rep": rep_name},
                 at=now,
             )

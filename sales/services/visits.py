@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from leadflow import access
-from leadflow.models import HandoffState, LeadStatus, Notification
+from leadflow.models import HandoffState, LeadEvent, LeadStatus, Notification
 from leadflow.services import history_record, lock_lead, notification_send
 from leadflow.workhours import WorkCalendar
 from qualification.services import eligible_sales_reps, lead_send_to_sales
@@ -97,7 +97,7 @@ def visit_schedule(
         history_record(
             lead=lead,
             actor=actor,
-            event="visit_scheduled",
+            event=LeadEvent.VISIT_SCHEDULED,
             description=_("Measurement booked for %(when)s with %(rep)s, %(address)s")
             % {"when": _when(starts_at), "rep": person_name(rep), "address": address},
         )
@@ -159,7 +159,7 @@ def visit_reschedule(*, visit_id: int, actor, starts_at: datetime, note: str = "
         history_record(
             lead=lead,
             actor=actor,
-            event="visit_rescheduled",
+            event=LeadEvent.VISIT_RESCHEDULED,
             description=_("Measurement moved from %(old)s to %(new)s")
             % {"old": _when(visit.starts_at), "new": _when(starts_at)}
             + (f". {note}" if note else ""),
@@ -186,7 +186,7 @@ def visit_mark_no_show(*, visit_id: int, actor, note: str = "") -> Visit:
         history_record(
             lead=lead,
             actor=actor,
-            event="visit_no_show",
+            event=LeadEvent.VISIT_NO_SHOW,
             description=_("Client not there for the measurement of %(when)s") % {"when": _when(visit.starts_at)}
             + (f". {note}" if note else ""),
             at=now,

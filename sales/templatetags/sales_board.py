@@ -41,23 +41,7 @@ def answer_text(answer):
 
 @register.filter
 def event_label(code):
-    """A history row's event as people read it (transitions and the board's own events)."""
-    from django.utils.translation import gettext as _
+    """A history row's event as people read it: the one LeadEvent vocabulary, never the raw code."""
+    from leadflow.models import LeadEvent
 
-    from leadflow.services import TRANSITION_LABELS
-
-    labels = {
-        "received": _("Received"),
-        "repeat_inquiry": _("Repeat inquiry"),
-        "call_attempt": _("Call"),
-        "handoff_accepted": _("Hand-off accepted"),
-        "handoff_disputed": _("Hand-off disputed"),
-        "dispute_upheld": _("Dispute upheld"),
-        "dispute_rejected": _("Dispute rejected"),
-        "acceptance_overdue": _("Acceptance overdue"),
-        "reassigned": _("Reassigned"),
-        "visit_scheduled": _("Measurement booked"),
-        "visit_rescheduled": _("Measurement rescheduled"),
-        "visit_no_show": _("No-show"),
-    }
-    return labels.get(code) or TRANSITION_LABELS.get(code) or code
+    return LeadEvent.label_of(code)

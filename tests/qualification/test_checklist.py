@@ -109,7 +109,8 @@ def test_answers_are_history_with_the_actor(lead, qualifier):
     q.lead_answers_save(lead_id=lead.pk, actor=qualifier, answers={"budget": "300000"})
     row = StateLog.objects.for_(lead).latest()
     assert (row.transition, row.by) == ("checklist_answered", qualifier)
-    assert "budget=300" in row.description
+    assert "Бюджет на кухню: 300" in row.description  # the question people read, not the criterion code
+    assert "budget" not in row.description
 
 
 def test_a_new_checklist_version_never_rewrites_old_answers(lead, qualifier, checklist):
