@@ -67,7 +67,7 @@ def lead_answers_save(*, lead_id: int, actor, answers: dict) -> Lead:
     touched. `Lead.criteria_passed` becomes True when every required criterion of the active
     checklist has a passing answer. An empty value removes that answer.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         lead = lock_lead(lead_id)
         access.ensure_holder(lead=lead, actor=actor)
         if lead.status != LeadStatus.QUALIFYING:

@@ -19,7 +19,7 @@ from ..exceptions import AlreadyClaimed, PermissionRefused, TransitionRefused
 
 def lead_claim(*, lead_id: int, actor) -> Lead:
     """Take a new lead. Of two people claiming at once exactly one wins; the other gets AlreadyClaimed."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         lead = lock_lead(lead_id)
         return _claim_locked(lead=lead, actor=actor)
 
@@ -74,7 +74,7 @@ def lead_claim_next(*, actor) -> Lead | None:
 
 def lead_release(*, lead_id: int, actor, description: str = "") -> Lead:
     """The qualification lead puts a claimed lead back into the team's pool."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         lead = lock_lead(lead_id)
         access.ensure_queue_manager(lead=lead, actor=actor)
         if lead.status != LeadStatus.QUALIFYING:
@@ -146,7 +146,7 @@ def _lease_expire_one(*, lead_id, lease_minutes, now):
 
 def lead_reassign(*, lead_id: int, actor, qualifier) -> Lead:
     """The qualification lead gives a lead (new or held) to another qualifier of the team."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         lead = lock_lead(lead_id)
         access.ensure_queue_manager(lead=lead, actor=actor)
         profile = Profile.objects.filter(user=qualifier).first()

@@ -3,11 +3,10 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Q
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leadflow import access, roles
+from leadflow import access, links, roles
 from leadflow.models import Lead, LeadEvent, LeadStatus, Notification, Profile, Team
 from leadflow.people import display_name
 from leadflow.services import history_record, lead_transition, lock_lead, notification_send
@@ -68,27 +67,7 @@ def lead_hand_off(*, lead_id: int, actor, sales_rep, note: str = "") -> Lead:
     with transaction.atomic():
         lead = lock_lead(lead_id)
         access.ensure_holder(lead=lead, actor=actor)
-        team = Team.objects.select_related("sales_team").get(pk=lead.qualification_team_id)
-        if team.sales_team is None:
-            raise TransitionRefused(_("The team has no sales team to hand off to."))
-        if sales_rep is None or not eligible_sales_reps(sales_team=team.sales_team).filter(pk=sales_rep.pk).exists():
-            raise TransitionRefused(_("Choose an active, available sales rep of %(team)s.") % {"team": team.sales_team})
-        now = timezone.now()
-        due = WorkCalendar.for_team(team.sales_team).add_working_minutes(now, team.sales_team.acceptance_window_minutes)
-
-        def prepare(locked):
-            locked.sales_rep = sales_rep
-            locked.handed_off_by = actor
-
-        return lead_transition(
-            lead=lead,
-            name="hand_off",
-            actor=actor,
-            prepare=prepare,
-            description=note or _("To %(rep)s") % {"rep": display_name(sales_rep)},
-            at=now,
-            acceptance_due_at=due,
-        )
+        return _hand_off_locked(lead=lead, actor=actor, sales_rep=sales_rep, note=note)
 
 
 def lead_send_to_sales(*, lead_id: int, actor, sales_rep=None, note: str = "", best_time_to_visit: str = "") -> Lead:
@@ -97,24 +76,9 @@ def lead_send_to_sales(*, lead_id: int, actor, sales_rep=None, note: str = "", b
     with transaction.atomic():
         lead = lock_lead(lead_id)
         access.ensure_holder(lead=lead, actor=actor)
-        team = Team.objects.select_related("sales_team").get(pk=lead.qualification_team_id)
-        if team.sales_team is None:
-            raise TransitionRefused(_("The team has no sales team to hand off to."))
-        if sales_rep is not None and not roles.can_manage_queue(lead, actor):
-            raise PermissionRefused(_("Only the qualification lead chooses the sales rep by hand."))
-        if sales_rep is None and lead.booked_rep_id is not None:
-            # the client was promised a measurement with this rep during the call
-            sales_rep = eligible_sales_reps(sales_team=team.sales_team).filter(pk=lead.booked_rep_id).first()
-        if sales_rep is None:
-            sales_rep = sales_rep_choose(sales_team=team.sales_team, strategy=team.assignment_strategy)
-            if sales_rep is None:
-                if team.assignment_strategy == Team.AssignmentStrategy.MANUAL:
-                    raise TransitionRefused(_("The qualification lead chooses the sales rep for this team."))
-                raise TransitionRefused(_("No sales rep is available right now: ask the sales manager."))
-        lead = lead_hand_off(lead_id=lead.pk, actor=actor, sales_rep=sales_rep, note=note)
-        summary = _handoff_summary_create(lead=lead, actor=actor, note=note, best_time_to_visit=best_time_to_visit)
-        _handoff_notify(lead=lead, summary=summary, actor=actor)
-        return lead
+        return _send_to_sales_locked(
+            lead=lead, actor=actor, sales_rep=sales_rep, note=note, best_time_to_visit=best_time_to_visit
+        )
 
 
 def lead_qualify_and_hand_off(
@@ -125,7 +89,7 @@ def lead_qualify_and_hand_off(
     With the manual strategy (and no rep given) the lead stays qualified and the team lead is asked
     to choose the rep; the note and best visit time are kept for that hand-off.
     """
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         lead = lock_lead(lead_id)
         access.ensure_holder(lead=lead, actor=actor)
         checklist = selectors.active_checklist(team_id=lead.qualification_team_id)
@@ -145,13 +109,61 @@ def lead_qualify_and_hand_off(
                     kind=Notification.Kind.INFO,
                     lead=lead,
                     text=_("Lead %(lead)s is qualified: choose a sales rep.") % {"lead": lead},
-                    url=reverse("qualification:lead", args=[lead.pk]),
+                    url=links.lead_card_url(lead.pk),
                     dedupe_key=f"choose-rep:{lead.pk}:{lead.qualified_at.timestamp():.0f}",
                 )
             return lead
-        return lead_send_to_sales(
-            lead_id=lead.pk, actor=actor, sales_rep=sales_rep, note=note, best_time_to_visit=best_time_to_visit
+        return _send_to_sales_locked(
+            lead=lead, actor=actor, sales_rep=sales_rep, note=note, best_time_to_visit=best_time_to_visit
         )
+
+
+# --- helpers: the caller holds the lead's row lock -------------------------------------------------
+
+
+def _hand_off_locked(*, lead, actor, sales_rep, note):
+    team = Team.objects.select_related("sales_team").get(pk=lead.qualification_team_id)
+    if team.sales_team is None:
+        raise TransitionRefused(_("The team has no sales team to hand off to."))
+    if sales_rep is None or not eligible_sales_reps(sales_team=team.sales_team).filter(pk=sales_rep.pk).exists():
+        raise TransitionRefused(_("Choose an active, available sales rep of %(team)s.") % {"team": team.sales_team})
+    now = timezone.now()
+    due = WorkCalendar.for_team(team.sales_team).add_working_minutes(now, team.sales_team.acceptance_window_minutes)
+
+    def prepare(locked):
+        locked.sales_rep = sales_rep
+        locked.handed_off_by = actor
+
+    return lead_transition(
+        lead=lead,
+        name="hand_off",
+        actor=actor,
+        prepare=prepare,
+        description=note or _("To %(rep)s") % {"rep": display_name(sales_rep)},
+        at=now,
+        acceptance_due_at=due,
+    )
+
+
+def _send_to_sales_locked(*, lead, actor, sales_rep, note, best_time_to_visit):
+    team = Team.objects.select_related("sales_team").get(pk=lead.qualification_team_id)
+    if team.sales_team is None:
+        raise TransitionRefused(_("The team has no sales team to hand off to."))
+    if sales_rep is not None and not roles.can_manage_queue(lead, actor):
+        raise PermissionRefused(_("Only the qualification lead chooses the sales rep by hand."))
+    if sales_rep is None and lead.booked_rep_id is not None:
+        # the client was promised a measurement with this rep during the call
+        sales_rep = eligible_sales_reps(sales_team=team.sales_team).filter(pk=lead.booked_rep_id).first()
+    if sales_rep is None:
+        sales_rep = sales_rep_choose(sales_team=team.sales_team, strategy=team.assignment_strategy)
+        if sales_rep is None:
+            if team.assignment_strategy == Team.AssignmentStrategy.MANUAL:
+                raise TransitionRefused(_("The qualification lead chooses the sales rep for this team."))
+            raise TransitionRefused(_("No sales rep is available right now: ask the sales manager."))
+    lead = _hand_off_locked(lead=lead, actor=actor, sales_rep=sales_rep, note=note)
+    summary = _handoff_summary_create(lead=lead, actor=actor, note=note, best_time_to_visit=best_time_to_visit)
+    _handoff_notify(lead=lead, summary=summary, actor=actor)
+    return lead
 
 
 def _pending_handoff_note(*, lead, actor, note, best_time_to_visit):
@@ -193,14 +205,7 @@ def _handoff_notify(*, lead, summary, actor):
         kind=Notification.Kind.HANDOFF,
         lead=lead,
         text="; ".join(filter(None, parts)),
-        url=_deal_url(lead),
+        url=links.deal_url(lead.pk),
         dedupe_key=f"handoff:{lead.pk}:{summary.pk}",
         email=True,
     )
-
-
-def _deal_url(lead):
-    try:
-        return reverse("sales:deal", args=[lead.pk])
-    except NoReverseMatch:  # the board has no deal page: the board itself
-        return reverse("sales:index")

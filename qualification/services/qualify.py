@@ -24,7 +24,7 @@ def lead_disqualify(*, lead_id: int, actor, reason: Reason, note: str = "") -> L
     """Close a lead with a reason. "Unreachable" needs the team's number of failed call attempts."""
     if reason is None or reason.kind != Reason.Kind.DISQUALIFY:
         raise TransitionRefused(_("Choose a disqualification reason."))
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         lead = lock_lead(lead_id)
         access.ensure_holder(lead=lead, actor=actor)
         if reason.code == UNREACHABLE_REASON:

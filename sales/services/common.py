@@ -3,7 +3,6 @@ what is `leadflow.access`)."""
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from leadflow import roles
@@ -47,7 +46,3 @@ def person_name(user):
     if user is None:
         return _("the system")
     return display_name(user)
-
-
-def deal_url(lead):
-    return reverse("sales:deal", args=[lead.pk])

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leadflow import access
+from leadflow import access, links
 from leadflow.models import HandoffState, Lead, LeadEvent, LeadStatus, Notification, Reason
 from leadflow.services import history_record, lead_transition, lock_lead, notification_send
 from leadflow.workhours import WorkCalendar
@@ -14,7 +14,7 @@ from qualification.services import eligible_sales_reps
 
 from ..exceptions import PermissionRefused, TransitionRefused
 from ..models import Measurement, ObjectionTag, Visit
-from .common import deal_url, person_name, sales_team_of
+from .common import person_name, sales_team_of
 
 
 def _close_open_visits(*, lead, status, at):
@@ -165,7 +165,7 @@ def deal_reassign(*, lead_id: int, actor, sales_rep, note: str = "") -> Lead:
             kind=Notification.Kind.REASSIGNED,
             lead=lead,
             text=_("Deal %(lead)s reassigned to you by %(manager)s") % {"lead": lead, "manager": person_name(actor)},
-            url=deal_url(lead),
+            url=links.deal_url(lead.pk),
             dedupe_key=f"reassigned:{lead.pk}:{sales_rep.pk}:{now.timestamp():.0f}",
         )
         return lead

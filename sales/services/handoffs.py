@@ -4,14 +4,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from leadflow import access
+from leadflow import access, links
 from leadflow.models import HandoffState, Lead, LeadEvent, LeadStatus, Notification, Reason, Team
 from leadflow.services import history_record, lead_transition, lock_lead, notification_send
 
 from ..exceptions import TransitionRefused
 from ..models import Dispute
 from .common import (
-    deal_url,
     person_name,
     qualification_leads,
     sales_managers,
@@ -87,7 +86,7 @@ def handoff_dispute(*, lead_id: int, actor, reason: Reason, comment: str) -> Dis
                 lead=lead,
                 text=_("%(rep)s disputes the hand-off of %(lead)s: %(reason)s")
                 % {"rep": person_name(actor), "lead": lead, "reason": reason.title},
-                url="/board/arbitration/",
+                url=links.arbitration_url(),
                 dedupe_key=f"dispute:{dispute.pk}",
             )
         return dispute
@@ -118,7 +117,7 @@ def _notify_decision(dispute, lead, actor):
             kind=Notification.Kind.ARBITRATION,
             lead=lead,
             text=text,
-            url=deal_url(lead) if person == dispute.sales_rep else "",
+            url=links.deal_url(lead.pk) if person == dispute.sales_rep else "",
             dedupe_key=f"dispute-decided:{dispute.pk}",
         )
 
@@ -249,7 +248,7 @@ def handoff_flag_overdue(*, now=None) -> int:
                     kind=Notification.Kind.ACCEPTANCE_OVERDUE,
                     lead=lead,
                     text=_("%(rep)s has not accepted the hand-off %(lead)s in time") % {"rep": rep_name, "lead": lead},
-                    url=deal_url(lead),
+                    url=links.deal_url(lead.pk),
                     dedupe_key=f"acceptance-overdue:{lead.pk}:{stamp}",
                 )
             flagged += 1

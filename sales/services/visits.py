@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from leadflow import access
+from leadflow import access, links
 from leadflow.models import HandoffState, LeadEvent, LeadStatus, Notification
 from leadflow.services import history_record, lock_lead, notification_send
 from leadflow.workhours import WorkCalendar
@@ -18,7 +18,7 @@ from qualification.services import eligible_sales_reps, lead_send_to_sales
 from ..exceptions import TransitionRefused
 from ..models import Visit
 from ..scheduling import clashes, visit_minutes, within_working_hours
-from .common import deal_url, person_name, sales_team_of
+from .common import person_name, sales_team_of
 
 BOOKABLE_STATUSES = (LeadStatus.QUALIFYING, LeadStatus.QUALIFIED, LeadStatus.HANDED_OFF)
 
@@ -113,7 +113,7 @@ def visit_schedule(
                 kind=Notification.Kind.INFO,
                 lead=lead,
                 text=_("Measurement booked for you: %(lead)s, %(when)s") % {"lead": lead, "when": _when(starts_at)},
-                url=deal_url(lead),
+                url=links.deal_url(lead.pk),
                 dedupe_key=f"visit-booked:{visit.pk}",
             )
         return visit
@@ -236,7 +236,7 @@ def visit_reminders_evening(*, now=None) -> int:
                     "address": visit.address,
                     "client": visit.lead.name or visit.lead.phone,
                 },
-                url=deal_url(visit.lead),
+                url=links.deal_url(visit.lead_id),
                 dedupe_key=f"visit-evening:{visit.pk}:{visit.starts_at.timestamp():.0f}",
                 email=True,
             )
@@ -273,7 +273,7 @@ def visit_reminders_morning(*, now=None) -> int:
                 kind=Notification.Kind.VISIT_REMINDER,
                 lead=lead,
                 text=_("Today's measurement: %(details)s") % {"details": " · ".join(part for part in details if part)},
-                url=deal_url(lead),
+                url=links.deal_url(lead.pk),
                 dedupe_key=f"visit-morning:{visit.pk}:{visit.starts_at.timestamp():.0f}",
                 email=True,
             )

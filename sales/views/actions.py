@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from leadflow import access
+from leadflow import access, links
 from leadflow.models import Lead
 from leadflow.people import display_name
 
@@ -34,10 +34,6 @@ def _invalid(request, pk, name, form):
     return render_deal(request, pk, bound={name: form}, status=400)
 
 
-def _deal_url(pk):
-    return reverse("sales:deal", args=[pk])
-
-
 @post_action
 def accept(request, pk):
     lead = _deal(request, pk)
@@ -64,7 +60,7 @@ def schedule(request, pk):
     if not form.is_valid():
         return _invalid(request, pk, "schedule", form)
     services.visit_schedule(lead_id=pk, actor=request.user, **form.cleaned_data)
-    return _("Measurement booked: %(lead)s") % {"lead": lead}, _deal_url(pk)
+    return _("Measurement booked: %(lead)s") % {"lead": lead}, links.deal_url(pk)
 
 
 @post_action
@@ -74,7 +70,7 @@ def measure(request, pk):
     if not form.is_valid():
         return _invalid(request, pk, "measure", form)
     services.lead_record_measurement(lead_id=pk, actor=request.user, **form.cleaned_data)
-    return _("Measurement recorded: %(lead)s") % {"lead": lead}, _deal_url(pk)
+    return _("Measurement recorded: %(lead)s") % {"lead": lead}, links.deal_url(pk)
 
 
 @post_action
@@ -124,7 +120,7 @@ def reschedule(request, pk):
     if not form.is_valid():
         return _invalid(request, visit.lead_id, "reschedule", form)
     services.visit_reschedule(visit_id=pk, actor=request.user, **form.cleaned_data)
-    return _("Measurement rescheduled: %(lead)s") % {"lead": visit.lead}, _deal_url(visit.lead_id)
+    return _("Measurement rescheduled: %(lead)s") % {"lead": visit.lead}, links.deal_url(visit.lead_id)
 
 
 @post_action
@@ -133,4 +129,4 @@ def no_show(request, pk):
     form = NoShowForm(request.POST)
     form.is_valid()
     services.visit_mark_no_show(visit_id=pk, actor=request.user, note=form.cleaned_data.get("note", ""))
-    return _("No-show recorded: %(lead)s") % {"lead": visit.lead}, _deal_url(visit.lead_id)
+    return _("No-show recorded: %(lead)s") % {"lead": visit.lead}, links.deal_url(visit.lead_id)
