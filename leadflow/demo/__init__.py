@@ -9,7 +9,7 @@ transaction with its history, calls, inquiries and the apps' rows, so an interru
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
@@ -212,10 +212,6 @@ def _context(company, now):
 
 def _status_counts():
     return dict(Lead.objects.values_list("status").annotate(n=Count("pk")).order_by("status"))
-
-
-def utc(ts):
-    return datetime.fromtimestamp(ts, UTC)
 
 
 __all__ = ["DEFAULT_LEADS", "DEFAULT_SEED", "PEOPLE", "SeedResult", "seed_demo"]
