@@ -37,6 +37,7 @@ screenshots: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports  # import boundaries: pyproject.toml [tool.importlinter]
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check
 	$(PY) manage.py validate_templates

@@ -50,10 +50,6 @@ def can_sell(instance, user):
     return has_role(user, SALES_REP, SALES_MANAGER)
 
 
-def can_manage_board(instance, user):
-    return has_role(user, SALES_MANAGER, DIRECTOR)
-
-
 def can_arbitrate(instance, user):
     return has_role(user, SALES_MANAGER, QUALIFICATION_LEAD, DIRECTOR)
 

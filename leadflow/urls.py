@@ -15,7 +15,7 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notification_mark_read, name="notifications-read"),
     path("api/v1/", include("leadflow.api.urls")),
-    path("api/v1/", include("qualification.api_urls")),
+    path("api/v1/", include("qualification.api.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("queue/", include("qualification.urls")),
     path("board/", include("sales.urls")),

@@ -10,6 +10,7 @@ class QualificationConfig(AppConfig):
         from leadflow.models import Lead
         from leadflow.signals import lead_received
 
+        from . import tasks  # noqa: F401  registers the Celery tasks in every process (the SLA publishes by name)
         from .sla import on_lead_received
 
         # after the intake commit: schedule the lead's SLA checks (the core never imports this app)

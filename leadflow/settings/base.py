@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "qualification",
     "sales",
     "reports",
+    "demo",  # seed_demo: the demo company, built on top of every app
 ]
 
 MIDDLEWARE = [

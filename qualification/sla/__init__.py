@@ -14,7 +14,7 @@ at the first call attempt (qualification.services.call_attempt_log). This module
 
 from .checks import _breach, _clock_running, _lead_label, _reassign, _warn, sla_check_lead
 from .common import BREACH, CALL_TRACKING_SOURCE, KINDS, RUNNING_STATES, WARN, log
-from .panel import Median, SlaPanel, median_duration, sla_panel_get, sla_panel_teams
+from .panel import SlaPanel, median_duration, sla_panel_get, sla_panel_teams
 from .schedule import on_lead_received, sla_checks_schedule
 from .shift import SlaContext, qualifiers_on_shift
 from .sweep import sla_due_queryset, sla_leads_due, sla_sweep
@@ -25,7 +25,6 @@ __all__ = [
     "CALL_TRACKING_SOURCE",
     "CallEventResult",
     "KINDS",
-    "Median",
     "RUNNING_STATES",
     "SlaContext",
     "SlaPanel",

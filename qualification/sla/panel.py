@@ -4,42 +4,27 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from leadflow import roles
+from leadflow.db import Percentile, Seconds
 from leadflow.models import OPEN_STATUSES, Lead, SlaState, Team
 from leadflow.workhours import WorkCalendar
 
 from .shift import qualifiers_on_shift
 
 
-class Median(Aggregate):
-    """PostgreSQL's percentile_cont(0.5) over an interval."""
+def median_duration(queryset, *, start: str, end: str):
+    """Median of `end - start` over the queryset, in one aggregate query (None when empty).
 
-    function = "percentile_cont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
-
-
-def median_duration(queryset, *, start: str, end: str, count=None):
-    """Median of `end - start` over the queryset, computed in the database (None when empty).
-
-    PostgreSQL aggregates with percentile_cont; elsewhere the database sorts and we fetch only the
-    one or two middle values (`count`, when the caller knows it, saves a query).
+    The core's `Percentile` aggregate: percentile_cont on PostgreSQL, the same interpolation on
+    SQLite, whose julianday() keeps milliseconds (hence the rounding there).
     """
-    spent = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
-    if connection.vendor == "postgresql":
-        return queryset.aggregate(median=Median(spent))["median"]
-    count = queryset.count() if count is None else count
-    if not count:
+    seconds = queryset.aggregate(median=Percentile(Seconds(end, start), 0.5))["median"]
+    if seconds is None:
         return None
-    middle = list(
-        queryset.annotate(spent=spent)
-        .order_by("spent")
-        .values_list("spent", flat=True)[(count - 1) // 2 : count // 2 + 1]
-    )
-    return sum(middle, timedelta()) / len(middle)
+    return timedelta(seconds=round(seconds, 3) if connection.vendor == "sqlite" else seconds)
 
 
 @dataclass
@@ -121,7 +106,7 @@ def sla_panel_get(*, team, now=None, limit=50) -> SlaPanel:
         ).count(),
         called_today=called["total"],
         met_today=called["met"],
-        median_today=median_duration(called_today, start="received_at", end="first_call_at", count=called["total"]),
+        median_today=median_duration(called_today, start="received_at", end="first_call_at"),
     )
 
 

@@ -1,9 +1,14 @@
 """Scheduling: publish a Celery check at each of a new lead's SLA deadlines."""
 
+from celery import current_app
+
 from leadflow.models import Lead
 
-from ..tasks import sla_check
 from .common import BREACH, WARN, log
+
+# Published by name: qualification.tasks imports this package, so importing the task here would close
+# an import cycle. QualificationConfig.ready imports the tasks module, so the name is always registered.
+SLA_CHECK_TASK = "qualification.tasks.sla_check"
 
 
 def sla_checks_schedule(*, lead_id: int, warn_at, breach_at) -> int:
@@ -18,7 +23,7 @@ def sla_checks_schedule(*, lead_id: int, warn_at, breach_at) -> int:
         if eta is None:
             continue
         try:
-            sla_check.apply_async(args=(lead_id, kind), eta=eta, retry=False)
+            current_app.tasks[SLA_CHECK_TASK].apply_async(args=(lead_id, kind), eta=eta, retry=False)
         except Exception:
             log.warning("SLA: could not schedule the %s check of lead %s; the sweep will run it", kind, lead_id)
             break

@@ -12,10 +12,10 @@ of the people when split by qualifier.
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 
+from leadflow.db import Percentile, Seconds
 from leadflow.models import Lead, LeadStatus
 from qualification.models import Criterion, LeadAnswer
 
-from ..db import Percentile, Seconds
 from .common import FUNNEL_CREDIT, credited_person_id, label_credited, minutes, ratio
 
 STAGES = [

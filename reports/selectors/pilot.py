@@ -5,9 +5,9 @@ by period A or period B over the leads received in either."""
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
+from leadflow.db import Percentile, Seconds
 from leadflow.models import Lead, LeadStatus
 
-from ..db import Percentile, Seconds
 from .common import minutes, ratio
 
 # (key, lower is better)

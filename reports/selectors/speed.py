@@ -15,7 +15,8 @@ from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..db import Percentile, Seconds
+from leadflow.db import Percentile, Seconds
+
 from .common import SPEED_CREDIT, credited_person_id, label_credited, minutes, ratio
 
 GROUPINGS = {

@@ -24,17 +24,7 @@ from tests.factories import (
     source,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(english):
-    """Assert on the English msgids, whatever translations exist."""
-
-
-@pytest.fixture
-def qualifier():
-    return make_user(roles.QUALIFIER, username="anna")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # assert on the English msgids
 
 
 def card(lead):

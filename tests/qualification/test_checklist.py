@@ -5,25 +5,14 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from leadflow import roles
 from leadflow.models import Lead, LeadStatus
 from qualification import selectors
 from qualification import services as q
 from qualification.exceptions import TransitionRefused
 from qualification.models import Checklist, Criterion, LeadAnswer
-from tests.factories import KITCHEN_PASSING_ANSWERS, kitchen_checklist, make_user, queue_lead, reason
+from tests.factories import KITCHEN_PASSING_ANSWERS, kitchen_checklist, queue_lead, reason
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(english):
-    """Assert on the English msgids, whatever translations exist."""
-
-
-@pytest.fixture
-def qualifier():
-    return make_user(roles.QUALIFIER, username="anna")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # assert on the English msgids
 
 
 @pytest.fixture

@@ -17,22 +17,7 @@ from qualification.exceptions import AlreadyClaimed, PermissionRefused, Transiti
 from qualification.tasks import claim_lease_sweep
 from tests.factories import make_user, qualification_team, queue_lead
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(english):
-    """Assert on the English msgids, whatever translations exist."""
-
-
-@pytest.fixture
-def qualifier():
-    return make_user(roles.QUALIFIER, username="anna")
-
-
-@pytest.fixture
-def qlead():
-    return make_user(roles.QUALIFICATION_LEAD, username="lida")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # assert on the English msgids
 
 
 def test_next_lead_claims_the_most_urgent_unclaimed_lead(qualifier):

@@ -22,17 +22,7 @@ from tests.factories import (
     sales_team,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(english):
-    """Assert on the English msgids, whatever translations exist."""
-
-
-@pytest.fixture
-def qualifier():
-    return make_user(roles.QUALIFIER, username="anna")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # assert on the English msgids
 
 
 @pytest.fixture

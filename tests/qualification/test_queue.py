@@ -12,30 +12,15 @@ from qualification import selectors
 from qualification import services as q
 from tests.factories import TeamFactory, make_user, queue_lead, source
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(english):
-    """Assert on the English msgids, whatever translations exist."""
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # assert on the English msgids
 
 
 URL = reverse("qualification:index")
 
 
 @pytest.fixture
-def qualifier():
-    return make_user(roles.QUALIFIER, username="anna")
-
-
-@pytest.fixture
 def other_qualifier():
     return make_user(roles.QUALIFIER, username="olga")
-
-
-@pytest.fixture
-def qlead():
-    return make_user(roles.QUALIFICATION_LEAD, username="lida")
 
 
 def _ids(qs):

@@ -18,22 +18,7 @@ from qualification import services as q
 from qualification.queue_order import QueueBucket, queue_bucket, queue_due, queue_sort_key
 from tests.factories import make_user, queue_lead
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english(english):
-    """Assert on the English msgids, whatever translations exist."""
-
-
-@pytest.fixture
-def qualifier():
-    return make_user(roles.QUALIFIER, username="anna")
-
-
-@pytest.fixture
-def qlead():
-    return make_user(roles.QUALIFICATION_LEAD, username="lida")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]  # assert on the English msgids
 
 
 def _ids(qs):

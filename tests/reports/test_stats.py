@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from leadflow import roles
+from leadflow.db import percentile_cont
 from leadflow.models import HandoffState, Lead, LeadStatus
 from reports import stats
-from reports.db import percentile_cont
 from reports.selectors import ReportFilter, Scope, handoff_quality
 from tests.factories import make_user, qualification_team, source
 

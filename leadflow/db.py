@@ -1,4 +1,4 @@
-"""Database expressions the KPI selectors need on both PostgreSQL and SQLite.
+"""Database expressions the selectors of every app need on both PostgreSQL and SQLite (the one place for them).
 
 `Seconds(end, start)`: the duration between two timestamps in seconds, as a float, in SQL.
 
@@ -106,7 +106,7 @@ def register_sqlite_functions(sender=None, connection=None, **kwargs):
 
 
 def install():
-    connection_created.connect(register_sqlite_functions, dispatch_uid="reports.sqlite_percentile")
+    connection_created.connect(register_sqlite_functions, dispatch_uid="leadflow.sqlite_percentile")
     # A connection opened before the app registry was ready needs it too.
     from django.db import connections
 

@@ -1,6 +1,11 @@
-"""Bulk row insertion for the demo generator: COPY on PostgreSQL, executemany elsewhere.
+"""Bulk row insertion: COPY on PostgreSQL, executemany elsewhere (the demo generator's 100k leads in ~40 s).
 
-Rows are plain tuples in `columns` order; timestamps are integer POSIX seconds (UTC), dates are
+The machinery (RowWriter, reset_sequence) is shared infrastructure; each app owns the bulk path of
+its own tables in its `bulk.py` (the column order of its rows and a `*_rows_writer()`), so a caller
+such as the demo app never names another app's tables or columns. This module is the core's: leads,
+inquiries and the lead history (django-fsm-log's StateLog rows).
+
+Rows are plain tuples in the published `*_COLUMNS` order; timestamps are integer POSIX seconds (UTC), dates are
 `date` objects, JSON values are Python objects. No model instances: a million leads must stay cheap.
 """
 
@@ -9,8 +14,94 @@ import json
 from datetime import UTC, date, datetime
 
 from django.db import connection, models
+from django_fsm_log.models import StateLog
+
+from .models import Inquiry, Lead
 
 BATCH_SIZE = 5000
+
+LEAD_COLUMNS = [  # Lead rows, in this order
+    "id",
+    "name",
+    "phone",
+    "email",
+    "city",
+    "region",
+    "address",
+    "source_id",
+    "external_id",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "product_interest",
+    "message",
+    "received_at",
+    "status",
+    "qualification_team_id",
+    "qualifier_id",
+    "first_called_by_id",
+    "qualified_by_id",
+    "handed_off_by_id",
+    "sales_rep_id",
+    "claimed_at",
+    "last_activity_at",
+    "first_call_at",
+    "callback_at",
+    "qualified_at",
+    "disqualified_at",
+    "handed_off_at",
+    "accepted_at",
+    "acceptance_due_at",
+    "acceptance_overdue_notified_at",
+    "measured_at",
+    "closed_at",
+    "criteria_passed",
+    "disqualify_reason_id",
+    "handoff_state",
+    "quote_amount",
+    "deal_amount",
+    "deal_date",
+    "lose_reason_id",
+    "competitor",
+    "outcome_note",
+    "sla_warn_at",
+    "sla_breach_at",
+    "sla_state",
+    "sla_warned_at",
+    "sla_breached_at",
+    "is_archived",
+    "merged_into_id",
+    "updated_at",
+]
+INQUIRY_COLUMNS = ["lead_id", "source_id", "external_id", "received_at", "channel", "message", "payload", "is_repeat"]
+STATE_LOG_COLUMNS = [  # the lead history (StateLog), in this order
+    "content_type_id",
+    "object_id",
+    "source_state",
+    "state",
+    "transition",
+    "by_id",
+    "description",
+    "timestamp",
+]
+
+
+def lead_rows_writer():
+    return RowWriter(Lead, LEAD_COLUMNS)
+
+
+def inquiry_rows_writer():
+    return RowWriter(Inquiry, INQUIRY_COLUMNS)
+
+
+def history_rows_writer():
+    return RowWriter(StateLog, STATE_LOG_COLUMNS)
+
+
+def lead_ids_reset():
+    """After writing leads with explicit ids."""
+    reset_sequence(Lead)
+
 
 _TEXT, _DATETIME, _DATE, _BOOL, _JSON, _OTHER = range(6)
 

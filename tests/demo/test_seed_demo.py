@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.db.models import Min
 from django_fsm_log.models import StateLog
 
+from demo.clock import FastCalendar
+from demo.people import DEMO_PASSWORD
 from leadflow import roles
-from leadflow.demo.clock import FastCalendar
-from leadflow.demo.people import DEMO_PASSWORD
 from leadflow.models import HandoffState, Inquiry, Lead, LeadStatus, Reason, SlaState, Team
 from leadflow.phones import normalize_phone
 from leadflow.services import sla_deadlines

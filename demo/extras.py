@@ -1,6 +1,6 @@
-"""Rows of the apps built on the core, seeded only when their models exist (leadflow never imports
-the apps: models are looked up in the app registry). Each extra collects rows from a finished story
-and writes them after the chunk's leads.
+"""Rows of the apps built on the core, written through each app's bulk path (qualification/bulk.py,
+sales/bulk.py). Each extra collects rows from a finished story, as tuples in the column order the app
+publishes, and writes them after the chunk's leads.
 
 Add an extra: a class with `available()` (classmethod), `collect(story, batch)` and `write(batch)`,
 listed in EXTRAS.
@@ -8,21 +8,14 @@ listed in EXTRAS.
 
 from datetime import timedelta
 
-from django.apps import apps
 from django.db.models import Max
 
-from .bulk import RowWriter, reset_sequence
+from qualification import bulk as qualification_bulk
+from qualification.models import Checklist
+from sales import bulk as sales_bulk
+from sales.models import Measurement, ObjectionTag, Visit
 
 MINUTE, HOUR = 60, 3600
-
-
-def model_or_none(app_label, name):
-    if not apps.is_installed(app_label) and app_label not in apps.app_configs:
-        return None
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
 
 
 class IdCounter:
@@ -44,17 +37,13 @@ class ChecklistAnswers:
     (and the qualifier stops there), nothing for unreachable, spam and duplicates."""
 
     NAME = "answers"
-    COLUMNS = ["lead_id", "criterion_id", "checklist_version", "value", "passed", "answered_by_id", "answered_at"]
 
     @classmethod
     def available(cls, ctx):
-        return model_or_none("qualification", "LeadAnswer") is not None and cls._checklist(ctx) is not None
+        return cls._checklist(ctx) is not None
 
     @staticmethod
     def _checklist(ctx):
-        Checklist = model_or_none("qualification", "Checklist")
-        if Checklist is None:
-            return None
         return (
             Checklist.objects.filter(team=ctx.qualification_team, is_active=True).prefetch_related("criteria").first()
         )
@@ -64,27 +53,8 @@ class ChecklistAnswers:
         checklist = self._checklist(ctx)
         self.version = checklist.version
         self.criteria = sorted(checklist.criteria.all(), key=lambda c: c.position)
-        self.writer = RowWriter(model_or_none("qualification", "LeadAnswer"), self.COLUMNS)
-        self.summary = model_or_none("qualification", "HandoffSummary")
-        self.summary_writer = (
-            RowWriter(
-                self.summary,
-                [
-                    "lead_id",
-                    "sales_rep_id",
-                    "created_by_id",
-                    "created_at",
-                    "checklist_version",
-                    "answers",
-                    "budget",
-                    "timeline",
-                    "best_time_to_visit",
-                    "note",
-                ],
-            )
-            if self.summary is not None
-            else None
-        )
+        self.writer = qualification_bulk.lead_answer_rows_writer()
+        self.summary_writer = qualification_bulk.handoff_summary_rows_writer()
 
     def collect(self, story, batch):
         reached = story.facts.get("reached_at")
@@ -112,7 +82,7 @@ class ChecklistAnswers:
             if fails:
                 break
         handoff = story.facts.get("handoff")
-        if handoff is not None and self.summary_writer is not None:
+        if handoff is not None:
             handed_off, by, rep = handoff
             answers = [
                 {"code": c.code, "question": c.question, "answer": _display(c, v), "passed": ok}
@@ -136,8 +106,7 @@ class ChecklistAnswers:
 
     def write(self, batch):
         self.writer.write(batch.rows(self.NAME))
-        if self.summary_writer is not None:
-            self.summary_writer.write(batch.rows("summaries"))
+        self.summary_writer.write(batch.rows("summaries"))
 
     def finish(self):
         pass
@@ -177,78 +146,23 @@ def _display(criterion, value):
 
 class SalesRows:
     """Disputes with their decisions, measurement visits (done, cancelled, rescheduled, upcoming)
-    and measurements with objection tags, from the sales app when it is there."""
+    and measurements with objection tags."""
 
     NAME = "sales"
 
     @classmethod
     def available(cls, ctx):
-        return all(model_or_none("sales", name) for name in ("Dispute", "Visit", "Measurement"))
+        return True
 
     def __init__(self, ctx):
         self.ctx = ctx
-        self.Dispute = model_or_none("sales", "Dispute")
-        self.Visit = model_or_none("sales", "Visit")
-        self.Measurement = model_or_none("sales", "Measurement")
-        ObjectionTag = model_or_none("sales", "ObjectionTag")
-        self.tags = dict(ObjectionTag.objects.values_list("code", "pk")) if ObjectionTag else {}
-        self.visit_ids = IdCounter(self.Visit)
-        self.measurement_ids = IdCounter(self.Measurement)
-        self.disputes = RowWriter(
-            self.Dispute,
-            [
-                "lead_id",
-                "reason_id",
-                "comment",
-                "raised_by_id",
-                "raised_at",
-                "qualifier_id",
-                "sales_rep_id",
-                "decision",
-                "decided_by_id",
-                "decided_at",
-                "decision_note",
-                "upheld_action",
-                "counts_against",
-                "counts_against_user_id",
-            ],
-        )
-        self.visits = RowWriter(
-            self.Visit,
-            [
-                "id",
-                "lead_id",
-                "rep_id",
-                "starts_at",
-                "ends_at",
-                "address",
-                "note",
-                "status",
-                "booked_by_id",
-                "rescheduled_from_id",
-                "status_changed_at",
-                "rep_reminded_at",
-                "client_details_sent_at",
-                "created_at",
-                "updated_at",
-            ],
-        )
-        self.measurements = RowWriter(
-            self.Measurement,
-            [
-                "id",
-                "lead_id",
-                "visit_id",
-                "quote_amount",
-                "objection_note",
-                "next_step",
-                "next_step_due",
-                "recorded_by_id",
-                "recorded_at",
-            ],
-        )
-        through = self.Measurement._meta.get_field("objections").remote_field.through
-        self.objections = RowWriter(through, ["measurement_id", "objectiontag_id"])
+        self.tags = dict(ObjectionTag.objects.values_list("code", "pk"))
+        self.visit_ids = IdCounter(Visit)
+        self.measurement_ids = IdCounter(Measurement)
+        self.disputes = sales_bulk.dispute_rows_writer()
+        self.visits = sales_bulk.visit_rows_writer()
+        self.measurements = sales_bulk.measurement_rows_writer()
+        self.objections = sales_bulk.measurement_objection_rows_writer()
 
     def collect(self, story, batch):
         facts, row, now = story.facts, story.row, self.ctx.now
@@ -334,8 +248,7 @@ class SalesRows:
         self.objections.write(batch.rows("objections"))
 
     def finish(self):
-        reset_sequence(self.Visit)
-        reset_sequence(self.Measurement)
+        sales_bulk.visit_and_measurement_ids_reset()
 
 
 EXTRAS = [ChecklistAnswers, SalesRows]

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from . import api
+from . import views
 
 urlpatterns = [
-    path("calls/", api.CallEventView.as_view(), name="api-calls"),
+    path("calls/", views.CallEventView.as_view(), name="api-calls"),
 ]

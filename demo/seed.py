@@ -9,7 +9,7 @@ transaction with its history, calls, inquiries and the apps' rows, so an interru
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
@@ -19,15 +19,17 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from leadflow.models import Inquiry, Lead, Reason, Source
+from leadflow import bulk as leadflow_bulk
+from leadflow.models import Lead, Reason, Source
 from leadflow.people import display_name
 from leadflow.reference import ensure_reference_data
 from leadflow.workhours import WorkCalendar
+from qualification import bulk as qualification_bulk
+from qualification.models import CallAttempt
 
 from . import extras as extra_rows
-from .bulk import RowWriter, reset_sequence
 from .intake import force_open, received_times
-from .leads import CALL_COLUMNS, INQUIRY_COLUMNS, LEAD_COLUMNS, LOG_COLUMNS, LeadSimulator
+from .leads import LeadSimulator
 from .people import PEOPLE, ensure_company
 
 DEFAULT_LEADS = 3000
@@ -117,13 +119,11 @@ def _seed_leads(ctx, *, total, start, seed, log, chunk):
         context=ctx, seed=seed, total=total, now=ctx.now, received=received, paths=paths, forced=forced
     )
     writers = {
-        "leads": RowWriter(Lead, LEAD_COLUMNS),
-        "logs": RowWriter(_state_log_model(), LOG_COLUMNS),
-        "inquiries": RowWriter(Inquiry, INQUIRY_COLUMNS),
+        "leads": leadflow_bulk.lead_rows_writer(),
+        "logs": leadflow_bulk.history_rows_writer(),
+        "inquiries": leadflow_bulk.inquiry_rows_writer(),
+        "calls": qualification_bulk.call_attempt_rows_writer(),
     }
-    call_model = extra_rows.model_or_none("qualification", "CallAttempt")
-    if call_model is not None:
-        writers["calls"] = RowWriter(call_model, CALL_COLUMNS)
     created = 0
     started = time.monotonic()
     for chunk_start in range(start, total, chunk):
@@ -134,11 +134,10 @@ def _seed_leads(ctx, *, total, start, seed, log, chunk):
             ctx.extras = [extra(ctx) for extra in extra_rows.EXTRAS if extra.available(ctx)]
             batch = simulator.build(chunk_start, chunk_stop, first_id)
             writers["leads"].write(batch.leads)
-            reset_sequence(Lead)
+            leadflow_bulk.lead_ids_reset()
             writers["logs"].write(batch.logs)
             writers["inquiries"].write(batch.inquiries)
-            if "calls" in writers:
-                writers["calls"].write(batch.calls)
+            writers["calls"].write(batch.calls)
             for extra in ctx.extras:
                 extra.write(batch)
                 extra.finish()
@@ -154,29 +153,18 @@ def _fast_commit():
             cursor.execute("SET LOCAL synchronous_commit = off")
 
 
-def _state_log_model():
-    from django_fsm_log.models import StateLog
-
-    return StateLog
-
-
 def _context(company, now):
     qualification, sales = company.qualification_team, company.sales_team
     users = company.users
     by_role = company.by_role
-    CallAttempt = extra_rows.model_or_none("qualification", "CallAttempt")
-    outcome_labels = (
-        {value: str(label) for value, label in CallAttempt.Outcome.choices}
-        if CallAttempt is not None
-        else {code: code for code in ("reached", "no_answer", "busy", "wrong_number", "callback")}
-    )
+    outcome_labels = {value: str(label) for value, label in CallAttempt.Outcome.choices}
     sources = list(Source.objects.all())
     reasons = {}
     for reason in Reason.objects.all():
         reasons.setdefault(reason.kind, {})[reason.code] = reason
     defaults = {}
     for model_field in Lead._meta.concrete_fields:
-        if model_field.attname in LEAD_COLUMNS:
+        if model_field.attname in leadflow_bulk.LEAD_COLUMNS:
             value = model_field.get_default()
             defaults[model_field.attname] = value if not callable(value) else None
     defaults.update(status="new", qualification_team_id=qualification.pk, handoff_state="", sla_state="pending")
@@ -212,10 +200,6 @@ def _context(company, now):
 
 def _status_counts():
     return dict(Lead.objects.values_list("status").annotate(n=Count("pk")).order_by("status"))
-
-
-def utc(ts):
-    return datetime.fromtimestamp(ts, UTC)
 
 
 __all__ = ["DEFAULT_LEADS", "DEFAULT_SEED", "PEOPLE", "SeedResult", "seed_demo"]

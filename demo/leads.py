@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.utils.translation import gettext as _
 
+from leadflow.bulk import LEAD_COLUMNS
 from leadflow.models import InquiryChannel, LeadEvent, SlaState
 
 from . import funnel
@@ -22,83 +23,6 @@ from .sales_story import SalesStory
 NEW, QUALIFYING, QUALIFIED, DISQUALIFIED = "new", "qualifying", "qualified", "disqualified"
 HANDED_OFF, MEASURED, WON, LOST = "handed_off", "measured", "won", "lost"
 MINUTE, HOUR, DAY = 60, 3600, 86400
-
-LEAD_COLUMNS = [
-    "id",
-    "name",
-    "phone",
-    "email",
-    "city",
-    "region",
-    "address",
-    "source_id",
-    "external_id",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "product_interest",
-    "message",
-    "received_at",
-    "status",
-    "qualification_team_id",
-    "qualifier_id",
-    "first_called_by_id",
-    "qualified_by_id",
-    "handed_off_by_id",
-    "sales_rep_id",
-    "claimed_at",
-    "last_activity_at",
-    "first_call_at",
-    "callback_at",
-    "qualified_at",
-    "disqualified_at",
-    "handed_off_at",
-    "accepted_at",
-    "acceptance_due_at",
-    "acceptance_overdue_notified_at",
-    "measured_at",
-    "closed_at",
-    "criteria_passed",
-    "disqualify_reason_id",
-    "handoff_state",
-    "quote_amount",
-    "deal_amount",
-    "deal_date",
-    "lose_reason_id",
-    "competitor",
-    "outcome_note",
-    "sla_warn_at",
-    "sla_breach_at",
-    "sla_state",
-    "sla_warned_at",
-    "sla_breached_at",
-    "is_archived",
-    "merged_into_id",
-    "updated_at",
-]
-LOG_COLUMNS = [
-    "content_type_id",
-    "object_id",
-    "source_state",
-    "state",
-    "transition",
-    "by_id",
-    "description",
-    "timestamp",
-]
-INQUIRY_COLUMNS = ["lead_id", "source_id", "external_id", "received_at", "channel", "message", "payload", "is_repeat"]
-CALL_COLUMNS = [
-    "lead_id",
-    "actor_id",
-    "outcome",
-    "note",
-    "called_at",
-    "callback_at",
-    "direction",
-    "duration_seconds",
-    "external_event_id",
-    "created_at",
-]
 
 
 @dataclass

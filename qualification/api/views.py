@@ -23,9 +23,9 @@ from leadflow.exceptions import LeadflowError
 from leadflow.forms import PHONE_INPUT_MAX_LENGTH
 from leadflow.phones import normalize_phone
 
-from .exceptions import CallEventRefused
-from .models import CallAttempt
-from .sla import call_event_record, call_operator_find
+from ..exceptions import CallEventRefused
+from ..models import CallAttempt
+from ..sla import call_event_record, call_operator_find
 
 MAX_CLOCK_SKEW = timedelta(minutes=10)
 

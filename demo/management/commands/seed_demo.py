@@ -2,8 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from leadflow.demo import DEFAULT_LEADS, DEFAULT_SEED, PEOPLE, seed_demo
-from leadflow.demo.people import DEMO_PASSWORD, role_label
+from demo.people import DEMO_PASSWORD, role_label
+from demo.seed import DEFAULT_LEADS, DEFAULT_SEED, PEOPLE, seed_demo
 from leadflow.models import LeadStatus
 
 

@@ -1,0 +1,1 @@
+"""The qualification app's machine API: views.py (the telephony webhook) and urls.py (under /api/v1/)."""
