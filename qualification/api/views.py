@@ -11,6 +11,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from leadflow.api.authentication import HasTelephonyToken
+from leadflow.api.base import BAD_REQUEST_SCHEMA, DETAIL_SCHEMA, MACHINE_ERRORS, MachineAPIView
 from leadflow.api.fields import (
     PhoneInputField,
     StrictBooleanField,
@@ -18,7 +19,6 @@ from leadflow.api.fields import (
     StrictIntegerField,
     TextField,
 )
-from leadflow.api.views import BAD_REQUEST_SCHEMA, DETAIL_SCHEMA, MACHINE_ERRORS, MachineAPIView
 from leadflow.exceptions import LeadflowError
 from leadflow.forms import PHONE_INPUT_MAX_LENGTH
 from leadflow.phones import normalize_phone
