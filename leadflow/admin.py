@@ -20,7 +20,8 @@ from django_fsm_log.models import StateLog
 
 from leadflow.people import display_name
 
-from . import roles, services
+from . import access, services
+from .admin_scope import DirectorOnlyAdmin, ScopedAdmin, everyone_rows, lead_rows, team_rows
 from .exceptions import LeadflowError
 from .forms import ImportUploadForm
 from .importing import ImportFileError, import_leads
@@ -67,7 +68,9 @@ class WorkingHoursInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = team_rows()
+
     list_display = (
         "name",
         "kind",
@@ -103,14 +106,18 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = team_rows("team")
+
     list_display = ("team", "weekday", "opens_at", "closes_at")
     list_filter = ("team", "weekday")
     list_select_related = ("team",)
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = staticmethod(lambda user: access.people_scope(user, prefix="user__"))
+
     list_display = ("user", "team", "is_available", "phone_extension", "last_assigned_at")
     list_filter = ("team", "is_available")
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
@@ -133,7 +140,9 @@ if admin.site.is_registered(User):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ScopedAdmin, DjangoUserAdmin):
+    row_scope = staticmethod(access.people_scope)
+
     inlines = [ProfileInline]
     list_display = ("username", "first_name", "last_name", "email", "team", "roles", "is_active", "is_staff")
     list_filter = ("groups", "profile__team", "is_active", "is_staff", "is_superuser")
@@ -160,30 +169,16 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = everyone_rows()
+
     list_display = ("name", "code", "is_active")
     list_filter = ("is_active",)
     search_fields = ("name", "code")
 
 
-class _DirectorOnly:
-    """Credentials and the security log: the director and superusers only (not view-only staff)."""
-
-    def has_module_permission(self, request):
-        return roles.has_role(request.user, roles.DIRECTOR) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return roles.has_role(request.user, roles.DIRECTOR) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, *args):
-        return roles.has_role(request.user, roles.DIRECTOR) and super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request, obj=None):
-        return roles.has_role(request.user, roles.DIRECTOR) and super().has_change_permission(request, obj)
-
-
 @admin.register(ApiToken)
-class ApiTokenAdmin(_DirectorOnly, admin.ModelAdmin):
+class ApiTokenAdmin(DirectorOnlyAdmin, admin.ModelAdmin):
     """The key exists in clear only in the message after it is issued or rotated; the database keeps
     its SHA-256 and the first characters, which is all these pages ever show."""
 
@@ -280,7 +275,7 @@ class ApiTokenAdmin(_DirectorOnly, admin.ModelAdmin):
 
 
 @admin.register(SecurityEvent)
-class SecurityEventAdmin(_DirectorOnly, admin.ModelAdmin):
+class SecurityEventAdmin(DirectorOnlyAdmin, admin.ModelAdmin):
     list_display = ("at", "kind", "actor", "token", "ip", "detail")
     list_filter = ("kind",)
     search_fields = ("detail", "ip", "token__name", "token__prefix", "actor__username")
@@ -298,7 +293,9 @@ class SecurityEventAdmin(_DirectorOnly, admin.ModelAdmin):
 
 
 @admin.register(Reason)
-class ReasonAdmin(admin.ModelAdmin):
+class ReasonAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = everyone_rows()
+
     list_display = ("title", "kind", "code", "position", "is_active")
     list_editable = ("position", "is_active")
     list_filter = ("kind", "is_active")
@@ -390,7 +387,9 @@ class LeadAdminForm(forms.ModelForm):
 
 
 @admin.register(Lead)
-class LeadAdmin(admin.ModelAdmin):
+class LeadAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = lead_rows()
+
     form = LeadAdminForm
     change_list_template = "admin/leadflow/lead/change_list.html"
     list_display = (
@@ -545,7 +544,9 @@ class LeadAdmin(admin.ModelAdmin):
 
 
 @admin.register(Inquiry)
-class InquiryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class InquiryAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    row_scope = lead_rows("lead__")
+
     list_display = ("id", "lead", "source", "channel", "external_id", "is_repeat", "received_at")
     list_filter = ("source", "channel", "is_repeat")
     search_fields = ("=lead__id", "external_id", "lead__phone", "lead__name")
@@ -556,7 +557,9 @@ class InquiryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = staticmethod(lambda user: access.own_rows_scope(user, field="recipient"))
+
     list_display = ("created_at", "recipient", "kind", "text", "lead", "read_at")
     list_filter = ("kind", ("read_at", admin.EmptyFieldListFilter))
     search_fields = ("text", "recipient__username", "dedupe_key")
@@ -571,7 +574,9 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(EngineHeartbeat)
-class EngineHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class EngineHeartbeatAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    row_scope = everyone_rows()
+
     """When the SLA sweep last ran (written by the sweep task; /healthz and the SLA panel read it)."""
 
     list_display = ("name", "beat_at", "watched_since")
@@ -584,7 +589,9 @@ if admin.site.is_registered(StateLog):
 
 
 @admin.register(StateLog)
-class StateLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class StateLogAdmin(ScopedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    row_scope = staticmethod(access.lead_history_scope)
+
     """Append-only: rows are written by transitions and `history_record`, never edited or deleted."""
 
     list_display = ("timestamp", "content_type", "object_id", "transition", "source_state", "state", "by")
@@ -607,7 +614,7 @@ admin.site.index_title = _("Configuration and data")
 
 
 @admin.register(SecurityPolicy)
-class SecurityPolicyAdmin(_DirectorOnly, admin.ModelAdmin):
+class SecurityPolicyAdmin(DirectorOnlyAdmin, admin.ModelAdmin):
     """The director's switch, also on the two-factor page; saved through the service (its checks and log)."""
 
     fields = ("require_2fa_for_managers", "updated_at", "updated_by")
@@ -620,6 +627,8 @@ class SecurityPolicyAdmin(_DirectorOnly, admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         policy = SecurityPolicy.current()
         if policy._state.adding:
             return HttpResponseRedirect(reverse("two_factor:setup"))
@@ -632,3 +641,29 @@ class SecurityPolicyAdmin(_DirectorOnly, admin.ModelAdmin):
             security_policy_update(actor=request.user, require_2fa_for_managers=obj.require_2fa_for_managers)
         except LeadflowError as error:
             raise PermissionDenied(str(error.message)) from error
+
+
+# --- other apps' admins: the director only -------------------------------------------------------
+# Login attempts (usernames, addresses), second-factor devices and the role groups are registered by
+# their own apps (autodiscovered before this module); re-registered here so they are scoped too.
+
+
+def _director_only(model):
+    if not admin.site.is_registered(model):
+        return
+    original = type(admin.site._registry[model])
+    admin.site.unregister(model)
+    admin.site.register(model, type(original.__name__, (DirectorOnlyAdmin, original), {}))
+
+
+def _director_only_third_party():
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.auth.models import Group
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for model in (AccessAttempt, AccessFailureLog, AccessLog, Group, StaticDevice, TOTPDevice):
+        _director_only(model)
+
+
+_director_only_third_party()

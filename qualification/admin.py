@@ -5,6 +5,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
+from leadflow.admin_scope import ScopedAdmin, lead_rows, team_rows
+
 from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummary, LeadAnswer
 
 
@@ -23,7 +25,9 @@ class CriterionInline(admin.StackedInline):
 
 
 @admin.register(Checklist)
-class ChecklistAdmin(admin.ModelAdmin):
+class ChecklistAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = team_rows("team")
+
     list_display = ("title", "team", "version", "is_active", "criteria_count", "created_at")
     list_filter = ("team", "is_active")
     inlines = [CriterionInline]
@@ -72,13 +76,17 @@ class ChecklistAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallScript)
-class CallScriptAdmin(admin.ModelAdmin):
+class CallScriptAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = team_rows("team")
+
     list_display = ("title", "team", "stage", "is_active")
     list_filter = ("team", "stage", "is_active")
 
 
 @admin.register(CallAttempt)
-class CallAttemptAdmin(admin.ModelAdmin):
+class CallAttemptAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = lead_rows("lead__")
+
     list_display = ("lead", "outcome", "called_at", "actor", "callback_at", "direction", "reported_by")
     list_filter = ("outcome", "direction")
     list_select_related = ("lead", "actor", "reported_by", "reported_by__source")
@@ -90,7 +98,9 @@ class CallAttemptAdmin(admin.ModelAdmin):
 
 
 @admin.register(LeadAnswer)
-class LeadAnswerAdmin(admin.ModelAdmin):
+class LeadAnswerAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = lead_rows("lead__")
+
     list_display = ("lead", "criterion", "checklist_version", "value", "passed", "answered_by", "answered_at")
     list_filter = ("passed", "checklist_version")
     list_select_related = ("lead", "criterion", "answered_by")
@@ -104,7 +114,9 @@ class LeadAnswerAdmin(admin.ModelAdmin):
 
 
 @admin.register(HandoffSummary)
-class HandoffSummaryAdmin(admin.ModelAdmin):
+class HandoffSummaryAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = lead_rows("lead__")
+
     list_display = ("lead", "sales_rep", "created_by", "created_at", "budget", "timeline")
     list_select_related = ("lead", "sales_rep", "created_by")
     raw_id_fields = ("lead", "sales_rep", "created_by")

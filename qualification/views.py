@@ -250,7 +250,7 @@ def lead_qualify(request, lead_id):
 @queue_access
 @require_POST
 @refusal_returns_to("qualification:lead", "lead_id")
-def lead_hand_off(request, lead_id):
+def lead_send_to_sales(request, lead_id):
     """The qualification lead hands a qualified lead off (manual strategy, or after an error)."""
     lead = _visible_lead(request, lead_id)
     form = QualifyForm(request.POST, reps=_reps_for(request.user, lead))

@@ -1,10 +1,17 @@
 from django.contrib import admin
+from django.db.models import Q
+
+from leadflow import access
+from leadflow.admin_scope import ScopedAdmin
 
 from .models import BonusPlan
 
 
 @admin.register(BonusPlan)
-class BonusPlanAdmin(admin.ModelAdmin):
+class BonusPlanAdmin(ScopedAdmin, admin.ModelAdmin):
+    # a plan of no team applies to every team of its role: everyone with the permission sees it
+    row_scope = staticmethod(lambda user: access.teams_scope(user, field="team") | Q(team__isnull=True))
+
     list_display = (
         "name",
         "role",

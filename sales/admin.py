@@ -1,17 +1,23 @@
 from django.contrib import admin
 
+from leadflow.admin_scope import ScopedAdmin, everyone_rows, lead_rows
+
 from .models import Dispute, Measurement, ObjectionTag, Visit
 
 
 @admin.register(ObjectionTag)
-class ObjectionTagAdmin(admin.ModelAdmin):
+class ObjectionTagAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = everyone_rows()
+
     list_display = ["title", "code", "is_active", "position"]
     list_editable = ["is_active", "position"]
     prepopulated_fields = {"code": ["title"]}
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = lead_rows("lead__")
+
     """Read-only: disputes are raised and decided on the board so the history stays complete."""
 
     list_display = ["lead", "reason", "sales_rep", "qualifier", "decision", "counts_against", "decided_by", "raised_at"]
@@ -31,7 +37,9 @@ class DisputeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = lead_rows("lead__")
+
     list_display = ["lead", "rep", "starts_at", "ends_at", "status", "address"]
     list_filter = ["status", "rep"]
     list_select_related = ["lead", "rep"]
@@ -42,7 +50,9 @@ class VisitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(admin.ModelAdmin):
+class MeasurementAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = lead_rows("lead__")
+
     list_display = ["lead", "quote_amount", "next_step", "recorded_by", "recorded_at"]
     list_select_related = ["lead", "recorded_by"]
     search_fields = ["lead__name", "lead__phone", "next_step"]
