@@ -12,6 +12,7 @@ Views, services, selectors and the admin all ask here (Zulip's `access_*_by_id` 
 Roles are Django groups (`leadflow.roles`); a superuser passes every role check.
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -257,6 +258,28 @@ def lead_history_scope(user):
     if is_director(user):
         return Q()
     return Q(object_id__in=Lead.objects.filter(leads_scope(user)).values("pk"))
+
+
+def row_team_id(obj):
+    """The team a row belongs to, read from the row itself (not through the scopes above): the audit
+    view of them in tests/security/test_admin_matrix.py and bench/admin_crawl.py. None for reference
+    data that belongs to no team."""
+    label = obj._meta.label
+    if isinstance(obj, Lead):
+        return obj.qualification_team_id
+    if label == "django_fsm_log.StateLog":
+        return Lead.objects.filter(pk=obj.object_id).values_list("qualification_team_id", flat=True).first()
+    if label == "leadflow.Team":
+        return obj.pk
+    if label == "leadflow.Profile":
+        return obj.team_id
+    if label == get_user_model()._meta.label:
+        return team_id_of(obj)
+    if label == "leadflow.Notification":
+        return team_id_of(obj.recipient)
+    if getattr(obj, "lead_id", None) is not None:
+        return obj.lead.qualification_team_id
+    return getattr(obj, "team_id", None)
 
 
 def own_rows_scope(user, *, field):

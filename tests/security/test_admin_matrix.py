@@ -75,27 +75,6 @@ def _expected_access(model_admin, user):
     return "list"
 
 
-def _team_of(obj):
-    """The team a row belongs to, read from the row itself (not from the scopes under test); None for
-    reference data that belongs to no team."""
-    if isinstance(obj, Lead):
-        return obj.qualification_team_id
-    if obj._meta.label == "django_fsm_log.StateLog":
-        return Lead.objects.filter(pk=obj.object_id).values_list("qualification_team_id", flat=True).first()
-    if obj._meta.label == "leadflow.Team":
-        return obj.pk
-    if obj._meta.label == "auth.User":
-        return getattr(getattr(obj, "profile", None), "team_id", None)
-    if obj._meta.label == "leadflow.Notification":
-        return getattr(getattr(obj.recipient, "profile", None), "team_id", None)
-    for attr in ("lead", "team"):
-        if hasattr(obj, f"{attr}_id"):
-            return _team_of(getattr(obj, attr)) if attr == "lead" and obj.lead_id else getattr(obj, f"{attr}_id")
-    if hasattr(obj, "user_id") and obj._meta.label == "leadflow.Profile":
-        return obj.team_id
-    return None
-
-
 def _other_side(world, role):
     """The teams a team-A (or team-B) staff member must never see rows of."""
     a = {world.teams["a"].pk, world.teams["sales_a"].pk}
@@ -152,7 +131,7 @@ def test_admin_pages_show_only_what_the_role_may_see(world, model):
             foreign = [
                 obj.pk
                 for obj in model._default_manager.filter(pk__in=allowed)
-                if _team_of(obj) in _other_side(world, role)
+                if access.row_team_id(obj) in _other_side(world, role)
             ]
             if foreign:
                 mismatches.append(f"{role}: may see {sorted(foreign)} of the other company side's teams")
