@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from leadflow import access
+from leadflow import access, live
 from leadflow.middleware import refusal_returns_to, safe_next
 from leadflow.models import LeadStatus, Reason, all_criteria_pass
 from leadflow.people import display_name
@@ -67,7 +67,7 @@ def index(request):
     context = {"table": table, "filter": queue, "poll_seconds": POLL_SECONDS, "manager": manager}
     if manager:  # the SLA engine's banner, refreshed with the table
         context["engine"] = engine_status()
-    if request.headers.get("HX-Request"):
+    if live.is_poll(request):  # the table alone (leadflow/live.py)
         return render(request, "qualification/_queue_table.html", context)
     context.update(
         page_title=_("Queue"),

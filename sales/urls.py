@@ -6,7 +6,6 @@ app_name = "sales"
 
 urlpatterns = [
     path("", board.index, name="index"),
-    path("part/", board.board_part, name="board-part"),
     path("closed/", board.closed, name="closed"),
     path("outcomes/", board.outcomes, name="outcomes"),
     path("deal/<int:pk>/", board.deal, name="deal"),

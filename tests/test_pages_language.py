@@ -39,7 +39,6 @@ PAGES = [
     "qualification:sla-panel",
     "qualification:handoffs",
     "sales:index",
-    "sales:board-part",
     "sales:closed",
     "sales:outcomes",
     "sales:arbitration",

@@ -2,13 +2,13 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
 
-from leadflow import access
+from leadflow import access, live
 from leadflow.exceptions import PermissionRefused
 from leadflow.models import HandoffState, LeadStatus
 
@@ -58,19 +58,14 @@ def _board_context(request, rep, reps):
 
 @board_required
 def index(request):
+    """The board; a poll gets its columns, or 204 while nothing changed (leadflow/live.py)."""
     rep, reps = _board_scope(request)
+    if live.is_poll(request):
+        nothing_new = live.unchanged(request, selectors.board_signature(rep=rep))
+        return nothing_new or render(request, "sales/_board.html", _board_context(request, rep, reps))
     context = _board_context(request, rep, reps)
     context["page_title"] = _("Deal board")
     return render(request, "sales/board.html", context)
-
-
-@board_required
-def board_part(request):
-    """The board's columns for htmx polling; 204 (nothing to swap) while nothing changed."""
-    rep, reps = _board_scope(request)
-    if request.GET.get("sig") and request.GET["sig"] == selectors.board_signature(rep=rep):
-        return HttpResponse(status=204)
-    return render(request, "sales/_board.html", _board_context(request, rep, reps))
 
 
 def deal_forms(lead, *, user, card, bound=None):

@@ -146,10 +146,10 @@ def test_board_part_answers_204_until_something_changes(client, clock, people, d
     _login(client, people["rep"])
     page = client.get(reverse("sales:index"))
     signature = page.context["signature"]
-    assert client.get(reverse("sales:board-part"), {"sig": signature}).status_code == 204
+    assert client.get(reverse("sales:index"), {"sig": signature}, HTTP_HX_REQUEST="true").status_code == 204
     clock.shift(timedelta(seconds=5))
     arrived = deals.handed_off(name="Новая Передача")
-    part = client.get(reverse("sales:board-part"), {"sig": signature})
+    part = client.get(reverse("sales:index"), {"sig": signature}, HTTP_HX_REQUEST="true")
     assert part.status_code == 200
     assert "Новая Передача" in part.content.decode()
     assert arrived

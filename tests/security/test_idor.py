@@ -134,4 +134,4 @@ def test_a_rep_cannot_widen_the_board_or_calendar_to_another_rep(world):
     other = world.people["rep2"].pk
     assert client.get(reverse("sales:index"), {"rep": other}).status_code == 403
     assert client.get(reverse("sales:calendar"), {"rep": other}).status_code == 403
-    assert client.get(reverse("sales:board-part"), {"rep": other}).status_code == 403
+    assert client.get(reverse("sales:index"), {"rep": other}, HTTP_HX_REQUEST="true").status_code == 403

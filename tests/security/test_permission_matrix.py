@@ -113,7 +113,6 @@ MATRIX = {
                                  data=lambda w: {"qualifier": w.people["qualifier"].pk}),
     # the deal board; deal ids: deals of another rep (rep2) of sales team A
     "sales:index":           Row(GET,  (L,    O,    O,    200,  200,  200,  O,    O,    200)),
-    "sales:board-part":      Row(GET,  (L,    O,    O,    200,  200,  200,  O,    O,    200)),
     "sales:closed":          Row(GET,  (L,    O,    O,    200,  200,  200,  O,    O,    200)),
     "sales:outcomes":        Row(GET,  (L,    200,  200,  403,  403,  200,  200,  200,  403)),
     "sales:deal":            Row(GET,  (L,    O,    O,    403,  200,  200,  O,    O,    403), target=DEAL),
@@ -179,7 +178,6 @@ LEAKS = {
     ("sales:outcomes", "qualifier_b"): ("deal_a", "measured_a", "disputed_a"),
     ("sales:index", "rep"): ("deal_a", "measured_a", "visit_a"),
     ("sales:index", "rep_b"): ("deal_a", "measured_a", "visit_a"),
-    ("sales:board-part", "rep"): ("deal_a", "measured_a", "visit_a"),
     ("sales:calendar", "rep"): ("visit_a",),
     ("sales:calendar", "rep_b"): ("visit_a",),
     ("sales:arbitration", "qlead_b"): ("disputed_a",),

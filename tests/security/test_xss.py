@@ -222,7 +222,6 @@ PAGES = [
     ("qualifier", lambda c: reverse("notifications"), ()),
     ("rep", lambda c: reverse("sales:index"), ("name",)),
     ("manager", lambda c: reverse("sales:index"), ("name",)),
-    ("rep", lambda c: reverse("sales:board-part"), ("name",)),
     (
         "rep",
         lambda c: reverse("sales:deal", args=[c["leads"]["disputed"].pk]),
