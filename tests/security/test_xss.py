@@ -328,6 +328,7 @@ REPORT_PAGES = [
     ("reports:economics", ""),
     ("reports:pilot", ""),
     ("reports:my", ""),
+    ("reports:leads", ""),
 ]
 
 
