@@ -432,6 +432,7 @@ def leads_page(*, report_filter, scope):
             Column("phone", _("Phone"), "text"),
             Column("email", _("E-mail"), "text"),
             Column("city", _("City"), "text"),
+            Column("region", _("Region"), "text"),
             Column("address", _("Address"), "text"),
             Column("source__name", _("Source"), "text"),
             Column("status_label", _("Status"), "text"),
