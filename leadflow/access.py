@@ -301,3 +301,34 @@ def director_only_scope(user):
 
 def may_view_reports(user):
     return roles.can_view_reports(user)
+
+
+# --- exports ---------------------------------------------------------------------------------------
+# What an export holds decides who may download it (issue 12 §3): a list of clients with their
+# contacts is how a client base leaves the company.
+EXPORT_OWN = "own"  # the person's own figures ("My stats")
+EXPORT_TEAM = "team"  # aggregated figures of the teams in the viewer's report scope
+EXPORT_CONTACTS = "contacts"  # leads with name, phone, e-mail, address
+
+
+def may_export_contacts(user):
+    """Sales managers, qualification leads (the report scope limits the rows to their team), the
+    director and superusers; never qualifiers or sales reps."""
+    return is_director(user) or roles.has_role(user, roles.SALES_MANAGER, roles.QUALIFICATION_LEAD)
+
+
+def ensure_may_export(user, *, kind):
+    if kind == EXPORT_OWN and user.is_authenticated:
+        return
+    if kind == EXPORT_TEAM and may_view_reports(user):
+        return
+    if kind == EXPORT_CONTACTS and may_export_contacts(user):
+        return
+    if kind == EXPORT_CONTACTS:
+        raise PermissionRefused(_("Only managers and the director export client contacts."))
+    raise PermissionRefused(_("You may export only your own figures."))
+
+
+def ensure_may_read_export_log(user):
+    if not is_director(user):
+        raise PermissionRefused(_("The export log is for the director."))

@@ -5,17 +5,26 @@ locale. A text cell that starts with = + - @ (or a tab / carriage return) would 
 by a spreadsheet: it is written with a leading apostrophe. Numbers are written as numbers.
 XLSX: openpyxl, a bold header, percent and money number formats; text cells get the same
 neutralising apostrophe so a name like "=HYPERLINK(…)" stays text.
+
+`export_response` is the one way a table leaves the application: it checks who may download what
+the table holds (`leadflow.access.ensure_may_export`, by the table's `export_kind`) and writes one
+row of the export log (`reports.services.export_record`) before the file is sent.
 """
 
 import csv
 import io
 from decimal import Decimal
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from leadflow import access
+from leadflow.ratelimit import client_ip
+
+from .services import export_record
 from .tables import export_value
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -79,14 +88,34 @@ def to_xlsx(table):
     return buffer.getvalue()
 
 
-def export_response(table, fmt, *, basename):
+def filters_text(query):
+    """The page's filters as the log keeps them: the query string without the export parameters."""
+    query = query.copy()
+    query.pop("export", None)
+    query.pop("table", None)
+    return query.urlencode()
+
+
+def export_response(request, table, fmt, *, basename):
+    """The table as a CSV/XLSX download for `request.user`: refused (PermissionRefused → 403) unless
+    they may export what it holds; logged with the number of data rows (the total row not counted)."""
+    access.ensure_may_export(request.user, kind=table.export_kind)
     name = f"{basename}-{table.slug}"
     if fmt == "xlsx":
         response = HttpResponse(
             to_xlsx(table), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
-    response = HttpResponse(to_csv(table), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    else:
+        fmt = "csv"
+        response = HttpResponse(to_csv(table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    export_record(
+        actor=request.user,
+        what=f"{basename}/{table.slug}",
+        filters=filters_text(request.GET),
+        fmt=fmt,
+        rows=len(table.rows),
+        contains_contacts=table.export_kind == access.EXPORT_CONTACTS,
+        ip=client_ip(request, settings.INTAKE_CLIENT_IP_HEADER),
+    )
     return response

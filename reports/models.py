@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from leadflow import roles
@@ -85,3 +86,32 @@ class BonusPlan(models.Model):
 
     def in_force_on(self, day):
         return self.valid_from <= day and (self.valid_to is None or self.valid_to >= day)
+
+
+class ExportLog(models.Model):
+    """Append-only: who downloaded which report table, with which filters, how many rows, whether
+    it held client contacts, and from where. Written by `reports.services.export_record` from
+    `reports.exports.export_response`, the one way a table leaves the application; read by the director."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "XLSX"
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.PROTECT, related_name="+"
+    )
+    what = models.CharField(_("what"), max_length=120, help_text=_("Page / table."))
+    filters = models.CharField(_("filters"), max_length=500, blank=True)
+    fmt = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    rows = models.PositiveIntegerField(_("rows"))
+    contains_contacts = models.BooleanField(_("client contacts"), default=False)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("export log")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.what} ({self.fmt}, {self.rows})"

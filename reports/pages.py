@@ -1,6 +1,9 @@
 """The dashboards as tables and charts, built from the selectors' aggregated rows."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from leadflow import access
 
 from . import selectors, stats
 from .selectors.funnel import STAGE_TIMES, STAGES, criterion_choices
@@ -408,3 +411,63 @@ def team_stats_table(rows):
         rows,
         chart=Chart("bar", [("bonus", _("Bonus so far"))], horizontal=True, y_title="₽"),
     )
+
+
+LEADS_PREVIEW = 100  # rows shown on the page; the export has them all
+
+
+def leads_page(*, report_filter, scope):
+    """The leads of the period with the client's contacts (for managers and the director)."""
+    rows = selectors.leads_with_contacts(report_filter=report_filter, scope=scope)
+    for row in rows:
+        row["received"] = timezone.localtime(row["received_at"]).strftime("%d.%m.%Y %H:%M")
+        row["closed"] = timezone.localtime(row["closed_at"]).strftime("%d.%m.%Y") if row["closed_at"] else ""
+    table = ReportTable(
+        "leads",
+        _("Leads with contacts"),
+        [
+            Column("pk", _("Lead no."), "int"),
+            Column("received", _("Received"), "text"),
+            Column("name", _("Client"), "text"),
+            Column("phone", _("Phone"), "text"),
+            Column("email", _("E-mail"), "text"),
+            Column("city", _("City"), "text"),
+            Column("region", _("Region"), "text"),
+            Column("address", _("Address"), "text"),
+            Column("source__name", _("Source"), "text"),
+            Column("status_label", _("Status"), "text"),
+            Column("qualified_by", _("Qualified by"), "text"),
+            Column("sales_rep", _("Sales rep"), "text"),
+            Column("deal_amount", _("Deal amount"), "money"),
+            Column("closed", _("Closed"), "text"),
+        ],
+        rows,
+        note=_("Client contacts: the export is logged and visible to the director."),
+        export_kind=access.EXPORT_CONTACTS,
+    )
+    preview = ReportTable(table.slug, table.title, table.columns, rows[:LEADS_PREVIEW], note=table.note)
+    return {"tables": [table], "preview": preview, "count": len(rows), "preview_limit": LEADS_PREVIEW}
+
+
+def own_stats_table(own, *, qualifier, rep):
+    """The person's own day and month as one exportable table (the figures of "My stats")."""
+    columns = [Column("label", _("Period"), "text")]
+    if qualifier:
+        columns += [
+            Column("taken", _("Leads taken"), "int"),
+            Column("sla_share", _("Called within SLA"), "pct"),
+            Column("qualified", _("Qualified"), "int"),
+            Column("handed_off", _("Handed off"), "int"),
+            Column("accept_rate", _("Accepted"), "pct"),
+            Column("handoff_won", _("Won of own hand-offs"), "int"),
+        ]
+    if rep:
+        columns += [
+            Column("received", _("Hand-offs received"), "int"),
+            Column("measured", _("Measurements"), "int"),
+            Column("won", _("Won"), "int"),
+            Column("win_rate", _("Win rate"), "pct"),
+            Column("revenue", _("Revenue"), "money"),
+        ]
+    rows = [{**own["day"], "label": str(_("Today"))}, {**own["month"], "label": str(_("This month"))}]
+    return ReportTable("own", _("My figures"), columns, rows, export_kind=access.EXPORT_OWN)

@@ -43,6 +43,8 @@ class ReportTable:
     chart: Chart | None = None
     note: str = ""
     footer: dict | None = None  # a total / team row, shown last and exported last
+    # what an export of it holds, which decides who may download it (leadflow.access.ensure_may_export)
+    export_kind: str = "team"
 
     def all_rows(self):
         return [*self.rows, self.footer] if self.footer else list(self.rows)

@@ -12,5 +12,7 @@ urlpatterns = [
     path("sales/", views.sales, name="sales"),
     path("economics/", views.economics, name="economics"),
     path("pilot/", views.pilot, name="pilot"),
+    path("leads/", views.leads, name="leads"),
     path("my/", views.my_stats, name="my"),
+    path("exports-log/", views.exports_log, name="exports-log"),
 ]

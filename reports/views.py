@@ -6,13 +6,14 @@ Every table of every page is exported with ?export=csv|xlsx&table=<slug> and the
 from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from leadflow import roles
+from leadflow import access, roles
 
 from . import pages, selectors
 from .access import reports_required
@@ -26,6 +27,7 @@ TABS = [
     ("reports:sales", gettext_lazy("Sales")),
     ("reports:economics", gettext_lazy("Economics")),
     ("reports:pilot", gettext_lazy("Pilot comparison")),
+    ("reports:leads", gettext_lazy("Leads")),
     ("reports:my", gettext_lazy("My stats")),
 ]
 
@@ -35,11 +37,11 @@ def _render(request, template, page_name, context):
     if fmt:
         if fmt not in {"csv", "xlsx"}:
             raise Http404(_("Unknown export format."))
-        tables = {table.slug: table for table in context["tables"]}
+        tables = {table.slug: table for table in [*context["tables"], *context.get("own_tables", [])]}
         table = tables.get(request.GET.get("table", ""))
         if table is None:
             raise Http404(_("No such table on this page."))
-        return export_response(table, fmt, basename=page_name)
+        return export_response(request, table, fmt, basename=page_name)
     query = request.GET.copy()
     query.pop("export", None)
     query.pop("table", None)
@@ -48,6 +50,7 @@ def _render(request, template, page_name, context):
         page_name=page_name,
         querystring=query.urlencode(),
         can_view_reports=roles.can_view_reports(request.user),
+        can_read_export_log=access.is_director(request.user),
     )
     return render(request, template, context)
 
@@ -135,11 +138,39 @@ def pilot(request):
     return _render(request, "reports/pilot.html", "pilot", context)
 
 
+@reports_required
+def leads(request):
+    """The leads of the period with their contacts, for the managers' export (logged)."""
+    form = _filter_form(request)
+    context = pages.leads_page(report_filter=form.report_filter(), scope=request.report_scope)
+    context.update(_period_context(form), page_title=_("Leads with contacts"))
+    return _render(request, "reports/leads.html", "leads", context)
+
+
+@login_required
+def exports_log(request):
+    """The export log for the director: who downloaded what, when, how many rows."""
+    access.ensure_may_read_export_log(request.user)
+    page = Paginator(selectors.export_log(), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/exports_log.html",
+        {
+            "page_obj": page,
+            "page_title": _("Export log"),
+            "tabs": TABS,
+            "can_view_reports": True,
+            "can_read_export_log": True,
+        },
+    )
+
+
 @login_required
 def my_stats(request):
     """Own day and month for everyone; team leads and managers also see their team, the director all."""
     user = request.user
-    context = {"own": selectors.own_stats(user=user), "page_title": _("My stats"), "tables": []}
+    own = selectors.own_stats(user=user)
+    context = {"own": own, "page_title": _("My stats"), "tables": []}
     if roles.can_view_reports(user):
         from .access import report_scope
 
@@ -148,4 +179,5 @@ def my_stats(request):
     context["today"] = timezone.localdate()
     context["is_qualifier"] = roles.has_role(user, roles.QUALIFIER, roles.QUALIFICATION_LEAD)
     context["is_rep"] = roles.has_role(user, roles.SALES_REP, roles.SALES_MANAGER)
+    context["own_tables"] = [pages.own_stats_table(own, qualifier=context["is_qualifier"], rep=context["is_rep"])]
     return _render(request, "reports/my.html", "my", context)

@@ -51,6 +51,8 @@ PAGES = [
     "reports:economics",
     "reports:pilot",
     "reports:my",
+    "reports:leads",
+    "reports:exports-log",
 ]
 
 SCRIPT_OR_STYLE = re.compile(r"<(script|style|template)\b.*?</\1>", re.S | re.I)

@@ -2,8 +2,10 @@
 
 from .common import Period, ReportFilter, Scope
 from .economics import economics, statements
+from .exportlog import export_log
 from .funnel import funnel, lead_base
 from .handoff import handoff_quality
+from .leads import leads_with_contacts
 from .mystats import own_stats, team_stats
 from .pilot import pilot_comparison
 from .sales import sales_per_rep
@@ -14,9 +16,11 @@ __all__ = [
     "ReportFilter",
     "Scope",
     "economics",
+    "export_log",
     "funnel",
     "handoff_quality",
     "lead_base",
+    "leads_with_contacts",
     "own_stats",
     "pilot_comparison",
     "sales_per_rep",

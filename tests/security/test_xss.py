@@ -248,6 +248,7 @@ PAGES = [
     ("director", lambda c: reverse("reports:economics"), ("person",)),
     ("director", lambda c: reverse("reports:pilot"), ()),
     ("qlead", lambda c: reverse("reports:my"), ()),
+    ("manager", lambda c: reverse("reports:leads"), ("name", "city", "region")),
     (
         "admin",
         lambda c: reverse("admin:leadflow_lead_change", args=[c["leads"]["measured"].pk]),
@@ -327,6 +328,7 @@ REPORT_PAGES = [
     ("reports:economics", ""),
     ("reports:pilot", ""),
     ("reports:my", ""),
+    ("reports:leads", ""),
 ]
 
 
