@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.db.models import Q
 
 from leadflow import access
-from leadflow.admin_scope import ScopedAdmin
+from leadflow.admin_scope import DirectorOnlyAdmin, ScopedAdmin
 
-from .models import BonusPlan
+from .models import BonusPlan, ExportLog
 
 
 @admin.register(BonusPlan)
@@ -30,25 +30,15 @@ class BonusPlanAdmin(ScopedAdmin, admin.ModelAdmin):
 
 
 # --- the export log (issue 12 §3): read-only, the director and superusers only ----------------------
-# (imports here so this block only appends to the file that the admin-scoping work also edits)
-from leadflow import access  # noqa: E402
-
-from .models import ExportLog  # noqa: E402
 
 
 @admin.register(ExportLog)
-class ExportLogAdmin(admin.ModelAdmin):
+class ExportLogAdmin(DirectorOnlyAdmin, admin.ModelAdmin):
     list_display = ("at", "actor", "what", "fmt", "rows", "contains_contacts", "ip", "filters")
     list_filter = ("contains_contacts", "fmt")
     search_fields = ("what", "filters", "ip", "actor__username", "actor__last_name")
     list_select_related = ("actor",)
     date_hierarchy = "at"
-
-    def has_module_permission(self, request):
-        return access.is_director(request.user) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return access.is_director(request.user) and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request):
         return False
