@@ -195,6 +195,19 @@ def ensure_arbiter(actor, *, lead=None):
         raise PermissionRefused(_("This dispute is about a lead of another qualification team."))
 
 
+# --- personal data (152-ФЗ) ------------------------------------------------------------------------
+
+
+def may_handle_personal_data(user):
+    """A person's data request (export, erasure) is the director's: the operator answers for it."""
+    return is_director(user)
+
+
+def ensure_may_handle_personal_data(actor):
+    if not may_handle_personal_data(actor):
+        raise PermissionRefused(_("Only the director handles personal data requests."))
+
+
 # --- reports ---------------------------------------------------------------------------------------
 
 
