@@ -25,6 +25,7 @@ from leadflow.tasks import personal_data_retention
 from qualification.models import CallAttempt, HandoffSummary
 from sales.models import Visit
 from tests.factories import LeadFactory, make_user, source
+from tests.test_pages_language import offences, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -337,6 +338,7 @@ def test_the_director_finds_a_person_by_any_spelling_of_the_phone(client, direct
     page = client.post(reverse("privacy:requests"), {"phone": "8 912 345 67 89"}).content.decode()
     assert "Иван Иванов" in page and "Другой" not in page
     assert "Выгрузить всё, что мы храним (JSON)" in page
+    assert not offences(visible_text(page))  # no English, no raw keys on the Russian page
 
 
 def test_the_export_is_everything_about_the_phone_and_is_logged(client, director, frozen):
