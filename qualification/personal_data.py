@@ -8,8 +8,10 @@ from .models import CallAttempt, HandoffSummary, LeadAnswer
 
 
 def export_call_attempts(lead_ids):
-    return CallAttempt.objects.filter(lead_id__in=lead_ids).order_by("called_at", "pk").values(
-        "lead", "called_at", "outcome", "direction", "duration_seconds", "callback_at", "note"
+    return (
+        CallAttempt.objects.filter(lead_id__in=lead_ids)
+        .order_by("called_at", "pk")
+        .values("lead", "called_at", "outcome", "direction", "duration_seconds", "callback_at", "note")
     )
 
 
@@ -18,8 +20,10 @@ def anonymise_call_attempts(lead_ids):
 
 
 def export_answers(lead_ids):
-    return LeadAnswer.objects.filter(lead_id__in=lead_ids).order_by("answered_at", "pk").values(
-        "lead", "criterion__question", "value", "passed", "answered_at"
+    return (
+        LeadAnswer.objects.filter(lead_id__in=lead_ids)
+        .order_by("answered_at", "pk")
+        .values("lead", "criterion__question", "value", "passed", "answered_at")
     )
 
 
@@ -28,8 +32,10 @@ def anonymise_answers(lead_ids):
 
 
 def export_handoff_summaries(lead_ids):
-    return HandoffSummary.objects.filter(lead_id__in=lead_ids).order_by("created_at", "pk").values(
-        "lead", "created_at", "answers", "budget", "timeline", "best_time_to_visit", "note"
+    return (
+        HandoffSummary.objects.filter(lead_id__in=lead_ids)
+        .order_by("created_at", "pk")
+        .values("lead", "created_at", "answers", "budget", "timeline", "best_time_to_visit", "note")
     )
 
 

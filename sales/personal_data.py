@@ -8,8 +8,10 @@ from .models import Dispute, Measurement, Visit
 
 
 def export_visits(lead_ids):
-    return Visit.objects.filter(lead_id__in=lead_ids).order_by("starts_at", "pk").values(
-        "lead", "starts_at", "ends_at", "status", "address", "note"
+    return (
+        Visit.objects.filter(lead_id__in=lead_ids)
+        .order_by("starts_at", "pk")
+        .values("lead", "starts_at", "ends_at", "status", "address", "note")
     )
 
 
@@ -18,8 +20,10 @@ def anonymise_visits(lead_ids):
 
 
 def export_measurements(lead_ids):
-    return Measurement.objects.filter(lead_id__in=lead_ids).order_by("recorded_at", "pk").values(
-        "lead", "recorded_at", "quote_amount", "objection_note", "next_step", "next_step_due"
+    return (
+        Measurement.objects.filter(lead_id__in=lead_ids)
+        .order_by("recorded_at", "pk")
+        .values("lead", "recorded_at", "quote_amount", "objection_note", "next_step", "next_step_due")
     )
 
 
@@ -28,8 +32,10 @@ def anonymise_measurements(lead_ids):
 
 
 def export_disputes(lead_ids):
-    return Dispute.objects.filter(lead_id__in=lead_ids).order_by("pk").values(
-        "lead", "reason__title", "comment", "decision", "decision_note"
+    return (
+        Dispute.objects.filter(lead_id__in=lead_ids)
+        .order_by("pk")
+        .values("lead", "reason__title", "comment", "decision", "decision_note")
     )
 
 

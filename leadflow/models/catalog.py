@@ -16,8 +16,10 @@ class Source(models.Model):
         _("consent basis"),
         max_length=200,
         blank=True,
-        help_text=_("How the people from this source agreed to the processing of their personal data, "
-                    "e.g. “consent on the partner's website”, “contract”."),
+        help_text=_(
+            "How the people from this source agreed to the processing of their personal data, "
+            "e.g. “consent on the partner's website”, “contract”."
+        ),
     )
 
     class Meta:

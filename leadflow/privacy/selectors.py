@@ -58,7 +58,11 @@ def retention_due(*, before):
 
 def retention_report(*, before, dry_run):
     report = RetentionReport(before=before, dry_run=dry_run)
-    rows = retention_due(before=before).values("status").annotate(n=Count("pk"), oldest=Min("closed_at"), newest=Max("closed_at"))
+    rows = (
+        retention_due(before=before)
+        .values("status")
+        .annotate(n=Count("pk"), oldest=Min("closed_at"), newest=Max("closed_at"))
+    )
     for row in rows.order_by("status"):
         report.by_status[row["status"]] = row["n"]
         if report.oldest_closed_at is None or row["oldest"] < report.oldest_closed_at:

@@ -69,7 +69,9 @@ def erase(request):
     phone = form.cleaned_data["phone"]
     count = services.personal_data_erase(phone=phone, actor=request.user, ip=_ip(request))
     messages.success(
-        request, _("The personal data of %(phone)s was erased from %(count)s leads.") % {"phone": format_phone(phone), "count": count}
+        request,
+        _("The personal data of %(phone)s was erased from %(count)s leads.")
+        % {"phone": format_phone(phone), "count": count},
     )
     return redirect("privacy:requests")
 
