@@ -411,3 +411,24 @@ def test_the_erase_service_checks_the_rule_itself():
 
 def test_the_security_log_masks_the_phone():
     assert mask_phone("+79123456789") == "+7 912 ***-**-89"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_consent_on_a_phone_in_a_real_browser(page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{page.base_url}{reverse('intake')}")
+    page.fill("#id_name", "Мария")
+    page.fill("#id_phone", "8 (912) 345-67-89")
+    page.click("button[type=submit]")
+    error = page.locator('[data-testid="error-consent"]')
+    assert error.is_visible() and error.inner_text() == "Мы можем перезвонить вам только с вашего согласия."
+    assert page.input_value("#id_name") == "Мария"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sticks out on a phone
+    assert page.get_attribute('[data-testid="privacy-policy"]', "href") == "/privacy/"
+    page.save_screenshot("intake_consent_phone")
+    assert not Lead.objects.exists()
+    page.check("#id_consent")
+    page.click("button[type=submit]")
+    page.wait_for_selector('[data-testid="intake-done"]')
+    assert Inquiry.objects.get().consent_at is not None
