@@ -296,6 +296,19 @@ def director_only_scope(user):
     return Q() if is_director(user) else NOTHING
 
 
+# --- personal data (152-ФЗ) ------------------------------------------------------------------------
+
+
+def may_handle_personal_data(user):
+    """A person's data request (export, erasure) is the director's: the operator answers for it."""
+    return is_director(user)
+
+
+def ensure_may_handle_personal_data(actor):
+    if not may_handle_personal_data(actor):
+        raise PermissionRefused(_("Only the director handles personal data requests."))
+
+
 # --- reports ---------------------------------------------------------------------------------------
 
 

@@ -56,3 +56,14 @@ def format_phone(e164):
         return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     except phonenumbers.NumberParseException:
         return e164
+
+
+def mask_phone(e164):
+    """+79123456789 → +7 912 ***-**-89: enough to tell two requests apart in a log, not to call anyone."""
+    shown = format_phone(e164)
+    digits = [i for i, ch in enumerate(shown) if ch.isdigit()]
+    if len(digits) < 7:
+        return "***"
+    country_and_code = 4 if shown.startswith("+7") else 3  # +7 912 / +44 20…: the first digits stay
+    hidden = set(digits[country_and_code:-2])
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(shown))

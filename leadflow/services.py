@@ -150,12 +150,31 @@ class IntakeResult:
         self.lead, self.created, self.attached, self.duplicate = lead, created, attached, duplicate
 
 
-def lead_receive(*, source, phone, external_id="", channel="api", received_at=None, payload=None, **fields):
+def lead_receive(
+    *,
+    source,
+    phone,
+    external_id="",
+    channel="api",
+    received_at=None,
+    payload=None,
+    consent_at=None,
+    consent_basis="",
+    consent_policy="",
+    **fields,
+):
     """Save an inquiry: a new lead, a repeat attached to the open lead of that phone, or a redelivery.
 
     `phone` must already be E.164 (see leadflow.phones). Saved first, in one transaction; the SLA
     work is scheduled after commit, so intake never depends on the broker.
+    The consent (152-ФЗ) is stored on the inquiry: the form passes the person's tick (`consent_at`, the
+    policy); the API and the import carry the source's `consent_basis` unless told otherwise.
     """
+    consent = {
+        "consent_at": consent_at,
+        "consent_basis": consent_basis or source.consent_basis,
+        "consent_policy": consent_policy,
+    }
     received_at = received_at or timezone.now()
     external_id = (external_id or "").strip()
     try:
@@ -167,6 +186,7 @@ def lead_receive(*, source, phone, external_id="", channel="api", received_at=No
                 channel=channel,
                 received_at=received_at,
                 payload=payload_storable(payload or {}),
+                consent=consent,
                 fields=fields,
             )
     except IntegrityError:
@@ -210,7 +230,7 @@ def _announce_lead_received(lead_id):
             log.error("lead_received receiver %r failed for lead %s", receiver, lead_id, exc_info=response)
 
 
-def _lead_receive(*, source, phone, external_id, channel, received_at, payload, fields):
+def _lead_receive(*, source, phone, external_id, channel, received_at, payload, consent, fields):
     # The hot path (a new lead) reads ids only: compiling a query over Lead's ~70 columns costs more
     # CPU than running it, so the full lead is fetched only when there is one to return.
     _lock_phone(phone)
@@ -239,6 +259,7 @@ def _lead_receive(*, source, phone, external_id, channel, received_at, payload, 
             message=message,
             payload=payload,
             is_repeat=True,
+            **consent,
         )
         history_record(
             lead=open_lead,
@@ -270,6 +291,7 @@ def _lead_receive(*, source, phone, external_id, channel, received_at, payload, 
         channel=channel,
         message=message,
         payload=payload,
+        **consent,
     )
     history_record(
         lead=lead,

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from . import views
+from .privacy import views as privacy_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +13,8 @@ urlpatterns = [
     path("account/2fa/", include("leadflow.two_factor.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("intake/", views.intake_form, name="intake"),
+    path("privacy/", privacy_views.policy, name="privacy-policy"),
+    path("privacy/", include("leadflow.privacy.urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notification_mark_read, name="notifications-read"),
     path("api/v1/", include("leadflow.api.urls")),

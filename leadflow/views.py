@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 from . import roles, services
 from .forms import IntakeForm
 from .models import SLA_ENGINE, Notification, Source
+from .privacy.selectors import privacy_policy
 from .ratelimit import client_ip, hit
 from .selectors import EngineStatus, engine_status
 
@@ -122,7 +124,7 @@ def intake_form(request):
         return render(request, "leadflow/intake_done.html", {"page_title": _("Thank you!")})
     if request.method != "POST":
         initial = {key: request.GET.get(key, "")[:200] for key in ("utm_source", "utm_medium", "utm_campaign")}
-        return render(request, "leadflow/intake.html", {"form": IntakeForm(initial=initial)})
+        return _intake_page(request, IntakeForm(initial=initial))
 
     form = IntakeForm(request.POST)
     ip = client_ip(request, getattr(settings, "INTAKE_CLIENT_IP_HEADER", None))
@@ -130,15 +132,26 @@ def intake_form(request):
         # keep what the person typed, without showing validation errors for a form we did not check
         kept = {key: value for key, value in request.POST.items() if key in IntakeForm.base_fields}
         kept.pop(IntakeForm.HONEYPOT, None)
-        context = {"form": IntakeForm(initial=kept), "rate_limited": True}
-        return render(request, "leadflow/intake.html", context, status=429)
+        return _intake_page(request, IntakeForm(initial=kept), status=429, rate_limited=True)
     if form.is_spam():
         log.info("intake form: honeypot filled from %s, nothing saved", ip)
         return redirect(f"{request.path}?sent=1")
     if not form.is_valid():
-        return render(request, "leadflow/intake.html", {"form": form})
+        return _intake_page(request, form)
     payload = {key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken"}
     services.lead_receive(
-        source=Source.objects.get(code="website"), channel="form", payload=payload, **form.lead_fields()
+        source=Source.objects.get(code="website"),
+        channel="form",
+        payload=payload,
+        consent_at=timezone.now(),
+        consent_basis=_("consent ticked on the website form"),
+        consent_policy=str(privacy_policy()),
+        **form.lead_fields(),
     )
     return redirect(f"{request.path}?sent=1")
+
+
+def _intake_page(request, form, status=200, **context):
+    """The form with its consent linking to the privacy policy (152-ФЗ)."""
+    context.update(form=form, privacy_policy=privacy_policy())
+    return render(request, "leadflow/intake.html", context, status=status)

@@ -27,6 +27,7 @@ ALLOWED_LATIN = {
     "leadflow",  # the product's name
     "e-mail",  # the usual Russian UI spelling
     "xlsx",  # a file format (export buttons)
+    "json",  # a file format (the personal data export)
 }
 
 ROLES = ["qualifier1", "qlead", "rep1", "salesmanager", "director"]
@@ -34,6 +35,8 @@ ROLES = ["qualifier1", "qlead", "rep1", "salesmanager", "director"]
 PAGES = [
     "home",
     "intake",
+    "privacy-policy",
+    "privacy:requests",
     "notifications",
     "qualification:index",
     "qualification:sla-panel",

@@ -10,6 +10,17 @@ class Source(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=120)
     is_active = models.BooleanField(_("active"), default=True)
+    # 152-ФЗ: on what grounds the people this source delivers agreed to be called (API and import leads
+    # carry it on their Inquiry); the website form records the person's own tick instead
+    consent_basis = models.CharField(
+        _("consent basis"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "How the people from this source agreed to the processing of their personal data, "
+            "e.g. “consent on the partner's website”, “contract”."
+        ),
+    )
 
     class Meta:
         verbose_name = _("lead source")

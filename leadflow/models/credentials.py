@@ -139,6 +139,8 @@ class SecurityEvent(models.Model):
         TWO_FACTOR_ENABLED = "two_factor_enabled", _("Two-factor sign-in turned on")
         TWO_FACTOR_DISABLED = "two_factor_disabled", _("Two-factor sign-in turned off")
         TWO_FACTOR_POLICY_CHANGED = "two_factor_policy_changed", _("Two-factor requirement changed")
+        PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Personal data exported")
+        PERSONAL_DATA_ERASED = "personal_data_erased", _("Personal data erased")
 
     kind = models.CharField(_("event"), max_length=40, choices=Kind.choices)
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)

@@ -45,6 +45,8 @@ class LeadEvent(models.TextChoices):
     VISIT_SCHEDULED = "visit_scheduled", _("Measurement booked")
     VISIT_RESCHEDULED = "visit_rescheduled", _("Measurement rescheduled")
     VISIT_NO_SHOW = "visit_no_show", _("No-show")
+    # personal data (152-ФЗ): retention or a person's erasure request removed name, phone and free texts
+    PERSONAL_DATA_REMOVED = "personal_data_removed", _("Personal data removed")
 
     @classmethod
     def label_of(cls, code):

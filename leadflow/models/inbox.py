@@ -41,6 +41,11 @@ class Inquiry(models.Model):
     message = models.TextField(_("message"), blank=True)
     payload = models.JSONField(_("original delivery"), default=dict, blank=True)
     is_repeat = models.BooleanField(_("repeat inquiry"), default=False)
+    # 152-ФЗ: consent is given per delivery (a repeat may come from another channel), so it lives here
+    consent_at = models.DateTimeField(_("consent given"), null=True, blank=True)
+    # db_default: the bulk path (leadflow/bulk.py COPY) names its columns and leaves these out
+    consent_basis = models.CharField(_("consent basis"), max_length=200, blank=True, default="", db_default="")
+    consent_policy = models.CharField(_("privacy policy"), max_length=300, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("inquiry")

@@ -242,6 +242,8 @@ class Lead(models.Model):
     sla_breached_at = models.DateTimeField(_("SLA breached"), null=True, blank=True)
 
     is_archived = models.BooleanField(_("archived"), default=False)
+    # 152-ФЗ: when the person's data was removed (retention or an erasure request); the figures stay
+    anonymised_at = models.DateTimeField(_("personal data removed"), null=True, blank=True, editable=False)
     merged_into = models.ForeignKey(
         "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -236,6 +236,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sales.tasks.visit_reminders_morning",
         "schedule": crontab(hour=env.int("VISIT_REMINDER_MORNING_HOUR", default=8), minute=0),
     },
+    # 152-ФЗ retention: leads closed without a deal longer than PERSONAL_DATA_RETENTION_DAYS ago lose the person
+    "personal-data-retention": {
+        "task": "leadflow.tasks.personal_data_retention",
+        "schedule": crontab(hour=env.int("PERSONAL_DATA_RETENTION_HOUR", default=3), minute=30),
+    },
 }
 
 # --- API ----------------------------------------------------------------------------------------
@@ -253,6 +258,14 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Leadflow -----------------------------------------------------------------------------------
+# Personal data (152-ФЗ, docs/security.md). The intake form's consent links to PRIVACY_POLICY_URL; empty =
+# the app's own /privacy/ page (templates/leadflow/privacy_policy.html, naming PRIVACY_OPERATOR_NAME).
+PRIVACY_POLICY_URL = env.str("PRIVACY_POLICY_URL", default="")
+PRIVACY_POLICY_VERSION = env.str("PRIVACY_POLICY_VERSION", default="1")  # stored with every consent
+PRIVACY_OPERATOR_NAME = env.str("PRIVACY_OPERATOR_NAME", default="Leadflow")
+PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="")
+# Disqualified and lost leads are anonymised this many days after they closed (the daily beat task)
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=365)
 INTAKE_FORM_RATE = env.str("INTAKE_FORM_RATE", default="10/m")  # per client IP, shared cache
 # Behind a reverse proxy, the header that carries the client's address (e.g. HTTP_X_REAL_IP);
 # empty = REMOTE_ADDR. Only set it when the proxy overwrites the header, or clients can spoof it.

@@ -84,6 +84,13 @@ MATRIX = {
     "healthz":               Row(GET,  (200,  200,  200,  200,  200,  200,  200,  200,  200)),
     "intake":                Row(GET,  (200,  200,  200,  200,  200,  200,  200,  200,  200)),
     "notifications":         Row(GET,  (L,    200,  200,  200,  200,  200,  200,  200,  200)),
+    # personal data (152-ФЗ): the policy is public, a person's requests are the director's
+    "privacy-policy":        Row(GET,  (200,  200,  200,  200,  200,  200,  200,  200,  200)),
+    "privacy:requests":      Row(GET,  (L,    403,  403,  403,  403,  200,  403,  403,  403)),
+    "privacy:export":        Row(POST, (L,    403,  403,  403,  403,  200,  403,  403,  403),
+                                 data=lambda w: {"phone": "+79990001122"}),
+    "privacy:erase":         Row(POST, (L,    403,  403,  403,  403,  302,  403,  403,  403),
+                                 data=lambda w: {"phone": "+79990001122", "confirm": "on"}),
     "notifications-read":    Row(POST, (L,    302,  302,  302,  302,  302,  302,  302,  302),
                                  data=lambda w: {"id": w.notification.pk}),
     # machine API: token auth only, a session never authenticates (so no CSRF question arises)
