@@ -313,7 +313,8 @@ def ensure_may_handle_personal_data(actor):
 
 
 def may_view_reports(user):
-    return roles.can_view_reports(user)
+    """The team dashboards: the team leads, the sales manager and the director (everyone has My stats)."""
+    return roles.has_role(user, roles.QUALIFICATION_LEAD, roles.SALES_MANAGER, roles.DIRECTOR)
 
 
 # --- exports ---------------------------------------------------------------------------------------

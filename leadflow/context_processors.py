@@ -1,4 +1,4 @@
-from . import roles
+from . import access, roles
 from .models import Notification
 
 
@@ -11,7 +11,7 @@ def navigation(request):
         "nav": {
             "queue": roles.has_role(user, roles.QUALIFIER, roles.QUALIFICATION_LEAD, roles.DIRECTOR),
             "board": roles.has_role(user, roles.SALES_REP, roles.SALES_MANAGER, roles.DIRECTOR),
-            "reports": roles.can_view_reports(user),
+            "reports": access.may_view_reports(user),
             "admin": user.is_staff,
             "two_factor": roles.can_use_two_factor(user),
         },

@@ -54,10 +54,6 @@ def can_arbitrate(instance, user):
     return has_role(user, SALES_MANAGER, QUALIFICATION_LEAD, DIRECTOR)
 
 
-def can_view_reports(user):
-    return has_role(user, QUALIFICATION_LEAD, SALES_MANAGER, DIRECTOR)
-
-
 def can_use_two_factor(user):
     """Managers, the director and admins may turn on two-factor sign-in (and may be required to)."""
     return has_role(user, QUALIFICATION_LEAD, SALES_MANAGER, DIRECTOR)

@@ -15,7 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
 
-from . import roles, services
+from . import access, roles, services
 from .forms import IntakeForm
 from .models import SLA_ENGINE, Notification, Source
 from .privacy.selectors import privacy_policy
@@ -33,7 +33,7 @@ def home(request):
         return redirect("qualification:index")
     if roles.has_role(user, roles.SALES_REP, roles.SALES_MANAGER) and not user.is_superuser:
         return redirect("sales:index")
-    if roles.can_view_reports(user):
+    if access.may_view_reports(user):
         return redirect("reports:index")
     return render(request, "leadflow/home.html", {"page_title": _("Welcome")})
 

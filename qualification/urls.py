@@ -1,21 +1,21 @@
 from django.urls import path
 
-from . import sla_views, views
+from .views import sla, workspace
 
 app_name = "qualification"
 
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("next/", views.lead_next, name="next"),
-    path("sla/", sla_views.sla_panel, name="sla-panel"),
-    path("handoffs/", views.handoffs, name="handoffs"),
-    path("<int:lead_id>/", views.lead_detail, name="lead"),
-    path("<int:lead_id>/claim/", views.lead_claim, name="claim"),
-    path("<int:lead_id>/calls/", views.call_log, name="call-log"),
-    path("<int:lead_id>/checklist/", views.checklist_save, name="checklist"),
-    path("<int:lead_id>/qualify/", views.lead_qualify, name="qualify"),
-    path("<int:lead_id>/hand-off/", views.lead_send_to_sales, name="hand-off"),
-    path("<int:lead_id>/disqualify/", views.lead_disqualify, name="disqualify"),
-    path("<int:lead_id>/release/", views.lead_release, name="release"),
-    path("<int:lead_id>/reassign/", views.lead_reassign, name="reassign"),
+    path("", workspace.index, name="index"),
+    path("next/", workspace.lead_next, name="next"),
+    path("sla/", sla.sla_panel, name="sla-panel"),
+    path("handoffs/", workspace.handoffs, name="handoffs"),
+    path("<int:lead_id>/", workspace.lead_detail, name="lead"),
+    path("<int:lead_id>/claim/", workspace.lead_claim, name="claim"),
+    path("<int:lead_id>/calls/", workspace.call_log, name="call-log"),
+    path("<int:lead_id>/checklist/", workspace.checklist_save, name="checklist"),
+    path("<int:lead_id>/qualify/", workspace.lead_qualify, name="qualify"),
+    path("<int:lead_id>/hand-off/", workspace.lead_send_to_sales, name="hand-off"),
+    path("<int:lead_id>/disqualify/", workspace.lead_disqualify, name="disqualify"),
+    path("<int:lead_id>/release/", workspace.lead_release, name="release"),
+    path("<int:lead_id>/reassign/", workspace.lead_reassign, name="reassign"),
 ]

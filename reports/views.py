@@ -49,7 +49,7 @@ def _render(request, template, page_name, context):
         tabs=TABS,
         page_name=page_name,
         querystring=query.urlencode(),
-        can_view_reports=roles.can_view_reports(request.user),
+        can_view_reports=access.may_view_reports(request.user),
         can_read_export_log=access.is_director(request.user),
     )
     return render(request, template, context)
@@ -67,7 +67,7 @@ def _period_context(form):
 @login_required
 def index(request):
     """Team leads, managers and the director start at the funnel; everyone else at their own stats."""
-    if roles.can_view_reports(request.user):
+    if access.may_view_reports(request.user):
         return redirect("reports:funnel")
     return redirect("reports:my")
 
@@ -171,7 +171,7 @@ def my_stats(request):
     user = request.user
     own = selectors.own_stats(user=user)
     context = {"own": own, "page_title": _("My stats"), "tables": []}
-    if roles.can_view_reports(user):
+    if access.may_view_reports(user):
         from .access import report_scope
 
         rows = selectors.team_stats(scope=report_scope(user))

@@ -18,12 +18,12 @@ from leadflow.models import LeadStatus, Reason, all_criteria_pass
 from leadflow.people import display_name
 from leadflow.selectors import engine_status
 
-from . import selectors, services
-from .exceptions import PermissionRefused
-from .filters import QueueFilter
-from .forms import CallAttemptForm, ChecklistForm, DisqualifyForm, QualifyForm, ReassignForm
-from .models import CallAttempt
-from .tables import HandoffTable, QueueTable, handoff_outcome
+from .. import selectors, services
+from ..exceptions import PermissionRefused
+from ..filters import QueueFilter
+from ..forms import CallAttemptForm, ChecklistForm, DisqualifyForm, QualifyForm, ReassignForm
+from ..models import CallAttempt
+from ..tables import HandoffTable, QueueTable, handoff_outcome
 
 QUEUE_PAGE_SIZE = 25
 POLL_SECONDS = 15

@@ -8,8 +8,8 @@ from leadflow import access, live
 from leadflow.exceptions import PermissionRefused
 from leadflow.selectors import engine_status
 
-from .selectors import team_qualifiers
-from .sla import sla_panel_get, sla_panel_teams
+from ..selectors import team_qualifiers
+from ..sla import sla_panel_get, sla_panel_teams
 
 
 @login_required
