@@ -7,7 +7,6 @@ from .deals import (
     deal_reassign,
     lead_lose,
     lead_record_measurement,
-    lead_return_to_qualification,
     lead_win,
 )
 from .handoffs import (
@@ -34,7 +33,6 @@ __all__ = [
     "handoff_flag_overdue",
     "lead_lose",
     "lead_record_measurement",
-    "lead_return_to_qualification",
     "lead_win",
     "visit_mark_no_show",
     "visit_reminders_evening",

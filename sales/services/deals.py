@@ -114,18 +114,11 @@ def lead_lose(*, lead_id: int, actor, reason: Reason, competitor: str = "", note
         return lead
 
 
-def return_to_qualification_locked(*, lead, actor, note: str = "") -> Lead:
+def _return_to_qualification_locked(*, lead, actor, note: str = "") -> Lead:
     """The transition on an already locked lead (used by arbitration inside its own transaction)."""
     lead = lead_transition(lead=lead, name="return_to_qualification", actor=actor, description=note)
     _close_open_visits(lead=lead, status=Visit.Status.CANCELLED, at=timezone.now())
     return lead
-
-
-def lead_return_to_qualification(*, lead_id: int, actor, note: str = "") -> Lead:
-    """A dispute upheld: the lead goes back to its qualifier's queue (arbiters only)."""
-    with transaction.atomic():
-        lead = lock_lead(lead_id)
-        return return_to_qualification_locked(lead=lead, actor=actor, note=note)
 
 
 def deal_reassign(*, lead_id: int, actor, sales_rep, note: str = "") -> Lead:

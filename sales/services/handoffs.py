@@ -16,7 +16,7 @@ from .common import (
     sales_managers,
     sales_team_of,
 )
-from .deals import return_to_qualification_locked
+from .deals import _return_to_qualification_locked
 
 
 def _ensure_new_handoff(lead, action):
@@ -157,7 +157,7 @@ def dispute_uphold(*, dispute_id: int, actor, note: str, disqualify_reason: Reas
             },
             at=now,
         )
-        return_to_qualification_locked(lead=lead, actor=actor, note=_("Dispute upheld: %(why)s") % {"why": note})
+        _return_to_qualification_locked(lead=lead, actor=actor, note=_("Dispute upheld: %(why)s") % {"why": note})
         if disqualify_reason is not None:
 
             def prepare(locked):

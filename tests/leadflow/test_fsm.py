@@ -166,10 +166,15 @@ def test_lose_needs_a_reason_and_is_allowed_before_the_visit(people):
 
 
 def test_return_to_qualification_only_by_arbiters(people):
+    """Its one entry point is an upheld dispute (sales.services.dispute_uphold)."""
     lead = _handed_off(people)
+    dispute = s.handoff_dispute(
+        lead_id=lead.pk, actor=people["rep"], reason=reason("dispute", "modular"), comment="Модульная кухня"
+    )
     with pytest.raises(PermissionRefused):
-        s.lead_return_to_qualification(lead_id=lead.pk, actor=people["rep"])
-    lead = s.lead_return_to_qualification(lead_id=lead.pk, actor=people["manager"], note="modular")
+        s.dispute_uphold(dispute_id=dispute.pk, actor=people["rep"], note="modular")
+    s.dispute_uphold(dispute_id=dispute.pk, actor=people["manager"], note="modular")
+    lead = Lead.objects.get(pk=lead.pk)
     assert lead.status == LeadStatus.QUALIFYING
     assert lead.sales_rep is None
     assert lead.criteria_passed is False
