@@ -14,6 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from leadflow import roles, services
+from leadflow.exceptions import TransitionRefused
 from leadflow.models import ApiToken, Lead, SecurityEvent, Source, api_key_hash
 from tests.factories import make_user
 
@@ -143,7 +144,7 @@ def test_rotation_gives_a_new_key_and_the_old_one_works_for_the_overlap():
 def test_a_revoked_token_cannot_be_rotated():
     token = services.api_token_issue(source=website())
     services.api_token_revoke(token_id=token.pk, actor=None)
-    with pytest.raises(services.TransitionRefused):
+    with pytest.raises(TransitionRefused):
         services.api_token_rotate(token_id=token.pk, actor=None)
 
 

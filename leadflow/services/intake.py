@@ -1,0 +1,219 @@
+"""Intake: a new lead, a repeat inquiry attached to the open lead of that phone, or a redelivery.
+Saved first, in one transaction; the SLA work is announced after commit, so intake never depends on
+the broker."""
+
+import logging
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import (
+    OPEN_STATUSES,
+    Inquiry,
+    InquiryChannel,
+    Lead,
+    LeadEvent,
+    SlaState,
+    Team,
+)
+from ..signals import lead_received
+from ..workhours import WorkCalendar
+from .history import history_record
+
+log = logging.getLogger("leadflow.services")
+
+
+def default_qualification_team():
+    team = Team.objects.filter(kind=Team.Kind.QUALIFICATION, is_active=True).order_by("pk").first()
+    if team is None:
+        raise RuntimeError("No active qualification team: create one in the admin.")
+    return team
+
+
+def sla_deadlines(*, team, received_at):
+    calendar = WorkCalendar.for_team(team)
+    return (
+        calendar.add_working_minutes(received_at, team.sla_warn_minutes),
+        calendar.add_working_minutes(received_at, team.sla_breach_minutes),
+    )
+
+
+INTAKE_LEAD_FIELDS = (
+    "name",
+    "email",
+    "city",
+    "region",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "product_interest",
+    "message",
+)
+
+
+class IntakeResult:
+    """What intake did: `created` a new lead, `attached` a repeat inquiry, or recognised a `duplicate`."""
+
+    def __init__(self, lead, *, created=False, attached=False, duplicate=False):
+        self.lead, self.created, self.attached, self.duplicate = lead, created, attached, duplicate
+
+
+def lead_receive(
+    *,
+    source,
+    phone,
+    external_id="",
+    channel="api",
+    received_at=None,
+    payload=None,
+    consent_at=None,
+    consent_basis="",
+    consent_policy="",
+    **fields,
+):
+    """Save an inquiry: a new lead, a repeat attached to the open lead of that phone, or a redelivery.
+
+    `phone` must already be E.164 (see leadflow.phones). Saved first, in one transaction; the SLA
+    work is scheduled after commit, so intake never depends on the broker.
+    The consent (152-ФЗ) is stored on the inquiry: the form passes the person's tick (`consent_at`, the
+    policy); the API and the import carry the source's `consent_basis` unless told otherwise.
+    """
+    consent = {
+        "consent_at": consent_at,
+        "consent_basis": consent_basis or source.consent_basis,
+        "consent_policy": consent_policy,
+    }
+    received_at = received_at or timezone.now()
+    external_id = (external_id or "").strip()
+    try:
+        with transaction.atomic():
+            result = _lead_receive(
+                source=source,
+                phone=phone,
+                external_id=external_id,
+                channel=channel,
+                received_at=received_at,
+                payload=payload_storable(payload or {}),
+                consent=consent,
+                fields=fields,
+            )
+    except IntegrityError:
+        # A concurrent delivery of the same (source, external_id) won the race: answer with its lead.
+        existing = Inquiry.objects.select_related("lead").filter(source=source, external_id=external_id).first()
+        if not external_id or existing is None:
+            raise
+        return IntakeResult(existing.lead, duplicate=True)
+    if result.created:
+        lead_id = result.lead.pk
+        transaction.on_commit(lambda: _announce_lead_received(lead_id))
+    return result
+
+
+def payload_storable(value):
+    """The raw delivery as the JSON column can hold it: NUL removed, invalid Unicode replaced.
+
+    PostgreSQL's jsonb refuses "\\u0000" and no database takes a lone surrogate; the delivery's unknown
+    keys reach the payload unvalidated, so without this one stray byte turned a valid lead into a 500.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return value
+    if isinstance(value, dict):
+        return {payload_storable(str(key)): payload_storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [payload_storable(item) for item in value]
+    return value
+
+
+def _announce_lead_received(lead_id):
+    """Tell the apps (SLA scheduling) after commit. The lead is already saved, so a receiver that fails
+    (broker down, publish timeout) is logged, never raised into the request: the SLA sweep catches up."""
+    for receiver, response in lead_received.send_robust(sender=Lead, lead_id=lead_id):
+        if isinstance(response, Exception):
+            log.error("lead_received receiver %r failed for lead %s", receiver, lead_id, exc_info=response)
+
+
+def _lead_receive(*, source, phone, external_id, channel, received_at, payload, consent, fields):
+    # The hot path (a new lead) reads ids only: compiling a query over Lead's ~70 columns costs more
+    # CPU than running it, so the full lead is fetched only when there is one to return.
+    _lock_phone(phone)
+    if external_id:
+        # checked under the phone lock: a concurrent delivery of the same phone may have just committed it
+        duplicate_of = (
+            Inquiry.objects.filter(source=source, external_id=external_id).values_list("lead_id", flat=True).first()
+        )
+        if duplicate_of is not None:
+            return IntakeResult(Lead.objects.get(pk=duplicate_of), duplicate=True)
+    open_lead_id = (
+        Lead.objects.filter(phone=phone, status__in=OPEN_STATUSES, is_archived=False)
+        .order_by("-received_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    message = fields.get("message") or ""
+    if open_lead_id is not None:
+        open_lead = Lead.objects.get(pk=open_lead_id)
+        Inquiry.objects.create(
+            lead=open_lead,
+            source=source,
+            external_id=external_id,
+            received_at=received_at,
+            channel=channel,
+            message=message,
+            payload=payload,
+            is_repeat=True,
+            **consent,
+        )
+        history_record(
+            lead=open_lead,
+            event=LeadEvent.REPEAT_INQUIRY,
+            description=_("Repeat inquiry via %(source)s") % {"source": source.name},
+            at=received_at,
+        )
+        return IntakeResult(open_lead, attached=True)
+
+    team = default_qualification_team()
+    warn_at, breach_at = sla_deadlines(team=team, received_at=received_at)
+    lead = Lead(
+        phone=phone,
+        source=source,
+        external_id=external_id,
+        received_at=received_at,
+        qualification_team=team,
+        sla_warn_at=warn_at,
+        sla_breach_at=breach_at,
+        sla_state=SlaState.PENDING,
+        **{key: value for key, value in fields.items() if key in INTAKE_LEAD_FIELDS and value is not None},
+    )
+    lead.save()
+    Inquiry.objects.create(
+        lead=lead,
+        source=source,
+        external_id=external_id,
+        received_at=received_at,
+        channel=channel,
+        message=message,
+        payload=payload,
+        **consent,
+    )
+    history_record(
+        lead=lead,
+        event=LeadEvent.RECEIVED,
+        description=_("Received via %(source)s (%(channel)s)")
+        % {"source": source.name, "channel": InquiryChannel.label_of(channel)},
+        at=received_at,
+    )
+    return IntakeResult(lead, created=True)
+
+
+def _lock_phone(phone):
+    """Serialise intake per phone so two inquiries from one number never open two leads."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [phone])
