@@ -1,0 +1,165 @@
+"""Issue 13 §1: corrections of a closed deal with a trail (who, when, old → new, why).
+
+Reproduction: rep2 wins a deal quoted at 730 000 ₽ with 5 000 000 000 ₽; the sales manager corrects
+it to 500 000 ₽ with a reason, and November's revenue and the rep's pay read the corrected figure.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django_fsm_log.models import StateLog
+
+from leadflow import roles
+from leadflow.exceptions import PermissionRefused, TransitionRefused
+from leadflow.models import Lead, LeadEvent, LeadStatus
+from reports.models import BonusPlan
+from reports.selectors import Period, ReportFilter, Scope, economics
+from sales import services as s
+from sales.models import DealCorrection
+from tests.factories import make_user, reason
+
+pytestmark = pytest.mark.django_db
+
+MSK = ZoneInfo("Europe/Moscow")
+NOVEMBER = ReportFilter(period=Period(datetime(2026, 11, 1, tzinfo=MSK), datetime(2026, 12, 1, tzinfo=MSK)))
+# Friday 20 November 2026, 11:00 Moscow: a working day of the sales team.
+WIN_DAY = datetime(2026, 11, 20, 11, 0, tzinfo=MSK)
+
+
+@pytest.fixture(autouse=True)
+def _english(english):
+    """Assert on the English msgids, whatever translations exist."""
+
+
+@pytest.fixture
+def november():
+    with time_machine.travel(WIN_DAY, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def rep_plan(db):
+    return BonusPlan.objects.create(
+        name="reps",
+        role=roles.SALES_REP,
+        fixed_monthly=Decimal("60000"),
+        revenue_share_percent=Decimal("6"),
+        valid_from=date(2026, 1, 1),
+    )
+
+
+def mistyped_win(deals, people):
+    """rep2 wins a deal quoted at 730 000 ₽ with 5 000 000 000 ₽ and a contract date of 01.06.2027."""
+    rep = people["other_rep"]
+    lead = deals.measured(rep=rep, quote=Decimal("730000"))
+    return s.lead_win(lead_id=lead.pk, actor=rep, deal_amount=Decimal("5000000000"), deal_date=date(2027, 6, 1))
+
+
+def pay_of(label, report_filter=NOVEMBER):
+    result = economics(report_filter=report_filter, scope=Scope())
+    return result, {row["label"]: row for row in result["statements"]}[label]
+
+
+def test_the_manager_corrects_a_mistyped_win_and_the_reports_read_the_corrected_figures(
+    november, people, deals, rep_plan
+):
+    lead = mistyped_win(deals, people)
+    result, pay = pay_of("Пётр Замеров")
+    assert result["summary"]["revenue"] == Decimal("5000000000.00")  # the reproduction: 5 bn in November
+    assert pay["total"] == Decimal("300060000.00")
+
+    november.shift(3600)
+    s.deal_correct(
+        lead_id=lead.pk,
+        actor=people["manager"],
+        amount=Decimal("500000"),
+        deal_date=date(2026, 11, 20),
+        reason="опечатка",
+    )
+
+    lead = Lead.objects.get(pk=lead.pk)
+    assert (lead.status, lead.deal_amount, lead.deal_date) == (LeadStatus.WON, Decimal("500000"), date(2026, 11, 20))
+    result, pay = pay_of("Пётр Замеров")
+    assert result["summary"]["revenue"] == Decimal("500000.00")
+    assert (pay["revenue"], pay["rep_bonus"], pay["total"]) == (
+        Decimal("500000.00"),
+        Decimal("30000.00"),
+        Decimal("90000.00"),
+    )
+    trail = list(DealCorrection.objects.filter(lead=lead).order_by("field").values_list("field", "old_value", "new_value"))
+    assert trail == [("amount", "5000000000.00", "500000"), ("date", "2027-06-01", "2026-11-20")]
+    assert set(DealCorrection.objects.values_list("actor__username", "reason")) == {("manager", "опечатка")}
+    history = StateLog.objects.for_(lead).get(transition=LeadEvent.DEAL_CORRECTED)
+    assert history.by == people["manager"]
+    assert history.description == (
+        "Amount: 5\u202f000\u202f000\u202f000\u00a0₽ → 500\u202f000\u00a0₽. "
+        "Contract date: 01.06.2027 → 20.11.2026. Reason: опечатка"
+    )
+
+
+def test_a_rep_cannot_correct_even_their_own_deal(november, people, deals):
+    lead = mistyped_win(deals, people)
+    with pytest.raises(PermissionRefused):
+        s.deal_correct(lead_id=lead.pk, actor=people["other_rep"], amount=Decimal("500000"), reason="опечатка")
+    with pytest.raises(PermissionRefused):
+        s.deal_reopen(lead_id=lead.pk, actor=people["other_rep"], reason="ошибка")
+    assert Lead.objects.get(pk=lead.pk).deal_amount == Decimal("5000000000")
+    assert not DealCorrection.objects.exists()
+
+
+@pytest.mark.parametrize("why", ["", "   "])
+def test_a_correction_needs_a_reason(november, people, deals, why):
+    lead = mistyped_win(deals, people)
+    with pytest.raises(TransitionRefused, match="reason"):
+        s.deal_correct(lead_id=lead.pk, actor=people["manager"], amount=Decimal("500000"), reason=why)
+    with pytest.raises(TransitionRefused, match="reason"):
+        s.deal_reopen(lead_id=lead.pk, actor=people["manager"], reason=why)
+    assert Lead.objects.get(pk=lead.pk).deal_amount == Decimal("5000000000")
+
+
+def test_only_a_won_deal_is_corrected(november, people, deals):
+    lead = deals.measured()
+    with pytest.raises(TransitionRefused):
+        s.deal_correct(lead_id=lead.pk, actor=people["manager"], amount=Decimal("500000"), reason="опечатка")
+
+
+def test_reopen_a_won_deal_puts_it_back_in_work_and_logs_it(november, people, deals):
+    lead = mistyped_win(deals, people)
+    lead = s.deal_reopen(lead_id=lead.pk, actor=people["manager"], reason="договор не подписан")
+
+    lead = Lead.objects.get(pk=lead.pk)
+    assert (lead.status, lead.closed_at, lead.deal_amount, lead.deal_date) == (LeadStatus.MEASURED, None, None, None)
+    row = StateLog.objects.for_(lead).get(transition=LeadEvent.REOPEN)
+    assert (row.by, row.source_state, row.state) == (people["manager"], LeadStatus.WON, LeadStatus.MEASURED)
+    assert row.description == "Reason: договор не подписан"
+    correction = DealCorrection.objects.get(lead=lead)
+    assert (correction.field, correction.old_value, correction.new_value) == ("reopened", "5000000000.00", "0")
+    assert economics(report_filter=NOVEMBER, scope=Scope())["summary"]["revenue"] == Decimal("0.00")
+    # back in work: the rep can win it again, with the right figures
+    s.lead_win(lead_id=lead.pk, actor=people["other_rep"], deal_amount=Decimal("700000"), deal_date=date(2026, 11, 20))
+    assert Lead.objects.get(pk=lead.pk).status == LeadStatus.WON
+
+
+def test_reopen_a_deal_lost_before_the_visit_goes_back_to_handed_off(november, people, deals):
+    lead = deals.accepted()
+    s.lead_lose(lead_id=lead.pk, actor=people["rep"], reason=reason("lose", "price"))
+    lead = s.deal_reopen(lead_id=lead.pk, actor=people["manager"], reason="клиент передумал")
+    lead = Lead.objects.get(pk=lead.pk)
+    assert (lead.status, lead.lose_reason, lead.closed_at) == (LeadStatus.HANDED_OFF, None, None)
+
+
+def test_an_open_deal_is_not_reopened(november, people, deals):
+    lead = deals.measured()
+    with pytest.raises(TransitionRefused):
+        s.deal_reopen(lead_id=lead.pk, actor=people["manager"], reason="?")
+
+
+def test_the_director_corrects_too(november, people, deals):
+    lead = mistyped_win(deals, people)
+    director = make_user(roles.DIRECTOR, username="director")
+    s.deal_correct(lead_id=lead.pk, actor=director, amount=Decimal("500000"), reason="опечатка")
+    assert Lead.objects.get(pk=lead.pk).deal_amount == Decimal("500000")
