@@ -504,7 +504,7 @@ class Lead(models.Model):
         permission=roles.can_correct_deals,
         custom={
             "event": LeadEvent.REOPEN,
-            "action": _("Back in work"),
+            "action": _("Put back in work"),
         },
     )
     def reopen(self, *, by=None, description=None, at=None):

@@ -90,7 +90,9 @@ def test_the_manager_corrects_a_mistyped_win_and_the_reports_read_the_corrected_
         Decimal("30000.00"),
         Decimal("90000.00"),
     )
-    trail = list(DealCorrection.objects.filter(lead=lead).order_by("field").values_list("field", "old_value", "new_value"))
+    trail = list(
+        DealCorrection.objects.filter(lead=lead).order_by("field").values_list("field", "old_value", "new_value")
+    )
     assert trail == [("amount", "5000000000.00", "500000"), ("date", "2027-06-01", "2026-11-20")]
     assert set(DealCorrection.objects.values_list("actor__username", "reason")) == {("manager", "опечатка")}
     history = StateLog.objects.for_(lead).get(transition=LeadEvent.DEAL_CORRECTED)
@@ -163,3 +165,113 @@ def test_the_director_corrects_too(november, people, deals):
     director = make_user(roles.DIRECTOR, username="director")
     s.deal_correct(lead_id=lead.pk, actor=director, amount=Decimal("500000"), reason="опечатка")
     assert Lead.objects.get(pk=lead.pk).deal_amount == Decimal("500000")
+
+
+DECEMBER = ReportFilter(period=Period(datetime(2026, 12, 1, tzinfo=MSK), datetime(2027, 1, 1, tzinfo=MSK)))
+
+
+def close_month(month, *, by, at):
+    from reports.models import PayPeriodClose
+
+    return PayPeriodClose.objects.create(month=month, closed_by=by, closed_at=at)
+
+
+def test_a_correction_of_a_paid_month_is_an_adjustment_line_in_the_next_statement(november, people, deals, rep_plan):
+    lead = mistyped_win(deals, people)
+    director = make_user(roles.DIRECTOR, username="director")
+    close_month(date(2026, 11, 1), by=director, at=datetime(2026, 12, 1, 9, 0, tzinfo=MSK))
+    november.move_to(datetime(2026, 12, 2, 10, 0, tzinfo=MSK))
+    s.deal_correct(lead_id=lead.pk, actor=people["manager"], amount=Decimal("500000"), reason="опечатка")
+
+    result, paid = pay_of("Пётр Замеров")
+    # November was paid: its statement stays as it was paid ...
+    assert (paid["revenue"], paid["rep_bonus"], paid["adjustment"], paid["total"]) == (
+        Decimal("5000000000.00"),
+        Decimal("300000000.00"),
+        Decimal("0"),
+        Decimal("300060000.00"),
+    )
+    # ... while the revenue report reads the corrected deal
+    assert result["summary"]["revenue"] == Decimal("500000.00")
+    _, december = pay_of("Пётр Замеров", DECEMBER)
+    assert [
+        (line["lead_id"], line["old"], line["new"], line["difference"], line["bonus"], line["reason"])
+        for line in december["adjustments"]
+    ] == [
+        (
+            lead.pk,
+            Decimal("5000000000.00"),
+            Decimal("500000.00"),
+            Decimal("-4999500000.00"),
+            Decimal("-299970000.00"),
+            "опечатка",
+        )
+    ]
+    assert december["adjustment"] == Decimal("-299970000.00")
+    assert december["total"] == Decimal("60000.00") - Decimal("299970000.00")
+
+
+def test_reopening_a_won_deal_of_a_paid_month_takes_its_bonus_back_in_the_next_statement(
+    november, people, deals, rep_plan
+):
+    lead = mistyped_win(deals, people)
+    director = make_user(roles.DIRECTOR, username="director")
+    close_month(date(2026, 11, 1), by=director, at=datetime(2026, 12, 1, 9, 0, tzinfo=MSK))
+    november.move_to(datetime(2026, 12, 2, 10, 0, tzinfo=MSK))
+    s.deal_reopen(lead_id=lead.pk, actor=people["manager"], reason="договор не подписан")
+
+    _, paid = pay_of("Пётр Замеров")
+    assert (paid["revenue"], paid["total"]) == (Decimal("5000000000.00"), Decimal("300060000.00"))
+    _, december = pay_of("Пётр Замеров", DECEMBER)
+    assert [(line["reopened"], line["bonus"]) for line in december["adjustments"]] == [(True, Decimal("-300000000.00"))]
+
+
+def test_a_correction_before_the_month_is_paid_rewrites_that_month_only(november, people, deals, rep_plan):
+    lead = mistyped_win(deals, people)
+    november.move_to(datetime(2026, 12, 1, 8, 0, tzinfo=MSK))
+    s.deal_correct(lead_id=lead.pk, actor=people["manager"], amount=Decimal("500000"), reason="опечатка")
+    close_month(date(2026, 11, 1), by=people["manager"], at=datetime(2026, 12, 1, 9, 0, tzinfo=MSK))
+
+    _, paid = pay_of("Пётр Замеров")
+    assert (paid["revenue"], paid["total"]) == (Decimal("500000.00"), Decimal("90000.00"))
+    _, december = pay_of("Пётр Замеров", DECEMBER)
+    assert (december["adjustments"], december["adjustment"]) == ([], Decimal("0"))
+
+
+# --- the deal page -------------------------------------------------------------------------------
+
+
+def test_the_manager_corrects_on_the_deal_page_and_the_rep_sees_the_trail(client, november, people, deals):
+    lead = mistyped_win(deals, people)
+    client.force_login(people["manager"])
+    page = client.get(reverse("sales:deal", args=[lead.pk]))
+    assert 'data-testid="form-correct"' in page.text and 'data-testid="form-reopen"' in page.text
+
+    response = client.post(
+        reverse("sales:correct", args=[lead.pk]),
+        {"amount": "500000", "deal_date": "2026-11-20", "reason": "опечатка"},
+    )
+    assert response.status_code == 302
+    assert Lead.objects.get(pk=lead.pk).deal_amount == Decimal("500000")
+
+    client.force_login(people["other_rep"])
+    page = client.get(reverse("sales:deal", args=[lead.pk]))
+    assert "Deal corrected" in page.text and "Reason: опечатка" in page.text
+    assert 'data-testid="form-correct"' not in page.text and 'data-testid="form-reopen"' not in page.text
+    refused = client.post(
+        reverse("sales:correct", args=[lead.pk]), {"amount": "1", "deal_date": "2026-11-20", "reason": "моё"}
+    )
+    assert refused.status_code == 403
+    assert client.post(reverse("sales:reopen", args=[lead.pk]), {"reason": "моё"}).status_code == 403
+    assert Lead.objects.get(pk=lead.pk).deal_amount == Decimal("500000")
+
+
+def test_the_deal_page_asks_for_the_reason(client, november, people, deals):
+    lead = mistyped_win(deals, people)
+    client.force_login(people["manager"])
+    response = client.post(reverse("sales:correct", args=[lead.pk]), {"amount": "500000", "deal_date": "2026-11-20"})
+    assert response.status_code == 400
+    assert Lead.objects.get(pk=lead.pk).deal_amount == Decimal("5000000000")
+    response = client.post(reverse("sales:reopen", args=[lead.pk]), {"reason": "клиент передумал"})
+    assert response.status_code == 302
+    assert Lead.objects.get(pk=lead.pk).status == LeadStatus.MEASURED
