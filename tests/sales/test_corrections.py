@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django_fsm_log.models import StateLog
 
 from leadflow import roles
 from leadflow.exceptions import PermissionRefused, TransitionRefused
 from leadflow.models import Lead, LeadEvent, LeadStatus
-from reports.models import BonusPlan
+from reports.models import BonusPlan, PayPeriodClose
 from reports.selectors import Period, ReportFilter, Scope, economics
 from sales import services as s
 from sales.models import DealCorrection
@@ -171,8 +172,6 @@ DECEMBER = ReportFilter(period=Period(datetime(2026, 12, 1, tzinfo=MSK), datetim
 
 
 def close_month(month, *, by, at):
-    from reports.models import PayPeriodClose
-
     return PayPeriodClose.objects.create(month=month, closed_by=by, closed_at=at)
 
 
@@ -275,3 +274,27 @@ def test_the_deal_page_asks_for_the_reason(client, november, people, deals):
     response = client.post(reverse("sales:reopen", args=[lead.pk]), {"reason": "клиент передумал"})
     assert response.status_code == 302
     assert Lead.objects.get(pk=lead.pk).status == LeadStatus.MEASURED
+
+
+def test_the_director_marks_a_month_paid_and_the_economics_page_lists_the_adjustment(
+    client, november, people, deals, rep_plan
+):
+    lead = mistyped_win(deals, people)
+    director = make_user(roles.DIRECTOR, username="director", is_staff=True)
+    director.user_permissions.add(*Permission.objects.filter(content_type__model="payperiodclose"))
+    client.force_login(director)
+    november.move_to(datetime(2026, 12, 1, 9, 0, tzinfo=MSK))
+    response = client.post(reverse("admin:reports_payperiodclose_add"), {"month": "2026-11-01"})
+    assert response.status_code == 302
+    paid = PayPeriodClose.objects.get()
+    assert (paid.month, paid.closed_by) == (date(2026, 11, 1), director)
+    assert client.post(reverse("admin:reports_payperiodclose_add"), {"month": "2026-10-15"}).status_code == 200
+    assert PayPeriodClose.objects.count() == 1  # not the first day of a month: refused
+
+    november.move_to(datetime(2026, 12, 2, 10, 0, tzinfo=MSK))
+    s.deal_correct(lead_id=lead.pk, actor=people["manager"], amount=Decimal("500000"), reason="опечатка")
+    page = client.get(reverse("reports:economics"), {"preset": "custom", "start": "2026-12-01", "end": "2026-12-31"})
+    adjustments = {table.slug: table for table in page.context["tables"]}["adjustments"]
+    assert [(row["deal"], row["label"], row["bonus"]) for row in adjustments.rows] == [
+        (f"#{lead.pk}", "Пётр Замеров", Decimal("-299970000.00"))
+    ]
