@@ -175,7 +175,9 @@ def close_month(month, *, by, at):
     return PayPeriodClose.objects.create(month=month, closed_by=by, closed_at=at)
 
 
-def test_a_correction_of_a_paid_month_is_an_adjustment_line_in_the_next_statement(november, people, deals, rep_plan):
+def test_a_correction_of_a_paid_month_is_an_adjustment_line_in_the_next_statement(
+    client, november, people, deals, rep_plan
+):
     lead = mistyped_win(deals, people)
     director = make_user(roles.DIRECTOR, username="director")
     close_month(date(2026, 11, 1), by=director, at=datetime(2026, 12, 1, 9, 0, tzinfo=MSK))
@@ -208,6 +210,10 @@ def test_a_correction_of_a_paid_month_is_an_adjustment_line_in_the_next_statemen
     ]
     assert december["adjustment"] == Decimal("-299970000.00")
     assert december["total"] == Decimal("60000.00") - Decimal("299970000.00")
+    # the rep reads it on their own page: the line, old → new and why
+    client.force_login(people["other_rep"])
+    mine = client.get(reverse("reports:my")).text
+    assert 'data-testid="my-adjustment"' in mine and f"#{lead.pk} (11.2026)" in mine and "опечатка" in mine
 
 
 def test_reopening_a_won_deal_of_a_paid_month_takes_its_bonus_back_in_the_next_statement(
