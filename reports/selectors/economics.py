@@ -14,7 +14,8 @@ Pay rules (reports.models.BonusPlan, the most specific plan in force on the 1st 
                   month still open at the correction; the paid month's own statement stays as it was paid
     total       = fixed + earned − clawback + rep bonus + adjustment
 A constant number of queries: people (+ their roles), plans, won deals per qualifier and month,
-revenue per rep and month, the period's counts, and the qualifier × rep pairs.
+revenue per rep and month, the paid months (+ the deal corrections once a month is paid), the
+period's counts, and the qualifier × rep pairs.
 """
 
 from datetime import date, datetime, time
