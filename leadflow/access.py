@@ -141,6 +141,16 @@ def deal_for_actor(*, lead_id, actor, queryset=None):
     return lead
 
 
+def may_correct_deal(user, lead):
+    """Correct a closed deal's amount or date, or put it back in work: the sales manager and director."""
+    return lead.status in (LeadStatus.WON, LeadStatus.LOST) and is_board_manager(user)
+
+
+def ensure_may_correct_deal(*, lead, actor):
+    if not is_board_manager(actor):
+        raise PermissionRefused(_("Only the sales manager or the director can correct a closed deal."))
+
+
 def ensure_visit_rep(*, visit, actor, lead=None):
     """A visit is moved by whoever may work its deal (`lead`: the locked row, else the visit's), or by
     the rep who goes there."""

@@ -50,6 +50,11 @@ def can_sell(instance, user):
     return has_role(user, SALES_REP, SALES_MANAGER)
 
 
+def can_correct_deals(instance, user):
+    """Correct or reopen a closed deal: the sales manager and the director (not the rep who closed it)."""
+    return has_role(user, SALES_MANAGER, DIRECTOR)
+
+
 def can_arbitrate(instance, user):
     return has_role(user, SALES_MANAGER, QUALIFICATION_LEAD, DIRECTOR)
 

@@ -4,7 +4,7 @@ from django.db.models import Q
 from leadflow import access
 from leadflow.admin_scope import DirectorOnlyAdmin, ScopedAdmin
 
-from .models import BonusPlan, ExportLog
+from .models import BonusPlan, ExportLog, PayPeriodClose
 
 
 @admin.register(BonusPlan)
@@ -47,4 +47,21 @@ class ExportLogAdmin(DirectorOnlyAdmin, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- paid months (issue 13 §1): the director marks a month paid; later corrections become adjustments --
+
+
+@admin.register(PayPeriodClose)
+class PayPeriodCloseAdmin(DirectorOnlyAdmin, admin.ModelAdmin):
+    list_display = ("month", "closed_at", "closed_by")
+    list_select_related = ("closed_by",)
+    fields = ("month",)
+
+    def save_model(self, request, obj, form, change):
+        obj.closed_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_change_permission(self, request, obj=None):
         return False

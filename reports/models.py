@@ -115,3 +115,33 @@ class ExportLog(models.Model):
 
     def __str__(self):
         return f"{self.what} ({self.fmt}, {self.rows})"
+
+
+class PayPeriodClose(models.Model):
+    """A month whose pay statements were paid out (the director closes it in the admin).
+
+    A closed month's statement stays as it was paid: a later correction of one of its deals
+    (sales.DealCorrection) appears as an adjustment line in the first month still open at the time
+    of the correction (reports.selectors.economics), never as a silent rewrite of the past.
+    """
+
+    month = models.DateField(_("month"), unique=True, help_text=_("The first day of the month."))
+    closed_at = models.DateTimeField(_("closed"), default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("paid month")
+        verbose_name_plural = _("paid months")
+        ordering = ["-month"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(month__day=1),
+                name="pay_period_close_first_of_month",
+                violation_error_message=_("Choose the first day of the month."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.month.strftime("%m.%Y")

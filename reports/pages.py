@@ -306,6 +306,7 @@ def economics_page(*, report_filter, scope):
             Column("deals_won", _("Own deals won"), "int"),
             Column("revenue", _("Own revenue"), "money"),
             Column("rep_bonus", _("Revenue share"), "money"),
+            Column("adjustment", _("Adjustments for paid months"), "money"),
             Column("bonus", _("Bonus"), "money"),
             Column("total", _("Total"), "money"),
             # xgettext:no-python-format (a plain label: '% lo', '% hi', '% o' are not placeholders)
@@ -325,6 +326,25 @@ def economics_page(*, report_filter, scope):
         ],
         result["pairs"],
     )
+    adjustments = ReportTable(
+        "adjustments",
+        _("Adjustments: deals of paid months corrected afterwards"),
+        [
+            Column("month", _("Month"), "month"),
+            Column("label", _("Person"), "text"),
+            Column("deal", _("Deal"), "text"),
+            Column("deal_month", _("Paid month"), "month"),
+            Column("old", _("Was, ₽"), "money"),
+            Column("new", _("Now, ₽"), "money"),
+            Column("bonus", _("Bonus difference"), "money"),
+            Column("reason", _("Reason"), "text"),
+        ],
+        [
+            {**line, "month": row["month"], "label": row["label"], "deal": f"#{line['lead_id']}"}
+            for row in result["statements"]
+            for line in row["adjustments"]
+        ],
+    )
     summary = result["summary"]
     cost_rows = [
         {"label": str(_("Payroll, total")), "value": summary["payroll"]},
@@ -342,7 +362,8 @@ def economics_page(*, report_filter, scope):
         cost_rows,
         note=_("Revenue per rouble of payroll: %(value)s") % {"value": summary["revenue_per_rouble"] or "—"},
     )
-    return {"tables": [teams, costs, statements, pairs], "summary": summary, "months": result["months"]}
+    tables = [teams, costs, statements, pairs] + ([adjustments] if adjustments.rows else [])
+    return {"tables": tables, "summary": summary, "months": result["months"]}
 
 
 PILOT_LABELS = {

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from leadflow.admin_scope import ScopedAdmin, everyone_rows, lead_rows
 
-from .models import Dispute, Measurement, ObjectionTag, Visit
+from .models import DealCorrection, Dispute, Measurement, ObjectionTag, Visit
 
 
 @admin.register(ObjectionTag)
@@ -58,3 +58,25 @@ class MeasurementAdmin(ScopedAdmin, admin.ModelAdmin):
     search_fields = ["lead__name", "lead__phone", "next_step"]
     raw_id_fields = ["lead", "visit"]
     filter_horizontal = ["objections"]
+
+
+@admin.register(DealCorrection)
+class DealCorrectionAdmin(ScopedAdmin, admin.ModelAdmin):
+    """Read-only: a correction is made on the deal page (sales.services.deal_correct / deal_reopen)."""
+
+    row_scope = lead_rows("lead__")
+
+    list_display = ["lead", "field", "old_value", "new_value", "reason", "actor", "at"]
+    list_filter = ["field"]
+    list_select_related = ["lead", "actor"]
+    search_fields = ["lead__name", "lead__phone", "reason"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

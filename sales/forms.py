@@ -170,3 +170,15 @@ class SlotBookForm(BootstrapMixin, forms.Form):
             return int(rep_id), timezone.make_aware(naive)
         except (ValueError, TypeError):
             raise forms.ValidationError(_("Choose a free slot.")) from None
+
+
+class DealCorrectForm(BootstrapMixin, forms.Form):
+    """The sales manager corrects a won deal's amount and/or date; the reason is required."""
+
+    amount = forms.DecimalField(label=_("Contract amount, ₽"), min_value=1, max_digits=12, decimal_places=2)
+    deal_date = forms.DateField(label=_("Contract date"), widget=DateInput())
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=500)
+
+
+class DealReopenForm(BootstrapMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500)

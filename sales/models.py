@@ -225,3 +225,42 @@ class Measurement(models.Model):
 
     def __str__(self):
         return f"{self.lead} · {self.quote_amount} ₽"
+
+
+class DealCorrection(models.Model):
+    """Append-only: a closed deal's amount or date corrected, or the deal put back in work, by the sales
+    manager or director, with the reason. The lead carries the corrected figures (reports read them);
+    this row keeps the old ones. `deal_closed_at` and `sales_rep` are snapshots of the deal as it was, so
+    that pay statements can tell a correction of an already paid month (reports.economics)."""
+
+    class Field(models.TextChoices):
+        AMOUNT = "amount", _("Amount")
+        DATE = "date", _("Contract date")
+        REOPENED = "reopened", _("Back in work")
+
+    lead = models.ForeignKey(Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="corrections")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    field = models.CharField(_("what"), max_length=10, choices=Field.choices)
+    old_value = models.CharField(_("was"), max_length=40, blank=True)
+    new_value = models.CharField(_("now"), max_length=40, blank=True)
+    reason = models.CharField(_("reason"), max_length=500)
+    deal_closed_at = models.DateTimeField(_("deal closed"), null=True, blank=True)
+    sales_rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sales rep"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("deal correction")
+        verbose_name_plural = _("deal corrections")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.lead} · {self.get_field_display()}: {self.old_value} → {self.new_value}"

@@ -22,6 +22,7 @@ class LeadEvent(models.TextChoices):
     RECORD_MEASUREMENT = "record_measurement", _("Measured")
     WIN = "win", _("Won")
     LOSE = "lose", _("Lost")
+    REOPEN = "reopen", _("Back in work")
     # intake
     RECEIVED = "received", _("Received")
     REPEAT_INQUIRY = "repeat_inquiry", _("Repeat inquiry")
@@ -45,6 +46,8 @@ class LeadEvent(models.TextChoices):
     VISIT_SCHEDULED = "visit_scheduled", _("Measurement booked")
     VISIT_RESCHEDULED = "visit_rescheduled", _("Measurement rescheduled")
     VISIT_NO_SHOW = "visit_no_show", _("No-show")
+    # corrections of a closed deal by the sales manager or director (sales.DealCorrection keeps old → new)
+    DEAL_CORRECTED = "deal_corrected", _("Deal corrected")
     # personal data (152-ФЗ): retention or a person's erasure request removed name, phone and free texts
     PERSONAL_DATA_REMOVED = "personal_data_removed", _("Personal data removed")
 

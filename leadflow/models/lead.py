@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import RETURN_VALUE, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from .. import roles
@@ -494,3 +494,27 @@ class Lead(models.Model):
     )
     def lose(self, *, by=None, description=None, at=None):
         self.closed_at = at or timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(
+        field=status,
+        source=[LeadStatus.WON, LeadStatus.LOST],
+        target=RETURN_VALUE(LeadStatus.MEASURED, LeadStatus.HANDED_OFF),
+        permission=roles.can_correct_deals,
+        custom={
+            "event": LeadEvent.REOPEN,
+            "action": _("Put back in work"),
+        },
+    )
+    def reopen(self, *, by=None, description=None, at=None):
+        """A won or lost deal back on the board (measured, or handed off if it was never measured);
+        the outcome fields go, the correction trail keeps them."""
+        self.closed_at = None
+        self.deal_amount = None
+        self.deal_date = None
+        self.lose_reason = None
+        self.competitor = ""
+        self.outcome_note = ""
+        self.last_activity_at = at or timezone.now()
+        return LeadStatus.MEASURED if self.measured_at else LeadStatus.HANDED_OFF

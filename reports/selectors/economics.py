@@ -9,9 +9,13 @@ Pay rules (reports.models.BonusPlan, the most specific plan in force on the 1st 
     clawback    = plan.bonus_per_won_deal × those of them on which a dispute was upheld against the
                   person (an earlier hand-off of the same lead was "not a target lead")
     rep bonus   = plan.revenue_share_percent % × revenue of the deals the person won in the month
-    total       = fixed + earned − clawback + rep bonus
+    adjustment  = corrections of deals of an already paid month (reports.models.PayPeriodClose) made
+                  after it was paid: revenue-share difference at the plan of the deal's month, in the first
+                  month still open at the correction; the paid month's own statement stays as it was paid
+    total       = fixed + earned − clawback + rep bonus + adjustment
 A constant number of queries: people (+ their roles), plans, won deals per qualifier and month,
-revenue per rep and month, the period's counts, and the qualifier × rep pairs.
+revenue per rep and month, the paid months (+ the deal corrections once a month is paid), the
+period's counts, and the qualifier × rep pairs.
 """
 
 from datetime import date, datetime, time
@@ -25,9 +29,9 @@ from django.utils import timezone
 
 from leadflow import roles
 from leadflow.models import Lead, LeadStatus, Team
-from sales.models import Dispute
+from sales.models import DealCorrection, Dispute
 
-from ..models import BonusPlan
+from ..models import BonusPlan, PayPeriodClose
 from .common import Period, label_from, person_label, ratio, user_name_fields
 
 PAID_ROLES = (roles.QUALIFICATION_LEAD, roles.SALES_MANAGER, roles.QUALIFIER, roles.SALES_REP)
@@ -112,6 +116,53 @@ def paid_people(*, scope, team_id=None, person_id=None):
     return list(people)
 
 
+def paid_corrections():
+    """Corrections of deals of a paid month made after it was paid (two queries).
+
+    Returns (undo, lines): `undo[(rep_id, month)]` is the revenue those corrections added to the paid
+    month (subtracted again so that its statement stays as paid); `lines[(rep_id, month)]` are the
+    adjustment lines of the first month still open when the correction was made.
+    """
+    closes = dict(PayPeriodClose.objects.values_list("month", "closed_at"))
+    undo, lines = {}, {}
+    if not closes:
+        return undo, lines
+    rows = (
+        DealCorrection.objects.filter(
+            field__in=(DealCorrection.Field.AMOUNT, DealCorrection.Field.REOPENED),
+            deal_closed_at__isnull=False,
+            sales_rep__isnull=False,
+        )
+        .exclude(new_value="")
+        .values("lead_id", "sales_rep_id", "deal_closed_at", "at", "field", "old_value", "new_value", "reason")
+        .order_by("at", "pk")
+    )
+    for row in rows:
+        deal_month = _as_month(row["deal_closed_at"])
+        paid_at = closes.get(deal_month)
+        if paid_at is None or row["at"] <= paid_at:
+            continue  # the month was not paid yet: its statement simply reads the corrected deal
+        old, new = Decimal(row["old_value"] or 0), Decimal(row["new_value"] or 0)
+        month = next_month(deal_month)
+        while closes.get(month) is not None and closes[month] <= row["at"]:
+            month = next_month(month)
+        key = (row["sales_rep_id"], deal_month)
+        undo[key] = undo.get(key, ZERO) + (new - old)
+        lines.setdefault((row["sales_rep_id"], month), []).append(
+            {
+                "lead_id": row["lead_id"],
+                "deal_month": deal_month,
+                "reopened": row["field"] == DealCorrection.Field.REOPENED,
+                "old": money(old),
+                "new": money(new),
+                "difference": money(new - old),
+                "reason": row["reason"],
+                "at": row["at"],
+            }
+        )
+    return undo, lines
+
+
 def statements(*, months, scope, team_id=None, person_id=None):
     """One statement per person and month, plus payroll per team and month."""
     if not months:
@@ -143,6 +194,7 @@ def statements(*, months, scope, team_id=None, person_id=None):
         .order_by()
     ):
         rep_sales[(row["sales_rep_id"], _as_month(row["month"]))] = row
+    undo, adjustment_lines = paid_corrections()
 
     rows, teams = [], {}
     for month in months:
@@ -157,8 +209,17 @@ def statements(*, months, scope, team_id=None, person_id=None):
             share = (plan.revenue_share_percent if plan else ZERO) / Decimal(100)
             earned = money(per_deal * q.get("won", 0))
             clawback = money(per_deal * q.get("clawed", 0))
-            rep_bonus = money(share * (r.get("revenue") or ZERO))
-            bonus = earned - clawback + rep_bonus
+            revenue = (r.get("revenue") or ZERO) - undo.get((person.pk, month), ZERO)
+            rep_bonus = money(share * revenue)
+            adjustments = []
+            for line in adjustment_lines.get((person.pk, month), ()):
+                then = resolve_plan(
+                    plans, role=role, team_id=team.pk if team else None, user_id=person.pk, day=line["deal_month"]
+                )
+                then_share = (then.revenue_share_percent if then else ZERO) / Decimal(100)
+                adjustments.append({**line, "bonus": money(then_share * line["difference"])})
+            adjustment = sum((line["bonus"] for line in adjustments), ZERO)
+            bonus = earned - clawback + rep_bonus + adjustment
             row = {
                 "month": month,
                 "person_id": person.pk,
@@ -172,11 +233,13 @@ def statements(*, months, scope, team_id=None, person_id=None):
                 "handoff_wins": q.get("won", 0),
                 "clawed": q.get("clawed", 0),
                 "deals_won": r.get("won", 0),
-                "revenue": money(r.get("revenue")),
+                "revenue": money(revenue),
                 "fixed": fixed,
                 "earned": earned,
                 "clawback": clawback,
                 "rep_bonus": rep_bonus,
+                "adjustment": adjustment,
+                "adjustments": adjustments,
                 "bonus": bonus,
                 "total": fixed + bonus,
             }

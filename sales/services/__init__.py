@@ -4,7 +4,9 @@ One service per operation (`<noun>_<verb>`, keyword-only, explicit actor, atomic
 """
 
 from .deals import (
+    deal_correct,
     deal_reassign,
+    deal_reopen,
     lead_lose,
     lead_record_measurement,
     lead_win,
@@ -25,6 +27,8 @@ from .visits import (
 )
 
 __all__ = [
+    "deal_correct",
+    "deal_reopen",
     "deal_reassign",
     "dispute_reject",
     "dispute_uphold",

@@ -13,7 +13,7 @@ from leadflow.workhours import WorkCalendar
 from qualification.services import eligible_sales_reps
 
 from ..exceptions import PermissionRefused, TransitionRefused
-from ..models import Measurement, ObjectionTag, Visit
+from ..models import DealCorrection, Measurement, ObjectionTag, Visit
 from .common import person_name, sales_team_of
 
 
@@ -160,5 +160,108 @@ def deal_reassign(*, lead_id: int, actor, sales_rep, note: str = "") -> Lead:
             text=_("Deal %(lead)s reassigned to you by %(manager)s") % {"lead": lead, "manager": person_name(actor)},
             url=links.deal_url(lead.pk),
             dedupe_key=f"reassigned:{lead.pk}:{sales_rep.pk}:{now.timestamp():.0f}",
+        )
+        return lead
+
+
+# --- corrections of a closed deal (issue 13 §1): the sales manager or director, with a reason -------
+
+
+def _rub(amount):
+    return f"{Decimal(amount):,.0f}".replace(",", "\u202f") + "\u00a0₽" if amount is not None else "—"
+
+
+def _day(value):
+    return value.strftime("%d.%m.%Y") if value else "—"
+
+
+def _correction_record(*, lead, actor, at, field, old, new, reason):
+    return DealCorrection.objects.create(
+        lead=lead,
+        actor=actor,
+        at=at,
+        field=field,
+        old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new),
+        reason=reason,
+        deal_closed_at=lead.closed_at,
+        sales_rep_id=lead.sales_rep_id,
+    )
+
+
+def _reason_required(reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionRefused(_("Give the reason for the correction."))
+    return reason
+
+
+def deal_correct(*, lead_id: int, actor, amount: Decimal | None = None, deal_date=None, reason: str) -> Lead:
+    """The sales manager (or director) corrects a closed deal's amount and/or contract date.
+
+    The lead carries the corrected figures, so every report reads them; a DealCorrection row per field
+    keeps old → new and why, and one history row says it on the deal page.
+    """
+    reason = _reason_required(reason)
+    with transaction.atomic(durable=True):
+        lead = lock_lead(lead_id)
+        access.ensure_may_correct_deal(lead=lead, actor=actor)
+        if lead.status != LeadStatus.WON:
+            raise TransitionRefused(_("Only a won deal's amount and date can be corrected."))
+        now = timezone.now()
+        parts, fields = [], []
+        if amount is not None and amount != lead.deal_amount:
+            if amount <= 0:
+                raise TransitionRefused(_("The contract amount must be positive."))
+            _correction_record(
+                lead=lead, actor=actor, at=now, field=DealCorrection.Field.AMOUNT,
+                old=lead.deal_amount, new=amount, reason=reason,
+            )  # fmt: skip
+            parts.append(_("Amount: %(old)s → %(new)s") % {"old": _rub(lead.deal_amount), "new": _rub(amount)})
+            lead.deal_amount = amount
+            fields.append("deal_amount")
+        if deal_date is not None and deal_date != lead.deal_date:
+            _correction_record(
+                lead=lead, actor=actor, at=now, field=DealCorrection.Field.DATE,
+                old=lead.deal_date, new=deal_date, reason=reason,
+            )  # fmt: skip
+            parts.append(_("Contract date: %(old)s → %(new)s") % {"old": _day(lead.deal_date), "new": _day(deal_date)})
+            lead.deal_date = deal_date
+            fields.append("deal_date")
+        if not fields:
+            raise TransitionRefused(_("Nothing to correct: the amount and the date are as they were."))
+        lead.save(update_fields=[*fields, "updated_at"])
+        parts.append(_("Reason: %(reason)s") % {"reason": reason})
+        history_record(lead=lead, actor=actor, event=LeadEvent.DEAL_CORRECTED, description=". ".join(parts), at=now)
+        return lead
+
+
+def deal_reopen(*, lead_id: int, actor, reason: str) -> Lead:
+    """A won or lost deal back in work (measured, or handed off if never measured), with a reason.
+
+    A won deal's amount leaves the reports; the DealCorrection row keeps it so that a month already paid
+    gets an adjustment line instead of a silent rewrite (reports.economics).
+    """
+    reason = _reason_required(reason)
+    with transaction.atomic(durable=True):
+        lead = lock_lead(lead_id)
+        access.ensure_may_correct_deal(lead=lead, actor=actor)
+        now = timezone.now()
+        was_won = lead.status == LeadStatus.WON
+        old = lead.deal_amount if was_won else lead.lose_reason
+        snapshot = {"closed_at": lead.closed_at, "sales_rep_id": lead.sales_rep_id}
+        lead = lead_transition(
+            lead=lead, name="reopen", actor=actor, description=_("Reason: %(reason)s") % {"reason": reason}, at=now
+        )
+        DealCorrection.objects.create(
+            lead=lead,
+            actor=actor,
+            at=now,
+            field=DealCorrection.Field.REOPENED,
+            old_value="" if old is None else str(old)[:40],
+            new_value="0" if was_won else "",
+            reason=reason,
+            deal_closed_at=snapshot["closed_at"],
+            sales_rep_id=snapshot["sales_rep_id"],
         )
         return lead

@@ -10,6 +10,8 @@ from leadflow.people import display_name
 
 from .. import selectors, services
 from ..forms import (
+    DealCorrectForm,
+    DealReopenForm,
     DisputeForm,
     LoseForm,
     MeasurementForm,
@@ -105,6 +107,26 @@ def reassign(request, pk):
         "lead": lead,
         "rep": display_name(rep),
     }, reverse("sales:index")
+
+
+@post_action
+def correct(request, pk):
+    lead = _deal(request, pk)
+    form = DealCorrectForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, pk, "correct", form)
+    services.deal_correct(lead_id=pk, actor=request.user, **form.cleaned_data)
+    return _("Deal corrected: %(lead)s") % {"lead": lead}, links.deal_url(pk)
+
+
+@post_action
+def reopen(request, pk):
+    lead = _deal(request, pk)
+    form = DealReopenForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, pk, "reopen", form)
+    services.deal_reopen(lead_id=pk, actor=request.user, **form.cleaned_data)
+    return _("Deal back in work: %(lead)s") % {"lead": lead}, links.deal_url(pk)
 
 
 def _visit(request, pk):

@@ -15,6 +15,8 @@ from leadflow.models import HandoffState, LeadStatus
 from .. import selectors
 from ..filters import ClosedDealFilter
 from ..forms import (
+    DealCorrectForm,
+    DealReopenForm,
     DisputeForm,
     LoseForm,
     MeasurementForm,
@@ -88,6 +90,10 @@ def deal_forms(lead, *, user, card, bound=None):
         forms["lose"] = LoseForm()
     if access.is_board_manager(user) and lead.status in (LeadStatus.HANDED_OFF, LeadStatus.MEASURED):
         forms["reassign"] = ReassignForm(reps=selectors.sales_reps().exclude(pk=lead.sales_rep_id))
+    if access.may_correct_deal(user, lead):
+        if lead.status == LeadStatus.WON:
+            forms["correct"] = DealCorrectForm(initial={"amount": lead.deal_amount, "deal_date": lead.deal_date})
+        forms["reopen"] = DealReopenForm()
     for name, form in bound.items():
         forms[name] = form
     return forms

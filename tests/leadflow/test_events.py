@@ -43,6 +43,7 @@ def test_every_transition_names_its_event_and_its_words():
         "record_measurement",
         "win",
         "lose",
+        "reopen",
     }
     for name in names:
         custom = lead.transition_meta(name).custom

@@ -137,6 +137,12 @@ MATRIX = {
                                  data=lambda w: {"reason": _reason("lose", "price")}),
     "sales:reassign":        Row(POST, (L,    403,  403,  403,  302,  302,  403,  403,  403), target=DEAL,
                                  data=lambda w: {"sales_rep": w.people["rep"].pk}),
+    # corrections of a closed deal: the sales manager and the director (the world's deals are open, so
+    # the allowed roles are refused by the service's state check, after the permission check)
+    "sales:correct":         Row(POST, (L,    403,  403,  403,  302,  302,  403,  403,  403), target=DEAL,
+                                 data=lambda w: {"amount": "500000", "deal_date": "2026-12-01", "reason": "matrix"}),
+    "sales:reopen":          Row(POST, (L,    403,  403,  403,  302,  302,  403,  403,  403), target=DEAL,
+                                 data=lambda w: {"reason": "matrix"}),
     "sales:reschedule":      Row(POST, (L,    403,  403,  403,  302,  302,  403,  403,  403), target="visit",
                                  data=lambda w: {"starts_at": "2026-12-04T12:00"}),
     "sales:no-show":         Row(POST, (L,    403,  403,  403,  302,  302,  403,  403,  403), target="visit"),
