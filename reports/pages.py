@@ -471,3 +471,55 @@ def own_stats_table(own, *, qualifier, rep):
         ]
     rows = [{**own["day"], "label": str(_("Today"))}, {**own["month"], "label": str(_("This month"))}]
     return ReportTable("own", _("My figures"), columns, rows, export_kind=access.EXPORT_OWN)
+
+
+def _disqualified_columns(first):
+    return [
+        first,
+        Column("dropped", _("Disqualified (by date of disqualification)"), "int"),
+        Column("share_of_dropped", _("Of all disqualified"), "pct"),
+        Column("modular", _("Of them modular"), "int"),
+        Column("modular_share", _("Modular share"), "pct"),
+        Column("cohort_dropped", _("Disqualified of the leads received (cohort)"), "int"),
+        Column("cohort_modular_share", _("Modular share (cohort)"), "pct"),
+    ]
+
+
+def disqualified_page(*, report_filter, scope):
+    result = selectors.disqualified(report_filter=report_filter, scope=scope)
+    total = {**result["total"], "label": str(_("Total"))}
+    note = _(
+        "“By date of disqualification”: leads disqualified in the period, whenever received. "
+        "“Cohort”: leads received in the period that were disqualified by now."
+    )
+    reasons = ReportTable(
+        "reasons",
+        _("Disqualified by reason"),
+        _disqualified_columns(Column("label", _("Reason"), "text")),
+        result["reasons"],
+        chart=Chart("bar", [("dropped", _("Disqualified"))], horizontal=True),
+        note=note,
+        footer=total,
+    )
+    people = ReportTable(
+        "qualifiers",
+        _("Disqualified by qualifier"),
+        _disqualified_columns(Column("label", _("Qualifier"), "text")),
+        result["people"],
+        chart=Chart("bar", [("dropped", _("Disqualified")), ("modular", _("Of them modular"))]),
+        note=_("A disqualified lead counts for whoever held it when it was closed (else its first caller)."),
+        footer=total,
+    )
+    sources = ReportTable(
+        "sources",
+        _("Disqualified by source"),
+        [
+            *_disqualified_columns(Column("label", _("Source"), "text")),
+            Column("received", _("Leads received (cohort)"), "int"),
+            Column("cohort_share", _("Share of the received disqualified (cohort)"), "pct"),
+        ],
+        result["sources"],
+        chart=Chart("bar", [("cohort_share", _("Share of the received disqualified (cohort)"))], percent=True),
+        footer=total,
+    )
+    return {"total": result["total"], "tables": [reasons, people, sources]}

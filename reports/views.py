@@ -24,6 +24,7 @@ TABS = [
     ("reports:funnel", gettext_lazy("Funnel")),
     ("reports:speed", gettext_lazy("Speed to lead")),
     ("reports:handoff", gettext_lazy("Hand-off quality")),
+    ("reports:disqualified", gettext_lazy("Disqualified")),
     ("reports:sales", gettext_lazy("Sales")),
     ("reports:economics", gettext_lazy("Economics")),
     ("reports:pilot", gettext_lazy("Pilot comparison")),
@@ -100,6 +101,14 @@ def handoff(request):
     context = pages.handoff_page(report_filter=form.report_filter(), scope=request.report_scope)
     context.update(_period_context(form), page_title=_("Hand-off quality"))
     return _render(request, "reports/handoff.html", "handoff", context)
+
+
+@reports_required
+def disqualified(request):
+    form = _filter_form(request)
+    context = pages.disqualified_page(report_filter=form.report_filter(), scope=request.report_scope)
+    context.update(_period_context(form), page_title=_("Disqualified leads"))
+    return _render(request, "reports/disqualified.html", "disqualified", context)
 
 
 @reports_required

@@ -1,6 +1,7 @@
 """KPI selectors: every figure by SQL aggregation in the database, a constant number of queries."""
 
 from .common import Period, ReportFilter, Scope
+from .disqualified import disqualified
 from .economics import economics, statements
 from .exportlog import export_log
 from .funnel import funnel, lead_base
@@ -15,6 +16,7 @@ __all__ = [
     "Period",
     "ReportFilter",
     "Scope",
+    "disqualified",
     "economics",
     "export_log",
     "funnel",
