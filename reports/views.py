@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +33,33 @@ TABS = [
 ]
 
 
+# the filters that mean the same on every tab (each page has its own "split by"); the last chosen
+# are kept in the session for a tab opened without any
+PERIOD_KEYS = ("preset", "start", "end", "team", "person", "source", "region")
+SESSION_KEY = "reports_period"
+
+
+def _period_data(request):
+    """The filters of the request, else the last ones chosen in this session."""
+    data = request.GET.copy()
+    chosen = {key: data[key] for key in PERIOD_KEYS if data.get(key)}
+    if chosen:
+        if request.session.get(SESSION_KEY) != chosen:  # written once per new choice, not on every page
+            request.session[SESSION_KEY] = chosen
+    else:
+        for key, value in request.session.get(SESSION_KEY, {}).items():
+            data[key] = value
+    return data
+
+
+def _tab_query(data):
+    query = QueryDict(mutable=True)
+    for key in PERIOD_KEYS:
+        if data.get(key):
+            query[key] = data[key]
+    return query.urlencode()
+
+
 def _render(request, template, page_name, context):
     fmt = request.GET.get("export")
     if fmt:
@@ -43,13 +70,14 @@ def _render(request, template, page_name, context):
         if table is None:
             raise Http404(_("No such table on this page."))
         return export_response(request, table, fmt, basename=page_name)
-    query = request.GET.copy()
+    query = getattr(request, "report_data", request.GET).copy()
     query.pop("export", None)
     query.pop("table", None)
     context.update(
         tabs=TABS,
         page_name=page_name,
         querystring=query.urlencode(),
+        tab_query=_tab_query(query),
         can_view_reports=roles.can_view_reports(request.user),
         can_read_export_log=access.is_director(request.user),
     )
@@ -57,7 +85,8 @@ def _render(request, template, page_name, context):
 
 
 def _filter_form(request, group_choices=()):
-    return ReportFilterForm(request.GET or None, scope=request.report_scope, group_choices=group_choices)
+    request.report_data = _period_data(request)
+    return ReportFilterForm(request.report_data or None, scope=request.report_scope, group_choices=group_choices)
 
 
 def _period_context(form):

@@ -86,6 +86,7 @@ def test_qualifiers_and_reps_may_not_open_it(client, data, role):
 
 def test_query_count_is_constant(client, dropped, django_assert_max_num_queries):
     client.force_login(dropped["people"]["director"])
+    client.get(reverse("reports:disqualified"), MARCH)  # remembers the period in the session
     extra = [make_user(roles.QUALIFIER, username=f"extra{i}") for i in range(5)]
     budget = reason(Reason.Kind.DISQUALIFY, "no_budget")
     for i in range(30):

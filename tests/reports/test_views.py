@@ -161,6 +161,7 @@ def test_query_count_does_not_grow_with_data(client, data, django_assert_max_num
 
     c = _client(client, data["people"]["director"])
     url = reverse(f"reports:{page}")
+    c.get(url, MARCH)  # the first visit with a new period remembers it in the session (one write)
     with CaptureQueriesContext(connection) as small:
         assert c.get(url, MARCH).status_code == 200
     extra = [make_user(roles.QUALIFIER, username=f"extra{i}") for i in range(5)]
@@ -198,6 +199,7 @@ def test_split_by_qualifier_query_count_does_not_grow_with_people(client, data, 
 
     c = _client(client, data["people"]["director"])
     url, params = reverse(f"reports:{page}"), {**MARCH, "group_by": "qualifier"}
+    c.get(url, params)  # remembers the period in the session
     with CaptureQueriesContext(connection) as small:
         assert c.get(url, params).status_code == 200
     extra = [make_user(roles.QUALIFIER, username=f"extra{i}") for i in range(5)]
