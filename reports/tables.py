@@ -16,6 +16,7 @@ class Column:
     key: str
     label: str
     kind: str = "int"
+    help: str = ""  # the figure's definition, the header's tooltip (reports.definitions)
 
     def __post_init__(self):
         if self.kind not in KINDS:
