@@ -390,9 +390,9 @@ def pilot_page(*, period_a, period_b, report_filter, scope):
         _("Before and after"),
         [
             Column("label", _("Figure"), "text"),
-            Column("a", _("Before"), "num"),
-            Column("b", _("After"), "num"),
-            Column("delta", _("Difference"), "num"),
+            Column("a", _("Before"), "num", by_row=True),
+            Column("b", _("After"), "num", by_row=True),
+            Column("delta", _("Difference"), "num", by_row=True),
             Column("relative", _("Change, %"), "pct"),
         ],
         rows,
@@ -405,7 +405,9 @@ def pilot_page(*, period_a, period_b, report_filter, scope):
         chart_rows,
         chart=Chart("bar", [("a", _("Before")), ("b", _("After"))], percent=True),
     )
-    return {"tables": [rates, table], "rows": rows, "metrics": METRICS}
+    ages = result["maturity"]
+    horizon_days = None if ages["horizon"] is None else ages["horizon"].days
+    return {"tables": [rates, table], "rows": rows, "metrics": METRICS, "maturity": ages, "horizon_days": horizon_days}
 
 
 def team_stats_table(rows):

@@ -17,6 +17,10 @@ class Column:
     label: str
     kind: str = "int"
     help: str = ""  # the figure's definition, the header's tooltip (reports.definitions)
+    by_row: bool = False  # the row says its kind (row["kind"]): a table of mixed figures
+
+    def kind_for(self, row):
+        return (row.get("kind") or self.kind) if self.by_row else self.kind
 
     def __post_init__(self):
         if self.kind not in KINDS:

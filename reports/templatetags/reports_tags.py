@@ -9,7 +9,7 @@ register = template.Library()
 @register.simple_tag
 def cell(row, column):
     """A row's value for a column, formatted by the column's kind."""
-    return display(row.get(column.key), column.kind)
+    return display(row.get(column.key), column.kind_for(row))
 
 
 @register.filter
