@@ -519,7 +519,7 @@ def disqualified_page(*, report_filter, scope):
         _("Disqualified by reason"),
         _disqualified_columns(Column("label", _("Reason"), "text")),
         result["reasons"],
-        chart=Chart("bar", [("dropped", _("Disqualified"))], horizontal=True),
+        chart=Chart("bar", [("dropped", FIGURES["disqualified_event"].name)], horizontal=True),
         note=note,
         footer=total,
     )
@@ -528,7 +528,7 @@ def disqualified_page(*, report_filter, scope):
         _("Disqualified by qualifier"),
         _disqualified_columns(Column("label", _("Qualifier"), "text")),
         result["people"],
-        chart=Chart("bar", [("dropped", _("Disqualified")), ("modular", _("Of them modular"))]),
+        chart=Chart("bar", [("dropped", FIGURES["disqualified_event"].name), ("modular", _("Of them modular"))]),
         note=_("A disqualified lead counts for whoever held it when it was closed (else its first caller)."),
         footer=total,
     )

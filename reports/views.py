@@ -24,7 +24,7 @@ TABS = [
     ("reports:funnel", gettext_lazy("Funnel")),
     ("reports:speed", gettext_lazy("Speed to lead")),
     ("reports:handoff", gettext_lazy("Hand-off quality")),
-    ("reports:disqualified", gettext_lazy("Disqualified")),
+    ("reports:disqualified", gettext_lazy("Disqualification")),
     ("reports:sales", gettext_lazy("Sales")),
     ("reports:economics", gettext_lazy("Economics")),
     ("reports:pilot", gettext_lazy("Pilot comparison")),
