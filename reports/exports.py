@@ -50,7 +50,7 @@ def table_rows(table):
     header = [str(column.label) for column in table.columns]
     rows = []
     for row in table.all_rows():
-        rows.append([neutralise(export_value(row.get(column.key), column.kind)) for column in table.columns])
+        rows.append([neutralise(export_value(row.get(column.key), column.kind_for(row))) for column in table.columns])
     return [neutralise(h) for h in header], rows
 
 
@@ -76,11 +76,13 @@ def to_xlsx(table):
     for row in rows:
         sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
     for index, column in enumerate(table.columns, start=1):
-        number_format = NUMBER_FORMATS.get(column.kind)
         letter = sheet.cell(row=1, column=index).column_letter
         sheet.column_dimensions[letter].width = max(12, min(40, len(str(column.label)) + 2))
-        if number_format:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+        for row, (cell,) in zip(
+            table.all_rows(), sheet.iter_rows(min_row=2, min_col=index, max_col=index), strict=False
+        ):
+            number_format = NUMBER_FORMATS.get(column.kind_for(row))
+            if number_format:
                 cell.number_format = number_format
     sheet.freeze_panes = "A2"
     buffer = io.BytesIO()

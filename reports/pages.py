@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from leadflow import access
 
 from . import selectors, stats
+from .definitions import FIGURES, figure_column
 from .selectors.funnel import STAGE_TIMES, STAGES, criterion_choices
 from .selectors.pilot import METRICS
 from .tables import Chart, Column, ReportTable
@@ -21,9 +22,16 @@ def funnel_group_choices():
     ]
 
 
+# funnel stage → the registry's figure (reports.definitions): the funnel counts the leads received
+FUNNEL_FIGURES = {"received": "received", "handed_off": "handed_off_cohort", "won": "won_cohort"}
+
+
 def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
     result = selectors.funnel(leads=selectors.lead_base(report_filter=report_filter, scope=scope), group_by=group_by)
     total = result["total"]
+    # the same month on the other pages' bases, side by side (issue 13 §2)
+    by_deal_date = selectors.won_revenue(report_filter=report_filter, scope=scope, basis="event")
+    reconciliation = selectors.handoff_quality(report_filter=report_filter, scope=scope)["reconciliation"]
     stage_rows = [{"label": str(label), "count": total[key]} for key, label, _q in STAGES]
     previous = None
     for row in stage_rows:
@@ -53,11 +61,14 @@ def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
     )
     group_title = dict(group_choices).get(group_by, _("Group"))
     group_columns = [Column("label", group_title, "text")]
-    group_columns += [Column(key, label, "int") for key, label, _q in STAGES]
+    group_columns += [
+        figure_column(FUNNEL_FIGURES[key], key, "int") if key in FUNNEL_FIGURES else Column(key, label, "int")
+        for key, label, _q in STAGES
+    ]
     group_columns += [
         Column("conv_qualified", _("Called → qualified"), "pct"),
         Column("conv_total", _("Received → won"), "pct"),
-        Column("revenue", _("Revenue"), "money"),
+        figure_column("revenue_cohort", "revenue", "money"),
         Column("avg_deal", _("Average deal"), "money"),
         Column("cycle_days", _("Cycle to won, median days"), "days"),
     ]
@@ -92,7 +103,13 @@ def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
         chart=Chart("bar", [("hours", _("Hours"))], horizontal=True, y_title=_("hours")),
         note=_("Wall-clock time between the stage timestamps; measured → won counts won deals only."),
     )
-    return {"total": total, "tables": [stages, groups, matrix, times]}
+    return {
+        "total": total,
+        "tables": [stages, groups, matrix, times],
+        "by_deal_date": by_deal_date,
+        "reconciliation": reconciliation,
+        "figures": FIGURES,
+    }
 
 
 SPEED_COLUMNS = [
@@ -193,11 +210,11 @@ def handoff_page(*, report_filter, scope):
         [
             Column("label", _("Qualifier"), "text"),
             Column("verdict_label", _("Verdict"), "text"),
-            Column("handoffs", _("Hand-offs"), "int"),
+            figure_column("handoffs", "handoffs", "int"),
             Column("accept_rate", _("Accepted"), "pct"),
-            Column("upheld", _("Disputes upheld"), "int"),
+            figure_column("upheld", "upheld", "int"),
             Column("measured_rate", _("Reached measurement"), "pct"),
-            Column("won", _("Won"), "int"),
+            figure_column("won_handoffs", "won", "int"),
             Column("win_rate", _("Win rate"), "pct"),
             # xgettext:no-python-format (a plain label: '% lo', '% hi', '% o' are not placeholders)
             Column("low", _("95% low"), "pct"),
@@ -206,7 +223,7 @@ def handoff_page(*, report_filter, scope):
             Column("rest_rate", _("Rest of team"), "pct"),
             Column("z", _("z"), "num"),
             Column("p_value", _("p-value"), "p"),
-            Column("revenue", _("Revenue"), "money"),
+            figure_column("revenue_handoffs", "revenue", "money"),
         ],
         result["rows"],
         chart=Chart(
@@ -222,6 +239,8 @@ def handoff_page(*, report_filter, scope):
         "team": result["team"],
         "alpha": result["alpha"],
         "min_expected": stats.MIN_EXPECTED,
+        "reconciliation": result["reconciliation"],
+        "figures": FIGURES,
     }
 
 
@@ -239,10 +258,10 @@ def sales_page(*, report_filter, scope):
             Column("measured", _("Measurements"), "int"),
             Column("quotes", _("Quotes"), "int"),
             Column("avg_quote", _("Average quote"), "money"),
-            Column("won", _("Won"), "int"),
+            figure_column("won_event", "won", "int"),
             Column("lost", _("Lost"), "int"),
             Column("win_rate", _("Win rate"), "pct"),
-            Column("revenue", _("Revenue"), "money"),
+            figure_column("revenue_event", "revenue", "money"),
             Column("avg_deal", _("Average deal"), "money"),
         ],
         result["rows"],
@@ -271,7 +290,8 @@ def sales_page(*, report_filter, scope):
         result["lost_reasons"],
         chart=Chart("bar", [("count", _("Deals"))], horizontal=True),
     )
-    return {"tables": [reps, objections, lost]}
+    cohort = selectors.won_revenue(report_filter=report_filter, scope=scope, basis="cohort")
+    return {"tables": [reps, objections, lost], "total": result["total"], "cohort": cohort, "figures": FIGURES}
 
 
 def economics_page(*, report_filter, scope):
@@ -321,8 +341,8 @@ def economics_page(*, report_filter, scope):
         [
             Column("qualifier", _("Qualifier"), "text"),
             Column("rep", _("Closed by"), "text"),
-            Column("won", _("Won"), "int"),
-            Column("revenue", _("Revenue"), "money"),
+            figure_column("won_event", "won", "int"),
+            figure_column("revenue_event", "revenue", "money"),
         ],
         result["pairs"],
     )
@@ -350,7 +370,7 @@ def economics_page(*, report_filter, scope):
         {"label": str(_("Payroll, total")), "value": summary["payroll"]},
         {"label": str(_("Payroll of the qualification team")), "value": summary["qualification_payroll"]},
         {"label": str(_("Payroll of the sales team")), "value": summary["sales_payroll"]},
-        {"label": str(_("Revenue")), "value": summary["revenue"]},
+        {"label": str(FIGURES["revenue_event"].name), "value": summary["revenue"]},
         {"label": str(_("Cost per qualified lead (qualification payroll)")), "value": summary["cost_per_qualified"]},
         {"label": str(_("Cost per measurement (total payroll)")), "value": summary["cost_per_measurement"]},
         {"label": str(_("Cost per won deal (total payroll)")), "value": summary["cost_per_won"]},
@@ -374,8 +394,8 @@ PILOT_LABELS = {
     "qualified_rate": (_("Received → qualified"), "pct"),
     "measured_rate": (_("Received → measured"), "pct"),
     "won_rate": (_("Received → won"), "pct"),
-    "won": (_("Won deals"), "int"),
-    "revenue": (_("Revenue"), "money"),
+    "won": (FIGURES["won_cohort"].name, "int"),
+    "revenue": (FIGURES["revenue_cohort"].name, "money"),
     "avg_deal": (_("Average deal"), "money"),
 }
 
@@ -391,9 +411,9 @@ def pilot_page(*, period_a, period_b, report_filter, scope):
         _("Before and after"),
         [
             Column("label", _("Figure"), "text"),
-            Column("a", _("Before"), "num"),
-            Column("b", _("After"), "num"),
-            Column("delta", _("Difference"), "num"),
+            Column("a", _("Before"), "num", by_row=True),
+            Column("b", _("After"), "num", by_row=True),
+            Column("delta", _("Difference"), "num", by_row=True),
             Column("relative", _("Change, %"), "pct"),
         ],
         rows,
@@ -406,7 +426,9 @@ def pilot_page(*, period_a, period_b, report_filter, scope):
         chart_rows,
         chart=Chart("bar", [("a", _("Before")), ("b", _("After"))], percent=True),
     )
-    return {"tables": [rates, table], "rows": rows, "metrics": METRICS}
+    ages = result["maturity"]
+    horizon_days = None if ages["horizon"] is None else ages["horizon"].days
+    return {"tables": [rates, table], "rows": rows, "metrics": METRICS, "maturity": ages, "horizon_days": horizon_days}
 
 
 def team_stats_table(rows):
@@ -492,3 +514,55 @@ def own_stats_table(own, *, qualifier, rep):
         ]
     rows = [{**own["day"], "label": str(_("Today"))}, {**own["month"], "label": str(_("This month"))}]
     return ReportTable("own", _("My figures"), columns, rows, export_kind=access.EXPORT_OWN)
+
+
+def _disqualified_columns(first):
+    return [
+        first,
+        figure_column("disqualified_event", "dropped", "int"),
+        Column("share_of_dropped", _("Of all disqualified"), "pct"),
+        Column("modular", _("Of them modular"), "int"),
+        Column("modular_share", _("Modular share"), "pct"),
+        figure_column("disqualified_cohort", "cohort_dropped", "int"),
+        Column("cohort_modular_share", _("Modular share (cohort)"), "pct"),
+    ]
+
+
+def disqualified_page(*, report_filter, scope):
+    result = selectors.disqualified(report_filter=report_filter, scope=scope)
+    total = {**result["total"], "label": str(_("Total"))}
+    note = _(
+        "“By date of disqualification”: leads disqualified in the period, whenever received. "
+        "“Cohort”: leads received in the period that were disqualified by now."
+    )
+    reasons = ReportTable(
+        "reasons",
+        _("Disqualified by reason"),
+        _disqualified_columns(Column("label", _("Reason"), "text")),
+        result["reasons"],
+        chart=Chart("bar", [("dropped", FIGURES["disqualified_event"].name)], horizontal=True),
+        note=note,
+        footer=total,
+    )
+    people = ReportTable(
+        "qualifiers",
+        _("Disqualified by qualifier"),
+        _disqualified_columns(Column("label", _("Qualifier"), "text")),
+        result["people"],
+        chart=Chart("bar", [("dropped", FIGURES["disqualified_event"].name), ("modular", _("Of them modular"))]),
+        note=_("A disqualified lead counts for whoever held it when it was closed (else its first caller)."),
+        footer=total,
+    )
+    sources = ReportTable(
+        "sources",
+        _("Disqualified by source"),
+        [
+            *_disqualified_columns(Column("label", _("Source"), "text")),
+            Column("received", _("Leads received (cohort)"), "int"),
+            Column("cohort_share", _("Share of the received disqualified (cohort)"), "pct"),
+        ],
+        result["sources"],
+        chart=Chart("bar", [("cohort_share", _("Share of the received disqualified (cohort)"))], percent=True),
+        footer=total,
+    )
+    return {"total": result["total"], "tables": [reasons, people, sources]}

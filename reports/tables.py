@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 # kind → how the cell is shown; exports write the raw number (percent as a fraction)
 KINDS = ("text", "int", "pct", "money", "min", "days", "num", "p", "month")
@@ -15,6 +16,11 @@ class Column:
     key: str
     label: str
     kind: str = "int"
+    help: str = ""  # the figure's definition, the header's tooltip (reports.definitions)
+    by_row: bool = False  # the row says its kind (row["kind"]): a table of mixed figures
+
+    def kind_for(self, row):
+        return (row.get("kind") or self.kind) if self.by_row else self.kind
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -90,12 +96,29 @@ def display(value, kind):
     if kind == "money":
         return number_format(Decimal(value), 0, force_grouping=True) + " ₽"
     if kind == "min":
-        return number_format(float(value), 1)
+        return duration(value)
     if kind == "days":
-        return number_format(float(value), 1)
+        return duration(float(value) * MINUTES_PER_DAY)
     if kind == "p":
         return number_format(float(value), 4)
     return number_format(float(value), 2)
+
+
+MINUTES_PER_DAY = 24 * 60
+
+
+def duration(minutes):
+    """Minutes as a person reads them: «3,5 мин», «4 ч 12 мин», «3 дн 2 ч» (exports keep the number)."""
+    if minutes is None or minutes == "":
+        return "—"
+    minutes = float(minutes)
+    if minutes < 60:
+        return _("%(minutes)s min") % {"minutes": number_format(minutes, 1)}
+    whole = round(minutes)
+    if whole < MINUTES_PER_DAY:
+        return _("%(hours)d h %(minutes)d min") % {"hours": whole // 60, "minutes": whole % 60}
+    hours = round(minutes / 60)
+    return _("%(days)d d %(hours)d h") % {"days": hours // 24, "hours": hours % 24}
 
 
 def export_value(value, kind):

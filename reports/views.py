@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,12 +24,40 @@ TABS = [
     ("reports:funnel", gettext_lazy("Funnel")),
     ("reports:speed", gettext_lazy("Speed to lead")),
     ("reports:handoff", gettext_lazy("Hand-off quality")),
+    ("reports:disqualified", gettext_lazy("Disqualification")),
     ("reports:sales", gettext_lazy("Sales")),
     ("reports:economics", gettext_lazy("Economics")),
     ("reports:pilot", gettext_lazy("Pilot comparison")),
     ("reports:leads", gettext_lazy("Leads")),
     ("reports:my", gettext_lazy("My stats")),
 ]
+
+
+# the filters that mean the same on every tab (each page has its own "split by"); the last chosen
+# are kept in the session for a tab opened without any
+PERIOD_KEYS = ("preset", "start", "end", "team", "person", "source", "region")
+SESSION_KEY = "reports_period"
+
+
+def _period_data(request):
+    """The filters of the request, else the last ones chosen in this session."""
+    data = request.GET.copy()
+    chosen = {key: data[key] for key in PERIOD_KEYS if data.get(key)}
+    if chosen:
+        if request.session.get(SESSION_KEY) != chosen:  # written once per new choice, not on every page
+            request.session[SESSION_KEY] = chosen
+    else:
+        for key, value in request.session.get(SESSION_KEY, {}).items():
+            data[key] = value
+    return data
+
+
+def _tab_query(data):
+    query = QueryDict(mutable=True)
+    for key in PERIOD_KEYS:
+        if data.get(key):
+            query[key] = data[key]
+    return query.urlencode()
 
 
 def _render(request, template, page_name, context):
@@ -42,13 +70,14 @@ def _render(request, template, page_name, context):
         if table is None:
             raise Http404(_("No such table on this page."))
         return export_response(request, table, fmt, basename=page_name)
-    query = request.GET.copy()
+    query = getattr(request, "report_data", request.GET).copy()
     query.pop("export", None)
     query.pop("table", None)
     context.update(
         tabs=TABS,
         page_name=page_name,
         querystring=query.urlencode(),
+        tab_query=_tab_query(query),
         can_view_reports=access.may_view_reports(request.user),
         can_read_export_log=access.is_director(request.user),
     )
@@ -56,7 +85,8 @@ def _render(request, template, page_name, context):
 
 
 def _filter_form(request, group_choices=()):
-    return ReportFilterForm(request.GET or None, scope=request.report_scope, group_choices=group_choices)
+    request.report_data = _period_data(request)
+    return ReportFilterForm(request.report_data or None, scope=request.report_scope, group_choices=group_choices)
 
 
 def _period_context(form):
@@ -100,6 +130,14 @@ def handoff(request):
     context = pages.handoff_page(report_filter=form.report_filter(), scope=request.report_scope)
     context.update(_period_context(form), page_title=_("Hand-off quality"))
     return _render(request, "reports/handoff.html", "handoff", context)
+
+
+@reports_required
+def disqualified(request):
+    form = _filter_form(request)
+    context = pages.disqualified_page(report_filter=form.report_filter(), scope=request.report_scope)
+    context.update(_period_context(form), page_title=_("Disqualified leads"))
+    return _render(request, "reports/disqualified.html", "disqualified", context)
 
 
 @reports_required

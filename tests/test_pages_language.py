@@ -50,6 +50,7 @@ PAGES = [
     "reports:funnel",
     "reports:speed",
     "reports:handoff",
+    "reports:disqualified",
     "reports:sales",
     "reports:economics",
     "reports:pilot",

@@ -1,9 +1,10 @@
 """KPI selectors: every figure by SQL aggregation in the database, a constant number of queries."""
 
 from .common import Period, ReportFilter, Scope
+from .disqualified import disqualified
 from .economics import economics, statements
 from .exportlog import export_log
-from .funnel import funnel, lead_base
+from .funnel import funnel, lead_base, won_revenue
 from .handoff import handoff_quality
 from .leads import leads_with_contacts
 from .mystats import own_stats, team_stats
@@ -15,6 +16,7 @@ __all__ = [
     "Period",
     "ReportFilter",
     "Scope",
+    "disqualified",
     "economics",
     "export_log",
     "funnel",
@@ -26,5 +28,6 @@ __all__ = [
     "sales_per_rep",
     "speed",
     "statements",
+    "won_revenue",
     "team_stats",
 ]

@@ -139,3 +139,14 @@ def lead_base(*, report_filter, scope, date_field="received_at"):
         report_filter.lead_q(),
         merged_into__isnull=True,
     )
+
+
+def won_revenue(*, report_filter, scope, basis):
+    """Won deals and their sum on one basis: 'cohort' = leads received in the period (the funnel's),
+    'event' = deals closed in the period (sales, economics). One query; pages show both side by side."""
+    date_field = "received_at" if basis == "cohort" else "closed_at"
+    return (
+        lead_base(report_filter=report_filter, scope=scope, date_field=date_field)
+        .filter(status=LeadStatus.WON)
+        .aggregate(won=Count("pk"), revenue=Sum("deal_amount"))
+    )

@@ -97,4 +97,9 @@ def handoff_quality(*, report_filter, scope, alpha=stats.ALPHA):
         row["rest_rate"] = test.rest_rate
         row["flagged"] = test.flagged
         row["verdict"] = "flagged" if test.flagged else ("ok" if test.enough_data else "too_few")
-    return {"rows": people, "team": team, "alpha": alpha}
+    return {"rows": people, "team": team, "alpha": alpha, "reconciliation": reconciliation(team)}
+
+
+def reconciliation(team):
+    """Hand-offs made in the period − disputes upheld in the period = hand-offs still standing (net)."""
+    return {"made": team["handoffs"], "upheld": team["upheld"], "net": team["handoffs"] - team["upheld"]}

@@ -1,6 +1,13 @@
 """Pilot comparison: two periods side by side (e.g. the month before and the month after the
 two-team model started) with deltas. One query: every figure is a conditional aggregate filtered
-by period A or period B over the leads received in either."""
+by period A or period B over the leads received in either.
+
+Like with like: a cohort whose last leads are younger than MATURITY_DAYS (the typical closing time) is
+immature; then both periods count only the events (qualified, measured, won) within the same horizon
+of each lead's receipt: the younger period's age from its first day (capped at MATURITY_DAYS). Leads
+received later in that period have had less time still, which the page says."""
+
+from datetime import timedelta
 
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
@@ -9,6 +16,8 @@ from leadflow.db import Percentile, Seconds
 from leadflow.models import Lead, LeadStatus
 
 from .common import minutes, ratio
+
+MATURITY_DAYS = 90
 
 # (key, lower is better)
 METRICS = [
@@ -25,12 +34,33 @@ METRICS = [
 ]
 
 
+def maturity(period_a, period_b, now, days=MATURITY_DAYS):
+    """Which cohort is still immature, and the common horizon (None: both mature, full age)."""
+    full = timedelta(days=days)
+    immature = {name: now - period.end < full for name, period in (("a", period_a), ("b", period_b))}
+    horizon = None
+    if any(immature.values()):
+        youngest_start = max(period_a.start, period_b.start)
+        horizon = min(full, max(now - youngest_start, timedelta(0)))
+    return {"a_immature": immature["a"], "b_immature": immature["b"], "horizon": horizon, "days": days}
+
+
+def _within(field_name, horizon):
+    """The event happened (and, at a common horizon, within it of the lead's receipt)."""
+    q = Q(**{f"{field_name}__isnull": False})
+    if horizon is not None:
+        q &= Q(**{f"{field_name}__lte": F("received_at") + horizon})
+    return q
+
+
 def pilot_comparison(*, period_a, period_b, report_filter, scope, now=None):
     now = now or timezone.now()
+    ages = maturity(period_a, period_b, now)
+    horizon = ages["horizon"]
     aggregates = {}
     for name, period in (("a", period_a), ("b", period_b)):
         p = period.q("received_at")
-        won = p & Q(status=LeadStatus.WON)
+        won = p & Q(status=LeadStatus.WON) & _within("closed_at", horizon)
         first_call = Seconds("first_call_at", "received_at")
         aggregates.update(
             {
@@ -39,8 +69,8 @@ def pilot_comparison(*, period_a, period_b, report_filter, scope, now=None):
                 f"{name}_within_warn": Count("pk", filter=p & Q(first_call_at__lte=F("sla_warn_at"))),
                 f"{name}_first_call_p50": Percentile(first_call, 0.5, filter=p),
                 f"{name}_first_call_p90": Percentile(first_call, 0.9, filter=p),
-                f"{name}_qualified": Count("pk", filter=p & Q(qualified_at__isnull=False)),
-                f"{name}_measured": Count("pk", filter=p & Q(measured_at__isnull=False)),
+                f"{name}_qualified": Count("pk", filter=p & _within("qualified_at", horizon)),
+                f"{name}_measured": Count("pk", filter=p & _within("measured_at", horizon)),
                 f"{name}_won": Count("pk", filter=won),
                 f"{name}_revenue": Sum("deal_amount", filter=won),
             }
@@ -76,4 +106,4 @@ def pilot_comparison(*, period_a, period_b, report_filter, scope, now=None):
         if delta:
             better = (delta < 0) if lower_is_better else (delta > 0)
         rows.append({"metric": key, "a": a, "b": b, "delta": delta, "relative": relative, "better": better})
-    return {"a": sides["a"], "b": sides["b"], "rows": rows}
+    return {"a": sides["a"], "b": sides["b"], "rows": rows, "maturity": ages}

@@ -14,6 +14,7 @@ PAGES = [
     ("funnel", MARCH + "&group_by=qualifier"),
     ("speed", MARCH + "&group_by=hour"),
     ("handoff", MARCH),
+    ("disqualified", MARCH),
     ("sales", MARCH),
     ("economics", MARCH),
     ("pilot", "?a_start=2025-02-01&a_end=2025-02-28&b_start=2025-03-01&b_end=2025-03-31"),

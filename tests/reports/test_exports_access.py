@@ -135,6 +135,7 @@ def test_the_log_keeps_the_client_address(client, data):
 def test_the_log_is_one_insert_whatever_the_number_of_rows(client, data):
     client.force_login(data["people"]["director"])
     params = {**MARCH, "export": "xlsx", "table": "leads"}
+    client.get(reverse("reports:leads"), MARCH)  # the first visit with a new period remembers it in the session
     with CaptureQueriesContext(connection) as small:
         assert client.get(reverse("reports:leads"), params).status_code == 200
     for i in range(40):

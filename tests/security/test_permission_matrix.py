@@ -163,6 +163,7 @@ MATRIX = {
     "reports:funnel":        Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:speed":         Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:handoff":       Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
+    "reports:disqualified":  Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:sales":         Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:economics":     Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:pilot":         Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
