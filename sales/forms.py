@@ -96,13 +96,19 @@ class MeasurementForm(BootstrapMixin, forms.Form):
 
 
 class WinForm(BootstrapMixin, forms.Form):
+    """`ask_confirmation`: the amount was refused as far from the quote, show "I confirm the amount"
+    (kept while the person submits it ticked)."""
+
     deal_amount = forms.DecimalField(label=_("Contract amount, ₽"), min_value=1, max_digits=12, decimal_places=2)
     deal_date = forms.DateField(label=_("Contract date"), widget=DateInput())
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    confirm_unusual_amount = forms.BooleanField(label=_("I confirm the amount"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, ask_confirmation=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["deal_date"].initial = timezone.localdate
+        if not (ask_confirmation or (self.is_bound and self.data.get("confirm_unusual_amount"))):
+            del self.fields["confirm_unusual_amount"]
 
 
 class LoseForm(BootstrapMixin, forms.Form):

@@ -9,6 +9,7 @@ from leadflow.models import Lead
 from leadflow.people import display_name
 
 from .. import selectors, services
+from ..exceptions import EntryRefused, UnusualAmount
 from ..forms import (
     DisputeForm,
     LoseForm,
@@ -32,6 +33,12 @@ def _deal(request, pk):
 
 def _invalid(request, pk, name, form):
     return render_deal(request, pk, bound={name: form}, status=400)
+
+
+def _refused_entry(request, pk, name, form, refusal):
+    """A typed value failed a sanity rule: the form again, the values as typed, the message at its field."""
+    form.add_error(refusal.field if refusal.field in form.fields else None, str(refusal.message))
+    return _invalid(request, pk, name, form)
 
 
 @post_action
@@ -69,7 +76,10 @@ def measure(request, pk):
     form = MeasurementForm(request.POST)
     if not form.is_valid():
         return _invalid(request, pk, "measure", form)
-    services.lead_record_measurement(lead_id=pk, actor=request.user, **form.cleaned_data)
+    try:
+        services.lead_record_measurement(lead_id=pk, actor=request.user, **form.cleaned_data)
+    except EntryRefused as refusal:
+        return _refused_entry(request, pk, "measure", form, refusal)
     return _("Measurement recorded: %(lead)s") % {"lead": lead}, links.deal_url(pk)
 
 
@@ -79,7 +89,14 @@ def win(request, pk):
     form = WinForm(request.POST)
     if not form.is_valid():
         return _invalid(request, pk, "win", form)
-    services.lead_win(lead_id=pk, actor=request.user, **form.cleaned_data)
+    try:
+        services.lead_win(lead_id=pk, actor=request.user, **form.cleaned_data)
+    except UnusualAmount as refusal:
+        form = WinForm(request.POST, ask_confirmation=True)
+        form.is_valid()
+        return _refused_entry(request, pk, "win", form, refusal)
+    except EntryRefused as refusal:
+        return _refused_entry(request, pk, "win", form, refusal)
     return _("Deal won: %(lead)s") % {"lead": lead}, reverse("sales:index")
 
 
