@@ -14,3 +14,11 @@ class EntryRefused(TransitionRefused):
 
 class UnusualAmount(EntryRefused):
     """The contract amount is far from the quote: allowed only when the person confirms it."""
+
+
+class VisitClash(TransitionRefused):
+    """The new rep is busy at the deal's booked visit (or the picked time): `slots` are their free ones."""
+
+    def __init__(self, message=None, *, slots=()):
+        self.slots = list(slots)
+        super().__init__(message)

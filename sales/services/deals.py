@@ -18,6 +18,7 @@ from .. import sanity
 from ..exceptions import EntryRefused, PermissionRefused, TransitionRefused, UnusualAmount
 from ..models import Measurement, ObjectionTag, Visit
 from .common import person_name, sales_team_of
+from .visits import visit_move_with_deal_locked
 
 
 def _close_open_visits(*, lead, status, at):
@@ -176,10 +177,12 @@ def lead_return_to_qualification(*, lead_id: int, actor, note: str = "") -> Lead
         return return_to_qualification_locked(lead=lead, actor=actor, note=note)
 
 
-def deal_reassign(*, lead_id: int, actor, sales_rep, note: str = "") -> Lead:
+def deal_reassign(*, lead_id: int, actor, sales_rep, note: str = "", visit_starts_at=None) -> Lead:
     """The sales manager moves an open deal to another rep (vacation, sick leave, load).
 
-    Booked visits move with the deal; a hand-off still awaiting acceptance gets a fresh window.
+    A booked visit moves with the deal only into a free time of the new rep: at its own time, or at
+    `visit_starts_at` the manager picked from the new rep's free slots (`VisitClash` offers them).
+    A hand-off still awaiting acceptance gets a fresh window.
     """
     if not access.is_board_manager(actor):
         raise PermissionRefused(_("Only the sales manager can reassign deals."))
@@ -194,6 +197,7 @@ def deal_reassign(*, lead_id: int, actor, sales_rep, note: str = "") -> Lead:
             raise TransitionRefused(_("The deal is already with %(rep)s.") % {"rep": person_name(sales_rep)})
         previous = lead.sales_rep
         now = timezone.now()
+        visit_move_with_deal_locked(lead=lead, rep=sales_rep, actor=actor, starts_at=visit_starts_at, now=now)
         lead.sales_rep = sales_rep
         fields = ["sales_rep", "updated_at"]
         if lead.status == LeadStatus.HANDED_OFF and lead.handoff_state == HandoffState.PENDING:
@@ -203,7 +207,6 @@ def deal_reassign(*, lead_id: int, actor, sales_rep, note: str = "") -> Lead:
             lead.acceptance_overdue_notified_at = None
             fields += ["acceptance_due_at", "acceptance_overdue_notified_at"]
         lead.save(update_fields=fields)
-        Visit.objects.filter(lead=lead, status=Visit.Status.SCHEDULED).update(rep=sales_rep, updated_at=now)
         description = _("From %(old)s to %(new)s") % {"old": person_name(previous), "new": person_name(sales_rep)}
         if note:
             description = f"{description}. {note}"

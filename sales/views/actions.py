@@ -9,7 +9,7 @@ from leadflow.models import Lead
 from leadflow.people import display_name
 
 from .. import selectors, services
-from ..exceptions import EntryRefused, UnusualAmount
+from ..exceptions import EntryRefused, UnusualAmount, VisitClash
 from ..forms import (
     DisputeForm,
     LoseForm,
@@ -116,7 +116,15 @@ def reassign(request, pk):
     form = ReassignForm(request.POST, reps=selectors.sales_reps())
     if not form.is_valid():
         return _invalid(request, pk, "reassign", form)
-    services.deal_reassign(lead_id=pk, actor=request.user, **form.cleaned_data)
+    try:
+        services.deal_reassign(lead_id=pk, actor=request.user, **form.cleaned_data)
+    except VisitClash as refusal:
+        # the new rep is busy at the booked visit: the same form, with their free slots to pick from
+        form = ReassignForm(request.POST, reps=selectors.sales_reps(), slots=refusal.slots)
+        form.is_valid()
+        form.errors.pop("visit_starts_at", None)
+        form.add_error(None, str(refusal.message))
+        return _invalid(request, pk, "reassign", form)
     rep = form.cleaned_data["sales_rep"]
     return _("Deal %(lead)s reassigned to %(rep)s") % {
         "lead": lead,

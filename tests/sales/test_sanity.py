@@ -2,7 +2,7 @@
 neither in the future nor long before the measurement, a measurement waits for its visit to start, a
 next step is not due in the past. Refused with a clear message; on the page the typed values stay."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,8 +11,8 @@ from django.urls import reverse
 from leadflow.exceptions import TransitionRefused
 from leadflow.models import Lead, LeadStatus
 from sales import services as s
-from sales.exceptions import UnusualAmount
-from sales.models import Measurement
+from sales.exceptions import UnusualAmount, VisitClash
+from sales.models import Measurement, Visit
 from tests.sales.conftest import msk
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +149,89 @@ def test_measure_page_refuses_before_the_visit_in_russian_and_keeps_the_values(c
     assert "Замер нельзя записать до начала визита (пн 07.12 10:00)" in page
     assert 'value="410000"' in page and "КП на почту" in page
     assert not Measurement.objects.exists()
+
+
+# --- reassigning a deal with a booked visit -----------------------------------------------------------
+
+MONDAY_10 = msk(2026, 12, 7, 10, 0)
+
+
+def _two_visits(people, deals, other_starts_at=MONDAY_10):
+    """Ivan's deal is booked Monday 10:00; Pyotr already has a visit at `other_starts_at`."""
+    lead = deals.scheduled(rep=people["rep"], starts_at=MONDAY_10, name="Анна Перевод")
+    deals.scheduled(rep=people["other_rep"], starts_at=other_starts_at, name="Борис Занятый")
+    return lead
+
+
+@pytest.mark.parametrize(
+    "other_starts_at",
+    [MONDAY_10, msk(2026, 12, 7, 12, 0)],  # the same time; or after it, closer than the travel buffer
+)
+def test_reassign_refuses_to_double_book_the_new_rep(clock, people, deals, other_starts_at):
+    lead = _two_visits(people, deals, other_starts_at)
+    with pytest.raises(VisitClash) as refused:
+        s.deal_reassign(lead_id=lead.pk, actor=people["manager"], sales_rep=people["other_rep"])
+    assert "Пётр Замеров" in str(refused.value.message) and "Борис Занятый" in str(refused.value.message)
+    assert Lead.objects.get(pk=lead.pk).sales_rep == people["rep"]
+    visit = Visit.objects.get(lead=lead)
+    assert visit.rep == people["rep"] and visit.starts_at == MONDAY_10
+    # the choice offered: the new rep's free slots, none of them clashing with his visit
+    slots = refused.value.slots
+    assert slots and all(slot.rep == people["other_rep"] for slot in slots)
+    assert all(
+        slot.ends_at + timedelta(hours=1) <= other_starts_at
+        or slot.starts_at >= other_starts_at + timedelta(hours=2, minutes=30)
+        for slot in slots
+    )
+
+
+def test_reassign_moves_the_visit_to_the_slot_the_manager_picks(clock, people, deals):
+    lead = _two_visits(people, deals)
+    picked = msk(2026, 12, 7, 14, 0)
+    lead = s.deal_reassign(
+        lead_id=lead.pk, actor=people["manager"], sales_rep=people["other_rep"], visit_starts_at=picked
+    )
+    assert lead.sales_rep == people["other_rep"]
+    booked = Visit.objects.filter(rep=people["other_rep"], status=Visit.Status.SCHEDULED).order_by("starts_at")
+    assert [(v.lead.name, v.starts_at) for v in booked] == [("Борис Занятый", MONDAY_10), ("Анна Перевод", picked)]
+    old = Visit.objects.get(lead=lead, status=Visit.Status.RESCHEDULED)
+    assert old.rep == people["rep"] and old.starts_at == MONDAY_10
+    assert not Visit.objects.filter(rep=people["rep"], status=Visit.Status.SCHEDULED, lead=lead).exists()
+
+
+def test_reassign_refuses_a_picked_slot_that_is_busy(clock, people, deals):
+    lead = _two_visits(people, deals)
+    with pytest.raises(VisitClash):
+        s.deal_reassign(
+            lead_id=lead.pk,
+            actor=people["manager"],
+            sales_rep=people["other_rep"],
+            visit_starts_at=msk(2026, 12, 7, 11, 0),
+        )
+    assert Lead.objects.get(pk=lead.pk).sales_rep == people["rep"]
+
+
+def test_reassign_into_a_free_slot_moves_the_visit_as_it_is(clock, people, deals):
+    lead = _two_visits(people, deals, other_starts_at=msk(2026, 12, 7, 15, 0))
+    s.deal_reassign(lead_id=lead.pk, actor=people["manager"], sales_rep=people["other_rep"])
+    visit = Visit.objects.get(lead=lead)
+    assert (visit.rep, visit.starts_at, visit.status) == (people["other_rep"], MONDAY_10, Visit.Status.SCHEDULED)
+
+
+def test_reassign_page_lists_the_clash_and_free_slots_then_moves_the_visit(client, clock, people, deals):
+    lead = _two_visits(people, deals)
+    _login(client, people["manager"])
+    url = reverse("sales:reassign", args=[lead.pk])
+    typed = {"sales_rep": people["other_rep"].pk, "note": "Иван в отпуске"}
+    response = client.post(url, typed, HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Пётр Замеров занят в это время" in page and "Борис Занятый" in page
+    assert 'value="2026-12-07T14:00"' in page  # a free slot of the new rep to pick
+    assert 'value="2026-12-07T10:00"' not in page
+    assert "Иван в отпуске" in page
+    assert Lead.objects.get(pk=lead.pk).sales_rep == people["rep"]
+    response = client.post(url, {**typed, "visit_starts_at": "2026-12-07T14:00"})
+    assert response.status_code == 302
+    assert Visit.objects.get(lead=lead, status=Visit.Status.SCHEDULED).rep == people["other_rep"]
+    assert Visit.objects.get(lead=lead, status=Visit.Status.SCHEDULED).starts_at == msk(2026, 12, 7, 14, 0)
