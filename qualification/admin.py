@@ -19,6 +19,7 @@ class CriterionInline(admin.StackedInline):
         "help_text",
         "options",
         ("min_value", "max_value", "unit"),
+        ("valid_min", "valid_max"),
         "pass_if_yes",
         "disqualify_reason",
     )

@@ -57,6 +57,17 @@ SELECT = forms.Select(attrs={"class": "form-select"})
 YES_NO = [("", "—"), ("yes", _("Yes")), ("no", _("No"))]
 
 
+def _sane_range(criterion):
+    """The criterion's own range (`Criterion.range_error`) as a field error, the typed value kept."""
+
+    def validate(number):
+        error = criterion.range_error(number)
+        if error:
+            raise forms.ValidationError(error, code="out_of_range")
+
+    return validate
+
+
 class ChecklistForm(forms.Form):
     """One field per criterion of the active checklist, named by the criterion code."""
 
@@ -72,7 +83,9 @@ class ChecklistForm(forms.Form):
                 field = forms.ChoiceField(choices=choices, widget=SELECT, **common)
             elif criterion.kind == Criterion.Kind.NUMBER:
                 field = forms.DecimalField(
-                    widget=forms.NumberInput(attrs={"class": "form-control", "step": "any"}), **common
+                    widget=forms.NumberInput(attrs={"class": "form-control", "step": "any"}),
+                    validators=[_sane_range(criterion)],
+                    **common,
                 )
             else:
                 field = forms.ChoiceField(choices=YES_NO, widget=SELECT, **common)

@@ -1,6 +1,9 @@
 """The qualifier's workspace data: call attempts, the versioned criteria checklist, answers, scripts."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -113,6 +116,23 @@ class Criterion(models.Model):
     # NUMBER: passes when min_value <= answer <= max_value (either bound may be empty)
     min_value = models.DecimalField(_("pass from"), max_digits=14, decimal_places=2, null=True, blank=True)
     max_value = models.DecimalField(_("pass up to"), max_digits=14, decimal_places=2, null=True, blank=True)
+    # NUMBER: an answer outside valid_min..valid_max is a typing error, refused (never stored, never passes)
+    valid_min = models.DecimalField(
+        _("accepted from"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("A smaller answer is refused as a typing error (e.g. a budget below 0)."),
+    )
+    valid_max = models.DecimalField(
+        _("accepted up to"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("A larger answer is refused as a typing error (e.g. a budget over 100 000 000 ₽)."),
+    )
     unit = models.CharField(_("unit"), max_length=20, blank=True)
     # YES_NO: passes when the answer equals this
     pass_if_yes = models.BooleanField(_("passes on “yes”"), default=True)
@@ -136,6 +156,33 @@ class Criterion(models.Model):
 
     def __str__(self):
         return self.question
+
+    # Whatever a criterion says, a number past this is a typing error (it would not fit the columns either).
+    HARD_LIMIT = Decimal("999999999999")
+
+    def range_error(self, number: Decimal):
+        """Why `number` is not a sane answer to this NUMBER criterion (a message), or None when it is."""
+        low = self.valid_min if self.valid_min is not None else -self.HARD_LIMIT
+        high = self.valid_max if self.valid_max is not None else self.HARD_LIMIT
+        if low <= number <= high:
+            return None
+        unit = f"\u00a0{self.unit}" if self.unit else ""
+        return _("Enter a number from %(low)s to %(high)s%(unit)s.") % {
+            "low": _grouped(low),
+            "high": _grouped(high),
+            "unit": unit,
+        }
+
+    def clean(self):
+        super().clean()
+        if self.valid_min is not None and self.valid_max is not None and self.valid_min > self.valid_max:
+            raise ValidationError({"valid_max": _("The upper bound is below the lower one.")})
+
+
+def _grouped(number):
+    """100 000 000: thousands split by a narrow no-break space, no trailing zero kopecks."""
+    text = f"{number:,.2f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\u202f")
 
 
 class LeadAnswer(models.Model):

@@ -51,6 +51,10 @@ KITCHEN_CRITERIA = [
     ),
 ]
 
+# The sane range of the numbers (a typing error outside it): budget 0–100 000 000 ₽, timeline 0–120 months.
+# Separate from KITCHEN_CRITERIA: the seed migration 0003 runs before the columns exist.
+KITCHEN_VALID_RANGES = {"budget": (0, 100_000_000), "timeline": (0, 120)}
+
 FIRST_CALL_SCRIPT = """\
 1. Представьтесь: «Здравствуйте! Меня зовут …, компания «Кухни». Вы оставляли заявку — удобно говорить?»
 2. Тип кухни: «Вы рассматриваете кухню по вашим размерам или готовую модульную?»
@@ -90,6 +94,16 @@ def ensure_kitchen_checklist(get_model):
                 position=position,
                 **extra,
             )
+    if any(field.name == "valid_min" for field in Criterion._meta.get_fields()):
+        ensure_kitchen_valid_ranges(get_model)
     if not CallScript.objects.filter(team=team, stage="first_call").exists():
         CallScript.objects.create(team=team, stage="first_call", title="Первый звонок", text=FIRST_CALL_SCRIPT)
     return checklist
+
+
+def ensure_kitchen_valid_ranges(get_model):
+    """Give the kitchen checklists' budget and timeline (every version) their sane range, where unset."""
+    Criterion = get_model("qualification", "Criterion")
+    for code, (low, high) in KITCHEN_VALID_RANGES.items():
+        Criterion.objects.filter(code=code, kind="number", valid_min__isnull=True).update(valid_min=low)
+        Criterion.objects.filter(code=code, kind="number", valid_max__isnull=True).update(valid_max=high)

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.models import Reason
@@ -96,13 +97,19 @@ class MeasurementForm(BootstrapMixin, forms.Form):
 
 
 class WinForm(BootstrapMixin, forms.Form):
+    """`ask_confirmation`: the amount was refused as far from the quote, show "I confirm the amount"
+    (kept while the person submits it ticked)."""
+
     deal_amount = forms.DecimalField(label=_("Contract amount, ₽"), min_value=1, max_digits=12, decimal_places=2)
     deal_date = forms.DateField(label=_("Contract date"), widget=DateInput())
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+    confirm_unusual_amount = forms.BooleanField(label=_("I confirm the amount"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, ask_confirmation=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["deal_date"].initial = timezone.localdate
+        if not (ask_confirmation or (self.is_bound and self.data.get("confirm_unusual_amount"))):
+            del self.fields["confirm_unusual_amount"]
 
 
 class LoseForm(BootstrapMixin, forms.Form):
@@ -116,13 +123,34 @@ class LoseForm(BootstrapMixin, forms.Form):
 
 
 class ReassignForm(BootstrapMixin, forms.Form):
+    """`slots`: the new rep was busy at the booked visit; the manager picks one of their free slots
+    for it (kept while the form is submitted with a pick)."""
+
     sales_rep = forms.ModelChoiceField(label=_("New sales rep"), queryset=None)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
+    visit_starts_at = forms.DateTimeField(
+        label=_("New time of the measurement with the new rep"),
+        required=False,
+        input_formats=[DATETIME_LOCAL],
+        widget=forms.Select,
+    )
 
-    def __init__(self, *args, reps=None, **kwargs):
+    def __init__(self, *args, reps=None, slots=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sales_rep"].queryset = reps
         self.fields["sales_rep"].label_from_instance = display_name
+        if slots:
+            self.fields["visit_starts_at"].required = True
+            self.fields["visit_starts_at"].widget.choices = [("", _("— choose a free time —"))] + [
+                (timezone.localtime(slot.starts_at).strftime(DATETIME_LOCAL), _slot_label(slot)) for slot in slots
+            ]
+        elif not (self.is_bound and self.data.get("visit_starts_at")):
+            del self.fields["visit_starts_at"]
+
+
+def _slot_label(slot):
+    starts = timezone.localtime(slot.starts_at)
+    return f"{date_format(starts, 'D d.m H:i')}–{date_format(timezone.localtime(slot.ends_at), 'H:i')}"
 
 
 class UpholdForm(BootstrapMixin, forms.Form):

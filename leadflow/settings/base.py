@@ -276,6 +276,11 @@ API_TOKEN_RATE = env.str("API_TOKEN_RATE", default="600/m")
 API_TOKEN_ROTATION_OVERLAP_HOURS = env.int("API_TOKEN_ROTATION_OVERLAP_HOURS", default=24)
 # A telephony event for a call that started longer ago than this is refused (a PBX redelivers within hours).
 TELEPHONY_EVENT_MAX_AGE_HOURS = env.int("TELEPHONY_EVENT_MAX_AGE_HOURS", default=24)
+# Sanity at entry (sales.sanity): a contract amount below/above this many times the quote needs the
+# rep's explicit confirmation; a contract date may precede the measurement by at most this many days.
+SALES_AMOUNT_CONFIRM_BELOW = env.str("SALES_AMOUNT_CONFIRM_BELOW", default="0.5")
+SALES_AMOUNT_CONFIRM_ABOVE = env.str("SALES_AMOUNT_CONFIRM_ABOVE", default="2")
+SALES_CONTRACT_DAYS_BEFORE_MEASUREMENT = env.int("SALES_CONTRACT_DAYS_BEFORE_MEASUREMENT", default=30)
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 DJANGO_TABLES2_PAGE_RANGE = 8
 

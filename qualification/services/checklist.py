@@ -31,6 +31,9 @@ def criterion_clean_value(criterion: Criterion, raw):
             raise ValueError(_("Enter a number.")) from None
         if not number.is_finite():
             raise ValueError(_("Enter a number."))
+        error = criterion.range_error(number)
+        if error:
+            raise ValueError(error)
         return int(number) if number == number.to_integral_value() else float(number)
     if criterion.kind == Criterion.Kind.YES_NO:
         if isinstance(raw, bool):
@@ -52,6 +55,8 @@ def criterion_evaluate(criterion: Criterion, value) -> bool:
         return any(str(o.get("value")) == str(value) and o.get("passes", False) for o in criterion.options)
     if criterion.kind == Criterion.Kind.NUMBER:
         number = Decimal(str(value))
+        if criterion.range_error(number):
+            return False  # a typing error (an answer stored before the range existed) never passes
         if criterion.min_value is not None and number < criterion.min_value:
             return False
         return not (criterion.max_value is not None and number > criterion.max_value)

@@ -4,7 +4,9 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from leadflow import access, links
 from leadflow.models import HandoffState, Lead, LeadEvent, LeadStatus, Notification, Reason
@@ -12,9 +14,11 @@ from leadflow.services import history_record, lead_transition, lock_lead, notifi
 from leadflow.workhours import WorkCalendar
 from qualification.services import eligible_sales_reps
 
-from ..exceptions import PermissionRefused, TransitionRefused
+from .. import sanity
+from ..exceptions import EntryRefused, PermissionRefused, TransitionRefused, UnusualAmount
 from ..models import DealCorrection, Measurement, ObjectionTag, Visit
 from .common import person_name, sales_team_of
+from .visits import visit_move_with_deal_locked
 
 
 def _close_open_visits(*, lead, status, at):
@@ -35,7 +39,10 @@ def lead_record_measurement(
     next_step_due=None,
     note: str = "",
 ) -> Lead:
-    """The rep was at the client's: quote (₽), objections as tags with a note, the next step."""
+    """The rep was at the client's: quote (₽), objections as tags with a note, the next step.
+
+    Not before the booked visit has started, and the next step is not due in the past.
+    """
     with transaction.atomic():
         lead = lock_lead(lead_id)
         access.ensure_deal_owner(lead=lead, actor=actor)
@@ -44,10 +51,15 @@ def lead_record_measurement(
             locked.quote_amount = quote_amount
 
         now = timezone.now()
-        visit = (
-            Visit.objects.filter(lead=lead, status=Visit.Status.SCHEDULED).order_by("starts_at").first()
-            or Visit.objects.filter(lead=lead, status=Visit.Status.DONE).order_by("-starts_at").first()
-        )
+        if next_step_due is not None and next_step_due < timezone.localdate(now):
+            raise EntryRefused(_("The next step cannot be due in the past."), field="next_step_due")
+        booked = Visit.objects.filter(lead=lead, status=Visit.Status.SCHEDULED).order_by("starts_at").first()
+        if booked is not None and booked.starts_at > now and lead.status == LeadStatus.HANDED_OFF:
+            raise EntryRefused(
+                _("The measurement cannot be recorded before the visit has started (%(when)s).")
+                % {"when": date_format(timezone.localtime(booked.starts_at), "D d.m H:i").lower()}
+            )
+        visit = booked or Visit.objects.filter(lead=lead, status=Visit.Status.DONE).order_by("-starts_at").first()
         description = note or (_("Quote %(amount)s ₽") % {"amount": quote_amount} if quote_amount else "")
         lead = lead_transition(
             lead=lead, name="record_measurement", actor=actor, prepare=prepare, description=description, at=now
@@ -70,10 +82,16 @@ def lead_record_measurement(
         return lead
 
 
-def lead_win(*, lead_id: int, actor, deal_amount: Decimal, deal_date, note: str = "") -> Lead:
+def lead_win(
+    *, lead_id: int, actor, deal_amount: Decimal, deal_date, note: str = "", confirm_unusual_amount: bool = False
+) -> Lead:
+    """Won: the contract's amount and date. An amount far from the quote needs `confirm_unusual_amount`;
+    the date is neither in the future nor long before the measurement (`sales.sanity`)."""
     with transaction.atomic():
         lead = lock_lead(lead_id)
         access.ensure_deal_owner(lead=lead, actor=actor)
+        if lead.status == LeadStatus.MEASURED:
+            _ensure_sane_win(lead=lead, deal_amount=deal_amount, deal_date=deal_date, confirmed=confirm_unusual_amount)
 
         def prepare(locked):
             locked.deal_amount = deal_amount
@@ -86,6 +104,37 @@ def lead_win(*, lead_id: int, actor, deal_amount: Decimal, deal_date, note: str 
             actor=actor,
             prepare=prepare,
             description=_("Contract %(amount)s ₽") % {"amount": deal_amount},
+        )
+
+
+def _ensure_sane_win(*, lead, deal_amount, deal_date, confirmed):
+    if deal_date is not None:
+        if deal_date > timezone.localdate():
+            raise EntryRefused(_("The contract date cannot be in the future."), field="deal_date")
+        if lead.measured_at is not None:
+            earliest = sanity.earliest_contract_date(timezone.localdate(lead.measured_at))
+            if deal_date < earliest:
+                raise EntryRefused(
+                    _("The contract date cannot be more than %(days)s days before the measurement (%(date)s).")
+                    % {"days": sanity.contract_days_before_measurement(), "date": date_format(earliest, "d.m.Y")},
+                    field="deal_date",
+                )
+    if deal_amount and not confirmed and sanity.is_unusual_amount(deal_amount, lead.quote_amount):
+        ratio = sanity.amount_ratio(deal_amount, lead.quote_amount)
+        raise UnusualAmount(
+            ngettext(
+                "The amount %(amount)s differs a lot from the quote %(quote)s (%(times)s time). "
+                "Check the amount or confirm it.",
+                "The amount %(amount)s differs a lot from the quote %(quote)s (%(times)s times). "
+                "Check the amount or confirm it.",
+                int(ratio.to_integral_value()),
+            )
+            % {
+                "amount": sanity.rubles(deal_amount),
+                "quote": sanity.rubles(lead.quote_amount),
+                "times": sanity.times(ratio),
+            },
+            field="deal_amount",
         )
 
 
@@ -121,10 +170,12 @@ def _return_to_qualification_locked(*, lead, actor, note: str = "") -> Lead:
     return lead
 
 
-def deal_reassign(*, lead_id: int, actor, sales_rep, note: str = "") -> Lead:
+def deal_reassign(*, lead_id: int, actor, sales_rep, note: str = "", visit_starts_at=None) -> Lead:
     """The sales manager moves an open deal to another rep (vacation, sick leave, load).
 
-    Booked visits move with the deal; a hand-off still awaiting acceptance gets a fresh window.
+    A booked visit moves with the deal only into a free time of the new rep: at its own time, or at
+    `visit_starts_at` the manager picked from the new rep's free slots (`VisitClash` offers them).
+    A hand-off still awaiting acceptance gets a fresh window.
     """
     if not access.is_board_manager(actor):
         raise PermissionRefused(_("Only the sales manager can reassign deals."))
@@ -139,6 +190,7 @@ def deal_reassign(*, lead_id: int, actor, sales_rep, note: str = "") -> Lead:
             raise TransitionRefused(_("The deal is already with %(rep)s.") % {"rep": person_name(sales_rep)})
         previous = lead.sales_rep
         now = timezone.now()
+        visit_move_with_deal_locked(lead=lead, rep=sales_rep, actor=actor, starts_at=visit_starts_at, now=now)
         lead.sales_rep = sales_rep
         fields = ["sales_rep", "updated_at"]
         if lead.status == LeadStatus.HANDED_OFF and lead.handoff_state == HandoffState.PENDING:
@@ -148,7 +200,6 @@ def deal_reassign(*, lead_id: int, actor, sales_rep, note: str = "") -> Lead:
             lead.acceptance_overdue_notified_at = None
             fields += ["acceptance_due_at", "acceptance_overdue_notified_at"]
         lead.save(update_fields=fields)
-        Visit.objects.filter(lead=lead, status=Visit.Status.SCHEDULED).update(rep=sales_rep, updated_at=now)
         description = _("From %(old)s to %(new)s") % {"old": person_name(previous), "new": person_name(sales_rep)}
         if note:
             description = f"{description}. {note}"

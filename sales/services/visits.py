@@ -15,9 +15,10 @@ from leadflow.services import history_record, lock_lead, notification_send
 from leadflow.workhours import WorkCalendar
 from qualification.services import eligible_sales_reps, lead_send_to_sales
 
-from ..exceptions import TransitionRefused
+from ..exceptions import TransitionRefused, VisitClash
 from ..models import Visit
-from ..scheduling import clashes, visit_minutes, within_working_hours
+from ..scheduling import clashes, travel_buffer_minutes, visit_minutes, within_working_hours
+from ..selectors import visit_free_slots
 from .common import person_name, sales_team_of
 
 BOOKABLE_STATUSES = (LeadStatus.QUALIFYING, LeadStatus.QUALIFIED, LeadStatus.HANDED_OFF)
@@ -119,6 +120,87 @@ def visit_schedule(
         return visit
 
 
+def visit_move_with_deal_locked(*, lead, rep, actor, starts_at=None, now=None):
+    """A reassigned deal's booked visit goes to the new rep (the caller holds the lead's lock).
+
+    Only into a free time of the new rep (their other visits plus the travel buffer, the team's hours):
+    at the visit's own time, or at `starts_at` the manager picked. Otherwise `VisitClash` names the
+    clash and carries the new rep's free slots to pick from. Returns the visit the deal now has.
+    """
+    now = now or timezone.now()
+    visit = Visit.objects.select_for_update().filter(lead=lead, status=Visit.Status.SCHEDULED).first()
+    if visit is None:
+        if starts_at is not None:
+            raise TransitionRefused(_("The deal has no booked measurement to move."))
+        return None
+    if starts_at is None and visit.starts_at <= now:
+        # under way or missed: nothing to fit into the new rep's calendar
+        visit.rep = rep
+        visit.save(update_fields=["rep", "updated_at"])
+        return visit
+    team = sales_team_of(lead)
+    target = starts_at or visit.starts_at
+    ends_at = target + (visit.ends_at - visit.starts_at)
+    get_user_model().objects.select_for_update().filter(pk=rep.pk).first()  # two moves into one rep: one waits
+    buffer = timedelta(minutes=travel_buffer_minutes())
+    clashing = list(
+        Visit.objects.filter(
+            rep=rep, status__in=Visit.BUSY_STATUSES, starts_at__lt=ends_at + buffer, ends_at__gt=target - buffer
+        )
+        .exclude(pk=visit.pk)
+        .select_related("lead")
+        .order_by("starts_at")
+    )
+    if clashing:
+        problem = _("%(rep)s is busy at that time: %(visits)s (with the travel time between visits).") % {
+            "rep": person_name(rep),
+            "visits": "; ".join(
+                _("measurement %(when)s–%(ends)s, %(lead)s")
+                % {"when": _when(other.starts_at), "ends": _clock(other.ends_at), "lead": other.lead}
+                for other in clashing
+            ),
+        }
+    elif target <= now:
+        problem = _("Choose a time in the future.")
+    elif not within_working_hours(WorkCalendar.for_team(team), target, ends_at):
+        problem = _("The visit must fit in the sales team's working hours.")
+    else:
+        problem = None
+    if problem:
+        first_day = timezone.localdate(max(visit.starts_at, now))
+        slots = visit_free_slots(sales_team=team, start=first_day, days=7, rep=rep, now=now)
+        raise VisitClash(
+            f"{problem} " + _("Pick a free time of %(rep)s for the measurement.") % {"rep": person_name(rep)},
+            slots=slots,
+        )
+    if target == visit.starts_at:
+        visit.rep = rep
+        visit.save(update_fields=["rep", "updated_at"])
+        return visit
+    visit.status = Visit.Status.RESCHEDULED
+    visit.status_changed_at = now
+    visit.save(update_fields=["status", "status_changed_at", "updated_at"])
+    moved = Visit.objects.create(
+        lead=lead,
+        rep=rep,
+        starts_at=target,
+        ends_at=ends_at,
+        address=visit.address,
+        note=visit.note,
+        booked_by=actor,
+        rescheduled_from=visit,
+    )
+    history_record(
+        lead=lead,
+        actor=actor,
+        event=LeadEvent.VISIT_RESCHEDULED,
+        description=_("Measurement moved from %(old)s to %(new)s")
+        % {"old": _when(visit.starts_at), "new": _when(target)},
+        at=now,
+    )
+    return moved
+
+
 def _lock_visit(visit_id):
     visit = Visit.objects.filter(pk=visit_id).first()
     if visit is None:
@@ -199,6 +281,10 @@ def visit_mark_no_show(*, visit_id: int, actor, note: str = "") -> Visit:
 
 def _when(moment):
     return date_format(timezone.localtime(moment), "D d.m H:i")
+
+
+def _clock(moment):
+    return date_format(timezone.localtime(moment), "H:i")
 
 
 def _day_bounds(day):

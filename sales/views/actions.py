@@ -9,6 +9,7 @@ from leadflow.models import Lead
 from leadflow.people import display_name
 
 from .. import selectors, services
+from ..exceptions import EntryRefused, UnusualAmount, VisitClash
 from ..forms import (
     DealCorrectForm,
     DealReopenForm,
@@ -34,6 +35,12 @@ def _deal(request, pk):
 
 def _invalid(request, pk, name, form):
     return render_deal(request, pk, bound={name: form}, status=400)
+
+
+def _refused_entry(request, pk, name, form, refusal):
+    """A typed value failed a sanity rule: the form again, the values as typed, the message at its field."""
+    form.add_error(refusal.field if refusal.field in form.fields else None, str(refusal.message))
+    return _invalid(request, pk, name, form)
 
 
 @post_action
@@ -71,7 +78,10 @@ def measure(request, pk):
     form = MeasurementForm(request.POST)
     if not form.is_valid():
         return _invalid(request, pk, "measure", form)
-    services.lead_record_measurement(lead_id=pk, actor=request.user, **form.cleaned_data)
+    try:
+        services.lead_record_measurement(lead_id=pk, actor=request.user, **form.cleaned_data)
+    except EntryRefused as refusal:
+        return _refused_entry(request, pk, "measure", form, refusal)
     return _("Measurement recorded: %(lead)s") % {"lead": lead}, links.deal_url(pk)
 
 
@@ -81,7 +91,14 @@ def win(request, pk):
     form = WinForm(request.POST)
     if not form.is_valid():
         return _invalid(request, pk, "win", form)
-    services.lead_win(lead_id=pk, actor=request.user, **form.cleaned_data)
+    try:
+        services.lead_win(lead_id=pk, actor=request.user, **form.cleaned_data)
+    except UnusualAmount as refusal:
+        form = WinForm(request.POST, ask_confirmation=True)
+        form.is_valid()
+        return _refused_entry(request, pk, "win", form, refusal)
+    except EntryRefused as refusal:
+        return _refused_entry(request, pk, "win", form, refusal)
     return _("Deal won: %(lead)s") % {"lead": lead}, reverse("sales:index")
 
 
@@ -101,7 +118,15 @@ def reassign(request, pk):
     form = ReassignForm(request.POST, reps=selectors.sales_reps())
     if not form.is_valid():
         return _invalid(request, pk, "reassign", form)
-    services.deal_reassign(lead_id=pk, actor=request.user, **form.cleaned_data)
+    try:
+        services.deal_reassign(lead_id=pk, actor=request.user, **form.cleaned_data)
+    except VisitClash as refusal:
+        # the new rep is busy at the booked visit: the same form, with their free slots to pick from
+        form = ReassignForm(request.POST, reps=selectors.sales_reps(), slots=refusal.slots)
+        form.is_valid()
+        form.errors.pop("visit_starts_at", None)
+        form.add_error(None, str(refusal.message))
+        return _invalid(request, pk, "reassign", form)
     rep = form.cleaned_data["sales_rep"]
     return _("Deal %(lead)s reassigned to %(rep)s") % {
         "lead": lead,

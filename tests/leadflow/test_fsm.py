@@ -1,9 +1,9 @@
 """Every transition of the lead FSM: allowed and refused per state and per role, with its audit row."""
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from leadflow import roles
@@ -149,10 +149,12 @@ def test_measurement_needs_quote_and_owner(people):
 def test_win_needs_amount_and_date(people):
     lead = _measured(people)
     with pytest.raises(TransitionRefused):
-        s.lead_win(lead_id=lead.pk, actor=people["rep"], deal_amount=None, deal_date=date(2026, 11, 1))
+        s.lead_win(lead_id=lead.pk, actor=people["rep"], deal_amount=None, deal_date=timezone.localdate())
     with pytest.raises(TransitionRefused):
         s.lead_win(lead_id=lead.pk, actor=people["rep"], deal_amount=Decimal("400000"), deal_date=None)
-    lead = s.lead_win(lead_id=lead.pk, actor=people["rep"], deal_amount=Decimal("400000"), deal_date=date(2026, 11, 1))
+    lead = s.lead_win(
+        lead_id=lead.pk, actor=people["rep"], deal_amount=Decimal("400000"), deal_date=timezone.localdate()
+    )
     assert lead.status == LeadStatus.WON
     assert lead.closed_at is not None
 
@@ -193,7 +195,10 @@ def test_transitions_refused_by_state(people, status_builder, refused):
         "new": lambda: LeadFactory(),
         "qualified": lambda: _qualified(people),
         "won": lambda: s.lead_win(
-            lead_id=_measured(people).pk, actor=people["rep"], deal_amount=Decimal("1"), deal_date=date(2026, 1, 1)
+            lead_id=_measured(people).pk,
+            actor=people["rep"],
+            deal_amount=Decimal("350000"),
+            deal_date=timezone.localdate(),
         ),
     }
     lead = builders[status_builder]()
@@ -208,7 +213,7 @@ def test_transitions_refused_by_state(people, status_builder, refused):
 
 def test_history_is_complete_for_a_won_deal(people):
     lead = _measured(people)
-    s.lead_win(lead_id=lead.pk, actor=people["rep"], deal_amount=Decimal("500000"), deal_date=date(2026, 11, 2))
+    s.lead_win(lead_id=lead.pk, actor=people["rep"], deal_amount=Decimal("500000"), deal_date=timezone.localdate())
     transitions = list(StateLog.objects.for_(lead).order_by("timestamp", "pk").values_list("transition", "by"))
     assert transitions == [
         ("claim", people["qualifier"].pk),

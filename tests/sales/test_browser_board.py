@@ -97,6 +97,7 @@ def test_rep_accepts_schedules_measures_and_wins(page, moving_clock, people, dea
     scheduled_column = page.locator("[data-column=scheduled]")
     assert scheduled_column.locator(f'[data-lead="{lead.pk}"]').count() == 1
 
+    moving_clock.move_to(msk(2026, 12, 2, 11, 30))  # the rep is at the client's: the visit has started
     scheduled_column.locator(f'[data-lead="{lead.pk}"]').get_by_role("link", name="Внести замер…").click()
     page.fill("#measure #id_quote_amount", "420000")
     page.get_by_label("Цена").check()

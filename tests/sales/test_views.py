@@ -84,7 +84,9 @@ def test_card_without_answers_still_renders(client, clock, people, deals):
 def test_won_and_lost_show_the_current_month_only(client, clock, people, deals):
     old = deals.measured(name="Прошлый Месяц")
     clock.move_to(msk(2026, 11, 20, 12, 0))
-    s.lead_win(lead_id=old.pk, actor=people["rep"], deal_amount=Decimal("1"), deal_date=msk(2026, 11, 20, 0, 0).date())
+    s.lead_win(
+        lead_id=old.pk, actor=people["rep"], deal_amount=Decimal("350000"), deal_date=msk(2026, 11, 20, 0, 0).date()
+    )
     clock.move_to(msk(2026, 12, 1, 10, 0))
     response = _login(client, people["rep"]).get(reverse("sales:index"))
     assert "Прошлый Месяц" not in response.content.decode()
@@ -209,6 +211,7 @@ def test_schedule_measure_win_through_the_pages(client, clock, people, deals):
         str(pk)
         for pk in deal_page.context["forms"]["measure"].fields["objections"].queryset.values_list("pk", flat=True)[:2]
     ]
+    clock.move_to(msk(2026, 12, 2, 12, 30))  # the rep is at the client's: the visit has started
     response = client.post(
         reverse("sales:measure", args=[lead.pk]),
         {"quote_amount": "410000", "objections": tags, "objection_note": "Дорого", "next_step": "КП на почту"},

@@ -48,13 +48,13 @@ def test_rep_cannot_open_or_win_another_reps_deal(world):
     deal = world.leads["measured_a"]
     client = _as(world, "rep")
     assert client.get(reverse("sales:deal", args=[deal.pk])).status_code == 403
-    response = client.post(reverse("sales:win", args=[deal.pk]), {"deal_amount": "1", "deal_date": "2026-12-01"})
+    response = client.post(reverse("sales:win", args=[deal.pk]), {"deal_amount": "350000", "deal_date": "2026-12-01"})
     assert response.status_code == 403
     deal = Lead.objects.get(pk=deal.pk)
     assert deal.status == LeadStatus.MEASURED and deal.deal_amount is None
     # the owner can
     owner = _as(world, "rep2")
-    response = owner.post(reverse("sales:win", args=[deal.pk]), {"deal_amount": "1", "deal_date": "2026-12-01"})
+    response = owner.post(reverse("sales:win", args=[deal.pk]), {"deal_amount": "350000", "deal_date": "2026-12-01"})
     assert response.status_code == 302
     assert Lead.objects.get(pk=deal.pk).status == LeadStatus.WON
 

@@ -75,7 +75,7 @@ EMAIL = "=x{{7*7}}'+1@example.com"
 def corpus():
     """Leads carrying the corpus in each state a page shows; people whose names carry it too."""
     cache.clear()  # the intake form's rate limit
-    with time_machine.travel(NOW, tick=False):
+    with time_machine.travel(NOW, tick=False) as clock:
         from django.apps import apps
 
         from sales.reference import ensure_objection_tags
@@ -138,6 +138,7 @@ def corpus():
             address=payload("visit_address", 300),
             note=payload("visit_note"),
         )
+        clock.move_to(datetime(2026, 12, 1, 12, 30, tzinfo=MSK))  # the visit has started
         s.lead_record_measurement(
             lead_id=measured.pk,
             actor=rep,
@@ -146,6 +147,7 @@ def corpus():
             next_step=payload("next_step", 300),
             note=payload("measurement_note"),
         )
+        clock.move_to(NOW)
 
         lost = via_api("+79160000003")
         handed_off(lost)
