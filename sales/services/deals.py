@@ -272,6 +272,8 @@ def deal_correct(*, lead_id: int, actor, amount: Decimal | None = None, deal_dat
             lead.deal_amount = amount
             fields.append("deal_amount")
         if deal_date is not None and deal_date != lead.deal_date:
+            # the date rules of a win hold for a correction too; the amount is the manager's, with a reason
+            _ensure_sane_win(lead=lead, deal_amount=None, deal_date=deal_date, confirmed=True)
             _correction_record(
                 lead=lead, actor=actor, at=now, field=DealCorrection.Field.DATE,
                 old=lead.deal_date, new=deal_date, reason=reason,

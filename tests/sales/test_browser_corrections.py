@@ -24,7 +24,13 @@ def moving_clock():
 def test_the_sales_manager_corrects_a_mistyped_deal(page, moving_clock, people, deals):
     rep = people["other_rep"]
     lead = deals.measured(rep=rep, name="Сергей Волков", quote=Decimal("730000"))
-    s.lead_win(lead_id=lead.pk, actor=rep, deal_amount=Decimal("5000000000"), deal_date=date(2027, 6, 1))
+    s.lead_win(
+        lead_id=lead.pk,
+        actor=rep,
+        deal_amount=Decimal("5000000000"),
+        deal_date=date(2026, 11, 2),
+        confirm_unusual_amount=True,
+    )
 
     page.login("manager")
     page.goto(f"{page.base_url}{links.deal_url(lead.pk)}")
@@ -40,7 +46,7 @@ def test_the_sales_manager_corrects_a_mistyped_deal(page, moving_clock, people, 
     history = page.locator("[data-testid=history]").inner_text()
     assert "Сделка исправлена" in history
     assert "Сумма: 5\u202f000\u202f000\u202f000\u00a0₽ → 500\u202f000\u00a0₽" in history
-    assert "Дата договора: 01.06.2027 → 01.12.2026" in history
+    assert "Дата договора: 02.11.2026 → 01.12.2026" in history
     assert "Причина: опечатка: лишние нули" in history
     page.save_screenshot("deal-corrected")
 

@@ -53,11 +53,22 @@ def rep_plan(db):
     )
 
 
+MISTYPED_DATE = date(2026, 11, 2)
+
+
 def mistyped_win(deals, people):
-    """rep2 wins a deal quoted at 730 000 ₽ with 5 000 000 000 ₽ and a contract date of 01.06.2027."""
+    """rep2 wins a deal quoted at 730 000 ₽ with 5 000 000 000 ₽. Since sanity at entry (test_sanity.py) a
+    future contract date is refused and such an amount needs a confirmation: the typo that still gets
+    through is a confirmed one, with a wrong (but possible) date."""
     rep = people["other_rep"]
     lead = deals.measured(rep=rep, quote=Decimal("730000"))
-    return s.lead_win(lead_id=lead.pk, actor=rep, deal_amount=Decimal("5000000000"), deal_date=date(2027, 6, 1))
+    return s.lead_win(
+        lead_id=lead.pk,
+        actor=rep,
+        deal_amount=Decimal("5000000000"),
+        deal_date=MISTYPED_DATE,
+        confirm_unusual_amount=True,
+    )
 
 
 def pay_of(label, report_filter=NOVEMBER):
@@ -94,13 +105,13 @@ def test_the_manager_corrects_a_mistyped_win_and_the_reports_read_the_corrected_
     trail = list(
         DealCorrection.objects.filter(lead=lead).order_by("field").values_list("field", "old_value", "new_value")
     )
-    assert trail == [("amount", "5000000000.00", "500000"), ("date", "2027-06-01", "2026-11-20")]
+    assert trail == [("amount", "5000000000.00", "500000"), ("date", MISTYPED_DATE.isoformat(), "2026-11-20")]
     assert set(DealCorrection.objects.values_list("actor__username", "reason")) == {("manager", "опечатка")}
     history = StateLog.objects.for_(lead).get(transition=LeadEvent.DEAL_CORRECTED)
     assert history.by == people["manager"]
     assert history.description == (
         "Amount: 5\u202f000\u202f000\u202f000\u00a0₽ → 500\u202f000\u00a0₽. "
-        "Contract date: 01.06.2027 → 20.11.2026. Reason: опечатка"
+        f"Contract date: {MISTYPED_DATE:%d.%m.%Y} → 20.11.2026. Reason: опечатка"
     )
 
 
@@ -304,3 +315,10 @@ def test_the_director_marks_a_month_paid_and_the_economics_page_lists_the_adjust
     assert [(row["deal"], row["label"], row["bonus"]) for row in adjustments.rows] == [
         (f"#{lead.pk}", "Пётр Замеров", Decimal("-299970000.00"))
     ]
+
+
+def test_a_correction_keeps_the_contract_date_rules(deals, people):
+    lead = mistyped_win(deals, people)
+    with pytest.raises(TransitionRefused, match="future"):
+        s.deal_correct(lead_id=lead.pk, actor=people["manager"], deal_date=date(2027, 6, 1), reason="опечатка")
+    assert Lead.objects.get(pk=lead.pk).deal_date == MISTYPED_DATE
