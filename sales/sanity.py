@@ -41,9 +41,14 @@ def earliest_contract_date(measured_on: date) -> date:
     return measured_on - timedelta(days=contract_days_before_measurement())
 
 
+def grouped(value) -> str:
+    """350 000: thousands split by a narrow no-break space, like the board's `money` filter."""
+    return f"{Decimal(value):,.0f}".replace(",", "\u202f")
+
+
 def rubles(value) -> str:
-    """350 000 ₽: thousands split by a narrow no-break space, like the board's `money` filter."""
-    return f"{Decimal(value):,.0f}".replace(",", "\u202f") + "\u00a0₽"
+    """350 000 ₽ ("—" for no amount)."""
+    return grouped(value) + "\u00a0₽" if value is not None else "—"
 
 
 def times(ratio: Decimal) -> str:

@@ -60,7 +60,9 @@ def lead_record_measurement(
                 % {"when": date_format(timezone.localtime(booked.starts_at), "D d.m H:i").lower()}
             )
         visit = booked or Visit.objects.filter(lead=lead, status=Visit.Status.DONE).order_by("-starts_at").first()
-        description = note or (_("Quote %(amount)s ₽") % {"amount": quote_amount} if quote_amount else "")
+        description = note or (
+            _("Quote %(amount)s ₽") % {"amount": sanity.grouped(quote_amount)} if quote_amount else ""
+        )
         lead = lead_transition(
             lead=lead, name="record_measurement", actor=actor, prepare=prepare, description=description, at=now
         )
@@ -103,7 +105,7 @@ def lead_win(
             name="win",
             actor=actor,
             prepare=prepare,
-            description=_("Contract %(amount)s ₽") % {"amount": deal_amount},
+            description=_("Contract %(amount)s ₽") % {"amount": sanity.grouped(deal_amount)},
         )
 
 
@@ -218,10 +220,6 @@ def deal_reassign(*, lead_id: int, actor, sales_rep, note: str = "", visit_start
 # --- corrections of a closed deal (issue 13 §1): the sales manager or director, with a reason -------
 
 
-def _rub(amount):
-    return f"{Decimal(amount):,.0f}".replace(",", "\u202f") + "\u00a0₽" if amount is not None else "—"
-
-
 def _day(value):
     return value.strftime("%d.%m.%Y") if value else "—"
 
@@ -268,7 +266,9 @@ def deal_correct(*, lead_id: int, actor, amount: Decimal | None = None, deal_dat
                 lead=lead, actor=actor, at=now, field=DealCorrection.Field.AMOUNT,
                 old=lead.deal_amount, new=amount, reason=reason,
             )  # fmt: skip
-            parts.append(_("Amount: %(old)s → %(new)s") % {"old": _rub(lead.deal_amount), "new": _rub(amount)})
+            parts.append(
+                _("Amount: %(old)s → %(new)s") % {"old": sanity.rubles(lead.deal_amount), "new": sanity.rubles(amount)}
+            )
             lead.deal_amount = amount
             fields.append("deal_amount")
         if deal_date is not None and deal_date != lead.deal_date:
