@@ -156,10 +156,10 @@ class PilotTarget(models.Model):
         LEADS = "leads", _("Leads received")
         WARN_SHARE = "warn_share", _("Called within 15 min (share)")
         FIRST_CALL_P50 = "first_call_p50_min", _("Median time to first call, min")
-        QUALIFIED = "qualified", _("Qualified")
+        QUALIFIED = "qualified", _("Qualified (of the leads received)")
         HANDED_OFF_NET = "handed_off_net", _("Handed off (net of upheld disputes)")
         UPHELD = "upheld", _("Disputes upheld")
-        MEASURED = "measured", _("Measured")
+        MEASURED = "measured", _("Measurements (by visit date)")
         WON = "won", _("Won (by deal date)")
         REVENUE = "revenue", _("Revenue (by deal date)")
 
@@ -167,8 +167,8 @@ class PilotTarget(models.Model):
     value = models.DecimalField(
         _("weekly target"), max_digits=14, decimal_places=4, help_text=_("A share as a fraction: 0.9 = 90 %.")
     )
-    valid_from = models.DateField(_("valid from"))
-    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    valid_from = models.DateField(_("in force from"))
+    valid_to = models.DateField(_("in force until"), null=True, blank=True, help_text=_("Empty: open-ended."))
 
     class Meta:
         verbose_name = _("pilot target")

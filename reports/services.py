@@ -83,10 +83,13 @@ def _change_text(change, kind):
     if change is None:
         return "—"
     sign = "+" if change > 0 else ""
+    # number_format cuts off the digits, it does not round them: round first
     if kind == "pct":
-        return _("%(sign)s%(value)s pp") % {"sign": sign, "value": formats.number_format(float(change) * 100, 1)}
+        value = formats.number_format(round(float(change) * 100, 1), 1)
+        return _("%(sign)s%(value)s pp") % {"sign": sign, "value": value}
     if kind == "min":
-        return _("%(sign)s%(value)s min") % {"sign": sign, "value": formats.number_format(float(change), 1)}
+        value = formats.number_format(round(float(change), 1), 1)
+        return _("%(sign)s%(value)s min") % {"sign": sign, "value": value}
     return sign + display(change, kind)
 
 

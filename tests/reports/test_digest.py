@@ -176,8 +176,25 @@ def test_the_pilot_target_is_the_third_column_when_set(data, django_capture_on_c
     assert rows["won"]["target"] == Decimal("3")
     assert rows["leads"]["target"] is None
     send(django_capture_on_commit_callbacks)
-    html = next(m for m in mail.outbox if m.to == ["director@example.com"]).alternatives[0][0]
-    assert "Pilot target" in html
+    message = next(m for m in mail.outbox if m.to == ["director@example.com"])
+    assert "Цель пилота" in message.alternatives[0][0]
+    assert "Выиграно (по дате сделки): 2 (неделей ранее 0, +2); цель 3" in message.body
+
+
+def test_the_email_is_in_russian_whatever_the_active_language(data, django_capture_on_commit_callbacks):
+    send(django_capture_on_commit_callbacks)
+    message = next(m for m in mail.outbox if m.to == ["director@example.com"])
+    assert message.subject == "Еженедельная сводка 10.03 – 16.03.2025"
+    body = message.body
+    assert "Ключевые показатели недели 10.03.2025 – 16.03.2025 в сравнении с неделей с 03.03:" in body
+    assert "Получено лидов: 1 (неделей ранее 9, -8)" in body
+    assert "Квалифицировано (из поступивших): 1 (неделей ранее 4, -3)" in body
+    assert "Выручка (по дате сделки): 600\xa0000 ₽ (неделей ранее 0 ₽, +600\xa0000 ₽)" in body
+    assert "+44,4 п. п." in body  # 100 % − 5/9
+    assert "-8,0 мин" in body  # 3 − 11 min
+    for english in ("Weekly digest", "Hello", "Key figures", "week before", "Dashboards", "Leads received"):
+        assert english not in body and english not in message.alternatives[0][0]
+    assert "Позвонили в течение 15 мин (доля)" in message.alternatives[0][0]
 
 
 def test_queries_are_bounded_per_recipient(data, django_capture_on_commit_callbacks, django_assert_max_num_queries):
