@@ -4,7 +4,7 @@ from django.db.models import Q
 from leadflow import access
 from leadflow.admin_scope import DirectorOnlyAdmin, ScopedAdmin
 
-from .models import BonusPlan, ExportLog, PayPeriodClose
+from .models import BonusPlan, ExportLog, PayPeriodClose, PilotTarget
 
 
 @admin.register(BonusPlan)
@@ -65,3 +65,13 @@ class PayPeriodCloseAdmin(DirectorOnlyAdmin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- pilot targets (issue 13 §3): the weekly digest's third column, set by the director -----------------
+
+
+@admin.register(PilotTarget)
+class PilotTargetAdmin(DirectorOnlyAdmin, admin.ModelAdmin):
+    list_display = ("figure", "value", "valid_from", "valid_to")
+    list_filter = ("figure",)
+    date_hierarchy = "valid_from"

@@ -145,3 +145,35 @@ class PayPeriodClose(models.Model):
 
     def __str__(self):
         return self.month.strftime("%m.%Y")
+
+
+class PilotTarget(models.Model):
+    """A weekly target of one digest figure set by the director (issue 13 §3), in force from/to a date.
+
+    The weekly digest shows it as a third column for the week it is in force on the week's Monday."""
+
+    class Figure(models.TextChoices):
+        LEADS = "leads", _("Leads received")
+        WARN_SHARE = "warn_share", _("Called within 15 min (share)")
+        FIRST_CALL_P50 = "first_call_p50_min", _("Median time to first call, min")
+        QUALIFIED = "qualified", _("Qualified (of the leads received)")
+        HANDED_OFF_NET = "handed_off_net", _("Handed off (net of upheld disputes)")
+        UPHELD = "upheld", _("Disputes upheld")
+        MEASURED = "measured", _("Measurements (by visit date)")
+        WON = "won", _("Won (by deal date)")
+        REVENUE = "revenue", _("Revenue (by deal date)")
+
+    figure = models.CharField(_("figure"), max_length=30, choices=Figure.choices)
+    value = models.DecimalField(
+        _("weekly target"), max_digits=14, decimal_places=4, help_text=_("A share as a fraction: 0.9 = 90 %.")
+    )
+    valid_from = models.DateField(_("in force from"))
+    valid_to = models.DateField(_("in force until"), null=True, blank=True, help_text=_("Empty: open-ended."))
+
+    class Meta:
+        verbose_name = _("pilot target")
+        verbose_name_plural = _("pilot targets")
+        ordering = ["figure", "-valid_from"]
+
+    def __str__(self):
+        return f"{self.get_figure_display()}: {self.value}"

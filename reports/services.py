@@ -1,9 +1,25 @@
-"""Writes of the reports app: the export log."""
+"""Writes of the reports app: the export log, the weekly digest."""
 
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
+from leadflow.models import Notification
+from leadflow.services import notification_send
+
+from .access import report_scope
 from .models import ExportLog
+from .selectors.digest import digest_recipients, targets_for_week, weekly_digest
+from .tables import display
 
 
 def _ip_or_none(ip):
@@ -25,3 +41,128 @@ def export_record(*, actor, what, fmt, rows, contains_contacts, filters="", ip=N
         contains_contacts=contains_contacts,
         ip=_ip_or_none(ip),
     )
+
+
+# --- the weekly digest (issue 13 §3) ------------------------------------------------------------------
+
+DIGEST_DASHBOARDS = (
+    ("funnel", "reports:funnel"),
+    ("speed", "reports:speed"),
+    ("handoff", "reports:handoff"),
+    ("sales", "reports:sales"),
+)
+
+
+@dataclass
+class DigestMessage:
+    recipient: object
+    dedupe_key: str
+    subject: str
+    text: str
+    html: str
+    url: str
+    rows: list
+    already_sent: bool
+
+
+def digest_dedupe_key(user, week_start):
+    return f"digest:{user.pk}:{week_start.isoformat()}"
+
+
+def digest_links(week_start, *, absolute=True):
+    """Links into the dashboards with the week as a custom period (Monday to Sunday); absolute for the
+    e-mail (settings.SITE_URL), relative for the in-app notification."""
+    query = urlencode(
+        {"preset": "custom", "start": week_start.isoformat(), "end": (week_start + timedelta(days=6)).isoformat()}
+    )
+    base = settings.SITE_URL.rstrip("/") if absolute else ""
+    return {name: f"{base}{reverse(url_name)}?{query}" for name, url_name in DIGEST_DASHBOARDS}
+
+
+def _change_text(change, kind):
+    if change is None:
+        return "—"
+    sign = "+" if change > 0 else ""
+    # number_format cuts off the digits, it does not round them: round first
+    if kind == "pct":
+        value = formats.number_format(round(float(change) * 100, 1), 1)
+        return _("%(sign)s%(value)s pp") % {"sign": sign, "value": value}
+    if kind == "min":
+        value = formats.number_format(round(float(change), 1), 1)
+        return _("%(sign)s%(value)s min") % {"sign": sign, "value": value}
+    return sign + display(change, kind)
+
+
+def _shown(rows):
+    for row in rows:
+        kind = row["kind"]
+        row["value_text"] = display(row["value"], kind)
+        row["previous_text"] = display(row["previous"], kind)
+        row["change_text"] = _change_text(row["change"], kind)
+        row["target_text"] = "" if row["target"] is None else display(row["target"], kind)
+    return rows
+
+
+def weekly_digest_messages(*, week_start, now=None):
+    """The digest each recipient gets for the week starting on Monday `week_start`, rendered in the site's
+    language; recipients who already had it are marked `already_sent` (their figures are not computed)."""
+    now = now or timezone.now()
+    targets = targets_for_week(week_start)
+    links = digest_links(week_start)
+    in_app_url = digest_links(week_start, absolute=False)["funnel"]
+    week_end = week_start + timedelta(days=6)
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Weekly digest %(start)s – %(end)s") % {
+            "start": formats.date_format(week_start, "d.m"),
+            "end": formats.date_format(week_end, "d.m.Y"),
+        }
+        for user in digest_recipients():
+            scope = report_scope(user)
+            if not scope.sees_all and not scope.team_ids:
+                continue  # a lead or manager without a team of their kind has no dashboards
+            key = digest_dedupe_key(user, week_start)
+            if Notification.objects.filter(recipient=user, dedupe_key=key).exists():
+                yield DigestMessage(user, key, subject, "", "", in_app_url, [], already_sent=True)
+                continue
+            rows = _shown(weekly_digest(week_start=week_start, scope=scope, targets=targets, now=now))
+            context = {
+                "user": user,
+                "rows": rows,
+                "links": links,
+                "week_start": week_start,
+                "week_end": week_end,
+                "previous_start": week_start - timedelta(days=7),
+                "has_targets": any(row["target"] is not None for row in rows),
+            }
+            yield DigestMessage(
+                recipient=user,
+                dedupe_key=key,
+                subject=subject,
+                text=render_to_string("reports/email/weekly_digest.txt", context),
+                html=render_to_string("reports/email/weekly_digest.html", context),
+                url=in_app_url,
+                rows=rows,
+                already_sent=False,
+            )
+
+
+def weekly_digest_send(*, week_start, now=None):
+    """Send each recipient their digest of the week: an in-app notification and an e-mail (after commit).
+    Idempotent: the notification's dedupe key `digest:<user>:<week>` makes a rerun send nothing twice."""
+    sent = []
+    for message in weekly_digest_messages(week_start=week_start, now=now):
+        if message.already_sent:
+            continue
+        with transaction.atomic():
+            notification_send(
+                recipient=message.recipient,
+                kind=Notification.Kind.DIGEST,
+                text=message.subject,
+                url=message.url,
+                dedupe_key=message.dedupe_key,
+                email=True,
+                email_body=message.text,
+                email_html=message.html,
+            )
+        sent.append(message.recipient)
+    return sent

@@ -74,6 +74,7 @@ class Notification(models.Model):
         ACCEPTANCE_OVERDUE = "acceptance_overdue", _("Acceptance overdue")
         VISIT_REMINDER = "visit_reminder", _("Visit reminder")
         INFO = "info", _("Information")
+        DIGEST = "digest", _("Weekly digest")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE, related_name="notifications"

@@ -13,8 +13,12 @@ from ..models import (
 log = logging.getLogger("leadflow.services")
 
 
-def notification_send(*, recipient, kind, text, lead=None, url="", dedupe_key="", email=False):
-    """An in-app notification (idempotent by `dedupe_key`), plus an e-mail after commit if asked."""
+def notification_send(
+    *, recipient, kind, text, lead=None, url="", dedupe_key="", email=False, email_body="", email_html=""
+):
+    """An in-app notification (idempotent by `dedupe_key`), plus an e-mail after commit if asked.
+
+    The e-mail's body is the text and the link unless `email_body` (plain) / `email_html` are given."""
     if recipient is None or not recipient.is_active:
         return None
     if dedupe_key:
@@ -28,14 +32,14 @@ def notification_send(*, recipient, kind, text, lead=None, url="", dedupe_key=""
     else:
         notification = Notification.objects.create(recipient=recipient, kind=kind, text=text[:500], lead=lead, url=url)
     if email and recipient.email:
-        address, subject, body = recipient.email, text[:120], f"{text}\n\n{url}"
-        transaction.on_commit(lambda: _send_mail_quietly(subject, body, address))
+        address, subject, body = recipient.email, text[:120], email_body or f"{text}\n\n{url}"
+        transaction.on_commit(lambda: _send_mail_quietly(subject, body, address, html=email_html or None))
     return notification
 
 
-def _send_mail_quietly(subject, body, address):
+def _send_mail_quietly(subject, body, address, html=None):
     try:
-        send_mail(subject, body, None, [address])
+        send_mail(subject, body, None, [address], html_message=html)
     except Exception:  # a mail outage must not break the request that already committed
         log.exception("could not e-mail %s", address)
 

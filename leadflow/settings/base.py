@@ -237,6 +237,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=env.int("VISIT_REMINDER_MORNING_HOUR", default=8), minute=0),
     },
     # 152-ФЗ retention: leads closed without a deal longer than PERSONAL_DATA_RETENTION_DAYS ago lose the person
+    # the weekly digest (issue 13 §3): Mondays 09:00 in CELERY_TIMEZONE (Moscow), last week's figures
+    "weekly-digest": {
+        "task": "reports.tasks.weekly_digest",
+        "schedule": crontab(day_of_week="mon", hour=env.int("WEEKLY_DIGEST_HOUR", default=9), minute=0),
+    },
     "personal-data-retention": {
         "task": "leadflow.tasks.personal_data_retention",
         "schedule": crontab(hour=env.int("PERSONAL_DATA_RETENTION_HOUR", default=3), minute=30),
@@ -260,6 +265,8 @@ SPECTACULAR_SETTINGS = {
 # --- Leadflow -----------------------------------------------------------------------------------
 # Personal data (152-ФЗ, docs/security.md). The intake form's consent links to PRIVACY_POLICY_URL; empty =
 # the app's own /privacy/ page (templates/leadflow/privacy_policy.html, naming PRIVACY_OPERATOR_NAME).
+# Absolute links in e-mails (the weekly digest) start with this: the address people open the CRM at.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 PRIVACY_POLICY_URL = env.str("PRIVACY_POLICY_URL", default="")
 PRIVACY_POLICY_VERSION = env.str("PRIVACY_POLICY_VERSION", default="1")  # stored with every consent
 PRIVACY_OPERATOR_NAME = env.str("PRIVACY_OPERATOR_NAME", default="Leadflow")

@@ -48,7 +48,7 @@ def speed_aggregates(now):
     }
 
 
-def _finish(row):
+def finish_speed_row(row):
     row["warn_share"] = ratio(row["within_warn"], row["decided"])
     row["breach_share"] = ratio(row["within_breach"], row["decided"])
     for key in ("first_call_p50", "first_call_p90", "system_p50", "system_p90", "people_p50", "people_p90"):
@@ -61,7 +61,7 @@ def speed(*, leads, group_by="team", now=None):
     split by qualifier: the people's names)."""
     now = now or timezone.now()
     aggregates = speed_aggregates(now)
-    total = _finish(leads.aggregate(**aggregates))
+    total = finish_speed_row(leads.aggregate(**aggregates))
 
     _title, fields = GROUPINGS[group_by]
     grouped = leads
@@ -75,7 +75,7 @@ def speed(*, leads, group_by="team", now=None):
             row["label"] = f"{row['hour']:02d}:00"
         elif group_by != "qualifier":
             row["label"] = row[fields[1]]
-        rows.append(_finish(row))
+        rows.append(finish_speed_row(row))
     if group_by == "qualifier":
         label_credited(rows, nobody=str(_("Not taken")))
 
@@ -89,7 +89,7 @@ def speed(*, leads, group_by="team", now=None):
         heat[(row["weekday"], row["hour"])] = {"leads": row["leads"], "p50_min": minutes(row["first_call_p50"])}
 
     trend = [
-        _finish(row)
+        finish_speed_row(row)
         for row in leads.annotate(week=TruncWeek("received_at")).values("week").annotate(**aggregates).order_by("week")
     ]
     return {"total": total, "rows": rows, "heatmap": heat, "trend": trend}

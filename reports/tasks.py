@@ -1,0 +1,19 @@
+"""Celery tasks of the reports. Each re-reads state and is safe to run twice.
+
+Beat entry (settings.CELERY_BEAT_SCHEDULE): weekly_digest on Mondays at 09:00 Moscow time.
+"""
+
+from datetime import date
+
+from celery import shared_task
+
+
+@shared_task(ignore_result=True)
+def weekly_digest(week_start=None):
+    """Send last week's digest (or the week starting on `week_start`, an ISO date of a Monday); a rerun
+    sends nothing twice (reports.services.weekly_digest_send). Returns how many were sent."""
+    from .selectors.digest import last_week_start
+    from .services import weekly_digest_send
+
+    week = date.fromisoformat(week_start) if week_start else last_week_start()
+    return len(weekly_digest_send(week_start=week))
