@@ -105,7 +105,7 @@ def lead_win(
             name="win",
             actor=actor,
             prepare=prepare,
-            description=_("Contract %(amount)s ₽") % {"amount": sanity.grouped(deal_amount)},
+            description=_("Contract %(amount)s ₽") % {"amount": sanity.grouped(deal_amount or 0)},
         )
 
 
