@@ -9,6 +9,11 @@ from leadflow import access
 
 from . import selectors, stats
 from .definitions import FIGURES, figure_column
+from .selectors.disqualified import (
+    disqualified_dimension_label,
+    disqualified_dimension_value,
+    disqualified_drilldown,
+)
 from .selectors.funnel import FIGURE_LABELS as FUNNEL_FIGURE_LABELS
 from .selectors.funnel import (
     STAGE_TIMES,
@@ -484,6 +489,10 @@ def drilldown(*, figure, report_filter, scope, group_by=None, dim=None):
     with its name and definition and the row it belongs to. Raises KeyError for an unknown figure,
     grouping or dimension (the view answers 404)."""
     page = figure.split(".", 1)[0]
+    if page == "disqualified":
+        return _disqualified_drilldown(
+            figure=figure, report_filter=report_filter, scope=scope, group_by=group_by, dim=dim
+        )
     if page != "funnel":
         raise KeyError(figure)
     leads = funnel_drilldown(
@@ -508,6 +517,41 @@ def drilldown(*, figure, report_filter, scope, group_by=None, dim=None):
         "row_label": row_label,
         "back_url": reverse(f"reports:{page}"),
         # kept by the filter form of the drill-down page
+        "params": [(k, v) for k, v in (("figure", figure), ("group_by", group_by), ("dim", dim)) if v is not None],
+    }
+
+
+DISQUALIFIED_FIGURES = {
+    "disqualified.dropped": "disqualified_event",
+    "disqualified.cohort_dropped": "disqualified_cohort",
+}
+DISQUALIFIED_GROUPS = {"reason": _("Reason"), "qualifier": _("Qualifier"), "source": _("Source")}
+
+
+def _disqualified_drilldown(*, figure, report_filter, scope, group_by, dim):
+    leads = disqualified_drilldown(figure=figure, report_filter=report_filter, scope=scope, group_by=group_by, dim=dim)
+    registered = FIGURES.get(DISQUALIFIED_FIGURES.get(figure, ""))
+    other = {
+        "disqualified.modular": (
+            _("Disqualified as modular (by date of disqualification)"),
+            _("Reason “modular kitchen” or product interest “modular”, of the leads disqualified in the period."),
+        ),
+        "disqualified.received": (_("Leads received (cohort)"), _("Leads received in the period.")),
+        "disqualified.cohort_modular": (
+            _("Disqualified as modular (cohort)"),
+            _("Leads received in the period, disqualified by now as modular."),
+        ),
+    }
+    name, definition = (registered.name, registered.definition) if registered else other[figure]
+    row_label = None
+    if dim is not None:
+        row_label = f"{DISQUALIFIED_GROUPS[group_by]}: {disqualified_dimension_label(group_by, dim)}"
+    return {
+        "leads": leads,
+        "name": name,
+        "definition": definition,
+        "row_label": row_label,
+        "back_url": reverse("reports:disqualified"),
         "params": [(k, v) for k, v in (("figure", figure), ("group_by", group_by), ("dim", dim)) if v is not None],
     }
 
@@ -583,18 +627,21 @@ def own_stats_table(own, *, qualifier, rep):
 def _disqualified_columns(first):
     return [
         first,
-        figure_column("disqualified_event", "dropped", "int"),
+        figure_column("disqualified_event", "dropped", "int", link="disqualified.dropped"),
         Column("share_of_dropped", _("Of all disqualified"), "pct"),
-        Column("modular", _("Of them modular"), "int"),
+        Column("modular", _("Of them modular"), "int", link="disqualified.modular"),
         Column("modular_share", _("Modular share"), "pct"),
-        figure_column("disqualified_cohort", "cohort_dropped", "int"),
+        figure_column("disqualified_cohort", "cohort_dropped", "int", link="disqualified.cohort_dropped"),
         Column("cohort_modular_share", _("Modular share (cohort)"), "pct"),
     ]
 
 
 def disqualified_page(*, report_filter, scope):
     result = selectors.disqualified(report_filter=report_filter, scope=scope)
-    total = {**result["total"], "label": str(_("Total"))}
+    total = {**result["total"], "label": str(_("Total")), "dim": None}
+    for group_by, key in (("reason", "reasons"), ("qualifier", "people"), ("source", "sources")):
+        for row in result[key]:
+            row["dim"] = (group_by, disqualified_dimension_value(row, group_by))
     note = _(
         "“By date of disqualification”: leads disqualified in the period, whenever received. "
         "“Cohort”: leads received in the period that were disqualified by now."
@@ -622,7 +669,7 @@ def disqualified_page(*, report_filter, scope):
         _("Disqualified by source"),
         [
             *_disqualified_columns(Column("label", _("Source"), "text")),
-            Column("received", _("Leads received (cohort)"), "int"),
+            Column("received", _("Leads received (cohort)"), "int", link="disqualified.received"),
             Column("cohort_share", _("Share of the received disqualified (cohort)"), "pct"),
         ],
         result["sources"],
