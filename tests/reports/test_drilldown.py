@@ -2,8 +2,9 @@
 same Q the figure is counted with, so count(list) == the figure, on every row of every covered page.
 
 Covered: the funnel (cards, stages, the conversion matrix's counts, the split by team / qualifier /
-source / region). Generated from the page's declared figures (funnel.FIGURE_FILTERS and the int
-columns of its tables): a new count without a drill-down fails here."""
+source / region) and the disqualification page (cards, the reason / qualifier / source tables).
+Generated from the pages' declared figures (funnel.FIGURE_FILTERS, disqualified.figure_filters and
+the int columns of their tables): a new count without a drill-down fails here."""
 
 import html
 import re
@@ -210,6 +211,7 @@ def test_the_drilldown_page_runs_a_constant_number_of_queries(client, data):
     params = {**MARCH, "figure": "funnel.received", "group_by": "qualifier", "dim": q1.pk}
     client.get(reverse("reports:leads"), params)  # the period goes into the session once
     before = _queries(client, params)
+    assert before == 10  # session, user, roles, bell, the form's choices, the leads, the row's name
     for day in range(1, 28):
         LeadFactory(
             qualification_team=q1.profile.team, qualifier=q1, first_called_by=q1, received_at=dataset.at(3, day, 11)
