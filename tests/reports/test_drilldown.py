@@ -8,6 +8,7 @@ the int columns of their tables): a new count without a drill-down fails here.""
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -218,3 +219,21 @@ def test_the_drilldown_page_runs_a_constant_number_of_queries(client, data):
         )
     assert _queries(client, params) == before
     assert _queries(client, {**MARCH, "figure": "funnel.received"}) <= before
+
+
+def test_a_long_list_is_paginated_and_the_export_has_it_all(client, data):
+    q1 = data["people"]["q1"]
+    for minute in range(101):
+        LeadFactory(
+            qualification_team=q1.profile.team, received_at=dataset.at(3, 22, 10, 0) + timedelta(minutes=minute)
+        )
+    client.force_login(data["people"]["director"])
+    params = {**MARCH, "figure": "funnel.received"}
+    first = client.get(reverse("reports:leads"), params).content.decode()
+    assert COUNT.findall(first) == ["111"]  # the data set's 10 March leads + 101
+    assert first.count("<tr>") - 1 == 100  # the header row + 100 leads
+    assert "page=2" in first
+    second = client.get(reverse("reports:leads"), {**params, "page": 2}).content.decode()
+    assert second.count("<tr>") - 1 == 11
+    export = client.get(reverse("reports:leads"), {**params, "page": 2, "export": "csv", "table": "leads"})
+    assert len(export.content.decode("utf-8-sig").strip().splitlines()) == 1 + 111
