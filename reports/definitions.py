@@ -84,7 +84,7 @@ FIGURES = {
 }
 
 
-def figure_column(figure_key, key, kind):
-    """A table column named and explained by the registry."""
+def figure_column(figure_key, key, kind, link=""):
+    """A table column named and explained by the registry (`link`: its drill-down figure key)."""
     figure = FIGURES[figure_key]
-    return Column(key, figure.name, kind, help=figure.definition)
+    return Column(key, figure.name, kind, help=figure.definition, link=link)

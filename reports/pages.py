@@ -1,5 +1,7 @@
 """The dashboards as tables and charts, built from the selectors' aggregated rows."""
 
+from django.core.paginator import Paginator
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -7,7 +9,20 @@ from leadflow import access
 
 from . import selectors, stats
 from .definitions import FIGURES, figure_column
-from .selectors.funnel import STAGE_TIMES, STAGES, criterion_choices
+from .selectors.disqualified import (
+    disqualified_dimension_label,
+    disqualified_dimension_value,
+    disqualified_drilldown,
+)
+from .selectors.funnel import FIGURE_LABELS as FUNNEL_FIGURE_LABELS
+from .selectors.funnel import (
+    STAGE_TIMES,
+    STAGES,
+    criterion_choices,
+    funnel_dimension_label,
+    funnel_dimension_value,
+    funnel_drilldown,
+)
 from .selectors.pilot import METRICS
 from .tables import Chart, Column, ReportTable
 
@@ -32,7 +47,9 @@ def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
     # the same month on the other pages' bases, side by side (issue 13 §2)
     by_deal_date = selectors.won_revenue(report_filter=report_filter, scope=scope, basis="event")
     reconciliation = selectors.handoff_quality(report_filter=report_filter, scope=scope)["reconciliation"]
-    stage_rows = [{"label": str(label), "count": total[key]} for key, label, _q in STAGES]
+    stage_rows = [
+        {"label": str(label), "count": total[key], "figure": f"funnel.{key}", "dim": None} for key, label, _q in STAGES
+    ]
     previous = None
     for row in stage_rows:
         row["from_previous"] = None if previous is None else (row["count"] / previous if previous else None)
@@ -43,14 +60,16 @@ def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
         _("Funnel"),
         [
             Column("label", _("Stage"), "text"),
-            Column("count", _("Leads"), "int"),
+            Column("count", _("Leads"), "int", link="@row"),
             Column("from_previous", _("From the previous stage"), "pct"),
             Column("from_received", _("From received"), "pct"),
         ],
         stage_rows,
         chart=Chart("bar", [("count", _("Leads"))], horizontal=True),
     )
-    matrix_columns = [Column("label", _("From \\ to"), "text"), Column("count", _("Leads"), "int")]
+    for row in result["matrix"]:
+        row.update(figure=f"funnel.{row['stage']}", dim=None)
+    matrix_columns = [Column("label", _("From \\ to"), "text"), Column("count", _("Leads"), "int", link="@row")]
     matrix_columns += [Column(key, label, "pct") for key, label, _q in STAGES[1:]]
     matrix = ReportTable(
         "conversion-matrix",
@@ -62,9 +81,15 @@ def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
     group_title = dict(group_choices).get(group_by, _("Group"))
     group_columns = [Column("label", group_title, "text")]
     group_columns += [
-        figure_column(FUNNEL_FIGURES[key], key, "int") if key in FUNNEL_FIGURES else Column(key, label, "int")
+        figure_column(FUNNEL_FIGURES[key], key, "int", link=f"funnel.{key}")
+        if key in FUNNEL_FIGURES
+        else Column(key, label, "int", link=f"funnel.{key}")
         for key, label, _q in STAGES
     ]
+    for row in result["rows"]:
+        value = funnel_dimension_value(row, group_by)
+        if value is not None:  # the criterion groupings have no drill-down yet
+            row["dim"] = (group_by, value)
     group_columns += [
         Column("conv_qualified", _("Called → qualified"), "pct"),
         Column("conv_total", _("Received → won"), "pct"),
@@ -82,7 +107,7 @@ def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
             [("conv_qualified", _("Called → qualified")), ("conv_total", _("Received → won"))],
             percent=True,
         ),
-        footer={**total, "label": str(_("Total"))},
+        footer={**total, "label": str(_("Total")), "dim": None},
     )
     times = ReportTable(
         "stage-times",
@@ -459,9 +484,84 @@ def team_stats_table(rows):
 LEADS_PREVIEW = 100  # rows shown on the page; the export has them all
 
 
-def leads_page(*, report_filter, scope):
-    """The leads of the period with the client's contacts (for managers and the director)."""
-    rows = selectors.leads_with_contacts(report_filter=report_filter, scope=scope)
+def drilldown(*, figure, report_filter, scope, group_by=None, dim=None):
+    """The leads behind one figure of a dashboard (the same selector's Q, reports.selectors.<page>),
+    with its name and definition and the row it belongs to. Raises KeyError for an unknown figure,
+    grouping or dimension (the view answers 404)."""
+    page = figure.split(".", 1)[0]
+    if page == "disqualified":
+        return _disqualified_drilldown(
+            figure=figure, report_filter=report_filter, scope=scope, group_by=group_by, dim=dim
+        )
+    if page != "funnel":
+        raise KeyError(figure)
+    leads = funnel_drilldown(
+        figure=figure, leads=selectors.lead_base(report_filter=report_filter, scope=scope), group_by=group_by, dim=dim
+    )
+    stage = figure.split(".", 1)[1]
+    registered = FIGURES.get(FUNNEL_FIGURES.get(stage, ""))
+    name = registered.name if registered else FUNNEL_FIGURE_LABELS[figure]
+    definition = (
+        registered.definition
+        if registered
+        else _("Leads received in the period that reached the stage «%(stage)s».") % {"stage": name}
+    )
+    row_label = None
+    if dim is not None:
+        group_title = dict(FUNNEL_GROUPS)[group_by]
+        row_label = f"{group_title}: {funnel_dimension_label(group_by, dim)}"
+    return {
+        "leads": leads,
+        "name": name,
+        "definition": definition,
+        "row_label": row_label,
+        "back_url": reverse(f"reports:{page}"),
+        # kept by the filter form of the drill-down page
+        "params": [(k, v) for k, v in (("figure", figure), ("group_by", group_by), ("dim", dim)) if v is not None],
+    }
+
+
+DISQUALIFIED_FIGURES = {
+    "disqualified.dropped": "disqualified_event",
+    "disqualified.cohort_dropped": "disqualified_cohort",
+}
+DISQUALIFIED_GROUPS = {"reason": _("Reason"), "qualifier": _("Qualifier"), "source": _("Source")}
+
+
+def _disqualified_drilldown(*, figure, report_filter, scope, group_by, dim):
+    leads = disqualified_drilldown(figure=figure, report_filter=report_filter, scope=scope, group_by=group_by, dim=dim)
+    registered = FIGURES.get(DISQUALIFIED_FIGURES.get(figure, ""))
+    other = {
+        "disqualified.modular": (
+            _("Disqualified as modular (by date of disqualification)"),
+            _("Reason “modular kitchen” or product interest “modular”, of the leads disqualified in the period."),
+        ),
+        "disqualified.received": (_("Leads received (cohort)"), _("Leads received in the period.")),
+        "disqualified.cohort_modular": (
+            _("Disqualified as modular (cohort)"),
+            _("Leads received in the period, disqualified by now as modular."),
+        ),
+    }
+    name, definition = (registered.name, registered.definition) if registered else other[figure]
+    row_label = None
+    if dim is not None:
+        row_label = f"{DISQUALIFIED_GROUPS[group_by]}: {disqualified_dimension_label(group_by, dim)}"
+    return {
+        "leads": leads,
+        "name": name,
+        "definition": definition,
+        "row_label": row_label,
+        "back_url": reverse("reports:disqualified"),
+        "params": [(k, v) for k, v in (("figure", figure), ("group_by", group_by), ("dim", dim)) if v is not None],
+    }
+
+
+def leads_page(*, report_filter, scope, drill=None, page_number=None):
+    """The leads of the period with the client's contacts (for managers and the director); with
+    `drill` (pages.drilldown) only the leads behind that figure, paginated."""
+    rows = selectors.leads_with_contacts(
+        report_filter=report_filter, scope=scope, leads=drill["leads"] if drill else None
+    )
     for row in rows:
         row["received"] = timezone.localtime(row["received_at"]).strftime("%d.%m.%Y %H:%M")
         row["closed"] = timezone.localtime(row["closed_at"]).strftime("%d.%m.%Y") if row["closed_at"] else ""
@@ -488,8 +588,16 @@ def leads_page(*, report_filter, scope):
         note=_("Client contacts: the export is logged and visible to the director."),
         export_kind=access.EXPORT_CONTACTS,
     )
-    preview = ReportTable(table.slug, table.title, table.columns, rows[:LEADS_PREVIEW], note=table.note)
-    return {"tables": [table], "preview": preview, "count": len(rows), "preview_limit": LEADS_PREVIEW}
+    page_obj = Paginator(rows, LEADS_PREVIEW).get_page(page_number)
+    preview = ReportTable(table.slug, table.title, table.columns, list(page_obj.object_list), note=table.note)
+    return {
+        "tables": [table],
+        "preview": preview,
+        "count": len(rows),
+        "preview_limit": LEADS_PREVIEW,
+        "page_obj": page_obj,
+        "drill": drill,
+    }
 
 
 def own_stats_table(own, *, qualifier, rep):
@@ -519,18 +627,21 @@ def own_stats_table(own, *, qualifier, rep):
 def _disqualified_columns(first):
     return [
         first,
-        figure_column("disqualified_event", "dropped", "int"),
+        figure_column("disqualified_event", "dropped", "int", link="disqualified.dropped"),
         Column("share_of_dropped", _("Of all disqualified"), "pct"),
-        Column("modular", _("Of them modular"), "int"),
+        Column("modular", _("Of them modular"), "int", link="disqualified.modular"),
         Column("modular_share", _("Modular share"), "pct"),
-        figure_column("disqualified_cohort", "cohort_dropped", "int"),
+        figure_column("disqualified_cohort", "cohort_dropped", "int", link="disqualified.cohort_dropped"),
         Column("cohort_modular_share", _("Modular share (cohort)"), "pct"),
     ]
 
 
 def disqualified_page(*, report_filter, scope):
     result = selectors.disqualified(report_filter=report_filter, scope=scope)
-    total = {**result["total"], "label": str(_("Total"))}
+    total = {**result["total"], "label": str(_("Total")), "dim": None}
+    for group_by, key in (("reason", "reasons"), ("qualifier", "people"), ("source", "sources")):
+        for row in result[key]:
+            row["dim"] = (group_by, disqualified_dimension_value(row, group_by))
     note = _(
         "“By date of disqualification”: leads disqualified in the period, whenever received. "
         "“Cohort”: leads received in the period that were disqualified by now."
@@ -558,7 +669,7 @@ def disqualified_page(*, report_filter, scope):
         _("Disqualified by source"),
         [
             *_disqualified_columns(Column("label", _("Source"), "text")),
-            Column("received", _("Leads received (cohort)"), "int"),
+            Column("received", _("Leads received (cohort)"), "int", link="disqualified.received"),
             Column("cohort_share", _("Share of the received disqualified (cohort)"), "pct"),
         ],
         result["sources"],

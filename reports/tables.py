@@ -4,6 +4,8 @@ figures, and optionally the Chart.js chart drawn above it. Pages, templates and 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.http import QueryDict
+from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -18,6 +20,14 @@ class Column:
     kind: str = "int"
     help: str = ""  # the figure's definition, the header's tooltip (reports.definitions)
     by_row: bool = False  # the row says its kind (row["kind"]): a table of mixed figures
+    # the figure key whose leads the cell counts ("funnel.won"; "@row": the row's own row["figure"]);
+    # the cell links to them (drill_url) in the rows that carry "dim" (None for a total row)
+    link: str = ""
+
+    def drill_figure(self, row):
+        if not self.link or "dim" not in row:
+            return None
+        return row.get("figure") if self.link == "@row" else self.link
 
     def kind_for(self, row):
         return (row.get("kind") or self.kind) if self.by_row else self.kind
@@ -79,6 +89,21 @@ class ReportTable:
             "percent": self.chart.percent,
             "yTitle": str(self.chart.y_title),
         }
+
+
+DRILL_KEYS = ("figure", "group_by", "dim", "page", "export", "table")
+
+
+def drill_url(querystring, figure, dim=None):
+    """The drill-down list of a figure (/reports/leads/?figure=…) with the page's filters;
+    `dim`: (group_by, the row's value) or None for the page's total."""
+    query = QueryDict(querystring, mutable=True)
+    for key in DRILL_KEYS:
+        query.pop(key, None)
+    query["figure"] = figure
+    if dim is not None:
+        query["group_by"], query["dim"] = dim
+    return f"{reverse('reports:leads')}?{query.urlencode()}"
 
 
 def display(value, kind):

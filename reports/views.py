@@ -73,6 +73,7 @@ def _render(request, template, page_name, context):
     query = getattr(request, "report_data", request.GET).copy()
     query.pop("export", None)
     query.pop("table", None)
+    query.pop("page", None)
     context.update(
         tabs=TABS,
         page_name=page_name,
@@ -178,9 +179,31 @@ def pilot(request):
 
 @reports_required
 def leads(request):
-    """The leads of the period with their contacts, for the managers' export (logged)."""
+    """The leads of the period with their contacts, for the managers' export (logged); with
+    ?figure=<key>[&group_by=…&dim=…] only the leads behind that figure of a dashboard (drill-down)."""
     form = _filter_form(request)
-    context = pages.leads_page(report_filter=form.report_filter(), scope=request.report_scope)
+    report_filter = form.report_filter()
+    drill = None
+    figure = request.GET.get("figure")
+    if figure:
+        try:
+            drill = pages.drilldown(
+                figure=figure,
+                report_filter=report_filter,
+                scope=request.report_scope,
+                group_by=request.GET.get("group_by"),
+                dim=request.GET.get("dim"),
+            )
+        except KeyError:
+            raise Http404(_("No such figure on the dashboards.")) from None
+        back = QueryDict(mutable=True)
+        for key in (*PERIOD_KEYS, "group_by"):
+            if request.GET.get(key):
+                back[key] = request.GET[key]
+        drill["back_url"] += f"?{back.urlencode()}"
+    context = pages.leads_page(
+        report_filter=report_filter, scope=request.report_scope, drill=drill, page_number=request.GET.get("page")
+    )
     context.update(_period_context(form), page_title=_("Leads with contacts"))
     return _render(request, "reports/leads.html", "leads", context)
 

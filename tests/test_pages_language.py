@@ -130,9 +130,20 @@ def lead_pages(worked):
     return urls
 
 
+def drilldown_pages(users):
+    """The leads behind a figure (reports drill-down): a funnel stage of a team, a disqualification figure."""
+    team = users["qlead"].profile.team_id
+    leads = reverse("reports:leads")
+    return [
+        f"{leads}?figure=funnel.qualified&group_by=team&dim={team}",
+        f"{leads}?figure=disqualified.modular",
+        f"{leads}?figure=disqualified.cohort_dropped&group_by=reason&dim=none",
+    ]
+
+
 def test_every_demo_page_reads_as_russian_for_every_role(client, demo):
     users, worked = demo
-    urls = [reverse(name) for name in PAGES] + lead_pages(worked)
+    urls = [reverse(name) for name in PAGES] + lead_pages(worked) + drilldown_pages(users)
     names = [user.get_full_name() for user in get_user_model().objects.exclude(first_name="")]
     found = {}
     seen = 0

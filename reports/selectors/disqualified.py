@@ -15,9 +15,9 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from leadflow.models import Lead, LeadStatus, ProductInterest
+from leadflow.models import Lead, LeadStatus, ProductInterest, Reason, Source
 
-from .common import label_credited, ratio
+from .common import label_credited, ratio, users_by_id
 
 MODULAR_REASON = "modular"
 DISQUALIFY_CREDIT = ("qualifier", "first_called_by")
@@ -27,17 +27,87 @@ def modular_q():
     return Q(disqualify_reason__code=MODULAR_REASON) | Q(product_interest=ProductInterest.MODULAR)
 
 
-def _counts(period):
+FIGURES = ("dropped", "modular", "received", "cohort_dropped", "cohort_modular")
+
+
+def figure_filters(period):
+    """figure key → the Q of the leads it counts: the page's counts and its drill-down lists read these."""
     dropped = Q(status=LeadStatus.DISQUALIFIED)
     by_event = dropped & period.q("disqualified_at")
     cohort = period.q("received_at")
     return {
-        "dropped": Count("pk", filter=by_event),
-        "modular": Count("pk", filter=by_event & modular_q()),
-        "received": Count("pk", filter=cohort),
-        "cohort_dropped": Count("pk", filter=cohort & dropped),
-        "cohort_modular": Count("pk", filter=cohort & dropped & modular_q()),
+        "disqualified.dropped": by_event,
+        "disqualified.modular": by_event & modular_q(),
+        "disqualified.received": cohort,
+        "disqualified.cohort_dropped": cohort & dropped,
+        "disqualified.cohort_modular": cohort & dropped & modular_q(),
     }
+
+
+def _counts(period):
+    return {key.split(".", 1)[1]: Count("pk", filter=q) for key, q in figure_filters(period).items()}
+
+
+# table (the drill-down's group_by) → the row's field naming its group; the reason and qualifier rows
+# count disqualified leads only
+DIMENSIONS = {"reason": "disqualify_reason_id", "qualifier": "credited_id", "source": "source_id"}
+NO_VALUE = "none"
+
+
+def disqualified_base(*, report_filter, scope):
+    """The leads received or disqualified in the period the viewer may see, filters applied."""
+    period = report_filter.period
+    return Lead.objects.filter(
+        period.q("received_at") | period.q("disqualified_at"),
+        scope.leads(),
+        report_filter.lead_q(person_fields=DISQUALIFY_CREDIT),
+        merged_into__isnull=True,
+    )
+
+
+def _grouped(leads, group_by):
+    if group_by in ("reason", "qualifier"):
+        leads = leads.filter(status=LeadStatus.DISQUALIFIED)
+    if group_by == "qualifier":
+        leads = leads.annotate(credited_id=Coalesce(*[f"{name}_id" for name in DISQUALIFY_CREDIT]))
+    return leads
+
+
+def disqualified_dimension_value(row, group_by):
+    field_name = DIMENSIONS.get(group_by)
+    if field_name is None or field_name not in row:
+        return None
+    return NO_VALUE if row[field_name] is None else str(row[field_name])
+
+
+def disqualified_drilldown(*, figure, report_filter, scope, group_by=None, dim=None):
+    """The leads a figure of the page counts, in the row `dim` of the table `group_by` (None: the
+    total). Raises KeyError for a figure, table or row value the page does not have."""
+    q = figure_filters(report_filter.period)[figure]
+    leads = disqualified_base(report_filter=report_filter, scope=scope)
+    if dim is not None:
+        field_name = DIMENSIONS[group_by]
+        leads = _grouped(leads, group_by)
+        if dim == NO_VALUE:
+            leads = leads.filter(**{f"{field_name}__isnull": True})
+        else:
+            try:
+                leads = leads.filter(**{field_name: int(dim)})
+            except ValueError:
+                raise KeyError(dim) from None
+    return leads.filter(q)
+
+
+def disqualified_dimension_label(group_by, dim):
+    """The name of a drill-down's row (one query at most)."""
+    if dim == NO_VALUE:
+        return str(_("Not taken")) if group_by == "qualifier" else str(_("No reason"))
+    if group_by == "qualifier":
+        return users_by_id([int(dim)]).get(int(dim), "—")
+    model = Reason if group_by == "reason" else Source
+    return (
+        model.objects.filter(pk=int(dim)).values_list("title" if model is Reason else "name", flat=True).first() or "—"
+    )
 
 
 def _finish(row, total_dropped):
@@ -50,20 +120,15 @@ def _finish(row, total_dropped):
 
 def disqualified(*, report_filter, scope):
     period = report_filter.period
-    leads = Lead.objects.filter(
-        period.q("received_at") | period.q("disqualified_at"),
-        scope.leads(),
-        report_filter.lead_q(person_fields=("qualifier", "first_called_by")),
-        merged_into__isnull=True,
-    )
+    leads = disqualified_base(report_filter=report_filter, scope=scope)
     counts = _counts(period)
     total = _finish(leads.aggregate(**counts), None)
     total["share_of_dropped"] = 1.0 if total["dropped"] else None
-    dropped_leads = leads.filter(status=LeadStatus.DISQUALIFIED)
 
     reasons = []
     for row in (
-        dropped_leads.values("disqualify_reason_id", "disqualify_reason__title")
+        _grouped(leads, "reason")
+        .values("disqualify_reason_id", "disqualify_reason__title")
         .annotate(**counts)
         .order_by("-dropped", "disqualify_reason__title")
     ):
@@ -71,16 +136,18 @@ def disqualified(*, report_filter, scope):
         reasons.append(_finish(row, total["dropped"]))
 
     people = list(
-        dropped_leads.annotate(credited_id=Coalesce(*[f"{name}_id" for name in DISQUALIFY_CREDIT]))
-        .values("credited_id")
-        .annotate(**counts)
-        .order_by("-dropped", "credited_id")
+        _grouped(leads, "qualifier").values("credited_id").annotate(**counts).order_by("-dropped", "credited_id")
     )
     label_credited(people, nobody=str(_("Not taken")))
     people = [_finish(row, total["dropped"]) for row in people]
 
     sources = []
-    for row in leads.values("source_id", "source__name").annotate(**counts).order_by("-dropped", "source__name"):
+    for row in (
+        _grouped(leads, "source")
+        .values("source_id", "source__name")
+        .annotate(**counts)
+        .order_by("-dropped", "source__name")
+    ):
         row["label"] = row["source__name"]
         sources.append(_finish(row, total["dropped"]))
     return {"total": total, "reasons": reasons, "people": people, "sources": sources}

@@ -13,10 +13,10 @@ from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.db import Percentile, Seconds
-from leadflow.models import Lead, LeadStatus
+from leadflow.models import Lead, LeadStatus, Source, Team
 from qualification.models import Criterion, LeadAnswer
 
-from .common import FUNNEL_CREDIT, credited_person_id, label_credited, minutes, ratio
+from .common import FUNNEL_CREDIT, credited_person_id, label_credited, minutes, ratio, users_by_id
 
 STAGES = [
     ("received", _("Received"), Q()),
@@ -28,6 +28,10 @@ STAGES = [
     ("won", _("Won"), Q(status=LeadStatus.WON)),
 ]
 STAGE_KEYS = [key for key, _label, _q in STAGES]
+
+# figure key → the Q of the leads it counts: the funnel's counts and its drill-down list read the same Q
+FIGURE_FILTERS = {f"funnel.{key}": q for key, _label, q in STAGES}
+FIGURE_LABELS = {f"funnel.{key}": label for key, label, _q in STAGES}
 
 # (key, label, end, start, only won leads)
 STAGE_TIMES = [
@@ -49,7 +53,10 @@ GROUPINGS = {
 
 def funnel_aggregates():
     won = Q(status=LeadStatus.WON)
-    aggregates = {key: Count("pk", filter=q) if q else Count("pk") for key, _label, q in STAGES}
+    aggregates = {}
+    for key in STAGE_KEYS:
+        q = FIGURE_FILTERS[f"funnel.{key}"]
+        aggregates[key] = Count("pk", filter=q) if q else Count("pk")
     aggregates["revenue"] = Sum("deal_amount", filter=won)
     aggregates["cycle_p50"] = Percentile(Seconds("closed_at", "received_at"), 0.5, filter=won)
     for key, _label, end, start, only_won in STAGE_TIMES:
@@ -94,6 +101,56 @@ def answer_label(value):
     return str(value)
 
 
+# grouping → the row's field that names its group (the drill-down's `dim`)
+DIMENSIONS = {"team": "qualification_team_id", "qualifier": "credited_id", "source": "source_id", "region": "region"}
+NO_VALUE = "none"  # the `dim` of the row of no team / no one / no source / no region
+
+
+def _grouped_base(leads, group_by):
+    return leads.annotate(credited_id=credited_person_id(FUNNEL_CREDIT)) if group_by == "qualifier" else leads
+
+
+def funnel_dimension_value(row, group_by):
+    """The row's `dim` for its drill-down link; None for the total (no dimension)."""
+    field_name = DIMENSIONS.get(group_by)
+    if field_name is None or field_name not in row:
+        return None
+    value = row[field_name]
+    return NO_VALUE if value is None else str(value)
+
+
+def funnel_drilldown(*, figure, leads, group_by=None, dim=None):
+    """The leads a figure of the funnel counts: `leads` (the page's lead_base) narrowed by the row's
+    group (`dim` of `group_by`, None for the total) and the figure's own Q (FIGURE_FILTERS).
+    Raises KeyError for a figure or grouping the funnel does not have."""
+    q = FIGURE_FILTERS[figure]
+    if dim is not None:
+        field_name = DIMENSIONS[group_by]
+        leads = _grouped_base(leads, group_by)
+        if dim == NO_VALUE:
+            leads = leads.filter(**{f"{field_name}__isnull": True})
+        elif field_name == "region":
+            leads = leads.filter(region=dim)
+        else:
+            try:
+                leads = leads.filter(**{field_name: int(dim)})
+            except ValueError:
+                raise KeyError(dim) from None
+    return leads.filter(q) if q else leads
+
+
+def funnel_dimension_label(group_by, dim):
+    """The name of a drill-down's row (one query at most)."""
+    if dim == NO_VALUE or dim == "":
+        return str(_("Not taken")) if group_by == "qualifier" else str(_("Not given"))
+    if group_by == "region":
+        return dim
+    if group_by == "qualifier":
+        return users_by_id([int(dim)]).get(int(dim), "—")
+    model = Team if group_by == "team" else Source
+    return model.objects.filter(pk=int(dim)).values_list("name", flat=True).first() or "—"
+
+
 def funnel(*, leads, group_by="team"):
     """`leads`: the filtered Lead queryset of the period. Returns {'total', 'rows', 'matrix'}."""
     total = _finish(leads.aggregate(**funnel_aggregates()))
@@ -107,7 +164,7 @@ def funnel(*, leads, group_by="team"):
             rows.append(_finish(row))
     else:
         _title, fields = GROUPINGS[group_by]
-        grouped = leads.annotate(credited_id=credited_person_id(FUNNEL_CREDIT)) if group_by == "qualifier" else leads
+        grouped = _grouped_base(leads, group_by)
         rows = []
         for row in grouped.values(*fields).annotate(**funnel_aggregates()).order_by("-received", fields[0]):
             if group_by == "region":

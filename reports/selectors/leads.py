@@ -12,7 +12,8 @@ from .funnel import lead_base
 PEOPLE = ("qualified_by", "sales_rep")
 
 
-def leads_with_contacts(*, report_filter, scope):
+def leads_with_contacts(*, report_filter, scope, leads=None):
+    """`leads`: a narrower queryset of lead_base (a figure's drill-down); the period's leads without it."""
     fields = [
         "pk",
         "received_at",
@@ -31,7 +32,9 @@ def leads_with_contacts(*, report_filter, scope):
         fields += user_name_fields(f"{who}__")
     statuses = dict(LeadStatus.choices)
     rows = []
-    for row in lead_base(report_filter=report_filter, scope=scope).order_by("received_at", "pk").values(*fields):
+    if leads is None:
+        leads = lead_base(report_filter=report_filter, scope=scope)
+    for row in leads.order_by("received_at", "pk").values(*fields):
         row["status_label"] = str(statuses.get(row["status"], row["status"]))
         for who in PEOPLE:
             has_person = row[f"{who}__username"] is not None

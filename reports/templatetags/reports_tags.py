@@ -1,15 +1,32 @@
 from django import template
+from django.utils.html import format_html
 
-from ..tables import display
+from ..tables import display, drill_url
 from ..tables import duration as duration_text
 
 register = template.Library()
 
 
-@register.simple_tag
-def cell(row, column):
-    """A row's value for a column, formatted by the column's kind."""
-    return display(row.get(column.key), column.kind_for(row))
+@register.simple_tag(takes_context=True)
+def cell(context, row, column):
+    """A row's value for a column, formatted by the column's kind; a count links to its leads."""
+    value = row.get(column.key)
+    text = display(value, column.kind_for(row))
+    figure = column.drill_figure(row)
+    if figure is None or value is None:
+        return text
+    return format_html(
+        '<a href="{}" data-testid="drill" data-figure="{}">{}</a>',
+        drill_url(context.get("querystring", ""), figure, row["dim"]),
+        figure,
+        text,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def drill(context, figure):
+    """The drill-down URL of one of the page's total figures (the cards)."""
+    return drill_url(context.get("querystring", ""), figure)
 
 
 @register.filter

@@ -45,3 +45,29 @@ def test_director_sees_charts_on_every_dashboard(page):
         page.save_screenshot(f"reports_{name}")
     page.goto(f"{page.base_url}/reports/handoff/{MARCH}")
     assert page.locator("[data-testid=flag]").count() >= 1  # the demo's weak qualifier (15 % vs ~40 %)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_director_drills_down_from_a_funnel_count_to_its_leads(page):
+    """Issue 13 §3: a count on the funnel is one click from the list of the leads it counts."""
+    from django.apps import apps
+
+    ensure_default_plans(apps.get_model)
+    ensure_objection_tags(apps.get_model)  # a transactional test before this one flushed the reference rows
+    demo.build()
+    make_user(roles.DIRECTOR, username="director", first_name="Дмитрий", last_name="Директоров")
+    page.login("director")
+    page.goto(f"{page.base_url}/reports/funnel/{MARCH}&group_by=qualifier")
+    link = page.locator("[data-testid=table-by-group] tbody a[data-figure='funnel.qualified']").first
+    shown = link.inner_text().strip()
+    assert int(shown.replace("\u00a0", "").replace(" ", "")) > 0
+    link.click()
+    page.wait_for_url("**/reports/leads/?**figure=funnel.qualified**")
+    assert page.locator("[data-testid=drill-count]").inner_text() == shown
+    rows = page.locator("[data-testid=table-leads] tbody tr").count()
+    assert rows == min(int(shown), 100)
+    assert "Квалифицирован · Квалификатор:" in page.locator("[data-testid=drill-figure]").inner_text()
+    page.save_screenshot("reports_drilldown")
+    page.locator("[data-testid=drill-back]").click()
+    page.wait_for_url("**/reports/funnel/**group_by=qualifier**")
