@@ -2,7 +2,7 @@
 figures, and optionally the Chart.js chart drawn above it. Pages, templates and exports share it."""
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.http import QueryDict
 from django.urls import reverse
@@ -106,6 +106,11 @@ def drill_url(querystring, figure, dim=None):
     return f"{reverse('reports:leads')}?{query.urlencode()}"
 
 
+def _rounded(value, places):
+    """Half up, as a person rounds: Django's number_format cuts a float's extra digits off instead."""
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def display(value, kind):
     """The cell as shown on the page (Russian/English number formats via Django's localisation)."""
     if value is None or value == "":
@@ -117,7 +122,7 @@ def display(value, kind):
     if kind == "int":
         return number_format(value, 0, force_grouping=True)
     if kind == "pct":
-        return number_format(float(value) * 100, 1) + " %"
+        return number_format(_rounded(float(value) * 100, 1), 1) + " %"
     if kind == "money":
         return number_format(Decimal(value), 0, force_grouping=True) + " ₽"
     if kind == "min":
@@ -125,8 +130,8 @@ def display(value, kind):
     if kind == "days":
         return duration(float(value) * MINUTES_PER_DAY)
     if kind == "p":
-        return number_format(float(value), 4)
-    return number_format(float(value), 2)
+        return number_format(_rounded(value, 4), 4)
+    return number_format(_rounded(value, 2), 2)
 
 
 MINUTES_PER_DAY = 24 * 60
@@ -138,7 +143,7 @@ def duration(minutes):
         return "—"
     minutes = float(minutes)
     if minutes < 60:
-        return _("%(minutes)s min") % {"minutes": number_format(minutes, 1)}
+        return _("%(minutes)s min") % {"minutes": number_format(_rounded(minutes, 1), 1)}
     whole = round(minutes)
     if whole < MINUTES_PER_DAY:
         return _("%(hours)d h %(minutes)d min") % {"hours": whole // 60, "minutes": whole % 60}
