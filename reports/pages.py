@@ -569,7 +569,7 @@ def leads_page(*, report_filter, scope, drill=None, page_number=None):
         "leads",
         _("Leads with contacts"),
         [
-            Column("pk", _("Lead no."), "int"),
+            Column("pk", _("Lead no."), "id"),
             Column("received", _("Received"), "text"),
             Column("name", _("Client"), "text"),
             Column("phone", _("Phone"), "text"),

@@ -10,7 +10,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 # kind → how the cell is shown; exports write the raw number (percent as a fraction)
-KINDS = ("text", "int", "pct", "money", "min", "days", "num", "p", "month")
+KINDS = ("text", "id", "int", "pct", "money", "min", "days", "num", "p", "month")  # id: a number, never grouped
 
 
 @dataclass
@@ -115,7 +115,7 @@ def display(value, kind):
     """The cell as shown on the page (Russian/English number formats via Django's localisation)."""
     if value is None or value == "":
         return "—"
-    if kind == "text":
+    if kind in ("text", "id"):
         return str(value)
     if kind == "month":
         return value.strftime("%m.%Y")
@@ -159,7 +159,7 @@ def export_value(value, kind):
         return str(value)
     if kind == "month":
         return value.strftime("%Y-%m")
-    if kind == "int":
+    if kind in ("int", "id"):
         return int(value)
     if kind == "money":
         return Decimal(value).quantize(Decimal("0.01"))

@@ -29,3 +29,9 @@ def test_minutes_are_rounded_too():
     with translation.override("ru"):
         assert duration(3.96) == "4,0 мин"
         assert duration(3.94) == "3,9 мин"
+
+
+def test_a_lead_number_is_not_grouped_like_a_count():
+    with translation.override("ru"):
+        assert display(1011, "id") == "1011"
+        assert display(1011, "int") == "1\xa0011"
