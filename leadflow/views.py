@@ -8,7 +8,6 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from . import access, roles, services
 from .forms import IntakeForm
+from .middleware import safe_next
 from .models import SLA_ENGINE, Notification, Source
 from .privacy.selectors import privacy_policy
 from .ratelimit import client_ip, hit
@@ -107,12 +107,8 @@ def notification_list(request):
 def notification_mark_read(request):
     ids = request.POST.getlist("id") or None
     services.notifications_mark_read(recipient=request.user, ids=ids)
-    target = request.POST.get("next", "")
     # only a page of this site: `next` comes from the form, so anything else is an open redirect
-    hosts = {request.get_host()}
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts=hosts, require_https=request.is_secure()):
-        target = "notifications"
-    return redirect(target)
+    return redirect(safe_next(request, "notifications"))
 
 
 @xframe_options_exempt

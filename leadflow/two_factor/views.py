@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -10,6 +9,7 @@ from django_otp import login as otp_login
 
 from leadflow import roles
 from leadflow.exceptions import LeadflowError, OneTimeCodeRefused
+from leadflow.middleware import safe_next
 from leadflow.models import SecurityPolicy
 
 from . import selectors, services
@@ -116,12 +116,7 @@ def policy(request):
 @login_required
 def verify(request):
     """The second step of signing in: the password is done, the code is asked."""
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        next_url = ""
-    next_url = next_url or resolve_url("home")
+    next_url = safe_next(request, resolve_url("home"))
     if selectors.two_factor_gate(request.user) != selectors.GATE_VERIFY or request.user.is_verified():
         return redirect(next_url)
     form = OneTimeCodeForm(request.POST or None)
