@@ -222,16 +222,23 @@ def _reps_for(user, lead):
     return services.eligible_sales_reps(sales_team=sales_team).order_by("first_name", "last_name")
 
 
-@queue_access
-@require_POST
-@refusal_returns_to("qualification:lead", "lead_id")
-def lead_qualify(request, lead_id):
+def _handoff_input(request, lead_id):
+    """(lead, the hand-off form's data), or (lead, None) with the form's errors as messages."""
     lead = _visible_lead(request, lead_id)
     form = QualifyForm(request.POST, reps=_reps_for(request.user, lead))
     if not form.is_valid():
         _form_errors(request, form)
+        return lead, None
+    return lead, form.cleaned_data
+
+
+@queue_access
+@require_POST
+@refusal_returns_to("qualification:lead", "lead_id")
+def lead_qualify(request, lead_id):
+    lead, data = _handoff_input(request, lead_id)
+    if data is None:
         return redirect("qualification:lead", lead_id=lead.pk)
-    data = form.cleaned_data
     result = services.lead_qualify_and_hand_off(
         lead_id=lead.pk,
         actor=request.user,
@@ -242,8 +249,8 @@ def lead_qualify(request, lead_id):
     if result.status == LeadStatus.HANDED_OFF:
         rep = display_name(result.sales_rep)
         messages.success(request, _("Qualified and handed off to %(rep)s.") % {"rep": rep})
-        return redirect("qualification:index")
-    messages.success(request, _("Qualified. The qualification lead will choose the sales rep."))
+    else:
+        messages.success(request, _("Qualified. The qualification lead will choose the sales rep."))
     return redirect("qualification:index")
 
 
@@ -252,12 +259,9 @@ def lead_qualify(request, lead_id):
 @refusal_returns_to("qualification:lead", "lead_id")
 def lead_send_to_sales(request, lead_id):
     """The qualification lead hands a qualified lead off (manual strategy, or after an error)."""
-    lead = _visible_lead(request, lead_id)
-    form = QualifyForm(request.POST, reps=_reps_for(request.user, lead))
-    if not form.is_valid():
-        _form_errors(request, form)
+    lead, data = _handoff_input(request, lead_id)
+    if data is None:
         return redirect("qualification:lead", lead_id=lead.pk)
-    data = form.cleaned_data
     result = services.lead_send_to_sales(
         lead_id=lead.pk,
         actor=request.user,
