@@ -1,0 +1,6 @@
+"""The deal board's data (sales.models.deals) and the rep's field kit: the measurement form as data,
+the photos of a measurement (sales.models.kit) and the private calendar feed (sales.models.feeds)."""
+
+from .deals import DealCorrection, Dispute, Measurement, ObjectionTag, Visit
+
+__all__ = ["DealCorrection", "Dispute", "Measurement", "ObjectionTag", "Visit"]
