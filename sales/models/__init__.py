@@ -2,5 +2,17 @@
 the photos of a measurement (sales.models.kit) and the private calendar feed (sales.models.feeds)."""
 
 from .deals import DealCorrection, Dispute, Measurement, ObjectionTag, Visit
+from .feeds import CalendarFeed
+from .kit import MeasurementField, MeasurementKit, MeasurementPhoto
 
-__all__ = ["DealCorrection", "Dispute", "Measurement", "ObjectionTag", "Visit"]
+__all__ = [
+    "CalendarFeed",
+    "DealCorrection",
+    "Dispute",
+    "Measurement",
+    "MeasurementField",
+    "MeasurementKit",
+    "MeasurementPhoto",
+    "ObjectionTag",
+    "Visit",
+]
