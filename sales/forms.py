@@ -127,6 +127,11 @@ class KitNumberField(forms.DecimalField):
             **kwargs,
         )
 
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = "".join(value.split()).replace("\u202f", "")  # 2 700 / 2\u00a0700 as a phone keyboard types it
+        return super().to_python(value)
+
     def validate(self, value):
         super().validate(value)
         if value in self.empty_values:

@@ -72,8 +72,8 @@ class MeasurementField(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     unit = models.CharField(_("unit"), max_length=20, blank=True)
     # NUMBER: a value outside min..max is a typing error (refused with the range in the message)
-    min_value = models.DecimalField(_("from"), max_digits=12, decimal_places=2, null=True, blank=True)
-    max_value = models.DecimalField(_("up to"), max_digits=12, decimal_places=2, null=True, blank=True)
+    min_value = models.DecimalField(_("accepted from"), max_digits=12, decimal_places=2, null=True, blank=True)
+    max_value = models.DecimalField(_("accepted up to"), max_digits=12, decimal_places=2, null=True, blank=True)
     decimal_places = models.PositiveSmallIntegerField(
         _("decimal places"), default=0, help_text=_("0: whole numbers only (millimetres, pieces).")
     )
