@@ -83,6 +83,13 @@
           store.setItem(key, JSON.stringify(read(form)));
         } catch (error) { /* storage full: keep going without a draft */ }
       };
+      form.querySelectorAll("input[type=file]").forEach(function (input) {
+        var count = form.querySelector("[data-photo-count]");
+        if (!count) return;
+        input.addEventListener("change", function () {
+          count.textContent = input.files.length ? count.getAttribute("data-label") + " " + input.files.length : "";
+        });
+      });
       form.addEventListener("input", save);
       form.addEventListener("change", save);
       form.addEventListener("submit", function () {
