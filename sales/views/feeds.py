@@ -25,9 +25,12 @@ def feed_link(token):
 @require_GET
 def feed_settings(request):
     """The rep's feed: make or replace its link, and how to add it to Yandex, Google or Apple calendars."""
+    fresh_link = request.session.pop(FRESH_LINK, None)
     context = {
         "feed": CalendarFeed.objects.filter(user=request.user).first(),
-        "fresh_link": request.session.pop(FRESH_LINK, None),
+        "fresh_link": fresh_link,
+        # webcal:// opens the phone's calendar app on its "subscribe" screen (Apple, most Android apps)
+        "webcal_link": "webcal://" + fresh_link.split("://", 1)[1] if fresh_link else "",
         "page_title": _("Visits in the phone's calendar"),
     }
     return render(request, "sales/calendar_feed.html", context)

@@ -149,5 +149,6 @@ def test_the_calendar_feed_page_on_a_phone(phone, people):
         phone.click("[data-testid=feed-rotate]")
     link = phone.input_value("[data-testid=feed-link] input")
     assert link.startswith("http://localhost:8000/board/calendar/feed/cal_") and link.endswith(".ics")
+    assert phone.get_attribute("[data-testid=feed-webcal]", "href") == "webcal://" + link.removeprefix("http://")
     phone.fits()
     phone.shot("calendar_feed")

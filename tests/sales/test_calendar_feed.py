@@ -139,3 +139,24 @@ def test_visit_reminders_link_to_the_reps_day(clock, people, deals):
     urls = set(Notification.objects.filter(kind=Notification.Kind.VISIT_REMINDER).values_list("url", flat=True))
     assert urls == {links.today_url()}
     assert resolve(links.today_url()).view_name in ("sales:today", "sales:calendar")  # the day page once it exists
+
+
+def test_the_migration_gives_each_existing_chain_of_visits_one_series(clock, people, deals):
+    """Visits booked before the feed existed: a reschedule chain becomes one series (one event)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("sales.migrations.0005_measurement_kit_photos_calendar_feed")
+    lead = deals.scheduled()
+    first = Visit.objects.get(lead=lead)
+    s.visit_reschedule(visit_id=first.pk, actor=people["rep"], starts_at=msk(2026, 12, 3, 15, 0))
+    other = Visit.objects.get(lead=deals.scheduled(starts_at=msk(2026, 12, 4, 12, 0)))
+    Visit.objects.update(sequence=0)
+    for visit in Visit.objects.all():  # as the rows were: every one its own (or the same) value
+        Visit.objects.filter(pk=visit.pk).update(series=other.series)
+    migration.number_visit_series(apps, None)
+    moved = Visit.objects.get(rescheduled_from=first)
+    first_row, lone = Visit.objects.get(pk=first.pk), Visit.objects.get(pk=other.pk)
+    assert first_row.series == moved.series != lone.series
+    assert (first_row.sequence, moved.sequence, lone.sequence) == (0, 1, 0)

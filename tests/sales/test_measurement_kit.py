@@ -345,3 +345,25 @@ def test_photos_go_to_an_s3_compatible_store_and_are_streamed_from_it(client, cl
         assert client.get(reverse("sales:photo", args=[photo.pk])).status_code == 403
         html = client.get(reverse("sales:deal", args=[lead.pk])).content.decode()
         assert s3.url not in html
+
+
+# --- personal data -----------------------------------------------------------------------------------------
+
+
+def test_erasure_deletes_the_photos_of_the_home_and_the_free_text_keeps_the_dimensions(
+    client, clock, people, deals, media, django_capture_on_commit_callbacks
+):
+    from leadflow.privacy.services import personal_data_erase
+    from tests.factories import make_user, reason
+
+    lead = _started(deals)
+    _login(client, people["rep"])
+    assert _post_measurement(client, lead, photos=[gps_jpeg()], kit_notes="Ключ у консьержа").status_code == 302
+    s.lead_lose(lead_id=lead.pk, actor=people["rep"], reason=reason("lose", "competitor"))
+    director = make_user("director", username="dpo")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert personal_data_erase(phone=Lead.objects.get(pk=lead.pk).phone, actor=director) == 1
+    assert not MeasurementPhoto.objects.exists()
+    assert not any(files for _dir, _dirs, files in os.walk(media))
+    values = Measurement.objects.get(lead=lead).values
+    assert "notes" not in values and values["wall_a"] == 3200
