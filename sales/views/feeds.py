@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from .. import feeds, services
 from ..models import CalendarFeed
@@ -44,7 +44,7 @@ def feed_rotate(request):
     return _("A new calendar link is made; the old one no longer works."), reverse("sales:calendar-feed")
 
 
-@require_GET
+@require_safe  # GET, and the HEAD some calendar apps send first
 def feed(request, token):
     """The feed itself: the calendar app asks without a session, the secret in the URL is the key."""
     found = services.calendar_feed_for_token(token)

@@ -109,6 +109,8 @@ def test_the_link_is_stored_hashed_shown_once_and_rotated(client, clock, people,
     assert client.get(reverse("sales:calendar-feed-ics", args=[token])).status_code == 404
     assert client.get(reverse("sales:calendar-feed-ics", args=[new_token])).status_code == 200
     assert client.get(reverse("sales:calendar-feed-ics", args=["cal_guess"])).status_code == 404
+    assert client.head(reverse("sales:calendar-feed-ics", args=[new_token])).status_code == 200  # apps probe first
+    assert client.post(reverse("sales:calendar-feed-ics", args=[new_token])).status_code == 405
     people["rep"].is_active = False
     people["rep"].save()
     assert client.get(reverse("sales:calendar-feed-ics", args=[new_token])).status_code == 404
