@@ -198,6 +198,7 @@ class SalesRows:
             )
             details = start - 3 * HOUR if start - 3 * HOUR <= now and visit["status"] in ("scheduled", "done") else None
             rescheduled_from = previous if previous is not None and previous[1] == "rescheduled" else None
+            series = sales_bulk.bulk_visit_series(visit_id, rescheduled_from and rescheduled_from[2])
             batch.rows("visits").append(
                 (
                     visit_id,
@@ -215,11 +216,12 @@ class SalesRows:
                     details,
                     visit["booked_at"],
                     visit["changed"] or visit["booked_at"],
+                    *series,
                 )
             )
             if visit["status"] == "done":
                 done_visit = visit_id
-            previous = (visit_id, visit["status"])
+            previous = (visit_id, visit["status"], series)
         measurement = facts.get("measurement")
         if measurement is not None:
             measurement_id = self.measurement_ids.take()

@@ -141,6 +141,24 @@ def deal_for_actor(*, lead_id, actor, queryset=None):
     return lead
 
 
+def may_see_deal_files(user, lead):
+    """A deal's photos and sketches: whoever works the deal (its rep, the sales manager, the director)
+    and, once the hand-off was disputed, its arbiters (the qualification lead of the lead's team)."""
+    if not user.is_authenticated:
+        return False
+    if is_director(user) or may_work_deal(user, lead):
+        return True
+    if not may_arbitrate(user) or not lead.disputes.exists():
+        return False
+    scope = arbitration_scope(user)
+    return scope is None or lead.qualification_team_id in scope
+
+
+def ensure_may_see_deal_files(*, lead, actor):
+    if not may_see_deal_files(actor, lead):
+        raise PermissionRefused(_("Only the people working this deal can see its photos."))
+
+
 def may_correct_deal(user, lead):
     """Correct a closed deal's amount or date, or put it back in work: the sales manager and director."""
     return lead.status in (LeadStatus.WON, LeadStatus.LOST) and is_board_manager(user)

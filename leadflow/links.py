@@ -4,7 +4,7 @@ The deal page belongs to the sales app, which the qualification app may not impo
 not imported, so every app links to it the same way.
 """
 
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 
 def lead_card_url(lead_id):
@@ -17,3 +17,12 @@ def deal_url(lead_id):
 
 def arbitration_url():
     return reverse("sales:arbitration")
+
+
+def today_url():
+    """The rep's day on a phone ("Сегодня", sales:today) where the project has it, else their calendar:
+    the visit reminders link here."""
+    try:
+        return reverse("sales:today")
+    except NoReverseMatch:
+        return reverse("sales:calendar")

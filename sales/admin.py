@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.db.models import Q
 
+from leadflow import access
 from leadflow.admin_scope import ScopedAdmin, everyone_rows, lead_rows
 
-from .models import DealCorrection, Dispute, Measurement, ObjectionTag, Visit
+from .models import DealCorrection, Dispute, Measurement, MeasurementField, MeasurementKit, ObjectionTag, Visit
 
 
 @admin.register(ObjectionTag)
@@ -80,3 +82,43 @@ class DealCorrectionAdmin(ScopedAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class MeasurementFieldInline(admin.StackedInline):
+    """The fields of a kit version. Once a measurement was taken with it the version is read-only: a
+    changed form becomes a new version (the old measurements keep reading with their own fields)."""
+
+    model = MeasurementField
+    extra = 0
+    fields = (
+        ("position", "code", "kind", "required"),
+        "label",
+        "help_text",
+        ("unit", "decimal_places"),
+        ("min_value", "max_value"),
+        "options",
+    )
+
+    def _used(self, obj):
+        return obj is not None and Measurement.objects.filter(kit=obj).exists()
+
+    def has_change_permission(self, request, obj=None):
+        return not self._used(obj) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return not self._used(obj) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._used(obj) and super().has_delete_permission(request, obj)
+
+
+@admin.register(MeasurementKit)
+class MeasurementKitAdmin(ScopedAdmin, admin.ModelAdmin):
+    """The measurement form as data: the kitchen kit ships as v1 (sales.reference); a clinic, a
+    developer or another trade define their own here (a team's kit, or the default with no team)."""
+
+    row_scope = staticmethod(lambda user: access.teams_scope(user, field="team") | Q(team__isnull=True))
+
+    list_display = ("title", "team", "version", "is_active", "created_at")
+    list_filter = ("team", "is_active")
+    inlines = [MeasurementFieldInline]

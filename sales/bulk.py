@@ -2,6 +2,8 @@
 table's rows, a writer for them (leadflow.bulk.RowWriter: COPY on PostgreSQL) and the id sequences
 to move past rows written with explicit ids (visits, measurements)."""
 
+import uuid
+
 from leadflow.bulk import RowWriter, reset_sequence
 
 from .models import Dispute, Measurement, Visit
@@ -38,6 +40,8 @@ VISIT_COLUMNS = [
     "client_details_sent_at",
     "created_at",
     "updated_at",
+    "series",  # one per chain of reschedules (the calendar feed's UID): bulk_visit_series()
+    "sequence",
 ]
 MEASUREMENT_COLUMNS = [
     "id",
@@ -51,6 +55,15 @@ MEASUREMENT_COLUMNS = [
     "recorded_at",
 ]
 MEASUREMENT_OBJECTION_COLUMNS = ["measurement_id", "objectiontag_id"]
+
+
+def bulk_visit_series(visit_id, rescheduled_from=None):
+    """(series, sequence) of a visit row written in bulk: a new series named after its first visit's id,
+    or the series of the visit it reschedules, one further. `rescheduled_from`: that visit's pair."""
+    if rescheduled_from is not None:
+        series, sequence = rescheduled_from
+        return series, sequence + 1
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"leadflow-visit-{visit_id}").hex, 0  # hex: a uuid column and SQLite alike
 
 
 def dispute_rows_writer():

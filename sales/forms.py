@@ -1,8 +1,11 @@
 """Input of the deal board's actions. Validation only; the services decide what is allowed."""
 
+import uuid
 from datetime import datetime
+from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from leadflow.models import Reason
 from leadflow.people import display_name
 
-from .models import ObjectionTag
+from .models import MeasurementField, ObjectionTag
+from .photos import PhotoRefused, clean_photo
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -77,7 +81,111 @@ class NoShowForm(BootstrapMixin, forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
 
+class MultipleImageInput(forms.FileInput):
+    """Several pictures at once, from the phone's camera (`capture`) or its gallery."""
+
+    allow_multiple_selected = True
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"accept": "image/*", "capture": "environment", **(attrs or {})})
+
+
+class PhotosField(forms.FileField):
+    """Zero or more uploads; each is decoded, scaled and stripped of metadata (sales.photos)."""
+
+    widget = MultipleImageInput
+
+    def clean(self, data, initial=None):
+        uploads = [upload for upload in (data if isinstance(data, list | tuple) else [data]) if upload]
+        if len(uploads) > settings.PHOTO_MAX_COUNT:
+            raise forms.ValidationError(
+                _("Attach at most %(count)s photos to one measurement.") % {"count": settings.PHOTO_MAX_COUNT}
+            )
+        clean, errors = [], []
+        for upload in uploads:
+            try:
+                clean.append(clean_photo(upload))
+            except PhotoRefused as refusal:
+                errors.append(forms.ValidationError(str(refusal)))
+        if errors:
+            errors.append(forms.ValidationError(_("Choose the photos again: a browser does not keep them.")))
+            raise forms.ValidationError(errors)
+        return clean
+
+
+class KitNumberField(forms.DecimalField):
+    """A measured number: typed the Russian way (2 700, 2,5), refused outside the field's sane range."""
+
+    def __init__(self, *, definition, **kwargs):
+        self.definition = definition
+        whole = definition.decimal_places == 0
+        super().__init__(
+            max_digits=12,
+            decimal_places=definition.decimal_places,
+            localize=True,
+            widget=forms.TextInput(attrs={"inputmode": "numeric" if whole else "decimal", "autocomplete": "off"}),
+            **kwargs,
+        )
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = "".join(value.split()).replace("\u202f", "")  # 2 700 / 2\u00a0700 as a phone keyboard types it
+        return super().to_python(value)
+
+    def validate(self, value):
+        super().validate(value)
+        if value in self.empty_values:
+            return
+        low, high = self.definition.min_value, self.definition.max_value
+        if (low is not None and value < low) or (high is not None and value > high):
+            unit = f"\u00a0{self.definition.unit}" if self.definition.unit else ""
+            raise forms.ValidationError(
+                _("Enter a number from %(low)s to %(high)s%(unit)s.")
+                % {"low": _grouped(low if low is not None else 0), "high": _grouped(high), "unit": unit},
+                code="range",
+            )
+
+
+def _grouped(number):
+    if number is None:
+        return "…"
+    return f"{number:,.2f}".rstrip("0").rstrip(".").replace(",", "\u202f")
+
+
+KIT_PREFIX = "kit_"
+
+
+def kit_field(definition):
+    """The form field of one MeasurementField (data → a typed, validated input)."""
+    kind = definition.kind
+    label = f"{definition.label}, {definition.unit}" if definition.unit else definition.label
+    common = {"label": label, "required": definition.required, "help_text": definition.help_text}
+    if kind == MeasurementField.Kind.NUMBER:
+        return KitNumberField(definition=definition, **common)
+    if kind == MeasurementField.Kind.CHOICE:
+        return forms.ChoiceField(choices=definition.choices(), widget=forms.RadioSelect, **common)
+    if kind == MeasurementField.Kind.YES_NO:
+        return forms.TypedChoiceField(
+            choices=[("yes", _("yes")), ("no", _("no"))],
+            coerce=lambda value: value == "yes",
+            empty_value=None,
+            widget=forms.RadioSelect,
+            **common,
+        )
+    return forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), **common)
+
+
 class MeasurementForm(BootstrapMixin, forms.Form):
+    """The measurement: the kit's fields (data: `kit`), photos and sketches, the quote, objections and
+    the next step. `submission_key` is made when the form is shown: a second submit of the same form
+    (a retry on a flaky connection, a double tap) records nothing new."""
+
+    submission_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    photos = PhotosField(
+        label=_("Photos and sketches"),
+        required=False,
+        help_text=_("Take photos of every wall and of the sketch; several at once."),
+    )
     quote_amount = forms.DecimalField(label=_("Quote, ₽"), min_value=1, max_digits=12, decimal_places=2)
     objections = forms.ModelMultipleChoiceField(
         label=_("Objections"),
@@ -91,9 +199,51 @@ class MeasurementForm(BootstrapMixin, forms.Form):
     next_step = forms.CharField(label=_("Next step"), required=False, max_length=300)
     next_step_due = forms.DateField(label=_("Next step by"), required=False, widget=DateInput())
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, kit=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.kit = kit
         self.fields["objections"].queryset = ObjectionTag.objects.filter(is_active=True)
+        self.fields["quote_amount"].widget.attrs["inputmode"] = "decimal"
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", uuid.uuid4())
+        kit_fields = {KIT_PREFIX + field.code: kit_field(field) for field in (kit.fields.all() if kit else [])}
+        self.fields = {**kit_fields, **self.fields}
+        for name in kit_fields:
+            widget = self.fields[name].widget
+            widget.attrs.setdefault(
+                "class", "form-check-input" if isinstance(widget, forms.RadioSelect) else "form-control"
+            )
+
+    def kit_bound_fields(self):
+        return [self[name] for name in self.fields if name.startswith(KIT_PREFIX)]
+
+    def other_bound_fields(self):
+        return [self[name] for name in self.fields if not name.startswith(KIT_PREFIX) and name != "submission_key"]
+
+    def service_arguments(self):
+        """The cleaned data as `lead_record_measurement` takes it."""
+        data = self.cleaned_data
+        values = {}
+        for name, value in data.items():
+            if name.startswith(KIT_PREFIX) and value not in (None, ""):
+                values[name.removeprefix(KIT_PREFIX)] = _json_value(value)
+        return {
+            "quote_amount": data["quote_amount"],
+            "objections": data.get("objections") or [],
+            "objection_note": data.get("objection_note", ""),
+            "next_step": data.get("next_step", ""),
+            "next_step_due": data.get("next_step_due"),
+            "kit": self.kit,
+            "values": values,
+            "photos": data.get("photos") or [],
+            "submission_key": data.get("submission_key"),
+        }
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    return value
 
 
 class WinForm(BootstrapMixin, forms.Form):

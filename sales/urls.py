@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import actions, arbitration, board, calendar
+from .views import actions, arbitration, board, calendar, feeds, kit
 
 app_name = "sales"
 
@@ -12,7 +12,10 @@ urlpatterns = [
     path("deal/<int:pk>/accept/", actions.accept, name="accept"),
     path("deal/<int:pk>/dispute/", actions.dispute, name="dispute"),
     path("deal/<int:pk>/schedule/", actions.schedule, name="schedule"),
+    path("deal/<int:pk>/measurement/", kit.measurement, name="measurement"),
     path("deal/<int:pk>/measure/", actions.measure, name="measure"),
+    path("photo/<int:pk>/", kit.photo, name="photo"),
+    path("photo/<int:pk>/thumbnail/", kit.photo_thumbnail, name="photo-thumbnail"),
     path("deal/<int:pk>/win/", actions.win, name="win"),
     path("deal/<int:pk>/lose/", actions.lose, name="lose"),
     path("deal/<int:pk>/reassign/", actions.reassign, name="reassign"),
@@ -26,4 +29,7 @@ urlpatterns = [
     path("calendar/", calendar.calendar, name="calendar"),
     path("slots/", calendar.slots, name="slots"),
     path("slots/book/", calendar.book, name="book"),
+    path("calendar/feed/", feeds.feed_settings, name="calendar-feed"),
+    path("calendar/feed/rotate/", feeds.feed_rotate, name="calendar-feed-rotate"),
+    path("calendar/feed/<str:token>.ics", feeds.feed, name="calendar-feed-ics"),
 ]

@@ -28,6 +28,9 @@ ALLOWED_LATIN = {
     "e-mail",  # the usual Russian UI spelling
     "xlsx",  # a file format (export buttons)
     "json",  # a file format (the personal data export)
+    "google",  # the phone calendars a rep adds the visits feed to (names of products)
+    "apple",
+    "iphone",
 }
 
 ROLES = ["qualifier1", "qlead", "rep1", "salesmanager", "director"]
@@ -46,6 +49,7 @@ PAGES = [
     "sales:outcomes",
     "sales:arbitration",
     "sales:calendar",
+    "sales:calendar-feed",
     "reports:index",
     "reports:funnel",
     "reports:speed",

@@ -9,6 +9,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.broker import transport_for
@@ -143,11 +144,41 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (measurement photos) go through Django's storage API: the file system under var/media
+# by default, any S3-compatible store with FILE_STORAGE=s3 (django-storages; docs/operations.md). They
+# are never served by URL from the store: sales:photo streams them to whoever may see the deal.
+FILE_STORAGE = env.str("FILE_STORAGE", default="local")
+if FILE_STORAGE == "s3":
+    DEFAULT_FILE_STORE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("S3_REGION", default=None),
+            "access_key": env.str("S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default=None),
+            "location": env.str("S3_PREFIX", default=""),
+            "addressing_style": env.str("S3_ADDRESSING_STYLE", default=None),
+            "default_acl": None,  # the bucket's own (private) policy; objects are never linked to
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif FILE_STORAGE == "local":
+    DEFAULT_FILE_STORE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured(f"FILE_STORAGE must be 'local' or 's3', not {FILE_STORAGE!r}")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_FILE_STORE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Photos of a measurement: larger uploads and non-images are refused; kept ones are scaled down to
+# PHOTO_MAX_SIDE px on the longest side and stripped of all metadata (sales/photos.py).
+PHOTO_MAX_UPLOAD_MB = env.int("PHOTO_MAX_UPLOAD_MB", default=15)
+PHOTO_MAX_COUNT = env.int("PHOTO_MAX_COUNT", default=20)
+PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=2048)
+PHOTO_MAX_PIXELS = 60_000_000  # a 60-megapixel picture is the largest decoded (a "zip bomb" image is refused)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Leadflow <noreply@leadflow.local>")

@@ -11,6 +11,7 @@ from .deals import (
     lead_record_measurement,
     lead_win,
 )
+from .feeds import calendar_feed_for_token, calendar_feed_rotate
 from .handoffs import (
     dispute_reject,
     dispute_uphold,
@@ -27,6 +28,8 @@ from .visits import (
 )
 
 __all__ = [
+    "calendar_feed_for_token",
+    "calendar_feed_rotate",
     "deal_correct",
     "deal_reopen",
     "deal_reassign",

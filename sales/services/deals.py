@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -18,13 +19,14 @@ from .. import sanity
 from ..exceptions import EntryRefused, PermissionRefused, TransitionRefused, UnusualAmount
 from ..models import DealCorrection, Measurement, ObjectionTag, Visit
 from .common import person_name, sales_team_of
+from .photos import photos_discard, photos_store
 from .visits import visit_move_with_deal_locked
 
 
 def _close_open_visits(*, lead, status, at):
     """Visits still booked when a deal leaves the rep's hands are cancelled (measured: done)."""
     return Visit.objects.filter(lead=lead, status=Visit.Status.SCHEDULED).update(
-        status=status, status_changed_at=at, updated_at=at
+        status=status, status_changed_at=at, updated_at=at, sequence=F("sequence") + 1
     )
 
 
@@ -38,14 +40,60 @@ def lead_record_measurement(
     next_step: str = "",
     next_step_due=None,
     note: str = "",
+    kit=None,
+    values=None,
+    photos=(),
+    submission_key=None,
 ) -> Lead:
-    """The rep was at the client's: quote (₽), objections as tags with a note, the next step.
+    """The rep was at the client's: the room measured with `kit` (`values` by field code), photos and
+    sketches (`sales.photos.CleanPhoto`), quote (₽), objections as tags with a note, the next step.
 
-    Not before the booked visit has started, and the next step is not due in the past.
+    Not before the booked visit has started, and the next step is not due in the past. A repeated
+    `submission_key` (the same form sent twice) records nothing and returns the lead as it is.
     """
+    written = []
+    try:
+        return _record_measurement(
+            lead_id=lead_id,
+            actor=actor,
+            quote_amount=quote_amount,
+            objections=objections,
+            objection_note=objection_note,
+            next_step=next_step,
+            next_step_due=next_step_due,
+            note=note,
+            kit=kit,
+            values=values,
+            photos=photos,
+            submission_key=submission_key,
+            written=written,
+        )
+    except BaseException:
+        photos_discard(written)
+        raise
+
+
+def _record_measurement(
+    *,
+    lead_id,
+    actor,
+    quote_amount,
+    objections,
+    objection_note,
+    next_step,
+    next_step_due,
+    note,
+    kit,
+    values,
+    photos,
+    submission_key,
+    written,
+):
     with transaction.atomic():
         lead = lock_lead(lead_id)
         access.ensure_deal_owner(lead=lead, actor=actor)
+        if submission_key is not None and Measurement.objects.filter(lead=lead, submission_key=submission_key).exists():
+            return lead
 
         def prepare(locked):
             locked.quote_amount = quote_amount
@@ -75,7 +123,11 @@ def lead_record_measurement(
             next_step_due=next_step_due,
             recorded_by=actor,
             recorded_at=now,
+            kit=kit,
+            values=values or {},
+            submission_key=submission_key,
         )
+        photos_store(lead=lead, measurement=measurement, photos=photos, actor=actor, at=now, written=written)
         tags = [tag for tag in objections if isinstance(tag, ObjectionTag)] or list(
             ObjectionTag.objects.filter(code__in=[code for code in objections if isinstance(code, str)])
         )

@@ -136,7 +136,8 @@ def visit_move_with_deal_locked(*, lead, rep, actor, starts_at=None, now=None):
     if starts_at is None and visit.starts_at <= now:
         # under way or missed: nothing to fit into the new rep's calendar
         visit.rep = rep
-        visit.save(update_fields=["rep", "updated_at"])
+        visit.sequence += 1  # the calendar feeds: the event changed hands
+        visit.save(update_fields=["rep", "sequence", "updated_at"])
         return visit
     team = sales_team_of(lead)
     target = starts_at or visit.starts_at
@@ -175,21 +176,16 @@ def visit_move_with_deal_locked(*, lead, rep, actor, starts_at=None, now=None):
         )
     if target == visit.starts_at:
         visit.rep = rep
-        visit.save(update_fields=["rep", "updated_at"])
+        visit.sequence += 1  # the calendar feeds: the event changed hands
+        visit.save(update_fields=["rep", "sequence", "updated_at"])
         return visit
     visit.status = Visit.Status.RESCHEDULED
     visit.status_changed_at = now
     visit.save(update_fields=["status", "status_changed_at", "updated_at"])
-    moved = Visit.objects.create(
-        lead=lead,
-        rep=rep,
-        starts_at=target,
-        ends_at=ends_at,
-        address=visit.address,
-        note=visit.note,
-        booked_by=actor,
-        rescheduled_from=visit,
+    moved = visit.continued_by(
+        lead=lead, rep=rep, starts_at=target, ends_at=ends_at, address=visit.address, note=visit.note, booked_by=actor
     )
+    moved.save()
     history_record(
         lead=lead,
         actor=actor,
@@ -228,7 +224,7 @@ def visit_reschedule(*, visit_id: int, actor, starts_at: datetime, note: str = "
             visit.status = Visit.Status.RESCHEDULED
             visit.status_changed_at = now
             visit.save(update_fields=["status", "status_changed_at", "updated_at"])
-        new_visit = Visit.objects.create(
+        new_visit = visit.continued_by(
             lead=lead,
             rep=visit.rep,
             starts_at=starts_at,
@@ -236,8 +232,8 @@ def visit_reschedule(*, visit_id: int, actor, starts_at: datetime, note: str = "
             address=visit.address,
             note=note or visit.note,
             booked_by=actor,
-            rescheduled_from=visit,
         )
+        new_visit.save()
         history_record(
             lead=lead,
             actor=actor,
@@ -322,7 +318,7 @@ def visit_reminders_evening(*, now=None) -> int:
                     "address": visit.address,
                     "client": visit.lead.name or visit.lead.phone,
                 },
-                url=links.deal_url(visit.lead_id),
+                url=links.today_url(),
                 dedupe_key=f"visit-evening:{visit.pk}:{visit.starts_at.timestamp():.0f}",
                 email=True,
             )
@@ -359,7 +355,7 @@ def visit_reminders_morning(*, now=None) -> int:
                 kind=Notification.Kind.VISIT_REMINDER,
                 lead=lead,
                 text=_("Today's measurement: %(details)s") % {"details": " · ".join(part for part in details if part)},
-                url=links.deal_url(lead.pk),
+                url=links.today_url(),
                 dedupe_key=f"visit-morning:{visit.pk}:{visit.starts_at.timestamp():.0f}",
                 email=True,
             )

@@ -15,7 +15,6 @@ from ..forms import (
     DealReopenForm,
     DisputeForm,
     LoseForm,
-    MeasurementForm,
     NoShowForm,
     ReassignForm,
     VisitRescheduleForm,
@@ -25,6 +24,7 @@ from ..forms import (
 from ..models import Visit
 from .board import render_deal
 from .common import post_action
+from .kit import measurement_form, render_measurement
 
 
 def _deal(request, pk):
@@ -74,14 +74,16 @@ def schedule(request, pk):
 
 @post_action
 def measure(request, pk):
-    lead = _deal(request, pk)
-    form = MeasurementForm(request.POST)
+    """The measurement page's form (kit values, photos, quote); errors come back on that page."""
+    lead = access.deal_for_actor(lead_id=pk, actor=request.user)
+    form = measurement_form(lead, request.POST, request.FILES)
     if not form.is_valid():
-        return _invalid(request, pk, "measure", form)
+        return render_measurement(request, pk, form=form, status=400)
     try:
-        services.lead_record_measurement(lead_id=pk, actor=request.user, **form.cleaned_data)
+        services.lead_record_measurement(lead_id=pk, actor=request.user, **form.service_arguments())
     except EntryRefused as refusal:
-        return _refused_entry(request, pk, "measure", form, refusal)
+        form.add_error(refusal.field if refusal.field in form.fields else None, str(refusal.message))
+        return render_measurement(request, pk, form=form, status=400)
     return _("Measurement recorded: %(lead)s") % {"lead": lead}, links.deal_url(pk)
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from leadflow import access
 
-from .. import selectors, services
+from .. import kit, selectors, services
 from ..forms import RejectForm, UpholdForm, disqualify_reasons
 from ..models import Dispute
 from .common import post_action
@@ -17,12 +17,14 @@ def _queue(request, *, bound=None, status=200):
     pending, decided = selectors.arbitration_queue(qualification_team_ids=access.arbitration_scope(request.user))
     bound = bound or {}
     reasons = disqualify_reasons()
+    photos = kit.photos_of(dispute.lead_id for dispute in pending)
     rows = [
         {
             "dispute": dispute,
             "uphold": bound.get(("uphold", dispute.pk)) or UpholdForm(prefix=f"u{dispute.pk}", reasons=reasons),
             "reject": bound.get(("reject", dispute.pk)) or RejectForm(prefix=f"r{dispute.pk}"),
             "answers": [(a.criterion.question, selectors.answer_display(a)) for a in dispute.lead.answers.all()],
+            "photos": photos.get(dispute.lead_id, []),
         }
         for dispute in pending
     ]

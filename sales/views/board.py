@@ -12,14 +12,13 @@ from leadflow import access, live
 from leadflow.exceptions import PermissionRefused
 from leadflow.models import HandoffState, LeadStatus
 
-from .. import selectors
+from .. import kit, selectors
 from ..filters import ClosedDealFilter
 from ..forms import (
     DealCorrectForm,
     DealReopenForm,
     DisputeForm,
     LoseForm,
-    MeasurementForm,
     NoShowForm,
     ReassignForm,
     VisitRescheduleForm,
@@ -83,7 +82,6 @@ def deal_forms(lead, *, user, card, bound=None):
         else:
             forms["reschedule"] = VisitRescheduleForm()
             forms["no_show"] = NoShowForm()
-        forms["measure"] = MeasurementForm()
         forms["lose"] = LoseForm()
     if lead.status == LeadStatus.MEASURED:
         forms["win"] = WinForm()
@@ -110,6 +108,9 @@ def render_deal(request, lead_id, *, bound=None, status=200):
         "card": card,
         "history": history,
         "forms": deal_forms(lead, user=request.user, card=card, bound=bound),
+        "may_measure": lead.status == LeadStatus.HANDED_OFF and lead.handoff_state != HandoffState.DISPUTED,
+        "measured_rows": kit.measured_rows(getattr(lead, "measurement", None)),
+        "photos": kit.photos_of([lead.pk]).get(lead.pk, []),
         "is_manager": access.is_board_manager(request.user),
         "page_title": _("Deal %(lead)s") % {"lead": lead},
     }

@@ -205,6 +205,14 @@ def test_disputes_visits_and_measurements(seeded):
     upcoming = Visit.objects.filter(status=Visit.Status.SCHEDULED, starts_at__gt=NOW)
     assert upcoming.exists()
     assert all(visit.lead.status == LeadStatus.HANDED_OFF for visit in upcoming)
+    # one calendar event per chain of reschedules: a new series per first visit, one further per move
+    for visit in Visit.objects.select_related("rescheduled_from"):
+        earlier = visit.rescheduled_from
+        assert (visit.series, visit.sequence) == (
+            (earlier.series, earlier.sequence + 1) if earlier else (visit.series, 0)
+        )
+    firsts = Visit.objects.filter(rescheduled_from__isnull=True)
+    assert firsts.values("series").distinct().count() == firsts.count()
 
 
 def test_second_run_changes_nothing(seeded):

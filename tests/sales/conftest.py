@@ -15,6 +15,14 @@ from sales import services as s
 from tests.factories import LeadFactory, make_user
 
 MSK = ZoneInfo("Europe/Moscow")
+# The required fields of the kitchen measurement form (sales.reference.KITCHEN_KIT_FIELDS), as posted.
+KITCHEN_ROOM = {
+    "kit_layout": "l_shaped",
+    "kit_wall_a": "3200",
+    "kit_height": "2700",
+    "kit_windows": "1",
+    "kit_doors": "1",
+}
 # Tuesday 1 December 2026, 10:00 in Moscow: a working day of the sales team (Mon–Sat 9–20).
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=MSK)
 
@@ -36,10 +44,11 @@ def _objection_tags(request):
         from django.apps import apps
 
         from qualification.reference import ensure_kitchen_checklist
-        from sales.reference import ensure_objection_tags
+        from sales.reference import ensure_kitchen_kit, ensure_objection_tags
 
         request.getfixturevalue("_reference_data")
         ensure_objection_tags(apps.get_model)
+        ensure_kitchen_kit(apps.get_model)
         ensure_kitchen_checklist(apps.get_model)
 
 

@@ -99,10 +99,13 @@ def test_rep_accepts_schedules_measures_and_wins(page, moving_clock, people, dea
 
     moving_clock.move_to(msk(2026, 12, 2, 11, 30))  # the rep is at the client's: the visit has started
     scheduled_column.locator(f'[data-lead="{lead.pk}"]').get_by_role("link", name="Внести замер…").click()
-    page.fill("#measure #id_quote_amount", "420000")
+    page.get_by_label("Прямая").check()
+    for field, value in (("wall_a", "3600"), ("height", "2700"), ("windows", "1"), ("doors", "1")):
+        page.fill(f"#id_kit_{field}", value)
+    page.fill("#id_quote_amount", "420000")
     page.get_by_label("Цена").check()
-    page.fill("#measure #id_objection_note", "Сравнивает с конкурентом")
-    page.fill("#measure #id_next_step", "Прислать смету")
+    page.fill("#id_objection_note", "Сравнивает с конкурентом")
+    page.fill("#id_next_step", "Прислать смету")
     with page.expect_navigation():
         page.click("[data-testid=submit-measure]")
     assert Lead.objects.get(pk=lead.pk).status == LeadStatus.MEASURED

@@ -13,7 +13,7 @@ from leadflow.models import Lead, LeadStatus
 from sales import services as s
 from sales.exceptions import UnusualAmount, VisitClash
 from sales.models import Measurement, Visit
-from tests.sales.conftest import msk
+from tests.sales.conftest import KITCHEN_ROOM, msk
 
 pytestmark = pytest.mark.django_db
 
@@ -141,13 +141,13 @@ def test_measure_page_refuses_before_the_visit_in_russian_and_keeps_the_values(c
     _login(client, people["rep"])
     response = client.post(
         reverse("sales:measure", args=[lead.pk]),
-        {"quote_amount": "410000", "next_step": "КП на почту"},
+        {"quote_amount": "410000", "next_step": "КП на почту", **KITCHEN_ROOM},
         HTTP_ACCEPT_LANGUAGE="ru",
     )
     assert response.status_code == 400
     page = response.content.decode()
     assert "Замер нельзя записать до начала визита (пн 07.12 10:00)" in page
-    assert 'value="410000"' in page and "КП на почту" in page
+    assert 'value="410000"' in page and "КП на почту" in page and 'value="3200"' in page
     assert not Measurement.objects.exists()
 
 

@@ -9,9 +9,9 @@ from django.urls import reverse
 from leadflow.models import HandoffState, Lead, LeadStatus
 from qualification.models import Criterion, LeadAnswer
 from sales import services as s
-from sales.models import Dispute, Visit
+from sales.models import Dispute, ObjectionTag, Visit
 from tests.factories import reason
-from tests.sales.conftest import msk
+from tests.sales.conftest import KITCHEN_ROOM, msk
 
 pytestmark = pytest.mark.django_db
 
@@ -207,14 +207,18 @@ def test_schedule_measure_win_through_the_pages(client, clock, people, deals):
     assert "reschedule" in deal_page.context["forms"]
     response = client.post(reverse("sales:measure", args=[lead.pk]), {"quote_amount": ""})
     assert response.status_code == 400
-    tags = [
-        str(pk)
-        for pk in deal_page.context["forms"]["measure"].fields["objections"].queryset.values_list("pk", flat=True)[:2]
-    ]
+    assert deal_page.context["may_measure"]
+    tags = [str(pk) for pk in ObjectionTag.objects.filter(is_active=True).values_list("pk", flat=True)[:2]]
     clock.move_to(msk(2026, 12, 2, 12, 30))  # the rep is at the client's: the visit has started
     response = client.post(
         reverse("sales:measure", args=[lead.pk]),
-        {"quote_amount": "410000", "objections": tags, "objection_note": "Дорого", "next_step": "КП на почту"},
+        {
+            "quote_amount": "410000",
+            "objections": tags,
+            "objection_note": "Дорого",
+            "next_step": "КП на почту",
+            **KITCHEN_ROOM,
+        },
     )
     assert response.status_code == 302
     assert Lead.objects.get(pk=lead.pk).status == LeadStatus.MEASURED

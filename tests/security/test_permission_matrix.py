@@ -31,6 +31,7 @@ from leadflow.services import engine_heartbeat_record
 from qualification.models import CallAttempt, LeadAnswer
 from sales.models import Dispute, Visit
 from tests.factories import KITCHEN_PASSING_ANSWERS
+from tests.sales.conftest import KITCHEN_ROOM
 
 from .world import NOW, ROLES, build_world
 
@@ -128,8 +129,12 @@ MATRIX = {
                                  data=lambda w: {"reason": _reason("dispute", "modular"), "comment": "matrix"}),
     "sales:schedule":        Row(POST, (L,    403,  403,  403,  302,  302,  403,  403,  403), target=DEAL,
                                  data=lambda w: {"starts_at": "2026-12-03T12:00", "address": "Москва, Тверская, 1"}),
+    "sales:measurement":     Row(GET,  (L,    O,    O,    403,  200,  200,  O,    O,    403), target=DEAL),
     "sales:measure":         Row(POST, (L,    403,  403,  403,  302,  403,  403,  403,  403), target=DEAL,
-                                 data=lambda w: {"quote_amount": "300000"}),
+                                 data=lambda w: {"quote_amount": "300000", **KITCHEN_ROOM}),
+    # a photo of the disputed deal: its people and the arbiters of team A; an anonymous visitor learns nothing
+    "sales:photo":           Row(GET,  (404,  403,  200,  403,  200,  200,  403,  403,  403), target="photo"),
+    "sales:photo-thumbnail": Row(GET,  (404,  403,  200,  403,  200,  200,  403,  403,  403), target="photo"),
     "sales:win":             Row(POST, (L,    403,  403,  403,  302,  403,  403,  403,  403),
                                  target="lead:measured_a",
                                  data=lambda w: {"deal_amount": "400000", "deal_date": "2026-12-01"}),
@@ -155,6 +160,10 @@ MATRIX = {
     # free slots of a lead of team A held by another qualifier
     "sales:slots":           Row(GET,  (L,    403,  200,  403,  200,  200,  403,  403,  403),
                                  query=lambda w: f"lead={w.leads['held_a'].pk}"),
+    "sales:calendar-feed":   Row(GET,  (L,    O,    O,    200,  200,  200,  O,    O,    200)),
+    "sales:calendar-feed-rotate": Row(POST, (L,  O,    O,    302,  302,  302,  O,    O,    302)),
+    # the feed itself: the secret link is the key (a calendar app has no session), whoever asks
+    "sales:calendar-feed-ics": Row(GET, (200,  200,  200,  200,  200,  200,  200,  200,  200), target="feed"),
     "sales:book":            Row(POST, (L,    403,  302,  403,  302,  302,  403,  403,  403),
                                  data=lambda w: {"lead": w.leads["held_a"].pk, "slot": _slot(w, 3, 14),
                                                  "address": "Москва, Арбат, 2"}),
@@ -240,7 +249,9 @@ def test_the_matrix_is_big_enough():
 def _url(world, name):
     row = MATRIX[name]
     kwargs = {}
-    if row.target:
+    if row.target == "feed":
+        kwargs = {"token": world.feed_token}
+    elif row.target:
         kind, _, key = row.target.partition(":")
         pk = world.leads[key].pk if kind == "lead" else getattr(world, kind).pk
         pattern_kwargs = [k for k in ("lead_id", "pk") if k in _pattern_of(name)]

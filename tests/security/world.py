@@ -54,6 +54,8 @@ class World:
     visit: object = None
     dispute: object = None
     notification: object = None
+    photo: object = None  # a photo of the disputed deal (its rep, manager, director and arbiters see it)
+    feed_token: str = ""  # the deal owner's calendar feed link
 
     def user(self, role):
         return None if role == "anonymous" else self.people[role]
@@ -127,6 +129,7 @@ def build_world(**names):
     notification = notification_send(
         recipient=owner, kind=Notification.Kind.INFO, lead=leads["deal_a"], text="SEC note for rep2", url=""
     )
+    _feed, feed_token = s.calendar_feed_rotate(actor=owner)
     return World(
         people=people,
         teams={"a": team_a, "b": team_b, "sales_a": sales_a, "sales_b": sales_b},
@@ -134,4 +137,24 @@ def build_world(**names):
         visit=visit,
         dispute=dispute,
         notification=notification,
+        photo=_photo_of(leads["disputed_a"], owner),
+        feed_token=feed_token,
     )
+
+
+def _photo_of(lead, actor):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+    from PIL import Image
+
+    from sales.models import MeasurementPhoto
+    from sales.photos import clean_photo
+    from sales.services.photos import photos_store
+
+    buffer = BytesIO()
+    Image.new("RGB", (64, 48), "orange").save(buffer, "JPEG")
+    photo = clean_photo(SimpleUploadedFile("kitchen.jpg", buffer.getvalue()))
+    photos_store(lead=lead, measurement=None, photos=[photo], actor=actor, at=timezone.now(), written=[])
+    return MeasurementPhoto.objects.get(lead=lead)

@@ -4,6 +4,8 @@ Status changes of the lead stay on Lead (leadflow.models); these rows record wha
 them so that "bad leads" / "couldn't sell" can be counted (see Dispute.counts_against).
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -178,6 +180,10 @@ class Visit(models.Model):
     )
     created_at = models.DateTimeField(_("booked"), default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # One visit as the rep's phone calendar sees it (sales.feeds): a reschedule books a new row of the
+    # same series with the next sequence, so the event keeps its UID and moves instead of doubling.
+    series = models.UUIDField(_("series"), default=uuid.uuid4, editable=False, db_index=True)
+    sequence = models.PositiveIntegerField(_("revision"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("measurement visit")
@@ -196,6 +202,10 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.lead} · {timezone.localtime(self.starts_at):%d.%m %H:%M}"
+
+    def continued_by(self, **fields):
+        """The unsaved row that moves this visit (a reschedule, a move to another rep): same series."""
+        return Visit(series=self.series, sequence=self.sequence + 1, rescheduled_from=self, **fields)
 
     @property
     def is_scheduled(self):
@@ -218,6 +228,18 @@ class Measurement(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    # the kit version the room was measured with, and its values by field code (sales.models.kit)
+    kit = models.ForeignKey(
+        "sales.MeasurementKit",
+        verbose_name=_("measurement form"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    values = models.JSONField(_("measured values"), default=dict, blank=True)
+    # the form's one-time key: a double submit (a retry on a flaky connection) records one measurement
+    submission_key = models.UUIDField(_("submission key"), null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("measurement")
