@@ -1,7 +1,6 @@
 """The dashboards as tables and charts, built from the selectors' aggregated rows."""
 
 from django.core.paginator import Paginator
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -9,24 +8,12 @@ from leadflow import access
 
 from . import selectors, stats
 from .definitions import FIGURES, figure_column
-from .selectors.disqualified import (
-    disqualified_dimension_label,
-    disqualified_dimension_value,
-    disqualified_drilldown,
-)
-from .selectors.funnel import FIGURE_LABELS as FUNNEL_FIGURE_LABELS
-from .selectors.funnel import (
-    STAGE_TIMES,
-    STAGES,
-    criterion_choices,
-    funnel_dimension_label,
-    funnel_dimension_value,
-    funnel_drilldown,
-)
+from .drilldown import FUNNEL_FIGURES, FUNNEL_GROUPS
+from .selectors.disqualified import disqualified_dimension_value
+from .selectors.funnel import STAGE_TIMES, STAGES, criterion_choices, funnel_dimension_value
 from .selectors.pilot import METRICS
 from .tables import Chart, Column, ReportTable
 
-FUNNEL_GROUPS = [("team", _("Team")), ("qualifier", _("Qualifier")), ("source", _("Source")), ("region", _("Region"))]
 SPEED_GROUPS = [("team", _("Team")), ("qualifier", _("Qualifier")), ("source", _("Source")), ("hour", _("Hour of day"))]
 
 
@@ -35,10 +22,6 @@ def funnel_group_choices():
         (f"criterion:{code}", _("Answer: %(question)s") % {"question": question[:60]})
         for code, question in criterion_choices()
     ]
-
-
-# funnel stage → the registry's figure (reports.definitions): the funnel counts the leads received
-FUNNEL_FIGURES = {"received": "received", "handed_off": "handed_off_cohort", "won": "won_cohort"}
 
 
 def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
@@ -482,78 +465,6 @@ def team_stats_table(rows):
 
 
 LEADS_PREVIEW = 100  # rows shown on the page; the export has them all
-
-
-def drilldown(*, figure, report_filter, scope, group_by=None, dim=None):
-    """The leads behind one figure of a dashboard (the same selector's Q, reports.selectors.<page>),
-    with its name and definition and the row it belongs to. Raises KeyError for an unknown figure,
-    grouping or dimension (the view answers 404)."""
-    page = figure.split(".", 1)[0]
-    if page == "disqualified":
-        return _disqualified_drilldown(
-            figure=figure, report_filter=report_filter, scope=scope, group_by=group_by, dim=dim
-        )
-    if page != "funnel":
-        raise KeyError(figure)
-    leads = funnel_drilldown(
-        figure=figure, leads=selectors.lead_base(report_filter=report_filter, scope=scope), group_by=group_by, dim=dim
-    )
-    stage = figure.split(".", 1)[1]
-    registered = FIGURES.get(FUNNEL_FIGURES.get(stage, ""))
-    name = registered.name if registered else FUNNEL_FIGURE_LABELS[figure]
-    definition = (
-        registered.definition
-        if registered
-        else _("Leads received in the period that reached the stage «%(stage)s».") % {"stage": name}
-    )
-    row_label = None
-    if dim is not None:
-        group_title = dict(FUNNEL_GROUPS)[group_by]
-        row_label = f"{group_title}: {funnel_dimension_label(group_by, dim)}"
-    return {
-        "leads": leads,
-        "name": name,
-        "definition": definition,
-        "row_label": row_label,
-        "back_url": reverse(f"reports:{page}"),
-        # kept by the filter form of the drill-down page
-        "params": [(k, v) for k, v in (("figure", figure), ("group_by", group_by), ("dim", dim)) if v is not None],
-    }
-
-
-DISQUALIFIED_FIGURES = {
-    "disqualified.dropped": "disqualified_event",
-    "disqualified.cohort_dropped": "disqualified_cohort",
-}
-DISQUALIFIED_GROUPS = {"reason": _("Reason"), "qualifier": _("Qualifier"), "source": _("Source")}
-
-
-def _disqualified_drilldown(*, figure, report_filter, scope, group_by, dim):
-    leads = disqualified_drilldown(figure=figure, report_filter=report_filter, scope=scope, group_by=group_by, dim=dim)
-    registered = FIGURES.get(DISQUALIFIED_FIGURES.get(figure, ""))
-    other = {
-        "disqualified.modular": (
-            _("Disqualified as modular (by date of disqualification)"),
-            _("Reason “modular kitchen” or product interest “modular”, of the leads disqualified in the period."),
-        ),
-        "disqualified.received": (_("Leads received (cohort)"), _("Leads received in the period.")),
-        "disqualified.cohort_modular": (
-            _("Disqualified as modular (cohort)"),
-            _("Leads received in the period, disqualified by now as modular."),
-        ),
-    }
-    name, definition = (registered.name, registered.definition) if registered else other[figure]
-    row_label = None
-    if dim is not None:
-        row_label = f"{DISQUALIFIED_GROUPS[group_by]}: {disqualified_dimension_label(group_by, dim)}"
-    return {
-        "leads": leads,
-        "name": name,
-        "definition": definition,
-        "row_label": row_label,
-        "back_url": reverse("reports:disqualified"),
-        "params": [(k, v) for k, v in (("figure", figure), ("group_by", group_by), ("dim", dim)) if v is not None],
-    }
 
 
 def leads_page(*, report_filter, scope, drill=None, page_number=None):

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from leadflow import access, roles
 
-from . import pages, selectors
+from . import drilldown, pages, selectors
 from .access import reports_required
 from .exports import export_response
 from .forms import PilotForm, ReportFilterForm
@@ -187,7 +187,7 @@ def leads(request):
     figure = request.GET.get("figure")
     if figure:
         try:
-            drill = pages.drilldown(
+            drill = drilldown.drilldown(
                 figure=figure,
                 report_filter=report_filter,
                 scope=request.report_scope,

@@ -17,6 +17,7 @@ from leadflow.models import Lead, LeadStatus, Source, Team
 from qualification.models import Criterion, LeadAnswer
 
 from .common import FUNNEL_CREDIT, credited_person_id, label_credited, minutes, ratio, users_by_id
+from .drill import NO_VALUE, dim_value, narrow
 
 STAGES = [
     ("received", _("Received"), Q()),
@@ -103,7 +104,6 @@ def answer_label(value):
 
 # grouping → the row's field that names its group (the drill-down's `dim`)
 DIMENSIONS = {"team": "qualification_team_id", "qualifier": "credited_id", "source": "source_id", "region": "region"}
-NO_VALUE = "none"  # the `dim` of the row of no team / no one / no source / no region
 
 
 def _grouped_base(leads, group_by):
@@ -115,8 +115,7 @@ def funnel_dimension_value(row, group_by):
     field_name = DIMENSIONS.get(group_by)
     if field_name is None or field_name not in row:
         return None
-    value = row[field_name]
-    return NO_VALUE if value is None else str(value)
+    return dim_value(row[field_name])
 
 
 def funnel_drilldown(*, figure, leads, group_by=None, dim=None):
@@ -126,16 +125,7 @@ def funnel_drilldown(*, figure, leads, group_by=None, dim=None):
     q = FIGURE_FILTERS[figure]
     if dim is not None:
         field_name = DIMENSIONS[group_by]
-        leads = _grouped_base(leads, group_by)
-        if dim == NO_VALUE:
-            leads = leads.filter(**{f"{field_name}__isnull": True})
-        elif field_name == "region":
-            leads = leads.filter(region=dim)
-        else:
-            try:
-                leads = leads.filter(**{field_name: int(dim)})
-            except ValueError:
-                raise KeyError(dim) from None
+        leads = narrow(_grouped_base(leads, group_by), field_name, dim, text=field_name == "region")
     return leads.filter(q) if q else leads
 
 
