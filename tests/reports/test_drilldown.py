@@ -360,3 +360,41 @@ def test_a_long_list_is_paginated_and_the_export_has_it_all(client, data):
     assert second.count("<tr>") - 1 == 11
     export = client.get(reverse("reports:leads"), {**params, "page": 2, "export": "csv", "table": "leads"})
     assert len(export.content.decode("utf-8-sig").strip().splitlines()) == 1 + 111
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"figure": "handoff.handoffs"},
+        {"figure": "speed.within_warn", "group_by": "hour", "dim": "10"},
+        {"figure": "sales.won", "group_by": "rep", "dim": "@r1"},
+        {"figure": "economics.won"},
+        {"figure": "pilot.won", "group_by": "side", "dim": "b", **PILOT},
+    ],
+)
+def test_the_export_of_every_pages_list_keeps_the_figure(client, data, params):
+    """The export link of a drill-down list carries the figure: the file has the lines the list counts."""
+    if params.get("dim") == "@r1":
+        params = {**params, "dim": data["people"]["r1"].pk}
+    client.force_login(data["people"]["director"])
+    body = client.get(reverse("reports:leads"), {**MARCH, **params}).content.decode()
+    shown = COUNT.findall(body)
+    assert int(shown[0]) > 0
+    export = re.search(r'href="\?([^"]*export=csv[^"]*)"', body).group(1)
+    response = client.get(f"{reverse('reports:leads')}?{html.unescape(export)}")
+    assert response.status_code == 200
+    assert len(response.content.decode("utf-8-sig").strip().splitlines()) - 1 == int(shown[0])
+
+
+def test_an_event_list_runs_a_constant_number_of_queries(client, data):
+    client.force_login(data["people"]["director"])
+    q1 = data["people"]["q1"]
+    params = {**MARCH, "figure": "handoff.handoffs", "group_by": "qualifier", "dim": q1.pk}
+    client.get(reverse("reports:leads"), params)
+    before = _queries(client, params)
+    for day in range(1, 20):
+        LeadFactory(
+            qualification_team=q1.profile.team, qualified_by=q1, handed_off_at=dataset.at(3, day, 12),
+            received_at=dataset.at(3, day, 11),
+        )  # fmt: skip
+    assert _queries(client, params) == before <= 10
