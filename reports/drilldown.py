@@ -140,7 +140,7 @@ def _speed_row(group_by, dim):
         return f"{_('Week from')}: {date.fromisoformat(dim):%d.%m.%Y}"
     if group_by == "heat":
         weekday, hour = (int(part) for part in dim.split("-"))
-        return f"{_('Weekday')}, {_('Hour')}: {WEEKDAYS[weekday - 1]} {hour:02d}:00"
+        return f"{_('Weekday and hour')}: {WEEKDAYS[weekday - 1]} {hour:02d}:00"
     if group_by == "hour":
         return f"{_('Hour of day')}: {int(dim):02d}:00"
     return f"{dict(SPEED_GROUPS)[group_by]}: {funnel_dimension_label(group_by, dim)}"
