@@ -365,7 +365,7 @@ def drilldown(*, figure, report_filter, scope, group_by=None, dim=None, query=No
     """The leads behind one figure of a dashboard, with its name and definition and the row it
     belongs to. Raises KeyError for an unknown figure, grouping or dimension (the view answers 404)."""
     page = REGISTRY[figure.split(".", 1)[0]]
-    if figure not in page.figures:
+    if figure not in page.figures or (dim is not None and not group_by):
         raise KeyError(figure)
     ctx = DrillContext(report_filter=report_filter, scope=scope, query=query or {}, now=now)
     try:

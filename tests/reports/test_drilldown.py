@@ -302,6 +302,8 @@ def test_an_unknown_figure_is_404(client, data):
         {"figure": "economics.handoff_wins", "group_by": "statement", "dim": "1:1999-01"},
         {"figure": "speed.leads", "group_by": "heat", "dim": "x"},
         {"figure": "pilot.won", "group_by": "side", "dim": "c"},
+        {"figure": "funnel.won", "dim": "1"},
+        {"figure": "speed.leads", "group_by": "heat", "dim": "9-10"},
     ):
         assert client.get(reverse("reports:leads"), {**MARCH, **params}).status_code == 404
 
