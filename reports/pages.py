@@ -1,7 +1,6 @@
 """The dashboards as tables and charts, built from the selectors' aggregated rows."""
 
 from django.core.paginator import Paginator
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -9,25 +8,13 @@ from leadflow import access
 
 from . import selectors, stats
 from .definitions import FIGURES, figure_column
-from .selectors.disqualified import (
-    disqualified_dimension_label,
-    disqualified_dimension_value,
-    disqualified_drilldown,
-)
-from .selectors.funnel import FIGURE_LABELS as FUNNEL_FIGURE_LABELS
-from .selectors.funnel import (
-    STAGE_TIMES,
-    STAGES,
-    criterion_choices,
-    funnel_dimension_label,
-    funnel_dimension_value,
-    funnel_drilldown,
-)
+from .drilldown import FUNNEL_FIGURES, FUNNEL_GROUPS, SPEED_GROUPS, WEEKDAYS
+from .selectors.disqualified import disqualified_dimension_value
+from .selectors.drill import dim_value
+from .selectors.funnel import STAGE_TIMES, STAGES, criterion_choices, funnel_dimension_value
 from .selectors.pilot import METRICS
+from .selectors.speed import speed_dimension_value
 from .tables import Chart, Column, ReportTable
-
-FUNNEL_GROUPS = [("team", _("Team")), ("qualifier", _("Qualifier")), ("source", _("Source")), ("region", _("Region"))]
-SPEED_GROUPS = [("team", _("Team")), ("qualifier", _("Qualifier")), ("source", _("Source")), ("hour", _("Hour of day"))]
 
 
 def funnel_group_choices():
@@ -35,10 +22,6 @@ def funnel_group_choices():
         (f"criterion:{code}", _("Answer: %(question)s") % {"question": question[:60]})
         for code, question in criterion_choices()
     ]
-
-
-# funnel stage → the registry's figure (reports.definitions): the funnel counts the leads received
-FUNNEL_FIGURES = {"received": "received", "handed_off": "handed_off_cohort", "won": "won_cohort"}
 
 
 def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
@@ -61,8 +44,8 @@ def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
         [
             Column("label", _("Stage"), "text"),
             Column("count", _("Leads"), "int", link="@row"),
-            Column("from_previous", _("From the previous stage"), "pct"),
-            Column("from_received", _("From received"), "pct"),
+            Column("from_previous", _("From the previous stage"), "pct", link="@row", count="count"),
+            Column("from_received", _("From received"), "pct", link="@row", count="count"),
         ],
         stage_rows,
         chart=Chart("bar", [("count", _("Leads"))], horizontal=True),
@@ -70,7 +53,9 @@ def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
     for row in result["matrix"]:
         row.update(figure=f"funnel.{row['stage']}", dim=None)
     matrix_columns = [Column("label", _("From \\ to"), "text"), Column("count", _("Leads"), "int", link="@row")]
-    matrix_columns += [Column(key, label, "pct") for key, label, _q in STAGES[1:]]
+    matrix_columns += [
+        Column(key, label, "pct", link=f"funnel.{key}", count=f"{key}_count") for key, label, _q in STAGES[1:]
+    ]
     matrix = ReportTable(
         "conversion-matrix",
         _("Conversion between every pair of stages"),
@@ -88,11 +73,11 @@ def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
     ]
     for row in result["rows"]:
         value = funnel_dimension_value(row, group_by)
-        if value is not None:  # the criterion groupings have no drill-down yet
+        if value is not None:
             row["dim"] = (group_by, value)
     group_columns += [
-        Column("conv_qualified", _("Called → qualified"), "pct"),
-        Column("conv_total", _("Received → won"), "pct"),
+        Column("conv_qualified", _("Called → qualified"), "pct", link="funnel.qualified", count="qualified"),
+        Column("conv_total", _("Received → won"), "pct", link="funnel.won", count="won"),
         figure_column("revenue_cohort", "revenue", "money"),
         Column("avg_deal", _("Average deal"), "money"),
         Column("cycle_days", _("Cycle to won, median days"), "days"),
@@ -138,10 +123,17 @@ def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
 
 
 SPEED_COLUMNS = [
-    Column("leads", _("Leads"), "int"),
-    Column("called", _("Called"), "int"),
-    Column("warn_share", _("Within warning"), "pct"),
-    Column("breach_share", _("Before breach"), "pct"),
+    Column("leads", _("Leads"), "int", link="speed.leads"),
+    Column("called", _("Called"), "int", link="speed.called"),
+    Column(
+        "decided",
+        _("Counted for SLA"),
+        "int",
+        help=_("Called, or not called and past the breach deadline: the denominator of the SLA shares."),
+        link="speed.decided",
+    ),
+    Column("warn_share", _("Within warning"), "pct", link="speed.within_warn", count="within_warn"),
+    Column("breach_share", _("Before breach"), "pct", link="speed.within_breach", count="within_breach"),
     Column("first_call_p50_min", _("First call p50, min"), "min"),
     Column("first_call_p90_min", _("First call p90, min"), "min"),
     Column("system_p50_min", _("System p50, min"), "min"),
@@ -154,6 +146,8 @@ SPEED_COLUMNS = [
 def speed_page(*, report_filter, scope, group_by):
     result = selectors.speed(leads=selectors.lead_base(report_filter=report_filter, scope=scope), group_by=group_by)
     title = dict(SPEED_GROUPS).get(group_by, _("Group"))
+    for row in result["rows"]:
+        row["dim"] = (group_by, speed_dimension_value(row, group_by))
     groups = ReportTable(
         "by-group",
         _("Speed to lead by %(group)s") % {"group": str(title).lower()},
@@ -165,10 +159,11 @@ def speed_page(*, report_filter, scope, group_by):
             stacked=True,
             y_title=_("minutes"),
         ),
-        footer={**result["total"], "label": str(_("Total"))},
+        footer={**result["total"], "label": str(_("Total")), "dim": None},
     )
     for row in result["trend"]:
         row["label"] = row["week"].strftime("%d.%m.%Y")
+        row["dim"] = ("week", speed_dimension_value(row, "week"))
     trend = ReportTable(
         "by-week",
         _("Trend by week"),
@@ -177,17 +172,17 @@ def speed_page(*, report_filter, scope, group_by):
         chart=Chart("line", [("warn_share", _("Called within the warning limit"))], percent=True),
     )
     heat_rows = []
-    weekdays = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
     for weekday in range(1, 8):
         for hour in range(24):
             cell = result["heatmap"].get((weekday, hour))
             if cell:
                 heat_rows.append(
                     {
-                        "weekday": str(weekdays[weekday - 1]),
+                        "weekday": str(WEEKDAYS[weekday - 1]),
                         "hour": hour,
                         "leads": cell["leads"],
                         "p50": cell["p50_min"],
+                        "dim": ("heat", f"{weekday}-{hour}"),
                     }
                 )
     heat = ReportTable(
@@ -195,8 +190,8 @@ def speed_page(*, report_filter, scope, group_by):
         _("Weekday × hour: leads and median minutes to the first call"),
         [
             Column("weekday", _("Weekday"), "text"),
-            Column("hour", _("Hour"), "int"),
-            Column("leads", _("Leads"), "int"),
+            Column("hour", _("Hour"), "id"),
+            Column("leads", _("Leads"), "int", link="speed.leads"),
             Column("p50", _("First call, median min"), "min"),
         ],
         heat_rows,
@@ -213,9 +208,10 @@ def speed_page(*, report_filter, scope, group_by):
                     "leads": cell["leads"] if cell else 0,
                     "p50": p50,
                     "alpha": round(0.12 + 0.78 * min(1.0, (p50 or 0) / peak), 2) if p50 is not None else 0,
+                    "dim": f"{weekday}-{hour}",
                 }
             )
-        grid.append({"weekday": weekdays[weekday - 1], "cells": cells})
+        grid.append({"weekday": WEEKDAYS[weekday - 1], "cells": cells})
     return {"total": result["total"], "tables": [groups, trend, heat], "heatmap_grid": grid, "hours": range(24)}
 
 
@@ -228,24 +224,26 @@ def handoff_page(*, report_filter, scope):
     }
     for row in result["rows"]:
         row["verdict_label"] = str(verdicts[row["verdict"]])
-    team = {**result["team"], "label": str(_("Team (all rows)")), "verdict_label": ""}
+        row["dim"] = ("qualifier", str(row["person_id"]))
+        row["rest_dim"] = ("rest", str(row["person_id"]))
+    team = {**result["team"], "label": str(_("Team (all rows)")), "verdict_label": "", "dim": None}
     table = ReportTable(
         "qualifiers",
         _("Hand-off quality per qualifier"),
         [
             Column("label", _("Qualifier"), "text"),
             Column("verdict_label", _("Verdict"), "text"),
-            figure_column("handoffs", "handoffs", "int"),
-            Column("accept_rate", _("Accepted"), "pct"),
-            figure_column("upheld", "upheld", "int"),
-            Column("measured_rate", _("Reached measurement"), "pct"),
-            figure_column("won_handoffs", "won", "int"),
-            Column("win_rate", _("Win rate"), "pct"),
+            figure_column("handoffs", "handoffs", "int", link="handoff.handoffs"),
+            Column("accept_rate", _("Accepted"), "pct", link="handoff.accepted", count="accepted"),
+            figure_column("upheld", "upheld", "int", link="handoff.upheld"),
+            Column("measured_rate", _("Reached measurement"), "pct", link="handoff.measured", count="measured"),
+            figure_column("won_handoffs", "won", "int", link="handoff.won"),
+            Column("win_rate", _("Win rate"), "pct", link="handoff.won", count="won"),
             # xgettext:no-python-format (a plain label: '% lo', '% hi', '% o' are not placeholders)
-            Column("low", _("95% low"), "pct"),
+            Column("low", _("95% low"), "pct", of_leads=False),
             # xgettext:no-python-format (a plain label: '% lo', '% hi', '% o' are not placeholders)
-            Column("high", _("95% high"), "pct"),
-            Column("rest_rate", _("Rest of team"), "pct"),
+            Column("high", _("95% high"), "pct", of_leads=False),
+            Column("rest_rate", _("Rest of team"), "pct", link="handoff.won", count="rest_won", dim="rest_dim"),
             Column("z", _("z"), "num"),
             Column("p_value", _("p-value"), "p"),
             figure_column("revenue_handoffs", "revenue", "money"),
@@ -271,35 +269,41 @@ def handoff_page(*, report_filter, scope):
 
 def sales_page(*, report_filter, scope):
     result = selectors.sales_per_rep(report_filter=report_filter, scope=scope)
+    for row in result["rows"]:
+        row["dim"] = ("rep", dim_value(row["sales_rep_id"]))
+    for row in result["objections"]:
+        row["dim"] = ("objection", dim_value(row["objectiontag_id"]))
+    for row in result["lost_reasons"]:
+        row["dim"] = ("lost_reason", dim_value(row["lose_reason_id"]))
     reps = ReportTable(
         "reps",
         _("Sales per rep"),
         [
             Column("label", _("Sales rep"), "text"),
-            Column("handed_off", _("Hand-offs"), "int"),
-            Column("accepted", _("Accepted"), "int"),
-            Column("disputed", _("Disputed"), "int"),
-            Column("disputes_rejected", _("Rejected disputes"), "int"),
-            Column("measured", _("Measurements"), "int"),
-            Column("quotes", _("Quotes"), "int"),
+            Column("handed_off", _("Hand-offs"), "int", link="sales.handed_off"),
+            Column("accepted", _("Accepted"), "int", link="sales.accepted"),
+            Column("disputed", _("Disputed"), "int", link="sales.disputed"),
+            Column("disputes_rejected", _("Rejected disputes"), "int", link="sales.disputes_rejected"),
+            Column("measured", _("Measurements"), "int", link="sales.measured"),
+            Column("quotes", _("Quotes"), "int", link="sales.quotes"),
             Column("avg_quote", _("Average quote"), "money"),
-            figure_column("won_event", "won", "int"),
-            Column("lost", _("Lost"), "int"),
-            Column("win_rate", _("Win rate"), "pct"),
+            figure_column("won_event", "won", "int", link="sales.won"),
+            Column("lost", _("Lost"), "int", link="sales.lost"),
+            Column("win_rate", _("Win rate"), "pct", link="sales.won", count="won"),
             figure_column("revenue_event", "revenue", "money"),
             Column("avg_deal", _("Average deal"), "money"),
         ],
         result["rows"],
         chart=Chart("bar", [("measured", _("Measurements")), ("won", _("Won")), ("lost", _("Lost"))]),
-        footer={**result["total"], "label": str(_("Total"))},
+        footer={**result["total"], "label": str(_("Total")), "dim": None},
     )
     objections = ReportTable(
         "objections",
         _("Objections at measurements"),
         [
             Column("label", _("Objection"), "text"),
-            Column("count", _("Times"), "int"),
-            Column("share", _("Of measurements"), "pct"),
+            Column("count", _("Times"), "int", link="sales.objection"),
+            Column("share", _("Of measurements"), "pct", link="sales.objection", count="count"),
         ],
         result["objections"],
         chart=Chart("bar", [("count", _("Times"))], horizontal=True),
@@ -309,8 +313,8 @@ def sales_page(*, report_filter, scope):
         _("Why deals were lost"),
         [
             Column("label", _("Reason"), "text"),
-            Column("count", _("Deals"), "int"),
-            Column("share", _("Of lost"), "pct"),
+            Column("count", _("Deals"), "int", link="sales.lost"),
+            Column("share", _("Of lost"), "pct", link="sales.lost", count="count"),
         ],
         result["lost_reasons"],
         chart=Chart("bar", [("count", _("Deals"))], horizontal=True),
@@ -321,13 +325,17 @@ def sales_page(*, report_filter, scope):
 
 def economics_page(*, report_filter, scope):
     result = selectors.economics(report_filter=report_filter, scope=scope)
+    for row in result["statements"]:
+        row["dim"] = ("statement", f"{row['person_id']}:{row['month']:%Y-%m}")
+    for row in result["pairs"]:
+        row["dim"] = ("pair", f"{dim_value(row['qualified_by_id'])}:{dim_value(row['sales_rep_id'])}")
     teams = ReportTable(
         "payroll-by-team",
         _("Payroll per team and month"),
         [
             Column("month", _("Month"), "month"),
             Column("team", _("Team"), "text"),
-            Column("people", _("People"), "int"),
+            Column("people", _("People"), "int", of_leads=False),
             Column("fixed", _("Fixed"), "money"),
             Column("bonus", _("Bonus"), "money"),
             Column("total", _("Total"), "money"),
@@ -344,18 +352,18 @@ def economics_page(*, report_filter, scope):
             Column("role_label", _("Role"), "text"),
             Column("team", _("Team"), "text"),
             Column("fixed", _("Fixed"), "money"),
-            Column("handoff_wins", _("Won hand-offs"), "int"),
+            Column("handoff_wins", _("Won hand-offs"), "int", link="economics.handoff_wins"),
             Column("earned", _("Per-deal bonus"), "money"),
-            Column("clawed", _("Clawed back, deals"), "int"),
+            Column("clawed", _("Clawed back, deals"), "int", link="economics.clawed"),
             Column("clawback", _("Clawback"), "money"),
-            Column("deals_won", _("Own deals won"), "int"),
+            Column("deals_won", _("Own deals won"), "int", link="economics.deals_won"),
             Column("revenue", _("Own revenue"), "money"),
             Column("rep_bonus", _("Revenue share"), "money"),
             Column("adjustment", _("Adjustments for paid months"), "money"),
             Column("bonus", _("Bonus"), "money"),
             Column("total", _("Total"), "money"),
             # xgettext:no-python-format (a plain label: '% lo', '% hi', '% o' are not placeholders)
-            Column("bonus_share", _("Bonus, % of pay"), "pct"),
+            Column("bonus_share", _("Bonus, % of pay"), "pct", of_leads=False),
             Column("plan", _("Plan"), "text"),
         ],
         result["statements"],
@@ -366,7 +374,7 @@ def economics_page(*, report_filter, scope):
         [
             Column("qualifier", _("Qualifier"), "text"),
             Column("rep", _("Closed by"), "text"),
-            figure_column("won_event", "won", "int"),
+            figure_column("won_event", "won", "int", link="economics.pair_won"),
             figure_column("revenue_event", "revenue", "money"),
         ],
         result["pairs"],
@@ -391,19 +399,35 @@ def economics_page(*, report_filter, scope):
         ],
     )
     summary = result["summary"]
+
+    def counted(figure):  # the count a unit cost divides by, linked to its leads
+        return {"count": summary[figure], "figure": f"economics.{figure}", "dim": None}
+
     cost_rows = [
         {"label": str(_("Payroll, total")), "value": summary["payroll"]},
         {"label": str(_("Payroll of the qualification team")), "value": summary["qualification_payroll"]},
         {"label": str(_("Payroll of the sales team")), "value": summary["sales_payroll"]},
-        {"label": str(FIGURES["revenue_event"].name), "value": summary["revenue"]},
-        {"label": str(_("Cost per qualified lead (qualification payroll)")), "value": summary["cost_per_qualified"]},
-        {"label": str(_("Cost per measurement (total payroll)")), "value": summary["cost_per_measurement"]},
-        {"label": str(_("Cost per won deal (total payroll)")), "value": summary["cost_per_won"]},
+        {"label": str(FIGURES["revenue_event"].name), "value": summary["revenue"], **counted("won")},
+        {
+            "label": str(_("Cost per qualified lead (qualification payroll)")),
+            "value": summary["cost_per_qualified"],
+            **counted("qualified"),
+        },
+        {
+            "label": str(_("Cost per measurement (total payroll)")),
+            "value": summary["cost_per_measurement"],
+            **counted("measured"),
+        },
+        {"label": str(_("Cost per won deal (total payroll)")), "value": summary["cost_per_won"], **counted("won")},
     ]
     costs = ReportTable(
         "unit-costs",
         _("Unit costs"),
-        [Column("label", _("Figure"), "text"), Column("value", _("₽"), "money")],
+        [
+            Column("label", _("Figure"), "text"),
+            Column("value", _("₽"), "money"),
+            Column("count", _("Leads counted"), "int", link="@row"),
+        ],
         cost_rows,
         note=_("Revenue per rouble of payroll: %(value)s") % {"value": summary["revenue_per_rouble"] or "—"},
     )
@@ -430,7 +454,7 @@ def pilot_page(*, period_a, period_b, report_filter, scope):
     rows = []
     for row in result["rows"]:
         label, kind = PILOT_LABELS[row["metric"]]
-        rows.append({**row, "label": str(label), "kind": kind})
+        rows.append({**row, "label": str(label), "kind": kind, "dim": None})
     table = ReportTable(
         "comparison",
         _("Before and after"),
@@ -439,7 +463,7 @@ def pilot_page(*, period_a, period_b, report_filter, scope):
             Column("a", _("Before"), "num", by_row=True),
             Column("b", _("After"), "num", by_row=True),
             Column("delta", _("Difference"), "num", by_row=True),
-            Column("relative", _("Change, %"), "pct"),
+            Column("relative", _("Change, %"), "pct", of_leads=False),
         ],
         rows,
     )
@@ -447,7 +471,11 @@ def pilot_page(*, period_a, period_b, report_filter, scope):
     rates = ReportTable(
         "rates",
         _("Reaction and conversion, before and after"),
-        [Column("label", _("Figure"), "text"), Column("a", _("Before"), "pct"), Column("b", _("After"), "pct")],
+        [
+            Column("label", _("Figure"), "text"),
+            Column("a", _("Before"), "pct", link="@row", count="a_count", dim=("side", "a")),
+            Column("b", _("After"), "pct", link="@row", count="b_count", dim=("side", "b")),
+        ],
         chart_rows,
         chart=Chart("bar", [("a", _("Before")), ("b", _("After"))], percent=True),
     )
@@ -457,6 +485,8 @@ def pilot_page(*, period_a, period_b, report_filter, scope):
 
 
 def team_stats_table(rows):
+    for row in rows:
+        row["dim"] = ("person", str(row["person_id"]))
     return ReportTable(
         "team-month",
         _("This month per person"),
@@ -464,14 +494,14 @@ def team_stats_table(rows):
             Column("label", _("Person"), "text"),
             Column("team", _("Team"), "text"),
             Column("role_label", _("Role"), "text"),
-            Column("taken", _("Leads taken"), "int"),
-            Column("sla_share", _("Called within SLA"), "pct"),
-            Column("qualified", _("Qualified"), "int"),
-            Column("handed_off", _("Handed off"), "int"),
-            Column("handoff_won", _("Won of own hand-offs"), "int"),
-            Column("received", _("Hand-offs received"), "int"),
-            Column("measured", _("Measurements"), "int"),
-            Column("won", _("Deals won"), "int"),
+            Column("taken", _("Leads taken"), "int", link="my.taken"),
+            Column("sla_share", _("Called within SLA"), "pct", link="my.within_sla", count="within_sla"),
+            Column("qualified", _("Qualified"), "int", link="my.qualified"),
+            Column("handed_off", _("Handed off"), "int", link="my.handed_off"),
+            Column("handoff_won", _("Won of own hand-offs"), "int", link="my.handoff_won"),
+            Column("received", _("Hand-offs received"), "int", link="my.received"),
+            Column("measured", _("Measurements"), "int", link="my.measured"),
+            Column("won", _("Deals won"), "int", link="my.won"),
             Column("revenue", _("Revenue"), "money"),
             Column("bonus", _("Bonus so far"), "money"),
             Column("total", _("Pay so far"), "money"),
@@ -484,81 +514,13 @@ def team_stats_table(rows):
 LEADS_PREVIEW = 100  # rows shown on the page; the export has them all
 
 
-def drilldown(*, figure, report_filter, scope, group_by=None, dim=None):
-    """The leads behind one figure of a dashboard (the same selector's Q, reports.selectors.<page>),
-    with its name and definition and the row it belongs to. Raises KeyError for an unknown figure,
-    grouping or dimension (the view answers 404)."""
-    page = figure.split(".", 1)[0]
-    if page == "disqualified":
-        return _disqualified_drilldown(
-            figure=figure, report_filter=report_filter, scope=scope, group_by=group_by, dim=dim
-        )
-    if page != "funnel":
-        raise KeyError(figure)
-    leads = funnel_drilldown(
-        figure=figure, leads=selectors.lead_base(report_filter=report_filter, scope=scope), group_by=group_by, dim=dim
-    )
-    stage = figure.split(".", 1)[1]
-    registered = FIGURES.get(FUNNEL_FIGURES.get(stage, ""))
-    name = registered.name if registered else FUNNEL_FIGURE_LABELS[figure]
-    definition = (
-        registered.definition
-        if registered
-        else _("Leads received in the period that reached the stage «%(stage)s».") % {"stage": name}
-    )
-    row_label = None
-    if dim is not None:
-        group_title = dict(FUNNEL_GROUPS)[group_by]
-        row_label = f"{group_title}: {funnel_dimension_label(group_by, dim)}"
-    return {
-        "leads": leads,
-        "name": name,
-        "definition": definition,
-        "row_label": row_label,
-        "back_url": reverse(f"reports:{page}"),
-        # kept by the filter form of the drill-down page
-        "params": [(k, v) for k, v in (("figure", figure), ("group_by", group_by), ("dim", dim)) if v is not None],
-    }
+CONTACT_COLUMNS = ("name", "phone", "email", "address")
 
 
-DISQUALIFIED_FIGURES = {
-    "disqualified.dropped": "disqualified_event",
-    "disqualified.cohort_dropped": "disqualified_cohort",
-}
-DISQUALIFIED_GROUPS = {"reason": _("Reason"), "qualifier": _("Qualifier"), "source": _("Source")}
-
-
-def _disqualified_drilldown(*, figure, report_filter, scope, group_by, dim):
-    leads = disqualified_drilldown(figure=figure, report_filter=report_filter, scope=scope, group_by=group_by, dim=dim)
-    registered = FIGURES.get(DISQUALIFIED_FIGURES.get(figure, ""))
-    other = {
-        "disqualified.modular": (
-            _("Disqualified as modular (by date of disqualification)"),
-            _("Reason “modular kitchen” or product interest “modular”, of the leads disqualified in the period."),
-        ),
-        "disqualified.received": (_("Leads received (cohort)"), _("Leads received in the period.")),
-        "disqualified.cohort_modular": (
-            _("Disqualified as modular (cohort)"),
-            _("Leads received in the period, disqualified by now as modular."),
-        ),
-    }
-    name, definition = (registered.name, registered.definition) if registered else other[figure]
-    row_label = None
-    if dim is not None:
-        row_label = f"{DISQUALIFIED_GROUPS[group_by]}: {disqualified_dimension_label(group_by, dim)}"
-    return {
-        "leads": leads,
-        "name": name,
-        "definition": definition,
-        "row_label": row_label,
-        "back_url": reverse("reports:disqualified"),
-        "params": [(k, v) for k, v in (("figure", figure), ("group_by", group_by), ("dim", dim)) if v is not None],
-    }
-
-
-def leads_page(*, report_filter, scope, drill=None, page_number=None):
+def leads_page(*, report_filter, scope, drill=None, page_number=None, contacts=True):
     """The leads of the period with the client's contacts (for managers and the director); with
-    `drill` (pages.drilldown) only the leads behind that figure, paginated."""
+    `drill` (reports.drilldown) only the leads behind that figure, paginated. Without `contacts` (a
+    person's own figures on My stats) the list and its export leave the client's contacts out."""
     rows = selectors.leads_with_contacts(
         report_filter=report_filter, scope=scope, leads=drill["leads"] if drill else None
     )
@@ -588,12 +550,22 @@ def leads_page(*, report_filter, scope, drill=None, page_number=None):
         note=_("Client contacts: the export is logged and visible to the director."),
         export_kind=access.EXPORT_CONTACTS,
     )
+    if not contacts:
+        table = ReportTable(
+            "leads",
+            _("My leads"),
+            [column for column in table.columns if column.key not in CONTACT_COLUMNS],
+            rows,
+            note=_("The client's contacts are on the lead's card."),
+            export_kind=access.EXPORT_OWN,
+        )
     page_obj = Paginator(rows, LEADS_PREVIEW).get_page(page_number)
     preview = ReportTable(table.slug, table.title, table.columns, list(page_obj.object_list), note=table.note)
     return {
         "tables": [table],
         "preview": preview,
         "count": len(rows),
+        "distinct_leads": len({row["pk"] for row in rows}),
         "preview_limit": LEADS_PREVIEW,
         "page_obj": page_obj,
         "drill": drill,
@@ -601,23 +573,24 @@ def leads_page(*, report_filter, scope, drill=None, page_number=None):
 
 
 def own_stats_table(own, *, qualifier, rep):
-    """The person's own day and month as one exportable table (the figures of "My stats")."""
+    """The person's own day and month as one exportable table (the figures of "My stats"; the page
+    shows them as cards, each linking to the person's own leads: the columns name their figure)."""
     columns = [Column("label", _("Period"), "text")]
     if qualifier:
         columns += [
-            Column("taken", _("Leads taken"), "int"),
-            Column("sla_share", _("Called within SLA"), "pct"),
-            Column("qualified", _("Qualified"), "int"),
-            Column("handed_off", _("Handed off"), "int"),
-            Column("accept_rate", _("Accepted"), "pct"),
-            Column("handoff_won", _("Won of own hand-offs"), "int"),
+            Column("taken", _("Leads taken"), "int", link="my.taken"),
+            Column("sla_share", _("Called within SLA"), "pct", link="my.within_sla", count="within_sla"),
+            Column("qualified", _("Qualified"), "int", link="my.qualified"),
+            Column("handed_off", _("Handed off"), "int", link="my.handed_off"),
+            Column("accept_rate", _("Accepted"), "pct", link="my.accepted", count="accepted"),
+            Column("handoff_won", _("Won of own hand-offs"), "int", link="my.handoff_won"),
         ]
     if rep:
         columns += [
-            Column("received", _("Hand-offs received"), "int"),
-            Column("measured", _("Measurements"), "int"),
-            Column("won", _("Won"), "int"),
-            Column("win_rate", _("Win rate"), "pct"),
+            Column("received", _("Hand-offs received"), "int", link="my.received"),
+            Column("measured", _("Measurements"), "int", link="my.measured"),
+            Column("won", _("Won"), "int", link="my.won"),
+            Column("win_rate", _("Win rate"), "pct", link="my.won", count="won"),
             Column("revenue", _("Revenue"), "money"),
         ]
     rows = [{**own["day"], "label": str(_("Today"))}, {**own["month"], "label": str(_("This month"))}]
@@ -628,11 +601,17 @@ def _disqualified_columns(first):
     return [
         first,
         figure_column("disqualified_event", "dropped", "int", link="disqualified.dropped"),
-        Column("share_of_dropped", _("Of all disqualified"), "pct"),
+        Column("share_of_dropped", _("Of all disqualified"), "pct", link="disqualified.dropped", count="dropped"),
         Column("modular", _("Of them modular"), "int", link="disqualified.modular"),
-        Column("modular_share", _("Modular share"), "pct"),
+        Column("modular_share", _("Modular share"), "pct", link="disqualified.modular", count="modular"),
         figure_column("disqualified_cohort", "cohort_dropped", "int", link="disqualified.cohort_dropped"),
-        Column("cohort_modular_share", _("Modular share (cohort)"), "pct"),
+        Column(
+            "cohort_modular_share",
+            _("Modular share (cohort)"),
+            "pct",
+            link="disqualified.cohort_modular",
+            count="cohort_modular",
+        ),
     ]
 
 
@@ -670,7 +649,13 @@ def disqualified_page(*, report_filter, scope):
         [
             *_disqualified_columns(Column("label", _("Source"), "text")),
             Column("received", _("Leads received (cohort)"), "int", link="disqualified.received"),
-            Column("cohort_share", _("Share of the received disqualified (cohort)"), "pct"),
+            Column(
+                "cohort_share",
+                _("Share of the received disqualified (cohort)"),
+                "pct",
+                link="disqualified.cohort_dropped",
+                count="cohort_dropped",
+            ),
         ],
         result["sources"],
         chart=Chart("bar", [("cohort_share", _("Share of the received disqualified (cohort)"))], percent=True),

@@ -23,11 +23,28 @@ class Column:
     # the figure key whose leads the cell counts ("funnel.won"; "@row": the row's own row["figure"]);
     # the cell links to them (drill_url) in the rows that carry "dim" (None for a total row)
     link: str = ""
+    # the row's key of the count its list has: the column's own for a count; a share links to its
+    # numerator's list ("within_warn" for "warn_share")
+    count: str = ""
+    # the cell's own (group_by, dim) when the columns, not the rows, split the figure (the pilot's
+    # sides), or the row's key holding it (the rest of the team but the row's qualifier)
+    dim: tuple | str | None = None
+    # False for a number that is no count of leads nor a share of them (people, a p-value's bounds):
+    # tests/reports/test_drilldown.py requires a link on every other int and pct column
+    of_leads: bool = True
 
     def drill_figure(self, row):
-        if not self.link or "dim" not in row:
+        if not self.link or "dim" not in row or (isinstance(self.dim, str) and row.get(self.dim) is None):
             return None
         return row.get("figure") if self.link == "@row" else self.link
+
+    def drill_count(self, row):
+        return row.get(self.count or self.key)
+
+    def drill_dim(self, row):
+        if isinstance(self.dim, str):
+            return row.get(self.dim)
+        return self.dim if self.dim is not None else row["dim"]
 
     def kind_for(self, row):
         return (row.get("kind") or self.kind) if self.by_row else self.kind

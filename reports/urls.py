@@ -15,5 +15,6 @@ urlpatterns = [
     path("pilot/", views.pilot, name="pilot"),
     path("leads/", views.leads, name="leads"),
     path("my/", views.my_stats, name="my"),
+    path("my/leads/", views.my_leads, name="my-leads"),
     path("exports-log/", views.exports_log, name="exports-log"),
 ]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from leadflow import access, roles
 
-from . import pages, selectors
+from . import drilldown, pages, selectors
 from .access import reports_required
 from .exports import export_response
 from .forms import PilotForm, ReportFilterForm
@@ -36,6 +36,7 @@ TABS = [
 # the filters that mean the same on every tab (each page has its own "split by"); the last chosen
 # are kept in the session for a tab opened without any
 PERIOD_KEYS = ("preset", "start", "end", "team", "person", "source", "region")
+PILOT_KEYS = ("a_start", "a_end", "b_start", "b_end")  # the pilot's two periods (its drill-down keeps them)
 SESSION_KEY = "reports_period"
 
 
@@ -187,25 +188,45 @@ def leads(request):
     figure = request.GET.get("figure")
     if figure:
         try:
-            drill = pages.drilldown(
+            drill = drilldown.drilldown(
                 figure=figure,
                 report_filter=report_filter,
                 scope=request.report_scope,
                 group_by=request.GET.get("group_by"),
                 dim=request.GET.get("dim"),
+                query=request.GET,
             )
         except KeyError:
             raise Http404(_("No such figure on the dashboards.")) from None
         back = QueryDict(mutable=True)
-        for key in (*PERIOD_KEYS, "group_by"):
+        for key in (*PERIOD_KEYS, "group_by", *PILOT_KEYS):
             if request.GET.get(key):
                 back[key] = request.GET[key]
+        drill["params"] += [(key, request.GET[key]) for key in PILOT_KEYS if request.GET.get(key)]
         drill["back_url"] += f"?{back.urlencode()}"
     context = pages.leads_page(
         report_filter=report_filter, scope=request.report_scope, drill=drill, page_number=request.GET.get("page")
     )
     context.update(_period_context(form), page_title=_("Leads with contacts"))
     return _render(request, "reports/leads.html", "leads", context)
+
+
+@login_required
+def my_leads(request):
+    """The leads behind one of the person's own figures on My stats (?figure=my.<key>&dim=day|month):
+    everyone's own, never another person's; the export leaves the clients' contacts out."""
+    try:
+        drill = drilldown.own_drill(
+            figure=request.GET.get("figure", ""), user=request.user, side=request.GET.get("dim")
+        )
+    except KeyError:
+        raise Http404(_("No such figure on the dashboards.")) from None
+    context = pages.leads_page(
+        report_filter=None, scope=None, drill=drill, page_number=request.GET.get("page"), contacts=False
+    )
+    context["hidden"] = drill["counted"].count() - context["count"]
+    context["page_title"] = _("My leads")
+    return _render(request, "reports/leads.html", "my-leads", context)
 
 
 @login_required
@@ -241,4 +262,5 @@ def my_stats(request):
     context["is_qualifier"] = roles.has_role(user, roles.QUALIFIER, roles.QUALIFICATION_LEAD)
     context["is_rep"] = roles.has_role(user, roles.SALES_REP, roles.SALES_MANAGER)
     context["own_tables"] = [pages.own_stats_table(own, qualifier=context["is_qualifier"], rep=context["is_rep"])]
+    context["own_sides"] = [("day", _("Today"), own["day"]), ("month", _("This month"), own["month"])]
     return _render(request, "reports/my.html", "my", context)

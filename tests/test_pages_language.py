@@ -135,13 +135,23 @@ def lead_pages(worked):
 
 
 def drilldown_pages(users):
-    """The leads behind a figure (reports drill-down): a funnel stage of a team, a disqualification figure."""
+    """The leads behind a figure (reports drill-down): one of every dashboard, events and rows included,
+    and a person's own figures."""
     team = users["qlead"].profile.team_id
-    leads = reverse("reports:leads")
+    rep = users["rep1"].pk
+    leads, own = reverse("reports:leads"), reverse("reports:my-leads")
     return [
         f"{leads}?figure=funnel.qualified&group_by=team&dim={team}",
         f"{leads}?figure=disqualified.modular",
         f"{leads}?figure=disqualified.cohort_dropped&group_by=reason&dim=none",
+        f"{leads}?figure=speed.within_warn&group_by=heat&dim=1-10",
+        f"{leads}?figure=handoff.handoffs",
+        f"{leads}?figure=handoff.won&group_by=rest&dim={rep}",
+        f"{leads}?figure=sales.disputed&group_by=rep&dim={rep}",
+        f"{leads}?figure=economics.won",
+        f"{leads}?figure=pilot.won&group_by=side&dim=b",
+        f"{own}?figure=my.taken&dim=month",
+        f"{own}?figure=my.won&dim=month",
     ]
 
 

@@ -4,7 +4,7 @@ from .common import Period, ReportFilter, Scope
 from .disqualified import disqualified
 from .economics import economics, statements
 from .exportlog import export_log
-from .funnel import funnel, lead_base, won_revenue
+from .funnel import funnel, lead_base, won_revenue, won_revenue_leads
 from .handoff import handoff_quality
 from .leads import leads_with_contacts
 from .mystats import own_stats, team_stats
@@ -29,5 +29,6 @@ __all__ = [
     "speed",
     "statements",
     "won_revenue",
+    "won_revenue_leads",
     "team_stats",
 ]

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from leadflow.models import Lead, LeadStatus, ProductInterest, Reason, Source
 
 from .common import label_credited, ratio, users_by_id
+from .drill import NO_VALUE, dim_value, narrow
 
 MODULAR_REASON = "modular"
 DISQUALIFY_CREDIT = ("qualifier", "first_called_by")
@@ -51,7 +52,6 @@ def _counts(period):
 # table (the drill-down's group_by) → the row's field naming its group; the reason and qualifier rows
 # count disqualified leads only
 DIMENSIONS = {"reason": "disqualify_reason_id", "qualifier": "credited_id", "source": "source_id"}
-NO_VALUE = "none"
 
 
 def disqualified_base(*, report_filter, scope):
@@ -77,7 +77,7 @@ def disqualified_dimension_value(row, group_by):
     field_name = DIMENSIONS.get(group_by)
     if field_name is None or field_name not in row:
         return None
-    return NO_VALUE if row[field_name] is None else str(row[field_name])
+    return dim_value(row[field_name])
 
 
 def disqualified_drilldown(*, figure, report_filter, scope, group_by=None, dim=None):
@@ -86,15 +86,7 @@ def disqualified_drilldown(*, figure, report_filter, scope, group_by=None, dim=N
     q = figure_filters(report_filter.period)[figure]
     leads = disqualified_base(report_filter=report_filter, scope=scope)
     if dim is not None:
-        field_name = DIMENSIONS[group_by]
-        leads = _grouped(leads, group_by)
-        if dim == NO_VALUE:
-            leads = leads.filter(**{f"{field_name}__isnull": True})
-        else:
-            try:
-                leads = leads.filter(**{field_name: int(dim)})
-            except ValueError:
-                raise KeyError(dim) from None
+        leads = narrow(_grouped(leads, group_by), DIMENSIONS[group_by], dim)
     return leads.filter(q)
 
 

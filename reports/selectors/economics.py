@@ -33,6 +33,7 @@ from sales.models import DealCorrection, Dispute
 
 from ..models import BonusPlan, PayPeriodClose
 from .common import Period, label_from, person_label, ratio, user_name_fields
+from .drill import NO_VALUE
 
 PAID_ROLES = (roles.QUALIFICATION_LEAD, roles.SALES_MANAGER, roles.QUALIFIER, roles.SALES_REP)
 CENT = Decimal("0.01")
@@ -163,6 +164,79 @@ def paid_corrections():
     return undo, lines
 
 
+# the leads the statements count: a qualifier's won hand-offs (accepted), those clawed back, a rep's wins
+HANDOFF_WINS = Q(status=LeadStatus.WON, qualified_by__isnull=False, accepted_at__isnull=False)
+REP_WINS = Q(status=LeadStatus.WON, sales_rep__isnull=False)
+
+
+def upheld_against_qualifier():
+    """A dispute on the lead was upheld against the qualifier credited with it (the clawback)."""
+    return Exists(
+        Dispute.objects.filter(
+            lead=OuterRef("pk"), decision=Dispute.Decision.UPHELD, counts_against_user=OuterRef("qualified_by")
+        )
+    )
+
+
+def summary_filters(span):
+    """The counts under the unit costs, each by its own date in the whole months of the period."""
+    return {
+        "qualified": span.q("qualified_at"),
+        "measured": span.q("measured_at"),
+        "won": span.q("closed_at") & Q(status=LeadStatus.WON),
+    }
+
+
+STATEMENT_FIGURES = ("handoff_wins", "clawed", "deals_won")
+SUMMARY_FIGURES = ("qualified", "measured", "won")
+
+
+def _id_or_none(value):
+    return None if value == NO_VALUE else int(value)
+
+
+def economics_drilldown(*, figure, report_filter, scope, group_by=None, dim=None):
+    """The leads behind a count of the economics page: the unit costs' counts (dim None), a monthly
+    statement's (group_by "statement", dim "<person id>:<YYYY-MM>") or a qualifier × rep pair's won
+    deals ("pair", "<qualifier id|none>:<rep id|none>"). KeyError for what the page does not have."""
+    key = figure.split(".", 1)[1]
+    months = months_of(report_filter.period)
+    if not months:
+        raise KeyError(figure)
+    span = month_period(months[0], months[-1])
+    try:
+        if key in SUMMARY_FIGURES and dim is None:
+            return Lead.objects.filter(scope.leads(), summary_filters(span)[key], merged_into__isnull=True)
+        if key in STATEMENT_FIGURES and group_by == "statement" and dim is not None:
+            person, month = dim.split(":")
+            month = month_start(date.fromisoformat(f"{month}-01"))
+            if month not in months:
+                raise KeyError(dim)
+            closed = month_period(month).q("closed_at")
+            if key == "deals_won":
+                return Lead.objects.filter(scope.leads(), closed, REP_WINS, sales_rep_id=int(person)).filter(
+                    scope.people_q("sales_rep__")
+                )
+            leads = Lead.objects.filter(scope.leads(), closed, HANDOFF_WINS, qualified_by_id=int(person))
+            leads = leads.filter(scope.people_q("qualified_by__"))
+            return leads.filter(upheld_against_qualifier()) if key == "clawed" else leads
+        if key == "pair_won" and group_by == "pair" and dim is not None:
+            qualifier, rep = (_id_or_none(part) for part in dim.split(":"))
+            return _won_in_span(report_filter, scope, span).filter(
+                **({"qualified_by__isnull": True} if qualifier is None else {"qualified_by_id": qualifier}),
+                **({"sales_rep__isnull": True} if rep is None else {"sales_rep_id": rep}),
+            )
+    except ValueError:
+        raise KeyError(dim) from None
+    raise KeyError(figure)
+
+
+def _won_in_span(report_filter, scope, span):
+    return Lead.objects.filter(
+        span.q("closed_at"), scope.leads(), report_filter.lead_q(), status=LeadStatus.WON, merged_into__isnull=True
+    )
+
+
 def statements(*, months, scope, team_id=None, person_id=None):
     """One statement per person and month, plus payroll per team and month."""
     if not months:
@@ -171,23 +245,18 @@ def statements(*, months, scope, team_id=None, person_id=None):
     people = paid_people(scope=scope, team_id=team_id, person_id=person_id)
     plans = list(BonusPlan.objects.all())
 
-    upheld_against = Dispute.objects.filter(
-        lead=OuterRef("pk"), decision=Dispute.Decision.UPHELD, counts_against_user=OuterRef("qualified_by")
-    )
     qualifier_wins = {}
     for row in (
-        Lead.objects.filter(
-            span.q("closed_at"), status=LeadStatus.WON, qualified_by__isnull=False, accepted_at__isnull=False
-        )
+        Lead.objects.filter(span.q("closed_at"), HANDOFF_WINS)
         .annotate(month=TruncMonth("closed_at"))
         .values("qualified_by_id", "month")
-        .annotate(won=Count("pk"), clawed=Count("pk", filter=Q(Exists(upheld_against))))
+        .annotate(won=Count("pk"), clawed=Count("pk", filter=Q(upheld_against_qualifier())))
         .order_by()
     ):
         qualifier_wins[(row["qualified_by_id"], _as_month(row["month"]))] = row
     rep_sales = {}
     for row in (
-        Lead.objects.filter(span.q("closed_at"), status=LeadStatus.WON, sales_rep__isnull=False)
+        Lead.objects.filter(span.q("closed_at"), REP_WINS)
         .annotate(month=TruncMonth("closed_at"))
         .values("sales_rep_id", "month")
         .annotate(won=Count("pk"), revenue=Sum("deal_amount"))
@@ -269,11 +338,10 @@ def economics(*, report_filter, scope):
     months = months_of(report_filter.period)
     result = statements(months=months, scope=scope, team_id=report_filter.team_id, person_id=report_filter.person_id)
     span = result.get("span") or report_filter.period
+    filters = summary_filters(span)
     counts = Lead.objects.filter(scope.leads(), merged_into__isnull=True).aggregate(
-        qualified=Count("pk", filter=span.q("qualified_at")),
-        measured=Count("pk", filter=span.q("measured_at")),
-        won=Count("pk", filter=span.q("closed_at") & Q(status=LeadStatus.WON)),
-        revenue=Sum("deal_amount", filter=span.q("closed_at") & Q(status=LeadStatus.WON)),
+        **{key: Count("pk", filter=q) for key, q in filters.items()},
+        revenue=Sum("deal_amount", filter=filters["won"]),
     )
     payroll_total = sum((row["total"] for row in result["statements"]), ZERO)
     qualification_payroll = sum(
@@ -296,13 +364,7 @@ def economics(*, report_filter, scope):
 
     pairs = []
     for row in (
-        Lead.objects.filter(
-            span.q("closed_at"),
-            scope.leads(),
-            report_filter.lead_q(),
-            status=LeadStatus.WON,
-            merged_into__isnull=True,
-        )
+        _won_in_span(report_filter, scope, span)
         .values(
             "qualified_by_id", *user_name_fields("qualified_by__"), "sales_rep_id", *user_name_fields("sales_rep__")
         )
@@ -311,6 +373,8 @@ def economics(*, report_filter, scope):
     ):
         pairs.append(
             {
+                "qualified_by_id": row["qualified_by_id"],
+                "sales_rep_id": row["sales_rep_id"],
                 "qualifier": label_from(row, "qualified_by__") if row["qualified_by_id"] else "—",
                 "rep": label_from(row, "sales_rep__") if row["sales_rep_id"] else "—",
                 "won": row["won"],

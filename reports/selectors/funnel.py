@@ -9,6 +9,8 @@ Two queries: the groups and the total (medians cannot be added up from the group
 of the people when split by qualifier.
 """
 
+import json
+
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +19,7 @@ from leadflow.models import Lead, LeadStatus, Source, Team
 from qualification.models import Criterion, LeadAnswer
 
 from .common import FUNNEL_CREDIT, credited_person_id, label_credited, minutes, ratio, users_by_id
+from .drill import NO_VALUE, dim_value, narrow
 
 STAGES = [
     ("received", _("Received"), Q()),
@@ -103,20 +106,32 @@ def answer_label(value):
 
 # grouping → the row's field that names its group (the drill-down's `dim`)
 DIMENSIONS = {"team": "qualification_team_id", "qualifier": "credited_id", "source": "source_id", "region": "region"}
-NO_VALUE = "none"  # the `dim` of the row of no team / no one / no source / no region
 
 
 def _grouped_base(leads, group_by):
     return leads.annotate(credited_id=credited_person_id(FUNNEL_CREDIT)) if group_by == "qualifier" else leads
 
 
+CRITERION = "criterion:"  # the split by the answer to a checklist question: group_by=criterion:<code>
+
+
+def _answer(code):
+    """The lead's latest answer to the question `code` (a JSON value; None when not asked)."""
+    answers = LeadAnswer.objects.filter(lead=OuterRef("pk"), criterion__code=code).order_by("-checklist_version")
+    return Subquery(answers.values("value")[:1])
+
+
 def funnel_dimension_value(row, group_by):
-    """The row's `dim` for its drill-down link; None for the total (no dimension)."""
+    """The row's `dim` for its drill-down link; None for the total (no dimension). A checklist
+    answer's dim is its JSON ("true", "\"custom\""), NO_VALUE for no answer."""
+    if group_by and group_by.startswith(CRITERION):
+        if "answer" not in row:
+            return None
+        return NO_VALUE if row["answer"] is None else json.dumps(row["answer"], ensure_ascii=False)
     field_name = DIMENSIONS.get(group_by)
     if field_name is None or field_name not in row:
         return None
-    value = row[field_name]
-    return NO_VALUE if value is None else str(value)
+    return dim_value(row[field_name])
 
 
 def funnel_drilldown(*, figure, leads, group_by=None, dim=None):
@@ -124,23 +139,25 @@ def funnel_drilldown(*, figure, leads, group_by=None, dim=None):
     group (`dim` of `group_by`, None for the total) and the figure's own Q (FIGURE_FILTERS).
     Raises KeyError for a figure or grouping the funnel does not have."""
     q = FIGURE_FILTERS[figure]
-    if dim is not None:
-        field_name = DIMENSIONS[group_by]
-        leads = _grouped_base(leads, group_by)
+    if dim is not None and group_by and group_by.startswith(CRITERION):
+        leads = leads.annotate(answer=_answer(group_by.removeprefix(CRITERION)))
         if dim == NO_VALUE:
-            leads = leads.filter(**{f"{field_name}__isnull": True})
-        elif field_name == "region":
-            leads = leads.filter(region=dim)
+            leads = leads.filter(answer__isnull=True)
         else:
             try:
-                leads = leads.filter(**{field_name: int(dim)})
+                leads = leads.filter(answer=json.loads(dim))
             except ValueError:
                 raise KeyError(dim) from None
+    elif dim is not None:
+        field_name = DIMENSIONS[group_by]
+        leads = narrow(_grouped_base(leads, group_by), field_name, dim, text=field_name == "region")
     return leads.filter(q) if q else leads
 
 
 def funnel_dimension_label(group_by, dim):
     """The name of a drill-down's row (one query at most)."""
+    if group_by.startswith(CRITERION):
+        return answer_label(None if dim == NO_VALUE else json.loads(dim))
     if dim == NO_VALUE or dim == "":
         return str(_("Not taken")) if group_by == "qualifier" else str(_("Not given"))
     if group_by == "region":
@@ -154,10 +171,8 @@ def funnel_dimension_label(group_by, dim):
 def funnel(*, leads, group_by="team"):
     """`leads`: the filtered Lead queryset of the period. Returns {'total', 'rows', 'matrix'}."""
     total = _finish(leads.aggregate(**funnel_aggregates()))
-    if group_by.startswith("criterion:"):
-        code = group_by.split(":", 1)[1]
-        answer = LeadAnswer.objects.filter(lead=OuterRef("pk"), criterion__code=code).order_by("-checklist_version")
-        grouped = leads.annotate(answer=Subquery(answer.values("value")[:1])).values("answer")
+    if group_by.startswith(CRITERION):
+        grouped = leads.annotate(answer=_answer(group_by.removeprefix(CRITERION))).values("answer")
         rows = []
         for row in grouped.annotate(**funnel_aggregates()).order_by(F("answer").asc(nulls_last=True)):
             row["label"] = answer_label(row["answer"])
@@ -184,6 +199,7 @@ def conversion_matrix(total):
         cells = {}
         for target, _tl, _tq in STAGES[i + 1 :]:
             cells[target] = ratio(total[target], total[source])
+            cells[f"{target}_count"] = total[target]  # the share's numerator: its drill-down
         matrix.append({"stage": source, "label": str(label), "count": total[source], **cells})
     return matrix
 
@@ -198,12 +214,14 @@ def lead_base(*, report_filter, scope, date_field="received_at"):
     )
 
 
-def won_revenue(*, report_filter, scope, basis):
-    """Won deals and their sum on one basis: 'cohort' = leads received in the period (the funnel's),
-    'event' = deals closed in the period (sales, economics). One query; pages show both side by side."""
+def won_revenue_leads(*, report_filter, scope, basis):
+    """The won deals on one basis: 'cohort' = leads received in the period (the funnel's), 'event' =
+    deals closed in the period (sales, economics)."""
     date_field = "received_at" if basis == "cohort" else "closed_at"
-    return (
-        lead_base(report_filter=report_filter, scope=scope, date_field=date_field)
-        .filter(status=LeadStatus.WON)
-        .aggregate(won=Count("pk"), revenue=Sum("deal_amount"))
-    )
+    return lead_base(report_filter=report_filter, scope=scope, date_field=date_field).filter(status=LeadStatus.WON)
+
+
+def won_revenue(*, report_filter, scope, basis):
+    """Won deals and their sum on one basis (won_revenue_leads). One query; pages show both side by side."""
+    leads = won_revenue_leads(report_filter=report_filter, scope=scope, basis=basis)
+    return leads.aggregate(won=Count("pk"), revenue=Sum("deal_amount"))

@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
+from leadflow import access
 from leadflow.models import Lead, LeadStatus
 
 from .common import Period, Scope, label_from, ratio, user_name_fields
@@ -33,6 +34,37 @@ REP_EVENTS = {
     "won": ("sales_rep", "closed_at", Q(status=LeadStatus.WON)),
     "lost": ("sales_rep", "closed_at", Q(status=LeadStatus.LOST)),
 }
+
+
+EVENTS = {**QUALIFIER_EVENTS, **REP_EVENTS}
+FIGURES = tuple(f"my.{key}" for key in EVENTS)  # the drill-down keys of My stats' counts
+
+
+def _event(figure, period):
+    """(the person field the event is credited through, the Q of its leads in `period`)."""
+    who, when, extra = EVENTS[figure.split(".", 1)[1]]
+    return who, period.q(when) & extra
+
+
+def own_drilldown(*, figure, user, side, now=None):
+    """The leads behind one of the person's own figures of today ("day") or this month ("month"):
+    (those the person may open, all the figure counts). A lead counted for the person but no longer
+    theirs to open (a qualifier's qualified lead now held by another) is counted, never listed.
+    KeyError for a figure or side My stats does not have."""
+    day, month, _first = day_and_month(now)
+    who, q = _event(figure, {"day": day, "month": month}[side])
+    counted = Lead.objects.filter(q, merged_into__isnull=True, **{f"{who}_id": user.pk})
+    return counted.filter(access.leads_scope(user)), counted
+
+
+def team_drilldown(*, figure, scope, person_id, now=None):
+    """The leads behind a person's count of the month in the team table (team_stats), inside the
+    viewer's scope."""
+    _day, month, _first = day_and_month(now)
+    who, q = _event(figure, month)
+    return Lead.objects.filter(q, scope.leads(), merged_into__isnull=True, **{f"{who}_id": person_id}).filter(
+        scope.people_q(f"{who}__")
+    )
 
 
 def day_and_month(now=None):

@@ -53,34 +53,67 @@ def _within(field_name, horizon):
     return q
 
 
+def side_filters(period, horizon, now):
+    """count → the Q of the leads one period (side) counts: the figures and their drill-down."""
+    p = period.q("received_at")
+    return {
+        "leads": p,
+        "decided": p & (Q(first_call_at__isnull=False) | Q(sla_breach_at__lt=now)),
+        "within_warn": p & Q(first_call_at__lte=F("sla_warn_at")),
+        "qualified": p & _within("qualified_at", horizon),
+        "measured": p & _within("measured_at", horizon),
+        "won": p & Q(status=LeadStatus.WON) & _within("closed_at", horizon),
+    }
+
+
+def pilot_base(*, period_a, period_b, report_filter, scope):
+    return Lead.objects.filter(
+        period_a.q("received_at") | period_b.q("received_at"),
+        scope.leads(),
+        report_filter.lead_q(),
+        merged_into__isnull=True,
+    )
+
+
+# metric → the count it is (a count) or divides (a share: its numerator), the drill-down's figure
+METRIC_COUNTS = {
+    "leads": "leads",
+    "warn_share": "within_warn",
+    "qualified_rate": "qualified",
+    "measured_rate": "measured",
+    "won_rate": "won",
+    "won": "won",
+}
+
+
+def pilot_drilldown(*, figure, period_a, period_b, report_filter, scope, side, now=None):
+    """The leads a count of one side ("a": before, "b": after) counts. KeyError otherwise."""
+    now = now or timezone.now()
+    horizon = maturity(period_a, period_b, now)["horizon"]
+    period = {"a": period_a, "b": period_b}[side]
+    q = side_filters(period, horizon, now)[figure.split(".", 1)[1]]
+    return pilot_base(period_a=period_a, period_b=period_b, report_filter=report_filter, scope=scope).filter(q)
+
+
 def pilot_comparison(*, period_a, period_b, report_filter, scope, now=None):
     now = now or timezone.now()
     ages = maturity(period_a, period_b, now)
     horizon = ages["horizon"]
     aggregates = {}
     for name, period in (("a", period_a), ("b", period_b)):
-        p = period.q("received_at")
-        won = p & Q(status=LeadStatus.WON) & _within("closed_at", horizon)
+        filters = side_filters(period, horizon, now)
         first_call = Seconds("first_call_at", "received_at")
+        aggregates.update({f"{name}_{key}": Count("pk", filter=q) for key, q in filters.items()})
         aggregates.update(
             {
-                f"{name}_leads": Count("pk", filter=p),
-                f"{name}_decided": Count("pk", filter=p & (Q(first_call_at__isnull=False) | Q(sla_breach_at__lt=now))),
-                f"{name}_within_warn": Count("pk", filter=p & Q(first_call_at__lte=F("sla_warn_at"))),
-                f"{name}_first_call_p50": Percentile(first_call, 0.5, filter=p),
-                f"{name}_first_call_p90": Percentile(first_call, 0.9, filter=p),
-                f"{name}_qualified": Count("pk", filter=p & _within("qualified_at", horizon)),
-                f"{name}_measured": Count("pk", filter=p & _within("measured_at", horizon)),
-                f"{name}_won": Count("pk", filter=won),
-                f"{name}_revenue": Sum("deal_amount", filter=won),
+                f"{name}_first_call_p50": Percentile(first_call, 0.5, filter=filters["leads"]),
+                f"{name}_first_call_p90": Percentile(first_call, 0.9, filter=filters["leads"]),
+                f"{name}_revenue": Sum("deal_amount", filter=filters["won"]),
             }
         )
-    raw = Lead.objects.filter(
-        period_a.q("received_at") | period_b.q("received_at"),
-        scope.leads(),
-        report_filter.lead_q(),
-        merged_into__isnull=True,
-    ).aggregate(**aggregates)
+    raw = pilot_base(period_a=period_a, period_b=period_b, report_filter=report_filter, scope=scope).aggregate(
+        **aggregates
+    )
     sides = {}
     for name in ("a", "b"):
         get = lambda key, name=name: raw[f"{name}_{key}"]  # noqa: E731
@@ -96,6 +129,7 @@ def pilot_comparison(*, period_a, period_b, report_filter, scope, now=None):
             "won": get("won"),
             "revenue": revenue,
             "avg_deal": (revenue / get("won")) if get("won") else None,
+            "counts": {key: get(key) for key in ("leads", "decided", "within_warn", "qualified", "measured", "won")},
         }
     rows = []
     for key, lower_is_better in METRICS:
@@ -105,5 +139,11 @@ def pilot_comparison(*, period_a, period_b, report_filter, scope, now=None):
         better = None
         if delta:
             better = (delta < 0) if lower_is_better else (delta > 0)
-        rows.append({"metric": key, "a": a, "b": b, "delta": delta, "relative": relative, "better": better})
+        row = {"metric": key, "a": a, "b": b, "delta": delta, "relative": relative, "better": better}
+        if key in METRIC_COUNTS:
+            count = METRIC_COUNTS[key]
+            row.update(
+                figure=f"pilot.{count}", a_count=sides["a"]["counts"][count], b_count=sides["b"]["counts"][count]
+            )
+        rows.append(row)
     return {"a": sides["a"], "b": sides["b"], "rows": rows, "maturity": ages}

@@ -7,21 +7,30 @@ from leadflow.models import Lead, LeadStatus
 from sales.models import Dispute, Measurement
 
 from .common import _prefixed, label_from, ratio, user_name_fields
+from .drill import NO_VALUE, narrow
 
 
-def sales_per_rep(*, report_filter, scope):
-    period = report_filter.period
-    events = {
+def lead_events(period):
+    """figure → the Q of the leads it counts, each event by its own date."""
+    return {
         "handed_off": period.q("handed_off_at"),
         "accepted": period.q("accepted_at"),
         "measured": period.q("measured_at"),
+        "quotes": period.q("measured_at") & Q(quote_amount__isnull=False),
         "won": period.q("closed_at") & Q(status=LeadStatus.WON),
         "lost": period.q("closed_at") & Q(status=LeadStatus.LOST),
     }
+
+
+DISPUTE_FIGURES = {"disputed": Q(), "disputes_rejected": Q(decision=Dispute.Decision.REJECTED)}
+
+
+def sales_leads(*, report_filter, scope):
+    """The leads with an event of the period worked by a rep in scope."""
     any_event = Q()
-    for q in events.values():
+    for q in lead_events(report_filter.period).values():
         any_event |= q
-    leads = Lead.objects.filter(
+    return Lead.objects.filter(
         any_event,
         scope.leads(),
         report_filter.lead_q(),
@@ -29,8 +38,67 @@ def sales_per_rep(*, report_filter, scope):
         sales_rep__isnull=False,
         merged_into__isnull=True,
     )
+
+
+def dispute_q(*, report_filter, scope, prefix=""):
+    """The disputes raised in the period on the reps in scope: a Q over Dispute (prefix "") or over
+    Lead through its disputes ("disputes__")."""
+    q = report_filter.period.q("raised_at", prefix) & scope.people_q(f"{prefix}sales_rep__")
+    if report_filter.person_id:
+        q &= Q(**{f"{prefix}sales_rep_id": report_filter.person_id})
+    return q
+
+
+def measurement_q(*, report_filter, scope, prefix=""):
+    """The measurements of the period (by the lead's `measured_at`): a Q over the lead (`prefix`)."""
+    period = report_filter.period
+    q = Q(**{f"{prefix}measured_at__gte": period.start, f"{prefix}measured_at__lt": period.end})
+    q &= scope.leads(prefix) & report_filter.lead_q(prefix)
+    return q & scope.people_q(f"{prefix}sales_rep__")
+
+
+def sales_drilldown(*, figure, report_filter, scope, group_by=None, dim=None):
+    """The leads behind a figure of the sales page in the row of a rep ("rep"), an objection
+    ("objection", once per measurement) or a reason for losing ("lost_reason"); dim None: the total.
+    The disputes list a lead once per dispute. KeyError for what the page does not have."""
+    key = figure.split(".", 1)[1]
+    if key in DISPUTE_FIGURES:
+        q = dispute_q(report_filter=report_filter, scope=scope, prefix="disputes__")
+        q &= _prefixed(DISPUTE_FIGURES[key], "disputes__")
+        leads = Lead.objects.filter(scope.leads(), report_filter.lead_q(person_fields=()))
+        if dim is not None:
+            if group_by != "rep":
+                raise KeyError(group_by)
+            q &= Q(disputes__sales_rep__isnull=True) if dim == NO_VALUE else Q(disputes__sales_rep_id=_id(dim))
+        return leads.filter(q)
+    if key == "objection":
+        if group_by != "objection" or dim is None:
+            raise KeyError(group_by)
+        q = measurement_q(report_filter=report_filter, scope=scope) & Q(measurement__objections=_id(dim))
+        return Lead.objects.filter(q)
+    q = lead_events(report_filter.period)[key]
+    leads = sales_leads(report_filter=report_filter, scope=scope).filter(q)
+    if dim is None:
+        return leads
+    if group_by == "rep":
+        return narrow(leads, "sales_rep_id", dim)
+    if group_by == "lost_reason" and key == "lost":
+        return narrow(leads, "lose_reason_id", dim)
+    raise KeyError(group_by)
+
+
+def _id(dim):
+    try:
+        return int(dim)
+    except (TypeError, ValueError):
+        raise KeyError(dim) from None
+
+
+def sales_per_rep(*, report_filter, scope):
+    period = report_filter.period
+    events = lead_events(period)
+    leads = sales_leads(report_filter=report_filter, scope=scope)
     aggregates = {key: Count("pk", filter=q) for key, q in events.items()}
-    aggregates["quotes"] = Count("pk", filter=events["measured"] & Q(quote_amount__isnull=False))
     aggregates["avg_quote"] = Avg("quote_amount", filter=events["measured"])
     aggregates["revenue"] = Sum("deal_amount", filter=events["won"])
     rows = {}
@@ -39,13 +107,12 @@ def sales_per_rep(*, report_filter, scope):
         rows[row["sales_rep_id"]] = row
 
     disputes = Dispute.objects.filter(
-        period.q("raised_at"), scope.leads("lead__"), report_filter.lead_q("lead__", person_fields=())
-    ).filter(scope.people_q("sales_rep__"))
-    if report_filter.person_id:
-        disputes = disputes.filter(sales_rep_id=report_filter.person_id)
+        scope.leads("lead__"),
+        report_filter.lead_q("lead__", person_fields=()),
+        dispute_q(report_filter=report_filter, scope=scope),
+    )
     for row in disputes.values("sales_rep_id", *user_name_fields("sales_rep__")).annotate(
-        disputed=Count("pk"),
-        disputes_rejected=Count("pk", filter=Q(decision=Dispute.Decision.REJECTED)),
+        **{key: Count("pk", filter=q) if q else Count("pk") for key, q in DISPUTE_FIGURES.items()},
         disputes_upheld=Count("pk", filter=Q(decision=Dispute.Decision.UPHELD)),
     ):
         target = rows.setdefault(
@@ -73,13 +140,11 @@ def sales_per_rep(*, report_filter, scope):
         row["win_rate"] = ratio(row["won"], row["won"] + row["lost"])
         row["avg_deal"] = (row["revenue"] / row["won"]) if row["won"] and row["revenue"] else None
 
-    measurement_q = Q(lead__measured_at__gte=period.start, lead__measured_at__lt=period.end)
-    measurement_q &= scope.leads("lead__") & report_filter.lead_q("lead__")
-    measurement_q &= scope.people_q("lead__sales_rep__")
+    measured_q = measurement_q(report_filter=report_filter, scope=scope, prefix="lead__")
     through = Measurement.objections.through
     objections = list(
-        through.objects.filter(_prefixed(measurement_q, "measurement__"))
-        .values("objectiontag__title")
+        through.objects.filter(_prefixed(measured_q, "measurement__"))
+        .values("objectiontag_id", "objectiontag__title")
         .annotate(count=Count("pk"))
         .order_by("-count", "objectiontag__title")
     )
@@ -90,7 +155,7 @@ def sales_per_rep(*, report_filter, scope):
 
     lost_reasons = list(
         leads.filter(events["lost"])
-        .values("lose_reason__title")
+        .values("lose_reason_id", "lose_reason__title")
         .annotate(count=Count("pk"))
         .order_by("-count", "lose_reason__title")
     )

@@ -10,6 +10,8 @@
   released), else the one holding it now; never called nor held: "Not taken" (common.SPEED_CREDIT).
 """
 
+from datetime import date, datetime, time, timedelta
+
 from django.db.models import Count, F, Q
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncWeek
 from django.utils import timezone
@@ -18,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from leadflow.db import Percentile, Seconds
 
 from .common import SPEED_CREDIT, credited_person_id, label_credited, minutes, ratio
+from .drill import dim_value, narrow
 
 GROUPINGS = {
     "team": (_("Team"), ("qualification_team_id", "qualification_team__name")),
@@ -27,18 +30,28 @@ GROUPINGS = {
 }
 
 
-def speed_aggregates(now):
+FIGURES = ("leads", "called", "decided", "within_warn", "within_breach")
+
+
+def figure_filters(now):
+    """figure key → the Q of the leads it counts (of the page's leads): the counts and the drill-down."""
     called = Q(first_call_at__isnull=False)
+    return {
+        "speed.leads": Q(),
+        "speed.called": called,
+        "speed.decided": called | Q(sla_breach_at__lt=now),
+        "speed.within_warn": Q(first_call_at__lte=F("sla_warn_at")),
+        "speed.within_breach": Q(first_call_at__lte=F("sla_breach_at")),
+    }
+
+
+def speed_aggregates(now):
     after_claim = Q(first_call_at__gte=F("claimed_at"))
     total = Seconds("first_call_at", "received_at")
     system = Seconds("claimed_at", "received_at")
     people = Seconds("first_call_at", "claimed_at")
     return {
-        "leads": Count("pk"),
-        "called": Count("pk", filter=called),
-        "decided": Count("pk", filter=called | Q(sla_breach_at__lt=now)),
-        "within_warn": Count("pk", filter=Q(first_call_at__lte=F("sla_warn_at"))),
-        "within_breach": Count("pk", filter=Q(first_call_at__lte=F("sla_breach_at"))),
+        **{key.split(".", 1)[1]: Count("pk", filter=q) if q else Count("pk") for key, q in figure_filters(now).items()},
         "first_call_p50": Percentile(total, 0.5),
         "first_call_p90": Percentile(total, 0.9),
         "system_p50": Percentile(system, 0.5),
@@ -56,6 +69,49 @@ def finish_speed_row(row):
     return row
 
 
+# grouping → the row's field naming its group (the drill-down's `dim`); "week": the trend's rows (the
+# Monday, YYYY-MM-DD), "heat": the weekday × hour cells ("<ISO weekday>-<hour>")
+DIMENSIONS = {"team": "qualification_team_id", "qualifier": "credited_id", "source": "source_id", "hour": "hour"}
+
+
+def _annotated(leads, group_by):
+    if group_by == "hour":
+        return leads.annotate(hour=ExtractHour("received_at"))
+    if group_by == "qualifier":
+        return leads.annotate(credited_id=credited_person_id(SPEED_CREDIT))
+    if group_by == "heat":
+        return leads.annotate(weekday=ExtractIsoWeekDay("received_at"), hour=ExtractHour("received_at"))
+    return leads
+
+
+def speed_dimension_value(row, group_by):
+    if group_by == "week":
+        return timezone.localtime(row["week"]).date().isoformat() if timezone.is_aware(row["week"]) else None
+    if group_by == "heat":
+        return f"{row['weekday']}-{row['hour']}"
+    field_name = DIMENSIONS.get(group_by)
+    return None if field_name is None or field_name not in row else dim_value(row[field_name])
+
+
+def speed_drilldown(*, figure, leads, group_by=None, dim=None, now=None):
+    """The leads a figure of the speed page counts in one row (dim None: the total); `leads` is the
+    page's lead_base. KeyError for a figure, grouping or row the page does not have."""
+    q = figure_filters(now or timezone.now())[figure]
+    if dim is not None:
+        try:
+            if group_by == "week":
+                monday = timezone.make_aware(datetime.combine(date.fromisoformat(dim), time()))
+                leads = leads.filter(received_at__gte=monday, received_at__lt=monday + timedelta(days=7))
+            elif group_by == "heat":
+                weekday, hour = (int(part) for part in dim.split("-"))
+                leads = _annotated(leads, group_by).filter(weekday=weekday, hour=hour)
+            else:
+                leads = narrow(_annotated(leads, group_by), DIMENSIONS[group_by], dim)
+        except ValueError:
+            raise KeyError(dim) from None
+    return leads.filter(q)
+
+
 def speed(*, leads, group_by="team", now=None):
     """Total, one row per group, the weekday × hour heatmap and the weekly trend: four queries (five
     split by qualifier: the people's names)."""
@@ -64,11 +120,7 @@ def speed(*, leads, group_by="team", now=None):
     total = finish_speed_row(leads.aggregate(**aggregates))
 
     _title, fields = GROUPINGS[group_by]
-    grouped = leads
-    if group_by == "hour":
-        grouped = leads.annotate(hour=ExtractHour("received_at"))
-    elif group_by == "qualifier":
-        grouped = leads.annotate(credited_id=credited_person_id(SPEED_CREDIT))
+    grouped = _annotated(leads, group_by)
     rows = []
     for row in grouped.values(*fields).annotate(**aggregates).order_by(fields[0]):
         if group_by == "hour":
@@ -81,7 +133,7 @@ def speed(*, leads, group_by="team", now=None):
 
     heat = {}
     for row in (
-        leads.annotate(weekday=ExtractIsoWeekDay("received_at"), hour=ExtractHour("received_at"))
+        _annotated(leads, "heat")
         .values("weekday", "hour")
         .annotate(leads=Count("pk"), first_call_p50=Percentile(Seconds("first_call_at", "received_at"), 0.5))
         .order_by()

@@ -71,3 +71,55 @@ def test_director_drills_down_from_a_funnel_count_to_its_leads(page):
     page.save_screenshot("reports_drilldown")
     page.locator("[data-testid=drill-back]").click()
     page.wait_for_url("**/reports/funnel/**group_by=qualifier**")
+
+
+def _number(text):
+    return int(text.replace("\u00a0", "").replace(" ", "").strip())
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_director_drills_down_from_hand_off_quality_and_speed_on_a_laptop_and_a_phone(page):
+    """Issue 13 §3: from a qualifier's hand-offs (events: one line per hand-off or upheld dispute) and
+    from a cell of the speed heat map to the leads behind them, at 1440 px and on a 390 px phone."""
+    from django.apps import apps
+
+    ensure_default_plans(apps.get_model)
+    ensure_objection_tags(apps.get_model)
+    demo.build()
+    make_user(roles.DIRECTOR, username="director", first_name="Дмитрий", last_name="Директоров")
+    page.login("director")
+
+    page.goto(f"{page.base_url}/reports/handoff/{MARCH}")
+    link = page.locator("[data-testid=table-qualifiers] tbody a[data-figure='handoff.handoffs']").first
+    shown = link.inner_text().strip()
+    assert _number(shown) > 0
+    link.click()
+    page.wait_for_url("**/reports/leads/?**figure=handoff.handoffs**")
+    assert page.locator("[data-testid=drill-count]").inner_text() == shown
+    assert page.locator("[data-testid=table-leads] tbody tr").count() == min(_number(shown), 100)
+    assert "Квалификатор:" in page.locator("[data-testid=drill-figure]").inner_text()
+    assert "по строке на событие" in page.locator("[data-testid=drill-events]").inner_text()
+    page.save_screenshot("reports_drilldown_handoff")
+    page.locator("[data-testid=drill-back]").click()
+    page.wait_for_url("**/reports/handoff/**")
+    # the reconciliation's numbers are links too
+    net = page.locator("[data-testid=reconciliation] a[data-figure='handoff.current']")
+    expected = net.get_attribute("data-count")
+    net.click()
+    page.wait_for_url("**figure=handoff.current**")
+    assert page.locator("[data-testid=drill-count]").inner_text() == expected
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{page.base_url}/reports/speed/{MARCH}&group_by=hour")
+    cell = page.locator("[data-testid=heatmap-grid] a[data-figure='speed.leads']").first
+    expected = cell.get_attribute("data-count")
+    assert int(expected) > 0
+    page.save_screenshot("reports_speed_phone")
+    cell.scroll_into_view_if_needed()
+    cell.click()
+    page.wait_for_url("**figure=speed.leads**group_by=heat**")
+    assert page.locator("[data-testid=drill-count]").inner_text() == expected
+    assert "День недели и час: " in page.locator("[data-testid=drill-figure]").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the wide table scrolls in its card
+    page.save_screenshot("reports_drilldown_phone")

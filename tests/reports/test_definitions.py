@@ -1,6 +1,7 @@
 """One name and one definition per figure: tooltips from the registry, both bases side by side and the
 hand-off reconciliation (made − upheld = net) on the funnel and the hand-off quality page."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -33,7 +34,8 @@ def test_reconciliation_by_hand(data, march, everyone):
 @pytest.mark.parametrize("page", ["funnel", "handoff"])
 def test_both_pages_show_the_reconciliation(client, data, page):
     client.force_login(data["people"]["director"])
-    assert RECONCILIATION in client.get(reverse(f"reports:{page}"), MARCH).content.decode()
+    body = client.get(reverse(f"reports:{page}"), MARCH).content.decode()
+    assert RECONCILIATION in re.sub(r"<[^>]+>", "", body)  # each number is a link to its leads
 
 
 @pytest.fixture

@@ -1,26 +1,42 @@
 """From every figure to the leads behind it (issue 13 §3): the drill-down list of a figure is the
-same Q the figure is counted with, so count(list) == the figure, on every row of every covered page.
+same Q the figure is counted with, so count(list) == the figure, on every row of every page.
 
-Covered: the funnel (cards, stages, the conversion matrix's counts, the split by team / qualifier /
-source / region) and the disqualification page (cards, the reason / qualifier / source tables).
-Generated from the pages' declared figures (funnel.FIGURE_FILTERS, disqualified.figure_filters and
-the int columns of their tables): a new count without a drill-down fails here."""
+Generated from the pages' declared figures (reports.drilldown.REGISTRY and the columns of every
+table): every count and share column must name its drill-down, every declared figure must be linked
+from its page, and every link of every page (each grouping) must open a list of as many leads (or
+events) as the number it carries. A new count without a drill-down fails here."""
 
 import html
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from leadflow import roles
 from leadflow.models import LeadStatus, Reason
+from qualification.models import Criterion, LeadAnswer
 from reports import pages
-from reports.selectors import disqualified, lead_base
+from reports.drilldown import declared_figures
+from reports.selectors import disqualified, handoff_quality, lead_base, speed
 from reports.selectors.disqualified import disqualified_dimension_value, disqualified_drilldown, figure_filters
-from reports.selectors.funnel import DIMENSIONS, FIGURE_FILTERS, STAGE_KEYS, funnel, funnel_drilldown
+from reports.selectors.funnel import (
+    DIMENSIONS,
+    FIGURE_FILTERS,
+    STAGE_KEYS,
+    criterion_choices,
+    funnel,
+    funnel_drilldown,
+)
+from reports.selectors.handoff import handoff_drilldown
+from reports.selectors.speed import figure_filters as speed_figure_filters
+from reports.selectors.speed import speed_dimension_value, speed_drilldown
+from sales.models import Dispute
 from tests.factories import LeadFactory, TeamFactory, make_user
 
 from . import dataset
@@ -29,7 +45,9 @@ pytestmark = pytest.mark.django_db
 
 MARCH = {"preset": "custom", "start": "2025-03-01", "end": "2025-03-31"}
 GROUPINGS = list(DIMENSIONS)
-LINK = re.compile(r'<a href="([^"]+)" data-testid="drill" data-figure="([^"]+)">([^<]+)</a>')
+LINK = re.compile(
+    r'<a href="([^"]+)" data-testid="drill" data-figure="([^"]+)" data-count="(\d+)"(?: title="[^"]*")?>([^<]*)</a>'
+)
 COUNT = re.compile(r'data-testid="drill-count">(\d+)<')
 
 
@@ -105,49 +123,150 @@ def test_the_list_of_every_disqualification_figure_of_every_row_counts_as_the_fi
             assert listed == row[key], (figure, row["label"])
 
 
-def _builder(name, params):
-    if name == "funnel":
-        return pages.funnel_page(
-            report_filter=dataset_filter(),
-            scope=pages.selectors.Scope(),
-            group_by=params["group_by"],
-            group_choices=pages.FUNNEL_GROUPS,
+MARCH_31 = datetime(2025, 3, 31, 12, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+PILOT = {"a_start": "2025-02-01", "a_end": "2025-02-28", "b_start": "2025-03-01", "b_end": "2025-03-31"}
+# every page, every grouping: (page, its query)
+PAGES = (
+    [("funnel", {**MARCH, "group_by": group_by}) for group_by in [*GROUPINGS, "criterion"]]
+    + [("speed", {**MARCH, "group_by": group_by}) for group_by in ("team", "qualifier", "source", "hour")]
+    + [(name, MARCH) for name in ("handoff", "disqualified", "sales", "economics")]
+    + [("pilot", {**MARCH, **PILOT}), ("my", {})]
+)
+
+
+@pytest.fixture
+def everything(mixed):
+    """`mixed` plus what only some pages count: a rejected dispute (sales), the answers to a checklist
+    question (the funnel split by answer), and q1's lead now held by q2 (My stats)."""
+    people, leads = mixed["people"], mixed["leads"]
+    Dispute.objects.create(
+        lead=leads["L4"], reason=Reason.objects.filter(kind=Reason.Kind.DISPUTE).first(), comment="—",
+        raised_by=people["r2"], raised_at=dataset.at(3, 5, 10), qualifier=people["q2"], sales_rep=people["r2"],
+        decision=Dispute.Decision.REJECTED, decided_at=dataset.at(3, 5, 12),
+        counts_against=Dispute.CountsAgainst.SALES_REP, counts_against_user=people["r2"],
+    )  # fmt: skip
+    code, _question = criterion_choices()[0]
+    criterion = Criterion.objects.filter(code=code).order_by("-checklist__version").first()
+    values = criterion.options[:2] if criterion.kind == Criterion.Kind.CHOICE else [True, False]
+    for key, value in (("L1", values[0]), ("L2", values[0]), ("L3", values[-1])):
+        LeadAnswer.objects.create(
+            lead=leads[key], criterion=criterion, checklist_version=criterion.checklist.version, value=value,
+            passed=True,
+        )  # fmt: skip
+    mixed["criterion"] = f"criterion:{code}"
+    return mixed
+
+
+def _get(client, name, params, everything):
+    if params.get("group_by") == "criterion":
+        params = {**params, "group_by": everything["criterion"]}
+    response = client.get(reverse(f"reports:{name}"), params)
+    assert response.status_code == 200
+    return response
+
+
+def _number(text):
+    return text.replace("\u00a0", "").replace(" ", "").strip()
+
+
+def _tables(context):
+    return [*context.get("tables", []), *context.get("own_tables", [])]
+
+
+@pytest.mark.parametrize("name, params", PAGES)
+def test_every_count_and_share_column_declares_its_drilldown(client, everything, name, params):
+    client.force_login(everything["people"]["director"])
+    with time_machine.travel(MARCH_31, tick=False):
+        context = _get(client, name, params, everything).context
+    declared = set(declared_figures())
+    for table in _tables(context):
+        for column in table.columns:
+            if column.kind in ("int", "pct") and column.of_leads:
+                assert column.link, (name, table.slug, column.key)
+            if column.link and column.link != "@row":
+                assert column.link in declared, (name, column.link)
+        for row in table.all_rows():
+            for column in table.columns:
+                if column.link == "@row" and "figure" in row:
+                    assert row["figure"] in declared, (name, row["figure"])
+
+
+def _links(body):
+    return [(html.unescape(href), figure, count, text) for href, figure, count, text in LINK.findall(body)]
+
+
+@pytest.mark.parametrize("name, params", PAGES)
+def test_every_link_of_every_page_lists_as_many_leads_as_it_shows(client, everything, name, params):
+    """Over HTTP as the director: every count and share of every row and card is a link, and the list
+    it opens counts as the figure (a count: the number shown; a share: its numerator)."""
+    client.force_login(everything["people"]["director"])
+    with time_machine.travel(MARCH_31, tick=False):
+        response = _get(client, name, params, everything)
+        body = response.content.decode()
+        links = _links(body)
+        linkable = sum(
+            1
+            for table in response.context["tables"]
+            for row in table.all_rows()
+            for column in table.columns
+            if column.drill_figure(row) and row.get(column.key) is not None and column.drill_count(row) is not None
         )
-    return pages.disqualified_page(report_filter=dataset_filter(), scope=pages.selectors.Scope())
+        assert len(links) >= linkable > 0, name
+        for href, figure, count, text in links:
+            if text.strip() and _number(text).isdigit():
+                assert _number(text) == count, (figure, href)  # a count shows the number its list has
+            listed = COUNT.findall(client.get(href).content.decode())
+            assert listed == [count], (figure, href)
 
 
-# (page, its query, the cards that link)
-COVERED = [("funnel", {"group_by": group_by}, 4) for group_by in GROUPINGS] + [("disqualified", {}, 2)]
+def test_every_declared_figure_is_linked_from_its_page(client, everything):
+    client.force_login(everything["people"]["director"])
+    seen = set()
+    with time_machine.travel(MARCH_31, tick=False):
+        for name, params in PAGES:
+            seen |= {
+                figure
+                for _href, figure, _count, _text in _links(_get(client, name, params, everything).content.decode())
+            }
+        for who in ("q1", "r1"):
+            client.force_login(everything["people"][who])
+            seen |= {figure for _h, figure, _c, _t in _links(client.get(reverse("reports:my")).content.decode())}
+    assert seen == set(declared_figures())
 
 
-@pytest.mark.parametrize("name, params, cards", COVERED)
-def test_every_count_on_a_covered_page_links_to_as_many_leads(client, mixed, name, params, cards):
-    """Over HTTP as the director: every int cell and card is a link, and the list it opens says the same number."""
-    client.force_login(mixed["people"]["director"])
-    body = client.get(reverse(f"reports:{name}"), {**MARCH, **params}).content.decode()
-    links = LINK.findall(body)
-    page = _builder(name, params)
-    int_cells = sum(
-        1
-        for table in page["tables"]
-        for row in table.all_rows()
-        for column in table.columns
-        if column.kind == "int" and row.get(column.key) is not None
-    )
-    assert len(links) == int_cells + cards
-    for href, figure, shown in links:
-        response = client.get(html.unescape(href))
-        assert response.status_code == 200, href
-        assert COUNT.findall(response.content.decode()) == [shown.strip()], (figure, href)
+@pytest.mark.parametrize("group_by", ["team", "qualifier", "source", "hour"])
+def test_the_list_of_every_speed_figure_of_every_row_counts_as_the_figure(mixed, march, everyone, group_by):
+    leads = lead_base(report_filter=march, scope=everyone)
+    result = speed(leads=leads, group_by=group_by)
+    assert len(result["rows"]) >= 2
+    for figure in speed_figure_filters(timezone.now()):
+        key = figure.split(".", 1)[1]
+        assert speed_drilldown(figure=figure, leads=leads).count() == result["total"][key], figure
+        for row in result["rows"]:
+            dim = speed_dimension_value(row, group_by)
+            assert speed_drilldown(figure=figure, leads=leads, group_by=group_by, dim=dim).count() == row[key]
+        for row in result["trend"]:
+            dim = speed_dimension_value(row, "week")
+            assert speed_drilldown(figure=figure, leads=leads, group_by="week", dim=dim).count() == row[key]
+    for (weekday, hour), cell in result["heatmap"].items():
+        listed = speed_drilldown(figure="speed.leads", leads=leads, group_by="heat", dim=f"{weekday}-{hour}")
+        assert listed.count() == cell["leads"]
 
 
-def dataset_filter():
-    from datetime import date
-
-    from reports.forms import local_period
-    from reports.selectors import ReportFilter
-
-    return ReportFilter(period=local_period(date(2025, 3, 1), date(2025, 3, 31)))
+def test_the_handoff_lists_have_one_line_per_event(mixed, march, everyone):
+    """L10 was handed off, disputed (upheld, back to qualifying) and handed off again in March: two
+    hand-offs of one lead, listed twice; the heading says how many leads are behind them."""
+    result = handoff_quality(report_filter=march, scope=everyone)
+    lines = handoff_drilldown(figure="handoff.handoffs", report_filter=march, scope=everyone)
+    pks = sorted(lead.pk for lead in lines)
+    assert len(pks) == result["team"]["handoffs"] == 7
+    assert pks.count(mixed["leads"]["L10"].pk) == 2
+    for row in result["rows"]:
+        for figure, key in (("handoff.handoffs", "handoffs"), ("handoff.upheld", "upheld"), ("handoff.won", "won")):
+            listed = handoff_drilldown(
+                figure=figure, report_filter=march, scope=everyone, group_by="qualifier", dim=str(row["person_id"])
+            )
+            assert len(list(listed)) == row[key], (figure, row["label"])
 
 
 def test_the_drilldown_shows_the_figure_its_definition_and_a_way_back(client, data):
@@ -177,8 +296,14 @@ def test_an_unknown_figure_is_404(client, data):
     client.force_login(data["people"]["director"])
     for params in (
         {"figure": "funnel.nonsense"},
-        {"figure": "speed.leads"},
+        {"figure": "nonsense.leads"},
         {"figure": "funnel.won", "group_by": "x", "dim": "1"},
+        {"figure": "handoff.won", "group_by": "qualifier", "dim": "abc"},
+        {"figure": "economics.handoff_wins", "group_by": "statement", "dim": "1:1999-01"},
+        {"figure": "speed.leads", "group_by": "heat", "dim": "x"},
+        {"figure": "pilot.won", "group_by": "side", "dim": "c"},
+        {"figure": "funnel.won", "dim": "1"},
+        {"figure": "speed.leads", "group_by": "heat", "dim": "9-10"},
     ):
         assert client.get(reverse("reports:leads"), {**MARCH, **params}).status_code == 404
 
@@ -237,3 +362,41 @@ def test_a_long_list_is_paginated_and_the_export_has_it_all(client, data):
     assert second.count("<tr>") - 1 == 11
     export = client.get(reverse("reports:leads"), {**params, "page": 2, "export": "csv", "table": "leads"})
     assert len(export.content.decode("utf-8-sig").strip().splitlines()) == 1 + 111
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"figure": "handoff.handoffs"},
+        {"figure": "speed.within_warn", "group_by": "hour", "dim": "10"},
+        {"figure": "sales.won", "group_by": "rep", "dim": "@r1"},
+        {"figure": "economics.won"},
+        {"figure": "pilot.won", "group_by": "side", "dim": "b", **PILOT},
+    ],
+)
+def test_the_export_of_every_pages_list_keeps_the_figure(client, data, params):
+    """The export link of a drill-down list carries the figure: the file has the lines the list counts."""
+    if params.get("dim") == "@r1":
+        params = {**params, "dim": data["people"]["r1"].pk}
+    client.force_login(data["people"]["director"])
+    body = client.get(reverse("reports:leads"), {**MARCH, **params}).content.decode()
+    shown = COUNT.findall(body)
+    assert int(shown[0]) > 0
+    export = re.search(r'href="\?([^"]*export=csv[^"]*)"', body).group(1)
+    response = client.get(f"{reverse('reports:leads')}?{html.unescape(export)}")
+    assert response.status_code == 200
+    assert len(response.content.decode("utf-8-sig").strip().splitlines()) - 1 == int(shown[0])
+
+
+def test_an_event_list_runs_a_constant_number_of_queries(client, data):
+    client.force_login(data["people"]["director"])
+    q1 = data["people"]["q1"]
+    params = {**MARCH, "figure": "handoff.handoffs", "group_by": "qualifier", "dim": q1.pk}
+    client.get(reverse("reports:leads"), params)
+    before = _queries(client, params)
+    for day in range(1, 20):
+        LeadFactory(
+            qualification_team=q1.profile.team, qualified_by=q1, handed_off_at=dataset.at(3, day, 12),
+            received_at=dataset.at(3, day, 11),
+        )  # fmt: skip
+    assert _queries(client, params) == before <= 10

@@ -177,6 +177,9 @@ MATRIX = {
     "reports:economics":     Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:pilot":         Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:my":            Row(GET,  (L,    200,  200,  200,  200,  200,  200,  200,  200)),
+    # the leads behind one's own figure on My stats: everyone's own (the person is never a parameter)
+    "reports:my-leads":      Row(GET,  (L,    200,  200,  200,  200,  200,  200,  200,  200),
+                                 query=lambda w: "figure=my.won&dim=month"),
     # the leads with client contacts (export logged) and the export log: issue 12 §3
     "reports:leads":         Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:exports-log":   Row(GET,  (L,    403,  403,  403,  403,  200,  403,  403,  403)),
