@@ -88,7 +88,7 @@ def handoff_drilldown(*, figure, report_filter, scope, group_by=None, dim=None):
     if figure == "handoff.upheld":
         return upheld
     if figure == "handoff.handoffs":
-        return current.union(upheld, all=True)
+        return current.order_by().union(upheld.order_by(), all=True)
     raise KeyError(figure)
 
 
