@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leadflow import access
 
-from . import selectors, stats
+from . import rollup, selectors, stats
 from .definitions import FIGURES, figure_column
 from .selectors.disqualified import (
     disqualified_dimension_label,
@@ -26,6 +26,9 @@ from .selectors.funnel import (
 from .selectors.pilot import METRICS
 from .tables import Chart, Column, ReportTable
 
+# said next to medians read from the rollup's histograms (reports.rollup.MAX_RELATIVE_ERROR)
+ROLLUP_NOTE = _("Medians from the daily rollup's histogram, error ≤ 1 %.")
+
 FUNNEL_GROUPS = [("team", _("Team")), ("qualifier", _("Qualifier")), ("source", _("Source")), ("region", _("Region"))]
 SPEED_GROUPS = [("team", _("Team")), ("qualifier", _("Qualifier")), ("source", _("Source")), ("hour", _("Hour of day"))]
 
@@ -42,7 +45,10 @@ FUNNEL_FIGURES = {"received": "received", "handed_off": "handed_off_cohort", "wo
 
 
 def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
-    result = selectors.funnel(leads=selectors.lead_base(report_filter=report_filter, scope=scope), group_by=group_by)
+    plan = rollup.funnel_plan(report_filter=report_filter, scope=scope, group_by=group_by)
+    result = selectors.funnel(
+        leads=selectors.lead_base(report_filter=report_filter, scope=scope), group_by=group_by, plan=plan
+    )
     total = result["total"]
     # the same month on the other pages' bases, side by side (issue 13 §2)
     by_deal_date = selectors.won_revenue(report_filter=report_filter, scope=scope, basis="event")
@@ -126,7 +132,8 @@ def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
             for key, label, *_rest in STAGE_TIMES
         ],
         chart=Chart("bar", [("hours", _("Hours"))], horizontal=True, y_title=_("hours")),
-        note=_("Wall-clock time between the stage timestamps; measured → won counts won deals only."),
+        note=str(_("Wall-clock time between the stage timestamps; measured → won counts won deals only."))
+        + (" " + str(ROLLUP_NOTE) if result.get("from_rollup") else ""),
     )
     return {
         "total": total,
