@@ -197,6 +197,11 @@ class DailyLeadRollup(models.Model):
     measured = models.IntegerField(default=0)
     won = models.IntegerField(default=0)
     revenue = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    within_warn = models.IntegerField(default=0)
+    within_breach = models.IntegerField(default=0)
+    # not called yet but with a breach deadline: decided once the deadline passes (speed's denominator)
+    uncalled_due = models.IntegerField(default=0)
+    uncalled_due_max = models.DateTimeField(null=True)
 
     class Meta:
         verbose_name = _("daily lead rollup")
@@ -216,6 +221,7 @@ class LeadDurationHistogram(models.Model):
     team_id = models.IntegerField(_("qualification team"), null=True)
     value = models.BigIntegerField(_("value"), null=True)
     label = models.CharField(_("label"), max_length=120, blank=True)
+    week = models.DateField(_("week"), null=True)  # kind "week": the Monday of the week (its part in `month`)
     metric = models.CharField(_("duration"), max_length=16)
     bucket = models.IntegerField(_("bucket"))
     n = models.IntegerField(default=0)

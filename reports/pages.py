@@ -159,7 +159,11 @@ SPEED_COLUMNS = [
 
 
 def speed_page(*, report_filter, scope, group_by):
-    result = selectors.speed(leads=selectors.lead_base(report_filter=report_filter, scope=scope), group_by=group_by)
+    plan = rollup.speed_plan(report_filter=report_filter, scope=scope, group_by=group_by)
+    result = selectors.speed(
+        leads=selectors.lead_base(report_filter=report_filter, scope=scope), group_by=group_by, plan=plan
+    )
+    note = str(ROLLUP_NOTE) if result.get("from_rollup") else ""
     title = dict(SPEED_GROUPS).get(group_by, _("Group"))
     groups = ReportTable(
         "by-group",
@@ -173,6 +177,7 @@ def speed_page(*, report_filter, scope, group_by):
             y_title=_("minutes"),
         ),
         footer={**result["total"], "label": str(_("Total"))},
+        note=note,
     )
     for row in result["trend"]:
         row["label"] = row["week"].strftime("%d.%m.%Y")
@@ -182,6 +187,7 @@ def speed_page(*, report_filter, scope, group_by):
         [Column("label", _("Week from"), "text"), *SPEED_COLUMNS],
         result["trend"],
         chart=Chart("line", [("warn_share", _("Called within the warning limit"))], percent=True),
+        note=note,
     )
     heat_rows = []
     weekdays = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
@@ -207,6 +213,7 @@ def speed_page(*, report_filter, scope, group_by):
             Column("p50", _("First call, median min"), "min"),
         ],
         heat_rows,
+        note=note,
     )
     grid = []
     peak = max((cell["p50_min"] or 0 for cell in result["heatmap"].values()), default=0) or 1

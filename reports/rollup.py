@@ -23,15 +23,35 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Count, F, Func, IntegerField, Q, Sum, Value
-from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    Count,
+    DateField,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    Q,
+    Sum,
+    Value,
+)
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    ExtractHour,
+    ExtractIsoWeekDay,
+    TruncDate,
+    TruncMonth,
+    TruncWeek,
+)
 from django.utils import timezone
 
 from leadflow.db import Seconds
 from leadflow.models import Lead, LeadStatus
 
 from .models import DailyLeadRollup, LeadDurationHistogram, RollupState
-from .selectors.common import FUNNEL_CREDIT, credited_person_id
 
 BUCKET_RATIO = 1.02
 MAX_RELATIVE_ERROR = math.sqrt(BUCKET_RATIO) - 1  # 0.00995
@@ -43,8 +63,10 @@ NIGHTLY_DAYS = 62
 CHANGE_OVERLAP = timedelta(minutes=10)  # a transaction may commit a little after its updated_at
 
 WON = Q(status=LeadStatus.WON)
+UNCALLED_DUE = Q(first_call_at__isnull=True, sla_breach_at__isnull=False)
 
-# metric → (duration, only for the leads matching)
+# metric → (duration (end, start), only for the leads matching): the funnel's stage times and cycle, the
+# speed page's first call (= t_call), system part and people part
 METRICS = {
     "t_call": (("first_call_at", "received_at"), None),
     "t_qualify": (("qualified_at", "first_call_at"), None),
@@ -53,7 +75,10 @@ METRICS = {
     "t_measure": (("measured_at", "accepted_at"), None),
     "t_close": (("closed_at", "measured_at"), WON),
     "cycle_p50": (("closed_at", "received_at"), WON),
+    "system": (("claimed_at", "received_at"), None),
+    "people": (("first_call_at", "claimed_at"), Q(first_call_at__gte=F("claimed_at"))),
 }
+SPEED_METRICS = ("t_call", "system", "people")
 
 COUNTS = {
     "received": Q(),
@@ -63,17 +88,43 @@ COUNTS = {
     "accepted": Q(accepted_at__isnull=False),
     "measured": Q(measured_at__isnull=False),
     "won": WON,
+    "within_warn": Q(first_call_at__lte=F("sla_warn_at")),
+    "within_breach": Q(first_call_at__lte=F("sla_breach_at")),
+    "uncalled_due": UNCALLED_DUE,
 }
-SUMS = {"revenue": ("deal_amount", WON)}
+SUM_KEYS = [*COUNTS, "revenue"]
 
-# kind → (value expression over Lead, label field, the histograms kept per row): the funnel's groupings
+
+def _value_of(kind):
+    """The SQL value of a lead in the dimension `kind` (None: the kind has no value column)."""
+    from .selectors.common import FUNNEL_CREDIT, SPEED_CREDIT, credited_person_id
+
+    tz = local_tz()
+    return {
+        "funnel_person": lambda: credited_person_id(FUNNEL_CREDIT),
+        "speed_person": lambda: credited_person_id(SPEED_CREDIT),
+        "source": lambda: F("source_id"),
+        "hour": lambda: ExtractHour("received_at", tzinfo=tz),
+        "slot": lambda: ExtractIsoWeekDay("received_at", tzinfo=tz) * 100 + ExtractHour("received_at", tzinfo=tz),
+    }.get(kind)
+
+
+# kind → (the histograms kept per row and month, whether it has daily count rows): the groupings of the
+# funnel (team = "all" per team, qualifier, source, region) and of the speed page (team, qualifier,
+# source, hour), the speed heat map (slot = weekday × hour: counts from "hour" by the day's weekday) and
+# its weekly trend (week: histograms per week within the month, counts from "all" by the day's week)
 KINDS = {
-    "all": (None, None, tuple(METRICS)),
-    "funnel_person": (lambda: credited_person_id(FUNNEL_CREDIT), None, ("cycle_p50",)),
-    "source": (lambda: F("source_id"), None, ("cycle_p50",)),
-    "region": (None, "region", ("cycle_p50",)),
+    "all": (tuple(METRICS), True),
+    "funnel_person": (("cycle_p50",), True),
+    "speed_person": (SPEED_METRICS, True),
+    "source": (("cycle_p50", *SPEED_METRICS), True),
+    "region": (("cycle_p50",), True),
+    "hour": (SPEED_METRICS, True),
+    "slot": (("t_call",), False),
+    "week": (SPEED_METRICS, False),
 }
 FUNNEL_KIND = {"team": "all", "qualifier": "funnel_person", "source": "source", "region": "region"}
+SPEED_KIND = {"team": "all", "qualifier": "speed_person", "source": "source", "hour": "hour"}
 
 
 def local_tz():
@@ -148,12 +199,15 @@ def histogram_percentile(counts, fraction):
 
 
 def _kind_rows(leads, kind):
-    value_expr, label_field, _metrics = KINDS[kind]
+    value_expr = _value_of(kind)
     return leads.annotate(
         r_kind=Value(kind),
         r_team=F("qualification_team_id"),
         r_value=value_expr() if value_expr else Cast(Value(None), BigIntegerField()),
-        r_label=Coalesce(F(label_field), Value("")) if label_field else Value(""),
+        r_label=Coalesce(F("region"), Value("")) if kind == "region" else Value(""),
+        r_week=TruncWeek("received_at", tzinfo=local_tz(), output_field=DateField())
+        if kind == "week"
+        else Cast(Value(None), DateField()),
     )
 
 
@@ -180,8 +234,11 @@ def _build_days(first_day, last_day_exclusive):
     tz = local_tz()
     DailyLeadRollup.objects.filter(day__gte=first_day, day__lt=last_day_exclusive).delete()
     aggregates = {key: Count("pk", filter=q) if q else Count("pk") for key, q in COUNTS.items()}
-    aggregates.update({key: Sum(field, filter=q) for key, (field, q) in SUMS.items()})
-    for kind in KINDS:
+    aggregates["revenue"] = Sum("deal_amount", filter=WON)
+    aggregates["uncalled_due_max"] = Max("sla_breach_at", filter=UNCALLED_DUE)
+    for kind, (_metrics, daily) in KINDS.items():
+        if not daily:
+            continue
         rows = (
             _kind_rows(_leads_received(first_day, last_day_exclusive), kind)
             .annotate(r_day=TruncDate("received_at", tzinfo=tz))
@@ -197,7 +254,7 @@ def _build_months(first_month, last_month_exclusive):
     """Histograms of the whole months [first_month, last_month_exclusive)."""
     tz = local_tz()
     LeadDurationHistogram.objects.filter(month__gte=first_month, month__lt=last_month_exclusive).delete()
-    for kind, (_value, _label, metrics) in KINDS.items():
+    for kind, (metrics, _daily) in KINDS.items():
         for metric in metrics:
             (end, start), only = METRICS[metric]
             leads = _leads_received(first_month, last_month_exclusive)
@@ -208,13 +265,14 @@ def _build_months(first_month, last_month_exclusive):
                 .annotate(r_month=TruncMonth("received_at", tzinfo=tz), r_metric=Value(metric))
                 .annotate(r_bucket=Bucket(Seconds(end, start)))
                 .filter(r_bucket__isnull=False)
-                .values("r_month", "r_kind", "r_team", "r_value", "r_label", "r_metric", "r_bucket")
+                .values("r_month", "r_kind", "r_team", "r_value", "r_label", "r_week", "r_metric", "r_bucket")
                 .annotate(r_n=Count("pk"))
                 .order_by()
             )
             columns = [
                 ("month", "r_month"),
                 *KEY_COLUMNS,
+                ("week", "r_week"),
                 ("metric", "r_metric"),
                 ("bucket", "r_bucket"),
                 ("n", "r_n"),
@@ -313,13 +371,37 @@ class RollupPlan:
     def covered_q(self, prefix="received_at"):
         return Q(**{f"{prefix}__gte": day_start(self.first_month), f"{prefix}__lt": day_start(self.end_month)})
 
+    def tail(self, leads):
+        """The leads of `leads` (the period's, filtered) the rollup does not hold; None when there are none
+        to read (the period is whole held months and the team key says it all)."""
+        if self.covers_period and self.extra_q is None:
+            return None
+        held = self.covered_q()
+        outside = ~held
+        if self.extra_q is not None:
+            outside |= held & self.extra_q
+        return leads.filter(outside)
+
 
 def funnel_plan(*, report_filter, scope, group_by):
-    """The one place deciding whether the funnel reads the rollup: only the groupings it holds, no
-    person / source / region filter, the director's or a qualification lead's scope, and at least one
-    whole month of the period held. None: the exact raw computation."""
+    """Whether the funnel reads the rollup (rollup_plan), for its groupings."""
     if group_by not in FUNNEL_KIND:
         return None
+    return rollup_plan(report_filter=report_filter, scope=scope)
+
+
+def speed_plan(*, report_filter, scope, group_by):
+    """Whether the speed page reads the rollup (rollup_plan), for its groupings."""
+    if group_by not in SPEED_KIND:
+        return None
+    return rollup_plan(report_filter=report_filter, scope=scope)
+
+
+def rollup_plan(*, report_filter, scope):
+    """The one place deciding whether a page reads the rollup: no person / source / region filter, the
+    director's or a qualification lead's scope (a team filter: its team's rows, and from raw the leads
+    of other teams handed to its reps), and at least one whole month of the period held; the period's
+    other days come from raw. None: the exact raw computation."""
     if report_filter.person_id or report_filter.source_id or report_filter.region:
         return None
     team_q, extra_q = Q(), None
@@ -334,6 +416,8 @@ def funnel_plan(*, report_filter, scope, group_by):
         team_q = Q(team_id=report_filter.team_id)
         # the team filter also counts leads handed to the team's reps: those of other teams come from raw
         extra_q = Q(sales_rep__profile__team_id=report_filter.team_id) & ~Q(qualification_team_id=report_filter.team_id)
+    if timezone.get_current_timezone_name() != settings.TIME_ZONE:
+        return None  # the rollup's days, hours and weeks are those of settings.TIME_ZONE
     state = rollup_state()
     if state is None:
         return None
@@ -352,3 +436,139 @@ def funnel_plan(*, report_filter, scope, group_by):
         return None
     covers = first == start_day and last == end_day
     return RollupPlan(first_month=first, end_month=last, team_q=team_q, extra_q=extra_q, covers_period=covers)
+
+
+# dimension → (the histogram kind, its group column, the same value over Lead for the raw rest)
+def _dimensions():
+    from .selectors.common import FUNNEL_CREDIT, SPEED_CREDIT, credited_person_id
+
+    tz = local_tz()
+    return {
+        "total": ("all", None, None),
+        "team": ("all", "team_id", F("qualification_team_id")),
+        "funnel_person": ("funnel_person", "value", credited_person_id(FUNNEL_CREDIT)),
+        "speed_person": ("speed_person", "value", credited_person_id(SPEED_CREDIT)),
+        "source": ("source", "value", F("source_id")),
+        "region": ("region", "label", Coalesce(F("region"), Value(""))),
+        "hour": ("hour", "value", ExtractHour("received_at", tzinfo=tz)),
+        "slot": (
+            "slot",
+            "value",
+            ExtractIsoWeekDay("received_at", tzinfo=tz) * 100 + ExtractHour("received_at", tzinfo=tz),
+        ),
+        "week": ("week", "week", TruncWeek("received_at", tzinfo=tz, output_field=DateField())),
+    }
+
+
+def _decode(dimension, text):
+    if text is None:
+        return None
+    if dimension == "region":
+        return text
+    if dimension == "week":
+        return date.fromisoformat(str(text)[:10])
+    return int(text)
+
+
+def _add_counts(histograms, key, bucket, n):
+    counts = histograms.setdefault(key, {})
+    counts[bucket] = counts.get(bucket, 0) + n
+
+
+def rollup_counts(plan, dimension, *, leads=None, now=None):
+    """{group value: {SUM_KEYS…, uncalled_decided}} of the held days of `dimension`'s day rows, plus (given
+    `leads`) the same figures of the raw rest, counted exactly as the raw selectors do.
+    `uncalled_decided`: the leads not called whose breach deadline is before `now` (speed's denominator);
+    None when a held day still has such a lead due later (then only raw knows: the caller reads raw)."""
+    now = now or timezone.now()
+    aggregates = {key: Sum(key) for key in SUM_KEYS}
+    aggregates["uncalled_due_max"] = Max("uncalled_due_max")
+    rows = DailyLeadRollup.objects.filter(plan.team_q, day__gte=plan.first_month, day__lt=plan.end_month)
+    if dimension == "slot":  # the heat map: hour rows by the day's weekday
+        rows = rows.filter(kind="hour").annotate(
+            r_group=ExpressionWrapper(ExtractIsoWeekDay("day") * 100 + F("value"), output_field=BigIntegerField())
+        )
+    elif dimension == "week":
+        rows = rows.filter(kind="all").annotate(r_group=TruncWeek("day"))
+    else:
+        kind, column, _expr = _dimensions()[dimension]
+        rows = rows.filter(kind=kind).annotate(r_group=F(column) if column else Cast(Value(None), BigIntegerField()))
+    result = {}
+    for row in rows.values("r_group").annotate(**aggregates).order_by():
+        due_max = row.pop("uncalled_due_max")
+        row["uncalled_decided"] = row["uncalled_due"] if due_max is None or due_max < now else None
+        result[row.pop("r_group")] = row
+    tail = plan.tail(leads) if leads is not None else None
+    if tail is not None:
+        _kind, _column, expr = _dimensions()[dimension]
+        raw = {key: Count("pk", filter=q) if q else Count("pk") for key, q in COUNTS.items()}
+        raw["revenue"] = Sum("deal_amount", filter=WON)
+        raw["uncalled_decided"] = Count("pk", filter=UNCALLED_DUE & Q(sla_breach_at__lt=now))
+        grouped = tail.annotate(r_group=expr if expr is not None else Cast(Value(None), BigIntegerField()))
+        for row in grouped.values("r_group").annotate(**raw).order_by():
+            group = row.pop("r_group")
+            if dimension == "week" and isinstance(group, datetime):
+                group = group.date()
+            target = result.get(group)
+            if target is None:
+                result[group] = row
+                continue
+            for key in COUNTS:
+                target[key] = (target[key] or 0) + row[key]
+            if row["revenue"] is not None:
+                target["revenue"] = row["revenue"] if target["revenue"] is None else target["revenue"] + row["revenue"]
+            if target["uncalled_decided"] is not None:
+                target["uncalled_decided"] += row["uncalled_decided"]
+    for row in result.values():
+        for key in COUNTS:
+            row[key] = row[key] or 0
+    return result
+
+
+def rollup_histograms(plan, wanted, *, leads=None):
+    """{(dimension, group value, metric): {bucket: n}} for `wanted` = {dimension: metrics}: the held
+    months' histograms (one query) and the raw rest bucketed the same way in SQL (one UNION query)."""
+    dimensions = _dimensions()
+    kinds = {dimensions[name][0] for name in wanted}
+    histograms = {}
+    rows = (
+        LeadDurationHistogram.objects.filter(plan.team_q, month__gte=plan.first_month, month__lt=plan.end_month)
+        .filter(kind__in=kinds)
+        .values("kind", "team_id", "value", "label", "week", "metric", "bucket")
+        .annotate(n=Sum("n"))
+        .order_by()
+    )
+    for row in rows:
+        for name, metrics in wanted.items():
+            kind, column, _expr = dimensions[name]
+            if kind == row["kind"] and row["metric"] in metrics:
+                _add_counts(histograms, (name, row[column] if column else None, row["metric"]), row["bucket"], row["n"])
+    tail = plan.tail(leads) if leads is not None else None
+    if tail is None:
+        return histograms
+    parts = []
+    for name, metrics in wanted.items():
+        _kind, _column, expr = dimensions[name]
+        for metric in metrics:
+            (end, start), only = METRICS[metric]
+            part = tail.filter(only) if only is not None else tail
+            parts.append(
+                part.annotate(
+                    h_dimension=Value(name),
+                    h_metric=Value(metric),
+                    h_group=Cast(expr, CharField()) if expr is not None else Cast(Value(None), CharField()),
+                    h_bucket=Bucket(Seconds(end, start)),
+                )
+                .filter(h_bucket__isnull=False)
+                .values("h_dimension", "h_metric", "h_group", "h_bucket")
+                .annotate(h_n=Count("pk"))
+                .order_by()
+            )
+    for row in parts[0].union(*parts[1:], all=True):
+        name = row["h_dimension"]
+        _add_counts(histograms, (name, _decode(name, row["h_group"]), row["h_metric"]), row["h_bucket"], row["h_n"])
+    return histograms
+
+
+def percentile_of(histograms, key, fraction):
+    return histogram_percentile(histograms.get(key, {}), fraction)

@@ -16,6 +16,7 @@ from leadflow.db import Percentile, Seconds
 from leadflow.models import Lead, LeadStatus, Source, Team
 from qualification.models import Criterion, LeadAnswer
 
+from .. import rollup
 from .common import FUNNEL_CREDIT, credited_person_id, label_credited, minutes, ratio, users_by_id
 
 STAGES = [
@@ -212,156 +213,54 @@ def won_revenue(*, report_filter, scope, basis):
     )
 
 
-# --- the same figures from the daily rollup (reports.rollup decides when: funnel_plan) -----------------
+# --- the same figures from the daily rollup (reports.rollup.funnel_plan decides when) --------------------
 
-# grouping → (rollup column, the raw row's field it fills)
+# grouping → (the rollup's dimension, the raw row's field holding the group)
 ROLLUP_GROUP = {
-    "team": ("team_id", "qualification_team_id"),
-    "qualifier": ("value", "credited_id"),
-    "source": ("value", "source_id"),
-    "region": ("label", "region"),
+    "team": ("team", "qualification_team_id"),
+    "qualifier": ("funnel_person", "credited_id"),
+    "source": ("source", "source_id"),
+    "region": ("region", "region"),
 }
-
-
-def _add(target, row, keys):
-    for key in keys:
-        value = row.get(key)
-        if value is None:
-            continue
-        target[key] = value if target.get(key) is None else target[key] + value
-
-
-def _tail_group_expr(group_by):
-    from django.db.models import BigIntegerField, CharField, Value
-    from django.db.models.functions import Coalesce
-
-    if group_by == "team":
-        return F("qualification_team_id"), BigIntegerField()
-    if group_by == "qualifier":
-        return credited_person_id(FUNNEL_CREDIT), BigIntegerField()
-    if group_by == "source":
-        return F("source_id"), BigIntegerField()
-    return Coalesce(F("region"), Value("")), CharField()
-
-
-def _tail_histograms(tail, group_by):
-    """One query: the tail leads' durations bucketed like the rollup's, per metric, for the total (every
-    metric) and per group (the metrics the rollup keeps per group)."""
-    from django.db.models import Value
-    from django.db.models.functions import Cast
-
-    from ..rollup import KINDS, METRICS, Bucket
-
-    group_expr, group_type = _tail_group_expr(group_by)
-    parts = []
-    for metric, ((end, start), only) in METRICS.items():
-        for grouped in (False, True):
-            if grouped and metric not in KINDS[FUNNEL_KIND_OF[group_by]][2]:
-                continue
-            leads = tail.filter(only) if only is not None else tail
-            part = (
-                leads.annotate(
-                    h_metric=Value(metric),
-                    h_grouped=Value(grouped),
-                    h_group=group_expr if grouped else Cast(Value(None), group_type),
-                    h_bucket=Bucket(Seconds(end, start)),
-                )
-                .filter(h_bucket__isnull=False)
-                .values("h_metric", "h_grouped", "h_group", "h_bucket")
-                .annotate(h_n=Count("pk"))
-                .order_by()
-            )
-            parts.append(part)
-    return list(parts[0].union(*parts[1:], all=True))
-
-
-FUNNEL_KIND_OF = {"team": "all", "qualifier": "funnel_person", "source": "source", "region": "region"}
 COUNT_KEYS = [*STAGE_KEYS, "revenue"]
+TOTAL_MEDIANS = [key for key, *_rest in STAGE_TIMES] + ["cycle_p50"]
 
 
 def funnel_from_rollup(*, plan, leads, group_by):
-    """The funnel of `leads` (the page's lead_base) from the rollup's whole months and the raw rest:
-    counts and sums exactly the raw ones, medians from the histograms (within 1 %). Two queries on the
+    """The funnel of `leads` (the page's lead_base) from the rollup's whole held months and the raw rest:
+    the counts and sums are the raw ones exactly, the medians read from histograms (within 1 %); the
+    group rows carry the cycle median only (the one the page shows per group). Two queries on the
     rollup, two on the leads outside it (none when the period is whole held months), one for the names."""
-    from django.db.models import Sum
-
-    from ..models import DailyLeadRollup, LeadDurationHistogram
-    from ..rollup import COUNTS, histogram_percentile
-
-    kind = FUNNEL_KIND_OF[group_by]
-    column, field_name = ROLLUP_GROUP[group_by]
-    days = Q(day__gte=plan.first_month, day__lt=plan.end_month)
-    rows = {}
-    for row in (
-        DailyLeadRollup.objects.filter(days, plan.team_q, kind=kind)
-        .values(column)
-        .annotate(**{key: Sum(key) for key in COUNT_KEYS})
-        .order_by()
-    ):
-        rows[row[column]] = {field_name: row[column], **{key: row[key] for key in COUNT_KEYS}}
-    histograms = {}  # (group or "total", metric) → {bucket: n}
-    for row in (
-        LeadDurationHistogram.objects.filter(plan.team_q, month__gte=plan.first_month, month__lt=plan.end_month)
-        .filter(Q(kind="all") | Q(kind=kind))
-        .values("kind", column, "metric", "bucket")
-        .annotate(n=Sum("n"))
-        .order_by()
-    ):
-        keys = []
-        if row["kind"] == "all":
-            keys.append(("total", row["metric"]))
-        if row["kind"] == kind and row["metric"] in ("cycle_p50",):
-            keys.append(((column, row[column]), row["metric"]))
-        for key in keys:
-            counts = histograms.setdefault(key, {})
-            counts[row["bucket"]] = counts.get(row["bucket"], 0) + row["n"]
-
-    period_q = plan.covered_q()
-    outside = ~period_q
-    if plan.extra_q is not None:
-        outside |= period_q & plan.extra_q
-    if not (plan.covers_period and plan.extra_q is None):
-        tail = leads.filter(outside)
-        group_expr, _type = _tail_group_expr(group_by)
-        aggregates = {key: Count("pk", filter=q) if q else Count("pk") for key, q in COUNTS.items()}
-        aggregates["revenue"] = Sum("deal_amount", filter=Q(status=LeadStatus.WON))
-        for row in tail.annotate(t_group=group_expr).values("t_group").annotate(**aggregates).order_by():
-            value = row["t_group"]
-            target = rows.setdefault(value, {field_name: value, **dict.fromkeys(COUNT_KEYS)})
-            _add(target, row, COUNT_KEYS)
-        for row in _tail_histograms(tail, group_by):
-            key = ((column, row["h_group"]), row["h_metric"]) if row["h_grouped"] else ("total", row["h_metric"])
-            counts = histograms.setdefault(key, {})
-            counts[row["h_bucket"]] = counts.get(row["h_bucket"], 0) + row["h_n"]
-
-    def finish(row, group_key):
-        for key in COUNT_KEYS:
-            if row.get(key) is None:
-                row[key] = None if key == "revenue" else 0
-        metrics = [key for key, *_rest in STAGE_TIMES] + ["cycle_p50"]
-        for metric in metrics:
-            row[metric] = histogram_percentile(histograms.get((group_key, metric), {}), 0.5)
-        return _finish(row)
-
+    dimension, field_name = ROLLUP_GROUP[group_by]
+    counts = rollup.rollup_counts(plan, dimension, leads=leads)
+    wanted = {"total": TOTAL_MEDIANS, dimension: ("cycle_p50",)}
+    histograms = rollup.rollup_histograms(plan, wanted, leads=leads)
     total = dict.fromkeys(COUNT_KEYS)
-    for row in rows.values():
-        _add(total, row, COUNT_KEYS)
-    total = finish(total, "total")
-    result_rows = [finish(row, (column, value)) for value, row in rows.items() if row.get("received")]
+    rows = []
+    for value, sums in counts.items():
+        if not sums["received"]:
+            continue
+        row = {field_name: value, **{key: sums[key] for key in COUNT_KEYS}}
+        for key in COUNT_KEYS:
+            if row[key] is not None:
+                total[key] = row[key] if total[key] is None else total[key] + row[key]
+        for key in TOTAL_MEDIANS:
+            row[key] = rollup.percentile_of(histograms, (dimension, value, key), 0.5)
+        rows.append(_finish(row))
+    for key in STAGE_KEYS:
+        total[key] = total[key] or 0
+    for key in TOTAL_MEDIANS:
+        total[key] = rollup.percentile_of(histograms, ("total", None, key), 0.5)
+    total = _finish(total)
     if group_by == "region":
-        for row in result_rows:
+        for row in rows:
             row["label"] = row["region"] or str(_("Not given"))
     elif group_by == "qualifier":
-        label_credited(result_rows, nobody=str(_("Not taken")))
+        label_credited(rows, nobody=str(_("Not taken")))
     else:
         model, name_field = (Team, "qualification_team__name") if group_by == "team" else (Source, "source__name")
-        names = dict(model.objects.filter(pk__in=[v for v in rows if v is not None]).values_list("pk", "name"))
-        for row in result_rows:
-            row[name_field] = names.get(row[field_name])
-            row["label"] = row[name_field]
-    result_rows.sort(key=lambda row: (-row["received"], _sort_key(row[field_name])))
-    return {"total": total, "rows": result_rows, "matrix": conversion_matrix(total), "from_rollup": True}
-
-
-def _sort_key(value):
-    return (value is None, value if value is not None else 0)
+        names = dict(model.objects.filter(pk__in=[v for v in counts if v is not None]).values_list("pk", "name"))
+        for row in rows:
+            row[name_field] = row["label"] = names.get(row[field_name])
+    rows.sort(key=lambda row: (-row["received"], row[field_name] is None, str(row[field_name])))
+    return {"total": total, "rows": rows, "matrix": conversion_matrix(total), "from_rollup": True}

@@ -264,3 +264,73 @@ def test_person_source_region_filters_and_a_sales_manager_read_raw(now):
         rollup.funnel_plan(report_filter=ReportFilter(period=PAST_YEAR), scope=Scope(), group_by="criterion:budget")
         is None
     )
+
+
+SPEED_GROUPS = ["team", "qualifier", "source", "hour"]
+SPEED_COUNTS = ["leads", "called", "decided", "within_warn", "within_breach"]
+SPEED_PERCENTILES = ["first_call_p50", "first_call_p90", "system_p50", "system_p90", "people_p50", "people_p90"]
+
+
+def assert_same_speed(raw, approx, group_by):
+    from reports.selectors.speed import ROLLUP_GROUP
+
+    field = ROLLUP_GROUP[group_by][1]
+
+    def same(row, exact):
+        assert {key: row[key] for key in SPEED_COUNTS} == {key: exact[key] for key in SPEED_COUNTS}
+        for key in SPEED_PERCENTILES:
+            assert_close(row[key], exact[key])
+
+    same(approx["total"], raw["total"])
+    rows = {row[field]: row for row in approx["rows"]}
+    raw_rows = {row[field]: row for row in raw["rows"]}
+    assert set(rows) == set(raw_rows)
+    for value, row in rows.items():
+        same(row, raw_rows[value])
+        assert row["label"] == raw_rows[value]["label"]
+    assert set(approx["heatmap"]) == set(raw["heatmap"])
+    for cell, values in approx["heatmap"].items():
+        assert values["leads"] == raw["heatmap"][cell]["leads"]
+        assert_close(values["p50_min"], raw["heatmap"][cell]["p50_min"])
+    assert [row["week"] for row in approx["trend"]] == [row["week"] for row in raw["trend"]]
+    for row, exact in zip(approx["trend"], raw["trend"], strict=True):
+        same(row, exact)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("period", [MONTH, PAST_YEAR, YEAR], ids=["month", "past-year", "year-to-date"])
+def test_speed_from_rollup_equals_raw(now, period):
+    from reports.selectors.speed import speed
+
+    data = generate_year()
+    rollup.rollup_rebuild()
+    for _name, scope, team_id in scopes(data):
+        report_filter = ReportFilter(period=period, team_id=team_id)
+        for group_by in SPEED_GROUPS:
+            plan = rollup.speed_plan(report_filter=report_filter, scope=scope, group_by=group_by)
+            assert plan is not None
+            leads = lead_base(report_filter=report_filter, scope=scope)
+            approx = speed(leads=leads, group_by=group_by, plan=plan)
+            assert approx["from_rollup"]
+            assert_same_speed(speed(leads=leads, group_by=group_by), approx, group_by)
+
+
+@pytest.mark.django_db
+def test_speed_reads_raw_while_a_held_lead_is_still_to_be_decided(now):
+    from reports.selectors.speed import speed
+
+    generate_year(count=200)
+    Lead.objects.create(
+        phone="+79990000002",
+        source=Source.objects.first(),
+        qualification_team=qualification_team(),
+        received_at=datetime(2025, 11, 30, 23, 0, tzinfo=MSK),
+        sla_breach_at=NOW + timedelta(hours=2),  # a closed-hours deadline still to come
+    )
+    rollup.rollup_rebuild()
+    report_filter = ReportFilter(period=PAST_YEAR)
+    plan = rollup.speed_plan(report_filter=report_filter, scope=Scope(), group_by="team")
+    leads = lead_base(report_filter=report_filter, scope=Scope())
+    result = speed(leads=leads, group_by="team", plan=plan)
+    assert "from_rollup" not in result
+    assert result["total"]["decided"] == speed(leads=leads, group_by="team")["total"]["decided"]
