@@ -456,6 +456,7 @@ def pilot_page(*, period_a, period_b, report_filter, scope):
             Column("relative", _("Change, %"), "pct"),
         ],
         rows,
+        note=str(ROLLUP_NOTE) if result.get("from_rollup") else "",
     )
     chart_rows = [row for row in rows if row["kind"] == "pct"]
     rates = ReportTable(

@@ -334,3 +334,29 @@ def test_speed_reads_raw_while_a_held_lead_is_still_to_be_decided(now):
     result = speed(leads=leads, group_by="team", plan=plan)
     assert "from_rollup" not in result
     assert result["total"]["decided"] == speed(leads=leads, group_by="team")["total"]["decided"]
+
+
+@pytest.mark.django_db
+def test_pilot_from_rollup_equals_raw_when_both_cohorts_are_mature(now):
+    from reports.selectors import pilot
+    from reports.selectors.pilot import pilot_comparison
+
+    data = generate_year()
+    first = Period(datetime(2024, 12, 1, tzinfo=MSK), datetime(2025, 3, 1, tzinfo=MSK))
+    second = Period(datetime(2025, 3, 1, tzinfo=MSK), datetime(2025, 8, 1, tzinfo=MSK))
+    cases = [(scope, ReportFilter(period=first, team_id=team_id)) for _name, scope, team_id in scopes(data)]
+    raws = [pilot_comparison(period_a=first, period_b=second, report_filter=f, scope=scope) for scope, f in cases]
+    rollup.rollup_rebuild()
+    for (scope, report_filter), raw in zip(cases, raws, strict=True):
+        approx = pilot_comparison(period_a=first, period_b=second, report_filter=report_filter, scope=scope)
+        assert approx["from_rollup"] and not raw["from_rollup"]
+        for side in ("a", "b"):
+            for key in ("leads", "warn_share", "qualified_rate", "measured_rate", "won_rate", "won", "revenue"):
+                assert approx[side][key] == raw[side][key], (side, key)
+            for key in ("first_call_p50_min", "first_call_p90_min"):
+                assert_close(approx[side][key], raw[side][key])
+    # an immature cohort compares at a common horizon: only raw knows each lead's age
+    young = Period(datetime(2025, 11, 1, tzinfo=MSK), datetime(2025, 12, 1, tzinfo=MSK))
+    assert pilot.maturity(first, young, NOW)["horizon"] is not None
+    result = pilot_comparison(period_a=first, period_b=young, report_filter=ReportFilter(period=first), scope=Scope())
+    assert not result["from_rollup"]
