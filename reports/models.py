@@ -217,6 +217,8 @@ class LeadDurationHistogram(models.Model):
     duration in each geometric bucket (reports.rollup.BUCKET_RATIO): medians and p90 within 1 %."""
 
     month = models.DateField(_("month"))
+    # 1: the month; 3 or 12: the quarter or calendar year starting at `month`, summed from its month rows
+    months = models.PositiveSmallIntegerField(_("months"), default=1)
     kind = models.CharField(_("dimension"), max_length=16)
     team_id = models.IntegerField(_("qualification team"), null=True)
     value = models.BigIntegerField(_("value"), null=True)

@@ -27,7 +27,7 @@ from .selectors.pilot import METRICS
 from .tables import Chart, Column, ReportTable
 
 # said next to medians read from the rollup's histograms (reports.rollup.MAX_RELATIVE_ERROR)
-ROLLUP_NOTE = _("Medians from the daily rollup's histogram, error ≤ 1 %.")
+ROLLUP_NOTE = _("Medians and p90 from the daily rollup's histograms, error ≤ 1 %.")
 
 FUNNEL_GROUPS = [("team", _("Team")), ("qualifier", _("Qualifier")), ("source", _("Source")), ("region", _("Region"))]
 SPEED_GROUPS = [("team", _("Team")), ("qualifier", _("Qualifier")), ("source", _("Source")), ("hour", _("Hour of day"))]

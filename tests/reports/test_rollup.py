@@ -360,3 +360,21 @@ def test_pilot_from_rollup_equals_raw_when_both_cohorts_are_mature(now):
     assert pilot.maturity(first, young, NOW)["horizon"] is not None
     result = pilot_comparison(period_a=first, period_b=young, report_filter=ReportFilter(period=first), scope=Scope())
     assert not result["from_rollup"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["funnel", "speed"])
+def test_the_page_says_the_error_bound_in_russian_only_when_it_read_the_rollup(client, now, page):
+    from django.urls import reverse
+
+    generate_year(count=200)
+    director = make_user(roles.DIRECTOR, team=None, username="rollup_director")
+    client.force_login(director)
+    url = reverse(f"reports:{page}")
+    year = {"preset": "custom", "start": "2024-12-01", "end": "2025-11-30"}
+    bound = "погрешность ≤ 1 %"
+    assert bound not in client.get(url, year).content.decode()
+    rollup.rollup_rebuild()
+    content = client.get(url, year).content.decode()
+    assert bound in content
+    assert bound not in client.get(url, {**year, "start": "2025-11-03"}).content.decode()  # no whole month
