@@ -15,7 +15,7 @@ from leadflow.models import LeadStatus
 from sales.models import Dispute
 
 from .. import stats
-from .common import label_from, ratio, user_name_fields
+from .common import label_from, ratio, user_names
 
 
 def handoff_quality(*, report_filter, scope, alpha=stats.ALPHA):
@@ -28,7 +28,8 @@ def handoff_quality(*, report_filter, scope, alpha=stats.ALPHA):
         .filter(scope.people_q("qualified_by__", include_extra=True))
     )
     rows = {}
-    for row in leads.values("qualified_by_id", *user_name_fields("qualified_by__")).annotate(
+    for row in leads.values("qualified_by_id").annotate(
+        **user_names("qualified_by"),
         current=Count("pk"),
         accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
         measured=Count("pk", filter=Q(measured_at__isnull=False)),
@@ -38,7 +39,7 @@ def handoff_quality(*, report_filter, scope, alpha=stats.ALPHA):
     ):
         rows[row["qualified_by_id"]] = {
             "person_id": row["qualified_by_id"],
-            "label": label_from(row, "qualified_by__"),
+            "label": label_from(row, "qualified_by_"),
             **{k: row[k] for k in ("current", "accepted", "measured", "won", "lost", "revenue")},
         }
 
@@ -52,7 +53,8 @@ def handoff_quality(*, report_filter, scope, alpha=stats.ALPHA):
         .filter(scope.people_q("qualifier__", include_extra=True))
         .filter(**({"qualifier_id": report_filter.person_id} if report_filter.person_id else {}))
     )
-    for row in disputes.values("qualifier_id", *user_name_fields("qualifier__")).annotate(
+    for row in disputes.values("qualifier_id").annotate(
+        **user_names("qualifier"),
         disputed=Count("pk"),
         upheld=Count("pk", filter=Q(decision=Dispute.Decision.UPHELD)),
         rejected=Count("pk", filter=Q(decision=Dispute.Decision.REJECTED)),
@@ -61,7 +63,7 @@ def handoff_quality(*, report_filter, scope, alpha=stats.ALPHA):
             row["qualifier_id"],
             {
                 "person_id": row["qualifier_id"],
-                "label": label_from(row, "qualifier__"),
+                "label": label_from(row, "qualifier_"),
                 "current": 0,
                 "accepted": 0,
                 "measured": 0,
