@@ -105,15 +105,17 @@ class _NameOfGroup(Subquery):
         return []
 
 
+def name_of_group(model, fk_column, field):
+    """The `field` of the `model` row a grouped row's `fk_column` points to, by a subquery per result row."""
+    return _NameOfGroup(model.objects.filter(pk=OuterRef(fk_column)).values(field)[:1])
+
+
 def user_names(fk):
     """Annotations naming the user FK `fk` of grouped rows (`<fk>_first_name`, `_last_name`, `_username`;
     read with label_from(row, f"{fk}_")): a scalar subquery per result row, after grouping on the id
     alone, instead of joining auth_user to every lead (the year's economics pairs: 0.74 → 0.26 s)."""
     User = get_user_model()
-    return {
-        f"{fk}_{name}": _NameOfGroup(User.objects.filter(pk=OuterRef(f"{fk}_id")).values(name)[:1])
-        for name in ("first_name", "last_name", "username")
-    }
+    return {f"{fk}_{name}": name_of_group(User, f"{fk}_id", name) for name in ("first_name", "last_name", "username")}
 
 
 def user_name_fields(prefix):
