@@ -57,7 +57,7 @@ BUCKET_RATIO = 1.02
 MAX_RELATIVE_ERROR = math.sqrt(BUCKET_RATIO) - 1  # 0.00995
 ZERO_BUCKET = 1_000_000  # a duration of exactly 0
 NEGATIVE_BUCKETS = 2_000_000  # a negative duration -v sits in NEGATIVE_BUCKETS + bucket(v)
-STATE_CACHE_KEY = "reports:rollup-state"
+STATE_CACHE_KEY = "reports:rollup-state:{database}"  # per database: a test run may share the cache
 STATE_CACHE_SECONDS = 60
 NIGHTLY_DAYS = 62
 CHANGE_OVERLAP = timedelta(minutes=10)  # a transaction may commit a little after its updated_at
@@ -183,25 +183,41 @@ def _value_order(bucket):
     return (2, bucket)
 
 
-def histogram_percentile(counts, fraction):
-    """percentile_cont(fraction) over a histogram {bucket: n}: the same interpolation between the two
-    nearest ranks, each rank read at its bucket's value. None when empty."""
-    items = sorted(((bucket, n) for bucket, n in counts.items() if n), key=lambda item: _value_order(item[0]))
-    total = sum(n for _bucket, n in items)
+def histogram_percentiles(counts, fractions):
+    """percentile_cont(f) for each f of `fractions` over a histogram {bucket: n}: the same interpolation
+    between the two nearest ranks, each rank read at its bucket's value. None when empty."""
+    if not counts:
+        return [None] * len(fractions)
+    if max(counts) < ZERO_BUCKET:  # only positive durations: the bucket numbers are in value order
+        items = sorted(counts.items())
+    else:
+        items = sorted(counts.items(), key=lambda item: _value_order(item[0]))
+    total = sum(counts.values())
     if not total:
-        return None
-    position = fraction * (total - 1)
-    lower, upper = math.floor(position), math.ceil(position)
-    found, seen = {}, 0
+        return [None] * len(fractions)
+    wanted = {}
+    for fraction in fractions:
+        position = fraction * (total - 1)
+        wanted[fraction] = (position, math.floor(position), math.ceil(position))
+    ranks = sorted({rank for _position, lower, upper in wanted.values() for rank in (lower, upper)})
+    found, seen, next_rank = {}, 0, 0
     for bucket, n in items:
         seen += n
-        for rank in (lower, upper):
-            if rank not in found and rank < seen:
-                found[rank] = bucket_value(bucket)
-        if upper in found:
+        while next_rank < len(ranks) and ranks[next_rank] < seen:
+            found[ranks[next_rank]] = bucket_value(bucket)
+            next_rank += 1
+        if next_rank == len(ranks):
             break
-    low = found[lower]
-    return low + (found[upper] - low) * (position - lower)
+    result = []
+    for fraction in fractions:
+        position, lower, upper = wanted[fraction]
+        low = found[lower]
+        result.append(low + (found[upper] - low) * (position - lower))
+    return result
+
+
+def histogram_percentile(counts, fraction):
+    return histogram_percentiles(counts, (fraction,))[0]
 
 
 # --- build -------------------------------------------------------------------------------------------
@@ -340,9 +356,18 @@ def spans_q(first_month, end_month):
     return q
 
 
+def _state_key():
+    return STATE_CACHE_KEY.format(database=connection.settings_dict["NAME"])
+
+
+def forget_state():
+    """Drop the cached state (rollup_state): a rebuild, and tests whose database was rolled back."""
+    cache.delete(_state_key())
+
+
 def _forget_state():
-    cache.delete(STATE_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(STATE_CACHE_KEY))
+    forget_state()
+    transaction.on_commit(forget_state)
 
 
 def rollup_rebuild(*, days=None, now=None):
@@ -397,6 +422,7 @@ def rollup_refresh(*, now=None):
             .filter(received_at__gte=day_start(state.covered_from))
             .annotate(r_day=TruncDate("received_at", tzinfo=local_tz()))
             .values_list("r_day", flat=True)
+            .order_by()
             .distinct()
         )
         if state.covered_until < until:
@@ -418,11 +444,12 @@ def rollup_refresh(*, now=None):
 
 def rollup_state():
     """(covered_from, covered_until) or None; cached for a minute (a rebuild forgets it)."""
-    cached = cache.get(STATE_CACHE_KEY)
+    key = _state_key()
+    cached = cache.get(key)
     if cached is None:
         state = RollupState.objects.values_list("covered_from", "covered_until").first()
         cached = ("built", *state) if state else ("none",)
-        cache.set(STATE_CACHE_KEY, cached, STATE_CACHE_SECONDS)
+        cache.set(key, cached, STATE_CACHE_SECONDS)
     return cached[1:] if cached[0] == "built" else None
 
 
@@ -647,3 +674,7 @@ def rollup_histograms(plan, wanted, *, leads=None):
 
 def percentile_of(histograms, key, fraction):
     return histogram_percentile(histograms.get(key, {}), fraction)
+
+
+def percentiles_of(histograms, key, fractions):
+    return histogram_percentiles(histograms.get(key, {}), fractions)

@@ -171,7 +171,7 @@ def celery_broker():
 def _forget_report_rollup_state():
     """The dashboards cache which days the rollup holds (reports.rollup.rollup_state); a test's database
     is rolled back, so the next test must not trust the last one's state."""
-    from django.core.cache import cache
+    from reports.rollup import forget_state
 
-    cache.delete("reports:rollup-state")
+    forget_state()
     yield

@@ -113,14 +113,10 @@ ROLLUP_GROUP = {
     "source": ("source", "source_id"),
     "hour": ("hour", "hour"),
 }
-# the raw row's percentile → (the rollup's metric, fraction)
-PERCENTILES = {
-    "first_call_p50": ("t_call", 0.5),
-    "first_call_p90": ("t_call", 0.9),
-    "system_p50": ("system", 0.5),
-    "system_p90": ("system", 0.9),
-    "people_p50": ("people", 0.5),
-    "people_p90": ("people", 0.9),
+# the rollup's metric → the raw row's p50 and p90 of it
+PERCENTILES_BY_METRIC = {
+    metric: (f"{name}_p50", f"{name}_p90")
+    for metric, name in (("t_call", "first_call"), ("system", "system"), ("people", "people"))
 }
 
 
@@ -133,8 +129,9 @@ def _speed_row(sums, histograms, key):
         "within_warn": sums["within_warn"],
         "within_breach": sums["within_breach"],
     }
-    for name, (metric, fraction) in PERCENTILES.items():
-        row[name] = rollup.percentile_of(histograms, (dimension, value, metric), fraction)
+    for metric, names in PERCENTILES_BY_METRIC.items():
+        values = rollup.percentiles_of(histograms, (dimension, value, metric), (0.5, 0.9))
+        row.update(zip(names, values, strict=True))
     return row
 
 

@@ -378,3 +378,17 @@ def test_the_page_says_the_error_bound_in_russian_only_when_it_read_the_rollup(c
     content = client.get(url, year).content.decode()
     assert bound in content
     assert bound not in client.get(url, {**year, "start": "2025-11-03"}).content.decode()  # no whole month
+
+
+@pytest.mark.django_db
+def test_rebuild_command_builds_the_last_days_and_then_everything(now):
+    from django.core.management import call_command
+
+    generate_year(count=200)
+    call_command("rebuild_report_rollup", "--days", "40", verbosity=0)
+    state = rollup.RollupState.objects.get()
+    assert (state.covered_from, state.covered_until) == (NOW.date() - timedelta(days=40), NOW.date())
+    assert rollup.funnel_plan(report_filter=ReportFilter(period=PAST_YEAR), scope=Scope(), group_by="team") is None
+    call_command("rebuild_report_rollup", verbosity=0)
+    plan = rollup.funnel_plan(report_filter=ReportFilter(period=PAST_YEAR), scope=Scope(), group_by="team")
+    assert (plan.first_month, plan.end_month) == (PAST_YEAR.start.date(), PAST_YEAR.end.date())
