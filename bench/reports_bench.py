@@ -221,7 +221,18 @@ ROLLUP_COUNTS = """SELECT {group}, sum(received), sum(called), sum(qualified), s
    sum(won), sum(revenue), sum(within_warn), sum(within_breach), sum(uncalled_due), max(uncalled_due_max)
    FROM reports_dailyleadrollup WHERE kind = %(kind)s AND day >= %(first)s AND day < %(end)s GROUP BY 1"""
 ROLLUP_HISTOGRAMS = """SELECT bucket, value, team_id, week, metric, kind, label, sum(n) FROM reports_leaddurationhistogram
-   WHERE kind = ANY(%(kinds)s) AND month >= %(first)s AND month < %(end)s GROUP BY 1, 2, 3, 4, 5, 6, 7"""
+   WHERE kind = ANY(%(kinds)s) AND (months, month) IN ({spans}) GROUP BY 1, 2, 3, 4, 5, 6, 7"""
+
+
+def histograms_sql(first, end):
+    """The histogram rows of [first, end): its years, quarters and months (reports.rollup.spans)."""
+    from reports.rollup import spans
+
+    return ROLLUP_HISTOGRAMS.format(
+        spans=", ".join(f"({months}, '{month}'::date)" for months, month in spans(first, end))
+    )
+
+
 # the leads of the period outside the held months: the same counts, durations bucketed like the rollup's
 TAIL_COUNTS = """SELECT count(*), count(*) FILTER (WHERE first_call_at IS NOT NULL), count(*) FILTER (WHERE qualified_at IS NOT NULL),
    count(*) FILTER (WHERE measured_at IS NOT NULL), count(*) FILTER (WHERE status = 'won'), sum(deal_amount) FILTER (WHERE status = 'won'),
@@ -290,7 +301,7 @@ def raw_over_rollup(name, p, cursor):
         if step[0] == "counts":
             cursor.execute(ROLLUP_COUNTS.format(group=step[1]), {**params, "kind": step[2]})
         elif step[0] == "histograms":
-            cursor.execute(ROLLUP_HISTOGRAMS, {**params, "kinds": step[1]})
+            cursor.execute(histograms_sql(first, end), {**params, "kinds": step[1]})
         elif step[0] == "raw":
             cursor.execute(step[1], params)
         else:  # a pilot side: its held months from the rollup, the rest of its days raw
@@ -303,7 +314,7 @@ def raw_over_rollup(name, p, cursor):
                       "first_at": day_start(side_months[0]), "end_at": day_start(side_months[1])}  # fmt: skip
             cursor.execute(ROLLUP_COUNTS.format(group="NULL"), {**params, "kind": "all"})
             cursor.fetchall()
-            cursor.execute(ROLLUP_HISTOGRAMS, {**params, "kinds": ["all"]})
+            cursor.execute(histograms_sql(*side_months), {**params, "kinds": ["all"]})
             cursor.fetchall()
             cursor.execute(TAIL_COUNTS, params)
             cursor.fetchall()

@@ -338,10 +338,10 @@ def _build_span(start, months):
     _insert_select(LeadDurationHistogram, [*columns, ("n", "r_n")], rows)
 
 
-def spans_q(first_month, end_month):
-    """The histogram rows that sum to the months [first_month, end_month): whole calendar years, then
-    whole quarters, then single months."""
-    q, month = Q(pk__in=[]), first_month
+def spans(first_month, end_month):
+    """[(months, first month)] of the histogram rows that sum to the months [first_month, end_month):
+    whole calendar years, then whole quarters, then single months."""
+    result, month = [], first_month
     while month < end_month:
         for months in (12, 3, 1):
             if (month.month - 1) % months:
@@ -350,9 +350,16 @@ def spans_q(first_month, end_month):
             for _i in range(months):
                 end = next_month(end)
             if end <= end_month:
-                q |= Q(months=months, month=month)
+                result.append((months, month))
                 month = end
                 break
+    return result
+
+
+def spans_q(first_month, end_month):
+    q = Q(pk__in=[])
+    for months, month in spans(first_month, end_month):
+        q |= Q(months=months, month=month)
     return q
 
 
