@@ -16,6 +16,7 @@ from leadflow.models import Lead, LeadStatus, Source
 from reports import pages, rollup
 from reports.selectors import Period, ReportFilter, Scope
 from reports.selectors.funnel import STAGE_TIMES, funnel, lead_base
+from sales.services.deals import lead_win
 from tests.factories import TeamFactory, make_user, qualification_team, sales_team
 
 MSK = ZoneInfo("Europe/Moscow")
@@ -189,19 +190,29 @@ def test_percentile_from_histogram_within_one_percent():
 def test_a_lead_won_today_updates_its_old_day_after_the_incremental_task(now):
     data = generate_year(count=400)
     rollup.rollup_rebuild()
-    old = Lead.objects.filter(received_at__lt=NOW - timedelta(days=120), status=LeadStatus.MEASURED).first()
-    Lead.objects.filter(pk=old.pk).update(
-        status=LeadStatus.WON, closed_at=NOW, deal_amount=Decimal("777777.00"), updated_at=NOW
+    old = Lead.objects.filter(
+        received_at__lt=NOW - timedelta(days=120), status=LeadStatus.MEASURED, sales_rep__isnull=False
+    ).first()
+    before = (
+        lead_base(report_filter=ReportFilter(period=PAST_YEAR), scope=Scope()).filter(status=LeadStatus.WON).count()
     )
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):  # won today, through the service
+        lead_win(
+            lead_id=old.pk,
+            actor=old.sales_rep,
+            deal_amount=Decimal("777777.00"),
+            deal_date=NOW.date(),
+            confirm_unusual_amount=True,
+        )
     from reports.tasks import rollup_refresh
 
     rollup_refresh()
     report_filter = ReportFilter(period=PAST_YEAR)
     leads = lead_base(report_filter=report_filter, scope=Scope())
     plan = rollup.funnel_plan(report_filter=report_filter, scope=Scope(), group_by="qualifier")
-    assert_same(
-        funnel(leads=leads, group_by="qualifier"), funnel(leads=leads, group_by="qualifier", plan=plan), "qualifier"
-    )
+    from_rollup = funnel(leads=leads, group_by="qualifier", plan=plan)
+    assert from_rollup["total"]["won"] == before + 1
+    assert_same(funnel(leads=leads, group_by="qualifier"), from_rollup, "qualifier")
     assert data
 
 
