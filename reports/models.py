@@ -177,3 +177,79 @@ class PilotTarget(models.Model):
 
     def __str__(self):
         return f"{self.get_figure_display()}: {self.value}"
+
+
+class DailyLeadRollup(models.Model):
+    """Counts and sums of the leads received on one local day (settings.TIME_ZONE), per qualification
+    team and one dimension (`kind`: the whole team, the credited person, the source, the region).
+    Built by reports.rollup from the lead table; never edited by hand. See docs/reports.md "Rollup"."""
+
+    day = models.DateField(_("day"))
+    kind = models.CharField(_("dimension"), max_length=16)
+    team_id = models.IntegerField(_("qualification team"), null=True)
+    value = models.BigIntegerField(_("value"), null=True)  # person / source id
+    label = models.CharField(_("label"), max_length=120, blank=True)  # region
+    received = models.IntegerField(default=0)
+    called = models.IntegerField(default=0)
+    qualified = models.IntegerField(default=0)
+    handed_off = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    measured = models.IntegerField(default=0)
+    won = models.IntegerField(default=0)
+    revenue = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    within_warn = models.IntegerField(default=0)
+    within_breach = models.IntegerField(default=0)
+    # not called yet but with a breach deadline: decided once the deadline passes (speed's denominator)
+    uncalled_due = models.IntegerField(default=0)
+    uncalled_due_max = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("daily lead rollup")
+        verbose_name_plural = _("daily lead rollup")
+        indexes = [models.Index(fields=["kind", "day"], name="rollup_kind_day_idx")]
+
+    def __str__(self):
+        return f"{self.day} {self.kind} {self.team_id} {self.value or self.label}: {self.received}"
+
+
+class LeadDurationHistogram(models.Model):
+    """How many leads received in one local month (per team and dimension, as DailyLeadRollup) took a
+    duration in each geometric bucket (reports.rollup.BUCKET_RATIO): medians and p90 within 1 %."""
+
+    month = models.DateField(_("month"))
+    # 1: the month; 3 or 12: the quarter or calendar year starting at `month`, summed from its month rows
+    months = models.PositiveSmallIntegerField(_("months"), default=1)
+    kind = models.CharField(_("dimension"), max_length=16)
+    team_id = models.IntegerField(_("qualification team"), null=True)
+    value = models.BigIntegerField(_("value"), null=True)
+    label = models.CharField(_("label"), max_length=120, blank=True)
+    week = models.DateField(_("week"), null=True)  # kind "week": the Monday of the week (its part in `month`)
+    metric = models.CharField(_("duration"), max_length=16)
+    bucket = models.IntegerField(_("bucket"))
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("duration histogram")
+        verbose_name_plural = _("duration histograms")
+        indexes = [models.Index(fields=["kind", "month"], name="rollup_hist_kind_month_idx")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.kind} {self.metric} #{self.bucket}: {self.n}"
+
+
+class RollupState(models.Model):
+    """The one row saying which local days the rollup holds: [covered_from, covered_until), and the
+    `updated_at` of the leads already rolled up (the incremental task rebuilds the days of the leads
+    changed since)."""
+
+    covered_from = models.DateField(_("covered from"))
+    covered_until = models.DateField(_("covered until (exclusive)"))
+    changes_seen_until = models.DateTimeField(_("changes seen until"))
+    built_at = models.DateTimeField(_("built"))
+
+    class Meta:
+        verbose_name = _("rollup state")
+        verbose_name_plural = _("rollup state")
+
+    def __str__(self):
+        return f"{self.covered_from} … {self.covered_until}"

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leadflow import access
 
-from . import selectors, stats
+from . import rollup, selectors, stats
 from .definitions import FIGURES, figure_column
 from .drilldown import FUNNEL_FIGURES, FUNNEL_GROUPS, SPEED_GROUPS, WEEKDAYS
 from .selectors.disqualified import disqualified_dimension_value
@@ -15,6 +15,9 @@ from .selectors.funnel import STAGE_TIMES, STAGES, criterion_choices, funnel_dim
 from .selectors.pilot import METRICS
 from .selectors.speed import speed_dimension_value
 from .tables import Chart, Column, ReportTable
+
+# said next to medians read from the rollup's histograms (reports.rollup.MAX_RELATIVE_ERROR)
+ROLLUP_NOTE = _("Medians and p90 from the daily rollup's histograms, error ≤ 1 %.")
 
 
 def funnel_group_choices():
@@ -25,7 +28,10 @@ def funnel_group_choices():
 
 
 def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
-    result = selectors.funnel(leads=selectors.lead_base(report_filter=report_filter, scope=scope), group_by=group_by)
+    plan = rollup.funnel_plan(report_filter=report_filter, scope=scope, group_by=group_by)
+    result = selectors.funnel(
+        leads=selectors.lead_base(report_filter=report_filter, scope=scope), group_by=group_by, plan=plan
+    )
     total = result["total"]
     # the same month on the other pages' bases, side by side (issue 13 §2)
     by_deal_date = selectors.won_revenue(report_filter=report_filter, scope=scope, basis="event")
@@ -111,7 +117,8 @@ def funnel_page(*, report_filter, scope, group_by, group_choices=FUNNEL_GROUPS):
             for key, label, *_rest in STAGE_TIMES
         ],
         chart=Chart("bar", [("hours", _("Hours"))], horizontal=True, y_title=_("hours")),
-        note=_("Wall-clock time between the stage timestamps; measured → won counts won deals only."),
+        note=str(_("Wall-clock time between the stage timestamps; measured → won counts won deals only."))
+        + (" " + str(ROLLUP_NOTE) if result.get("from_rollup") else ""),
     )
     return {
         "total": total,
@@ -144,7 +151,11 @@ SPEED_COLUMNS = [
 
 
 def speed_page(*, report_filter, scope, group_by):
-    result = selectors.speed(leads=selectors.lead_base(report_filter=report_filter, scope=scope), group_by=group_by)
+    plan = rollup.speed_plan(report_filter=report_filter, scope=scope, group_by=group_by)
+    result = selectors.speed(
+        leads=selectors.lead_base(report_filter=report_filter, scope=scope), group_by=group_by, plan=plan
+    )
+    note = str(ROLLUP_NOTE) if result.get("from_rollup") else ""
     title = dict(SPEED_GROUPS).get(group_by, _("Group"))
     for row in result["rows"]:
         row["dim"] = (group_by, speed_dimension_value(row, group_by))
@@ -160,6 +171,7 @@ def speed_page(*, report_filter, scope, group_by):
             y_title=_("minutes"),
         ),
         footer={**result["total"], "label": str(_("Total")), "dim": None},
+        note=note,
     )
     for row in result["trend"]:
         row["label"] = row["week"].strftime("%d.%m.%Y")
@@ -170,6 +182,7 @@ def speed_page(*, report_filter, scope, group_by):
         [Column("label", _("Week from"), "text"), *SPEED_COLUMNS],
         result["trend"],
         chart=Chart("line", [("warn_share", _("Called within the warning limit"))], percent=True),
+        note=note,
     )
     heat_rows = []
     for weekday in range(1, 8):
@@ -195,6 +208,7 @@ def speed_page(*, report_filter, scope, group_by):
             Column("p50", _("First call, median min"), "min"),
         ],
         heat_rows,
+        note=note,
     )
     grid = []
     peak = max((cell["p50_min"] or 0 for cell in result["heatmap"].values()), default=0) or 1
@@ -466,6 +480,7 @@ def pilot_page(*, period_a, period_b, report_filter, scope):
             Column("relative", _("Change, %"), "pct", of_leads=False),
         ],
         rows,
+        note=str(ROLLUP_NOTE) if result.get("from_rollup") else "",
     )
     chart_rows = [row for row in rows if row["kind"] == "pct"]
     rates = ReportTable(

@@ -1,6 +1,7 @@
 """Celery tasks of the reports. Each re-reads state and is safe to run twice.
 
-Beat entry (settings.CELERY_BEAT_SCHEDULE): weekly_digest on Mondays at 09:00 Moscow time.
+Beat entries (settings.CELERY_BEAT_SCHEDULE): weekly_digest on Mondays at 09:00 Moscow time; rollup_refresh
+every REPORT_ROLLUP_REFRESH_SECONDS; rollup_rebuild_recent nightly.
 """
 
 from datetime import date
@@ -17,3 +18,20 @@ def weekly_digest(week_start=None):
 
     week = date.fromisoformat(week_start) if week_start else last_week_start()
     return len(weekly_digest_send(week_start=week))
+
+
+@shared_task(ignore_result=True)
+def rollup_refresh():
+    """Bring the dashboards' rollup up to date: the days of the leads changed since the last run and
+    the days up to yesterday (reports.rollup.rollup_refresh). Safe to run twice."""
+    from .rollup import rollup_refresh as refresh
+
+    refresh()
+
+
+@shared_task(ignore_result=True)
+def rollup_rebuild_recent():
+    """Nightly: rebuild the recent days from scratch (reports.rollup.NIGHTLY_DAYS)."""
+    from .rollup import NIGHTLY_DAYS, rollup_rebuild
+
+    rollup_rebuild(days=NIGHTLY_DAYS)

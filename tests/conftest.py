@@ -171,3 +171,13 @@ def celery_broker():
     yield use
     celery_app.conf.update(saved)
     reset_producer_pools()
+
+
+@pytest.fixture(autouse=True)
+def _forget_report_rollup_state():
+    """The dashboards cache which days the rollup holds (reports.rollup.rollup_state); a test's database
+    is rolled back, so the next test must not trust the last one's state."""
+    from reports.rollup import forget_state
+
+    forget_state()
+    yield

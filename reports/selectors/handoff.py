@@ -20,7 +20,7 @@ from leadflow.models import Lead, LeadStatus
 from sales.models import Dispute
 
 from .. import stats
-from .common import label_from, ratio, user_name_fields
+from .common import label_from, ratio, user_names
 
 
 def handoff_leads(*, report_filter, scope):
@@ -96,14 +96,15 @@ def handoff_quality(*, report_filter, scope, alpha=stats.ALPHA):
     leads = handoff_leads(report_filter=report_filter, scope=scope)
     rows = {}
     counts = {key.split(".", 1)[1]: Count("pk", filter=q) if q else Count("pk") for key, q in LEAD_FIGURES.items()}
-    for row in leads.values("qualified_by_id", *user_name_fields("qualified_by__")).annotate(
+    for row in leads.values("qualified_by_id").annotate(
+        **user_names("qualified_by"),
         **counts,
         lost=Count("pk", filter=Q(status=LeadStatus.LOST)),
         revenue=Sum("deal_amount", filter=Q(status=LeadStatus.WON)),
     ):
         rows[row["qualified_by_id"]] = {
             "person_id": row["qualified_by_id"],
-            "label": label_from(row, "qualified_by__"),
+            "label": label_from(row, "qualified_by_"),
             **{k: row[k] for k in ("current", "accepted", "measured", "won", "lost", "revenue")},
         }
 
@@ -112,7 +113,8 @@ def handoff_quality(*, report_filter, scope, alpha=stats.ALPHA):
         report_filter.lead_q("lead__", person_fields=()),
         dispute_q(report_filter=report_filter, scope=scope),
     )
-    for row in disputes.values("qualifier_id", *user_name_fields("qualifier__")).annotate(
+    for row in disputes.values("qualifier_id").annotate(
+        **user_names("qualifier"),
         disputed=Count("pk"),
         upheld=Count("pk", filter=Q(decision=Dispute.Decision.UPHELD)),
         rejected=Count("pk", filter=Q(decision=Dispute.Decision.REJECTED)),
@@ -121,7 +123,7 @@ def handoff_quality(*, report_filter, scope, alpha=stats.ALPHA):
             row["qualifier_id"],
             {
                 "person_id": row["qualifier_id"],
-                "label": label_from(row, "qualifier__"),
+                "label": label_from(row, "qualifier_"),
                 "current": 0,
                 "accepted": 0,
                 "measured": 0,

@@ -7,6 +7,7 @@ immature; then both periods count only the events (qualified, measured, won) wit
 of each lead's receipt: the younger period's age from its first day (capped at MATURITY_DAYS). Leads
 received later in that period have had less time still, which the page says."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 from django.db.models import Count, F, Q, Sum
@@ -15,7 +16,9 @@ from django.utils import timezone
 from leadflow.db import Percentile, Seconds
 from leadflow.models import Lead, LeadStatus
 
+from .. import rollup
 from .common import minutes, ratio
+from .funnel import lead_base
 
 MATURITY_DAYS = 90
 
@@ -95,10 +98,57 @@ def pilot_drilldown(*, figure, period_a, period_b, report_filter, scope, side, n
     return pilot_base(period_a=period_a, period_b=period_b, report_filter=report_filter, scope=scope).filter(q)
 
 
+def _side_from_rollup(*, plan, leads, now):
+    """One period's figures from the rollup's held months and the raw rest (both cohorts mature: no horizon)."""
+    sums = rollup.rollup_counts(plan, "total", leads=leads, now=now).get(None)
+    if sums is None or sums["uncalled_decided"] is None:
+        return None
+    histograms = rollup.rollup_histograms(plan, {"total": ("t_call",)}, leads=leads)
+    revenue = sums["revenue"] or 0
+    decided = sums["called"] + sums["uncalled_decided"]
+    counts = {"leads": sums["received"], "decided": decided}
+    counts.update({key: sums[key] for key in ("within_warn", "qualified", "measured", "won")})
+    return {
+        "counts": counts,
+        "leads": sums["received"],
+        "first_call_p50_min": minutes(rollup.percentile_of(histograms, ("total", None, "t_call"), 0.5)),
+        "first_call_p90_min": minutes(rollup.percentile_of(histograms, ("total", None, "t_call"), 0.9)),
+        "warn_share": ratio(sums["within_warn"], decided),
+        "qualified_rate": ratio(sums["qualified"], sums["received"]),
+        "measured_rate": ratio(sums["measured"], sums["received"]),
+        "won_rate": ratio(sums["won"], sums["received"]),
+        "won": sums["won"],
+        "revenue": revenue,
+        "avg_deal": (revenue / sums["won"]) if sums["won"] else None,
+    }
+
+
+def _sides_from_rollup(*, period_a, period_b, report_filter, scope, now):
+    """Both periods from the rollup when the one rollup_plan allows it for each; None: read raw."""
+    sides = {}
+    for name, period in (("a", period_a), ("b", period_b)):
+        side_filter = replace(report_filter, period=period)
+        plan = rollup.rollup_plan(report_filter=side_filter, scope=scope)
+        if plan is None:
+            return None
+        side = _side_from_rollup(plan=plan, leads=lead_base(report_filter=side_filter, scope=scope), now=now)
+        if side is None:
+            return None
+        sides[name] = side
+    return sides
+
+
 def pilot_comparison(*, period_a, period_b, report_filter, scope, now=None):
     now = now or timezone.now()
     ages = maturity(period_a, period_b, now)
     horizon = ages["horizon"]
+    sides = None
+    if horizon is None:  # both cohorts mature: every event counts, as the rollup holds them
+        sides = _sides_from_rollup(
+            period_a=period_a, period_b=period_b, report_filter=report_filter, scope=scope, now=now
+        )
+    if sides is not None:
+        return _compare(sides, ages, from_rollup=True)
     aggregates = {}
     for name, period in (("a", period_a), ("b", period_b)):
         filters = side_filters(period, horizon, now)
@@ -131,6 +181,10 @@ def pilot_comparison(*, period_a, period_b, report_filter, scope, now=None):
             "avg_deal": (revenue / get("won")) if get("won") else None,
             "counts": {key: get(key) for key in ("leads", "decided", "within_warn", "qualified", "measured", "won")},
         }
+    return _compare(sides, ages)
+
+
+def _compare(sides, ages, from_rollup=False):
     rows = []
     for key, lower_is_better in METRICS:
         a, b = sides["a"][key], sides["b"][key]
@@ -146,4 +200,4 @@ def pilot_comparison(*, period_a, period_b, report_filter, scope, now=None):
                 figure=f"pilot.{count}", a_count=sides["a"]["counts"][count], b_count=sides["b"]["counts"][count]
             )
         rows.append(row)
-    return {"a": sides["a"], "b": sides["b"], "rows": rows, "maturity": ages}
+    return {"a": sides["a"], "b": sides["b"], "rows": rows, "maturity": ages, "from_rollup": from_rollup}

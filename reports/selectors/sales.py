@@ -6,7 +6,7 @@ from django.db.models import Avg, Count, Q, Sum
 from leadflow.models import Lead, LeadStatus
 from sales.models import Dispute, Measurement
 
-from .common import _prefixed, label_from, ratio, user_name_fields
+from .common import _prefixed, label_from, ratio, user_names
 from .drill import NO_VALUE, narrow
 
 
@@ -102,8 +102,8 @@ def sales_per_rep(*, report_filter, scope):
     aggregates["avg_quote"] = Avg("quote_amount", filter=events["measured"])
     aggregates["revenue"] = Sum("deal_amount", filter=events["won"])
     rows = {}
-    for row in leads.values("sales_rep_id", *user_name_fields("sales_rep__")).annotate(**aggregates):
-        row["label"] = label_from(row, "sales_rep__")
+    for row in leads.values("sales_rep_id").annotate(**aggregates, **user_names("sales_rep")):
+        row["label"] = label_from(row, "sales_rep_")
         rows[row["sales_rep_id"]] = row
 
     disputes = Dispute.objects.filter(
@@ -111,7 +111,8 @@ def sales_per_rep(*, report_filter, scope):
         report_filter.lead_q("lead__", person_fields=()),
         dispute_q(report_filter=report_filter, scope=scope),
     )
-    for row in disputes.values("sales_rep_id", *user_name_fields("sales_rep__")).annotate(
+    for row in disputes.values("sales_rep_id").annotate(
+        **user_names("sales_rep"),
         **{key: Count("pk", filter=q) if q else Count("pk") for key, q in DISPUTE_FIGURES.items()},
         disputes_upheld=Count("pk", filter=Q(decision=Dispute.Decision.UPHELD)),
     ):
@@ -119,7 +120,7 @@ def sales_per_rep(*, report_filter, scope):
             row["sales_rep_id"],
             {
                 "sales_rep_id": row["sales_rep_id"],
-                "label": label_from(row, "sales_rep__"),
+                "label": label_from(row, "sales_rep_"),
                 **dict.fromkeys(["handed_off", "accepted", "measured", "won", "lost", "quotes"], 0),
                 "avg_quote": None,
                 "revenue": None,

@@ -18,7 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.db import Percentile, Seconds
+from leadflow.models import Source, Team
 
+from .. import rollup
 from .common import SPEED_CREDIT, credited_person_id, label_credited, minutes, ratio
 from .drill import dim_value, narrow
 
@@ -112,10 +114,15 @@ def speed_drilldown(*, figure, leads, group_by=None, dim=None, now=None):
     return leads.filter(q)
 
 
-def speed(*, leads, group_by="team", now=None):
+def speed(*, leads, group_by="team", now=None, plan=None):
     """Total, one row per group, the weekday × hour heatmap and the weekly trend: four queries (five
-    split by qualifier: the people's names)."""
+    split by qualifier: the people's names). `plan` (reports.rollup.speed_plan): read the whole held
+    months from the rollup."""
     now = now or timezone.now()
+    if plan is not None:
+        result = speed_from_rollup(plan=plan, leads=leads, group_by=group_by, now=now)
+        if result is not None:
+            return result
     aggregates = speed_aggregates(now)
     total = finish_speed_row(leads.aggregate(**aggregates))
 
@@ -145,3 +152,79 @@ def speed(*, leads, group_by="team", now=None):
         for row in leads.annotate(week=TruncWeek("received_at")).values("week").annotate(**aggregates).order_by("week")
     ]
     return {"total": total, "rows": rows, "heatmap": heat, "trend": trend}
+
+
+# --- the same figures from the daily rollup (reports.rollup.speed_plan decides when) ---------------------
+
+# grouping → (the rollup's dimension, the raw row's field holding the group)
+ROLLUP_GROUP = {
+    "team": ("team", "qualification_team_id"),
+    "qualifier": ("speed_person", "credited_id"),
+    "source": ("source", "source_id"),
+    "hour": ("hour", "hour"),
+}
+# the rollup's metric → the raw row's p50 and p90 of it
+PERCENTILES_BY_METRIC = {
+    metric: (f"{name}_p50", f"{name}_p90")
+    for metric, name in (("t_call", "first_call"), ("system", "system"), ("people", "people"))
+}
+
+
+def _speed_row(sums, histograms, key):
+    dimension, value = key
+    row = {
+        "leads": sums["received"],
+        "called": sums["called"],
+        "decided": sums["called"] + sums["uncalled_decided"],
+        "within_warn": sums["within_warn"],
+        "within_breach": sums["within_breach"],
+    }
+    for metric, names in PERCENTILES_BY_METRIC.items():
+        values = rollup.percentiles_of(histograms, (dimension, value, metric), (0.5, 0.9))
+        row.update(zip(names, values, strict=True))
+    return row
+
+
+def speed_from_rollup(*, plan, leads, group_by, now):
+    """The speed page's figures of `leads` from the rollup's whole held months and the raw rest: counts
+    exactly the raw ones, medians and p90 from histograms (within 1 %). None when a held day still has
+    a lead not called whose breach deadline is to come (its "decided" is only known raw)."""
+    dimension, field_name = ROLLUP_GROUP[group_by]
+    counts = {
+        name: rollup.rollup_counts(plan, name, leads=leads, now=now) for name in ("total", dimension, "slot", "week")
+    }
+    if any(row["uncalled_decided"] is None for rows in counts.values() for row in rows.values()):
+        return None
+    metrics = rollup.SPEED_METRICS
+    wanted = {"total": metrics, dimension: metrics, "slot": ("t_call",), "week": metrics}
+    histograms = rollup.rollup_histograms(plan, wanted, leads=leads)
+    empty = {**dict.fromkeys(rollup.COUNTS, 0), "uncalled_decided": 0}
+    total = finish_speed_row(_speed_row(counts["total"].get(None, empty), histograms, ("total", None)))
+    rows = []
+    for value, sums in counts[dimension].items():
+        if sums["received"]:
+            rows.append(finish_speed_row({field_name: value, **_speed_row(sums, histograms, (dimension, value))}))
+    rows.sort(key=lambda row: (row[field_name] is None, row[field_name] or 0))
+    if group_by == "hour":
+        for row in rows:
+            row["label"] = f"{row['hour']:02d}:00"
+    elif group_by == "qualifier":
+        label_credited(rows, nobody=str(_("Not taken")))
+    else:
+        model, name_field = (Team, "qualification_team__name") if group_by == "team" else (Source, "source__name")
+        names = dict(
+            model.objects.filter(pk__in=[row[field_name] for row in rows if row[field_name]]).values_list("pk", "name")
+        )
+        for row in rows:
+            row[name_field] = row["label"] = names.get(row[field_name])
+    heat = {}
+    for slot, sums in counts["slot"].items():
+        if sums["received"]:
+            p50 = rollup.percentile_of(histograms, ("slot", slot, "t_call"), 0.5)
+            heat[(slot // 100, slot % 100)] = {"leads": sums["received"], "p50_min": minutes(p50)}
+    tz = timezone.get_current_timezone()
+    trend = []
+    for monday in sorted(week for week, sums in counts["week"].items() if sums["received"]):
+        row = _speed_row(counts["week"][monday], histograms, ("week", monday))
+        trend.append(finish_speed_row({"week": datetime.combine(monday, time(), tzinfo=tz), **row}))
+    return {"total": total, "rows": rows, "heatmap": heat, "trend": trend, "from_rollup": True}

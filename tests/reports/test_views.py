@@ -183,7 +183,7 @@ MAX_QUERIES = {
     "funnel": 14,  # + the hand-off reconciliation (2) and the revenue by deal date
     "speed": 12,
     "handoff": 10,
-    "disqualified": 13,
+    "disqualified": 12,  # one grouped pass + the names of people, reasons, sources
     "sales": 13,  # + the cohort revenue
     "economics": 16,
     "pilot": 6,

@@ -1,5 +1,6 @@
 """manage.py seed_demo [--leads N] [--seed S] [--if-empty]: the demo kitchen company, idempotent."""
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from demo.people import DEMO_PASSWORD, role_label
@@ -26,6 +27,8 @@ class Command(BaseCommand):
             return
         verbose = options["verbosity"] > 0
         result = seed_demo(leads=leads, seed=seed, if_empty=if_empty, log=self.stdout.write if verbose else None)
+        if result.leads_created:  # the dashboards read long periods from the rollup
+            call_command("rebuild_report_rollup", verbosity=options["verbosity"])
         if result.skipped:
             self.stdout.write(f"seed_demo: skipped, {result.skipped} ({result.leads_before}).")
             return
