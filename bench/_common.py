@@ -22,6 +22,19 @@ def require_postgres(script):
     return url
 
 
+def setup_scratch_django(script, *, fills):
+    """The page benchmarks' start: PostgreSQL whose name says "bench" (the script `fills` it with demo
+    leads), the bench settings (DEBUG off), Django set up. Exits with 2 and a message otherwise."""
+    url = require_postgres(script)
+    if "bench" not in url.rsplit("/", 1)[-1]:
+        print(f"{script}: refusing to run: the database name must contain 'bench' (it gets {fills}).")
+        sys.exit(2)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_bench"
+    import django
+
+    django.setup()
+
+
 def percentile(values, share):
     """Nearest-rank percentile of `values` (share in 0..1)."""
     ordered = sorted(values)

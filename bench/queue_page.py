@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import percentile, print_table, require_postgres  # noqa: E402
+from bench._common import percentile, print_table, setup_scratch_django  # noqa: E402
 
 LEADS = int(os.environ.get("BENCH_QUEUE_LEADS", 1_000_000))
 REQUESTS = int(os.environ.get("BENCH_QUEUE_REQUESTS", 100))
@@ -42,14 +42,7 @@ TARGET_MS = 100
 
 
 def main():
-    url = require_postgres("queue_page")
-    if "bench" not in url.rsplit("/", 1)[-1]:
-        print("queue_page: refusing to run: the database name must contain 'bench' (it gets 1M demo leads).")
-        return 2
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_bench"
-    import django
-
-    django.setup()
+    setup_scratch_django("queue_page", fills="1M demo leads")
     from django.core.management import call_command
     from django.db import connection
 
