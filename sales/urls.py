@@ -6,6 +6,7 @@ app_name = "sales"
 
 urlpatterns = [
     path("", board.index, name="index"),
+    path("column/<str:column>/", board.column, name="board-column"),
     path("closed/", board.closed, name="closed"),
     path("outcomes/", board.outcomes, name="outcomes"),
     path("deal/<int:pk>/", board.deal, name="deal"),

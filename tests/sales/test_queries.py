@@ -54,10 +54,30 @@ def test_board_queries_do_not_grow_with_deals(client, clock, people, deals, who)
 
 def test_board_selector_query_count(clock, people, deals, django_assert_num_queries):
     _fill(deals, people, 5)
-    # leads, answers, visits, pending disputes
-    with django_assert_num_queries(4):
+    # each column's first page of ids and its count (one window query), leads, answers, visits, disputes
+    with django_assert_num_queries(5):
         columns = selectors.board_columns()
     assert sum(len(column.cards) for column in columns) == 20
+
+
+def test_a_long_column_shows_one_page_and_its_count(clock, people, deals, django_assert_num_queries):
+    """The board never renders every card: a column shows its first page, counts all, loads the rest."""
+    _fill(deals, people, 3)
+    small = {"new": 2, "scheduled": 2, "measured": 2, "won": 2, "lost": 2}
+    with django_assert_num_queries(5):
+        columns = {column.key: column for column in selectors.board_columns(per_column=small)}
+    # per round: a pending and a disputed hand-off ("new"), a booked visit, a measured deal
+    assert columns["new"].total == 6 and len(columns["new"].cards) == 2 and columns["new"].more == 4
+    assert columns["scheduled"].total == 3 and len(columns["scheduled"].cards) == 2
+    assert columns["measured"].total == 3 and len(columns["measured"].cards) == 2
+    shown = [card.lead.pk for card in columns["new"].cards]
+    with django_assert_num_queries(6):  # count, ids, leads, answers, visits, disputes
+        rest, total = selectors.board_column_cards(column="new", offset=2, limit=3)
+    assert total == 6 and len(rest) == 3 and not {card.lead.pk for card in rest} & set(shown)
+    assert {card.column for card in rest} == {"new"}
+    # the column's order: the oldest hand-off first, the same on every page
+    every, _total = selectors.board_column_cards(column="new", offset=0, limit=10)
+    assert [card.lead.pk for card in every][:5] == shown + [card.lead.pk for card in rest]
 
 
 def test_calendar_queries_do_not_grow_with_visits(client, clock, people, deals):
