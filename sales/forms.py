@@ -360,3 +360,19 @@ class DealCorrectForm(BootstrapMixin, forms.Form):
 
 class DealReopenForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class RunningLateForm(forms.Form):
+    """ "Опаздываю" on the rep's day: the delay picked with one tap (a button per choice)."""
+
+    minutes = forms.TypedChoiceField(
+        label=_("Running late by"),
+        coerce=int,
+        choices=[],  # set in __init__ from the service's choices
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .services.visits import LATE_CHOICES
+
+        super().__init__(*args, **kwargs)
+        self.fields["minutes"].choices = [(minutes, minutes) for minutes in LATE_CHOICES]
