@@ -235,25 +235,40 @@ def _cards_of(ids, now):
 
 def board_columns(*, rep=None, now=None, per_column=None):
     """The board: each column's count and its first `per_column` cards (COLUMN_PAGE by default; the
-    rest load on demand through `board_column_cards`). Six queries whatever the number of deals."""
+    rest load on demand through `board_column_cards`). Eight queries whatever the number of deals."""
     now = now or timezone.now()
     per_column = per_column or COLUMN_PAGE
+    deals = Lead.objects.filter(sales_rep__isnull=False).order_by()
+    if rep is not None:
+        deals = deals.filter(sales_rep=rep)
+    totals, picked = {}, []
+    # open deals: one window query ranks and counts the cards of each open column
     ranked = (
-        _with_board_column(board_leads(rep=rep, now=now).order_by())
+        _with_board_column(deals.filter(status__in=[LeadStatus.HANDED_OFF, LeadStatus.MEASURED]))
         .annotate(
             place=Window(RowNumber(), partition_by=F("board_column"), order_by=COLUMN_ORDER),
             column_total=Window(Count("pk"), partition_by=F("board_column")),
         )
         .values_list("pk", "board_column", "place", "column_total")
     )
-    ids, totals = [], {}
     for pk, column, place, total in ranked.filter(place__lte=max(per_column.values())):
         totals[column] = total
         if place <= per_column[column]:
-            ids.append((column, place, pk))
-    ids.sort(key=lambda row: (row[0], row[1]))
+            picked.append((column, place, pk))
+    # this month's won and lost: counted in one query, each column's latest by the closed_at index (a
+    # window over them would sort every deal closed this month)
+    closed = deals.filter(status__in=[LeadStatus.WON, LeadStatus.LOST], closed_at__gte=month_start(now))
+    totals.update(
+        closed.aggregate(
+            won=Count("pk", filter=Q(status=LeadStatus.WON)), lost=Count("pk", filter=Q(status=LeadStatus.LOST))
+        )
+    )
+    for key in ("won", "lost"):
+        latest = closed.filter(status=key).order_by(*COLUMN_ORDER).values_list("pk", flat=True)[: per_column[key]]
+        picked += [(key, place, pk) for place, pk in enumerate(latest, start=1)]
+    picked.sort(key=lambda row: (row[0], row[1]))
     columns = {key: Column(key=key, title=str(title), total=totals.get(key, 0)) for key, title in COLUMNS}
-    for card in _cards_of([pk for _column, _place, pk in ids], now):
+    for card in _cards_of([pk for _column, _place, pk in picked], now):
         columns[card.column].cards.append(card)
     return list(columns.values())
 
@@ -270,9 +285,11 @@ def board_column_cards(*, column, rep=None, now=None, offset=0, limit=None):
 
 def board_signature(*, rep=None, now=None):
     """Changes whenever a card would: used by the board's polling to skip unchanged refreshes."""
-    leads = board_leads(rep=rep, now=now).order_by()
-    lead_part = leads.aggregate(n=Count("pk"), last=Max("updated_at"))
-    visit_part = Visit.objects.filter(lead__in=leads.values("pk")).aggregate(n=Count("pk"), last=Max("updated_at"))
+    lead_part = board_leads(rep=rep, now=now).order_by().aggregate(n=Count("pk"), last=Max("updated_at"))
+    # every visit of the rep (or of all reps), not only the board's: no join with the leads, and a change
+    # to a visit no card shows only costs one needless refresh
+    visits = Visit.objects.filter(rep=rep) if rep is not None else Visit.objects.all()
+    visit_part = visits.aggregate(n=Count("pk"), last=Max("updated_at"))
     stamp = [lead_part["n"], lead_part["last"], visit_part["n"], visit_part["last"]]
     return "-".join(str(part.timestamp() if hasattr(part, "timestamp") else part) for part in stamp)
 

@@ -54,13 +54,13 @@ def _active_column(request, columns):
     return next((c.key for c in columns if c.total and not c.is_closed), keys[0])
 
 
-def _board_context(request, rep, reps):
+def _board_context(request, rep, reps, *, signature=None):
     now = timezone.now()
     columns = selectors.board_columns(rep=rep, now=now)
     return {
         "columns": columns,
         "active_column": _active_column(request, columns),
-        "signature": selectors.board_signature(rep=rep, now=now),
+        "signature": signature or selectors.board_signature(rep=rep, now=now),
         "rep": rep,
         "reps": reps,
         "is_manager": access.is_board_manager(request.user),
@@ -74,8 +74,10 @@ def index(request):
     """The board; a poll gets its columns, or 204 while nothing changed (leadflow/live.py)."""
     rep, reps = _board_scope(request)
     if live.is_poll(request):
-        nothing_new = live.unchanged(request, selectors.board_signature(rep=rep))
-        return nothing_new or render(request, "sales/_board.html", _board_context(request, rep, reps))
+        signature = selectors.board_signature(rep=rep)  # computed once: the answer carries it on
+        nothing_new = live.unchanged(request, signature)
+        context = None if nothing_new else _board_context(request, rep, reps, signature=signature)
+        return nothing_new or render(request, "sales/_board.html", context)
     context = _board_context(request, rep, reps)
     context["page_title"] = _("Deal board")
     return render(request, "sales/board.html", context)

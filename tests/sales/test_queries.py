@@ -49,13 +49,14 @@ def test_board_queries_do_not_grow_with_deals(client, clock, people, deals, who)
     _fill(deals, people, 8)
     many = _count(client, reverse("sales:index"))
     assert few == many
-    assert many <= 14
+    assert many <= 16  # the board selector: 8 (test below); session, user, groups, nav, signature, reps
 
 
 def test_board_selector_query_count(clock, people, deals, django_assert_num_queries):
     _fill(deals, people, 5)
-    # each column's first page of ids and its count (one window query), leads, answers, visits, disputes
-    with django_assert_num_queries(5):
+    # the open columns' first pages and counts (one window query), the closed ones' counts, the latest
+    # won, the latest lost; the cards' leads, answers, visits, disputes
+    with django_assert_num_queries(8):
         columns = selectors.board_columns()
     assert sum(len(column.cards) for column in columns) == 20
 
@@ -64,7 +65,7 @@ def test_a_long_column_shows_one_page_and_its_count(clock, people, deals, django
     """The board never renders every card: a column shows its first page, counts all, loads the rest."""
     _fill(deals, people, 3)
     small = {"new": 2, "scheduled": 2, "measured": 2, "won": 2, "lost": 2}
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(8):
         columns = {column.key: column for column in selectors.board_columns(per_column=small)}
     # per round: a pending and a disputed hand-off ("new"), a booked visit, a measured deal
     assert columns["new"].total == 6 and len(columns["new"].cards) == 2 and columns["new"].more == 4
