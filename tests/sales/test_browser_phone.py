@@ -80,6 +80,9 @@ def test_a_rep_runs_the_day_from_a_phone(phone, moving_clock, people, deals):  #
 
     # stuck in traffic: "Опаздываю" → 15 minutes; the qualifier and the manager are told
     card.locator("[data-testid=running-late]").click()
+    card.locator("[data-testid=late-15]").wait_for(state="visible")
+    phone.fits()
+    phone.shot("today_late_choices")
     with phone.expect_navigation():
         card.locator("[data-testid=late-15]").click()
     assert "Отправлено: опаздываю на 15 мин." in phone.inner_text("main")
