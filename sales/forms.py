@@ -15,6 +15,7 @@ from leadflow.people import display_name
 
 from .models import MeasurementField, ObjectionTag
 from .photos import PhotoRefused, clean_photo
+from .scheduling import LATE_CHOICES
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -366,13 +367,5 @@ class RunningLateForm(forms.Form):
     """ "Опаздываю" on the rep's day: the delay picked with one tap (a button per choice)."""
 
     minutes = forms.TypedChoiceField(
-        label=_("Running late by"),
-        coerce=int,
-        choices=[],  # set in __init__ from the service's choices
+        label=_("Running late by"), coerce=int, choices=[(minutes, minutes) for minutes in LATE_CHOICES]
     )
-
-    def __init__(self, *args, **kwargs):
-        from .services.visits import LATE_CHOICES
-
-        super().__init__(*args, **kwargs)
-        self.fields["minutes"].choices = [(minutes, minutes) for minutes in LATE_CHOICES]

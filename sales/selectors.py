@@ -233,36 +233,38 @@ def _cards_of(ids, now):
     return [_card(leads[pk], now) for pk in ids if pk in leads]
 
 
-def board_columns(*, rep=None, now=None, per_column=None):
-    """The board: each column's count and its first `per_column` cards (COLUMN_PAGE by default; the
-    rest load on demand through `board_column_cards`). Eight queries whatever the number of deals."""
-    now = now or timezone.now()
-    per_column = per_column or COLUMN_PAGE
+def _board(*, rep, now, per_column):
+    """(columns, the number of the board's deals, their last update): the columns' queries also give
+    the leads' half of the board's signature, so a page does not scan the board's deals twice."""
     deals = Lead.objects.filter(sales_rep__isnull=False).order_by()
     if rep is not None:
         deals = deals.filter(sales_rep=rep)
-    totals, picked = {}, []
+    totals, picked, last = {}, [], []
     # open deals: one window query ranks and counts the cards of each open column
     ranked = (
         _with_board_column(deals.filter(status__in=[LeadStatus.HANDED_OFF, LeadStatus.MEASURED]))
         .annotate(
             place=Window(RowNumber(), partition_by=F("board_column"), order_by=COLUMN_ORDER),
             column_total=Window(Count("pk"), partition_by=F("board_column")),
+            open_last=Window(Max("updated_at")),
         )
-        .values_list("pk", "board_column", "place", "column_total")
+        .values_list("pk", "board_column", "place", "column_total", "open_last")
     )
-    for pk, column, place, total in ranked.filter(place__lte=max(per_column.values())):
+    for pk, column, place, total, open_last in ranked.filter(place__lte=max(per_column.values())):
         totals[column] = total
+        last.append(open_last)
         if place <= per_column[column]:
             picked.append((column, place, pk))
     # this month's won and lost: counted in one query, each column's latest by the closed_at index (a
     # window over them would sort every deal closed this month)
     closed = deals.filter(status__in=[LeadStatus.WON, LeadStatus.LOST], closed_at__gte=month_start(now))
-    totals.update(
-        closed.aggregate(
-            won=Count("pk", filter=Q(status=LeadStatus.WON)), lost=Count("pk", filter=Q(status=LeadStatus.LOST))
-        )
+    closed_part = closed.aggregate(
+        won=Count("pk", filter=Q(status=LeadStatus.WON)),
+        lost=Count("pk", filter=Q(status=LeadStatus.LOST)),
+        last=Max("updated_at"),
     )
+    totals.update(won=closed_part["won"], lost=closed_part["lost"])
+    last.append(closed_part["last"])
     for key in ("won", "lost"):
         latest = closed.filter(status=key).order_by(*COLUMN_ORDER).values_list("pk", flat=True)[: per_column[key]]
         picked += [(key, place, pk) for place, pk in enumerate(latest, start=1)]
@@ -270,7 +272,20 @@ def board_columns(*, rep=None, now=None, per_column=None):
     columns = {key: Column(key=key, title=str(title), total=totals.get(key, 0)) for key, title in COLUMNS}
     for card in _cards_of([pk for _column, _place, pk in picked], now):
         columns[card.column].cards.append(card)
-    return list(columns.values())
+    stamps = [stamp for stamp in last if stamp is not None]
+    return list(columns.values()), sum(totals.values()), max(stamps) if stamps else None
+
+
+def board_columns(*, rep=None, now=None, per_column=None):
+    """The board: each column's count and its first `per_column` cards (COLUMN_PAGE by default; the
+    rest load on demand through `board_column_cards`). Eight queries whatever the number of deals."""
+    return _board(rep=rep, now=now or timezone.now(), per_column=per_column or COLUMN_PAGE)[0]
+
+
+def board_page(*, rep=None, now=None):
+    """The board's columns and its signature (`board_signature`'s value), in nine queries."""
+    columns, count, last = _board(rep=rep, now=now or timezone.now(), per_column=COLUMN_PAGE)
+    return columns, _signature(count, last, rep)
 
 
 def board_column_cards(*, column, rep=None, now=None, offset=0, limit=None):
@@ -286,11 +301,15 @@ def board_column_cards(*, column, rep=None, now=None, offset=0, limit=None):
 def board_signature(*, rep=None, now=None):
     """Changes whenever a card would: used by the board's polling to skip unchanged refreshes."""
     lead_part = board_leads(rep=rep, now=now).order_by().aggregate(n=Count("pk"), last=Max("updated_at"))
+    return _signature(lead_part["n"], lead_part["last"], rep)
+
+
+def _signature(lead_count, lead_last, rep):
     # every visit of the rep (or of all reps), not only the board's: no join with the leads, and a change
     # to a visit no card shows only costs one needless refresh
     visits = Visit.objects.filter(rep=rep) if rep is not None else Visit.objects.all()
     visit_part = visits.aggregate(n=Count("pk"), last=Max("updated_at"))
-    stamp = [lead_part["n"], lead_part["last"], visit_part["n"], visit_part["last"]]
+    stamp = [lead_count, lead_last, visit_part["n"], visit_part["last"]]
     return "-".join(str(part.timestamp() if hasattr(part, "timestamp") else part) for part in stamp)
 
 

@@ -17,7 +17,7 @@ from qualification.services import eligible_sales_reps, lead_send_to_sales
 
 from ..exceptions import TransitionRefused, VisitClash
 from ..models import Visit
-from ..scheduling import clashes, travel_buffer_minutes, visit_minutes, within_working_hours
+from ..scheduling import LATE_MAX_MINUTES, clashes, travel_buffer_minutes, visit_minutes, within_working_hours
 from ..selectors import visit_free_slots
 from .common import person_name, sales_managers, sales_team_of
 
@@ -270,11 +270,6 @@ def visit_mark_no_show(*, visit_id: int, actor, note: str = "") -> Visit:
             at=now,
         )
         return visit
-
-
-# The delays a rep picks on "Сегодня" (minutes); the service accepts any whole number up to the maximum.
-LATE_CHOICES = (10, 15, 20, 30, 45, 60)
-LATE_MAX_MINUTES = 180
 
 
 def visit_report_late(*, visit_id: int, actor, minutes: int) -> Visit:

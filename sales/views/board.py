@@ -56,11 +56,11 @@ def _active_column(request, columns):
 
 def _board_context(request, rep, reps, *, signature=None):
     now = timezone.now()
-    columns = selectors.board_columns(rep=rep, now=now)
+    columns, page_signature = selectors.board_page(rep=rep, now=now)
     return {
         "columns": columns,
         "active_column": _active_column(request, columns),
-        "signature": signature or selectors.board_signature(rep=rep, now=now),
+        "signature": signature or page_signature,
         "rep": rep,
         "reps": reps,
         "is_manager": access.is_board_manager(request.user),

@@ -10,12 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from leadflow import access
+from leadflow.models import LeadStatus
 
 from .. import selectors, services
 from ..exceptions import TransitionRefused
 from ..forms import RunningLateForm
 from ..models import Visit
-from ..services.visits import LATE_CHOICES
+from ..scheduling import LATE_CHOICES
 from .calendar import _parse_day
 from .common import board_required, post_action
 
@@ -40,7 +41,7 @@ def today(request):
     rows = selectors.day_visits(day=day, rep=rep)
     for row in rows:
         row.maps = map_links(row.address)
-        row.may_act = row.visit.status == Visit.Status.SCHEDULED and row.lead.status == "handed_off"
+        row.may_act = row.visit.status == Visit.Status.SCHEDULED and row.lead.status == LeadStatus.HANDED_OFF
     context = {
         "rows": rows,
         "day": day,

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from qualification.models import Criterion, LeadAnswer
 from sales import selectors
+from sales import services as s
 from tests.factories import sales_team
 from tests.sales.conftest import msk
 
@@ -59,6 +60,23 @@ def test_board_selector_query_count(clock, people, deals, django_assert_num_quer
     with django_assert_num_queries(8):
         columns = selectors.board_columns()
     assert sum(len(column.cards) for column in columns) == 20
+
+
+@pytest.mark.parametrize("who", [None, "rep"])
+def test_the_page_carries_the_signature_its_poll_compares(clock, people, deals, django_assert_num_queries, who):
+    """The board page computes the signature from its own queries: it must be the poll's, or every
+    first poll would redraw the board."""
+    _fill(deals, people, 3)
+    closed = deals.measured(rep=people["rep"], name="Закрытая")
+    s.lead_win(
+        lead_id=closed.pk, actor=people["rep"], deal_amount=Decimal("360000"), deal_date=msk(2026, 12, 1, 0, 0).date()
+    )
+    rep = people[who] if who else None
+    with django_assert_num_queries(9):  # the columns' eight and the visits' stamp
+        _columns, signature = selectors.board_page(rep=rep)
+    assert signature == selectors.board_signature(rep=rep)
+    deals.handed_off(rep=people["rep"])
+    assert selectors.board_page(rep=rep)[1] == selectors.board_signature(rep=rep) != signature
 
 
 def test_a_long_column_shows_one_page_and_its_count(clock, people, deals, django_assert_num_queries):

@@ -11,6 +11,7 @@ from django_fsm_log.models import StateLog
 
 from leadflow.models import Lead, LeadEvent, Notification
 from sales import services as s
+from sales.exceptions import TransitionRefused
 from sales.models import Visit
 from tests.sales.conftest import msk
 
@@ -157,9 +158,9 @@ def test_running_late_is_refused_to_others_and_outside_a_booked_visit(client, cl
     assert _late(client, people["other_rep"], visit, 15).status_code == 403
     assert _late(client, people["qualifier"], visit, 15).status_code == 403
     Visit.objects.filter(pk=visit.pk).update(status=Visit.Status.DONE)
-    with pytest.raises(s.visits.TransitionRefused):
+    with pytest.raises(TransitionRefused):
         s.visit_report_late(visit_id=visit.pk, actor=people["rep"], minutes=15)
-    with pytest.raises(s.visits.TransitionRefused):
+    with pytest.raises(TransitionRefused):
         s.visit_report_late(visit_id=visit.pk, actor=people["rep"], minutes=500)
     assert not StateLog.objects.filter(transition=LeadEvent.VISIT_RUNNING_LATE).exists()
 
