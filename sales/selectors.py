@@ -266,7 +266,9 @@ def _board(*, rep, now, per_column):
     totals.update(won=closed_part["won"], lost=closed_part["lost"])
     last.append(closed_part["last"])
     for key in ("won", "lost"):
-        latest = closed.filter(status=key).order_by(*COLUMN_ORDER).values_list("pk", flat=True)[: per_column[key]]
+        # COLUMN_ORDER for rows that all have a closed_at, spelled so the index is read backwards
+        latest = closed.filter(status=key).order_by("-closed_at", "handed_off_at", "pk")
+        latest = latest.values_list("pk", flat=True)[: per_column[key]]
         picked += [(key, place, pk) for place, pk in enumerate(latest, start=1)]
     picked.sort(key=lambda row: (row[0], row[1]))
     columns = {key: Column(key=key, title=str(title), total=totals.get(key, 0)) for key, title in COLUMNS}
