@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import percentile, print_table, setup_scratch_django  # noqa: E402
+from bench._common import percentile, print_table, seed_demo_up_to, setup_scratch_django  # noqa: E402
 
 SIZES = [int(size) for size in os.environ.get("BENCH_BOARD_SIZES", "3000,100000").split(",") if size.strip()]
 REQUESTS = int(os.environ.get("BENCH_BOARD_REQUESTS", 60))
@@ -51,15 +51,7 @@ def main():
         if existing > size:
             print(f"\n{size:,} leads: skipped, the database already holds {existing:,} (use an empty database)")
             continue
-        seeded = ""
-        if existing < size:
-            print(f"\n{existing:,} leads: seeding {size:,} with seed_demo (COPY)…", flush=True)
-            started = time.perf_counter()
-            call_command("seed_demo", leads=size, verbosity=0)
-            seeded = f", seeded in {time.perf_counter() - started:.0f} s"
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        total = Lead.objects.count()
+        total, seeded = seed_demo_up_to(size, lead="\n", analyze="")
         print(f"{total:,} leads in {connection.settings_dict['NAME']}{seeded}", flush=True)
         rows, size_ok = _bench(total)
         ok &= size_ok
