@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import percentile, print_table, require_postgres  # noqa: E402
+from bench._common import percentile, print_table, seed_demo_up_to, setup_scratch_django  # noqa: E402
 
 LEADS = int(os.environ.get("BENCH_QUEUE_LEADS", 1_000_000))
 REQUESTS = int(os.environ.get("BENCH_QUEUE_REQUESTS", 100))
@@ -42,30 +42,12 @@ TARGET_MS = 100
 
 
 def main():
-    url = require_postgres("queue_page")
-    if "bench" not in url.rsplit("/", 1)[-1]:
-        print("queue_page: refusing to run: the database name must contain 'bench' (it gets 1M demo leads).")
-        return 2
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_bench"
-    import django
-
-    django.setup()
+    setup_scratch_django("queue_page", fills="1M demo leads")
     from django.core.management import call_command
     from django.db import connection
 
-    from leadflow.models import Lead
-
     call_command("migrate", verbosity=0)
-    existing = Lead.objects.count()
-    seeded = ""
-    if existing < LEADS:
-        print(f"{existing:,} leads: seeding {LEADS:,} with seed_demo (COPY)…", flush=True)
-        started = time.perf_counter()
-        call_command("seed_demo", leads=LEADS, verbosity=0)
-        seeded = f", seeded in {time.perf_counter() - started:.0f} s"
-        existing = Lead.objects.count()
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE leadflow_lead")
+    existing, seeded = seed_demo_up_to(LEADS)
     print(f"{existing:,} leads in {connection.settings_dict['NAME']}{seeded}", flush=True)
 
     rows, slow = _bench_pages()

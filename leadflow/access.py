@@ -141,6 +141,28 @@ def deal_for_actor(*, lead_id, actor, queryset=None):
     return lead
 
 
+def day_rep_for_actor(*, actor, rep_id=""):
+    """Whose day ("Сегодня", the visits of one day) a person opens: a rep only their own; the sales
+    manager and the director any rep's (`rep_id`), or every rep's when none is asked for (None)."""
+    wanted = str(rep_id or "")
+    if is_board_manager(actor):
+        if not wanted:
+            return None
+        rep = (
+            get_user_model().objects.filter(pk=wanted, groups__name=roles.SALES_REP).first()
+            if wanted.isdigit()
+            else None
+        )
+        if rep is None:
+            raise PermissionRefused(_("There is no such sales rep."))
+        return rep
+    if not roles.has_role(actor, roles.SALES_REP):
+        raise PermissionRefused(_("This page shows a sales rep's visits."))
+    if wanted and wanted != str(actor.pk):
+        raise PermissionRefused(_("You can only see your own day."))
+    return actor
+
+
 def may_see_deal_files(user, lead):
     """A deal's photos and sketches: whoever works the deal (its rep, the sales manager, the director)
     and, once the hand-off was disputed, its arbiters (the qualification lead of the lead's team)."""

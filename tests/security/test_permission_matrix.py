@@ -121,6 +121,12 @@ MATRIX = {
                                  data=lambda w: {"qualifier": w.people["qualifier"].pk}),
     # the deal board; deal ids: deals of another rep (rep2) of sales team A
     "sales:index":           Row(GET,  (L,    O,    O,    200,  200,  200,  O,    O,    200)),
+    # "Сегодня": a rep's own day (the visit of rep2 below is on 2 December); the manager any rep's
+    "sales:today":           Row(GET,  (L,    O,    O,    200,  200,  200,  O,    O,    200),
+                                 query=lambda w: "day=2026-12-02"),
+    "sales:running-late":    Row(POST, (L,    403,  403,  403,  302,  302,  403,  403,  403), target="visit",
+                                 data=lambda w: {"minutes": 15}),
+    "sales:board-column":    Row(GET,  (L,    O,    O,    200,  200,  200,  O,    O,    200), target="column:new"),
     "sales:closed":          Row(GET,  (L,    O,    O,    200,  200,  200,  O,    O,    200)),
     "sales:outcomes":        Row(GET,  (L,    200,  200,  403,  403,  200,  200,  200,  403)),
     "sales:deal":            Row(GET,  (L,    O,    O,    403,  200,  200,  O,    O,    403), target=DEAL),
@@ -208,6 +214,9 @@ LEAKS = {
     ("sales:index", "rep"): ("deal_a", "measured_a", "visit_a"),
     ("sales:index", "rep_b"): ("deal_a", "measured_a", "visit_a"),
     ("sales:calendar", "rep"): ("visit_a",),
+    ("sales:today", "rep"): ("visit_a",),
+    ("sales:today", "rep_b"): ("visit_a",),
+    ("sales:board-column", "rep"): ("deal_a", "measured_a", "visit_a"),
     ("sales:calendar", "rep_b"): ("visit_a",),
     ("sales:arbitration", "qlead_b"): ("disputed_a",),
     ("notifications", "rep"): ("deal_a",),
@@ -254,6 +263,8 @@ def _url(world, name):
     kwargs = {}
     if row.target == "feed":
         kwargs = {"token": world.feed_token}
+    elif row.target.startswith("column:"):
+        kwargs = {"column": row.target.partition(":")[2]}
     elif row.target:
         kind, _, key = row.target.partition(":")
         pk = world.leads[key].pk if kind == "lead" else getattr(world, kind).pk
