@@ -2,8 +2,10 @@
 of queries whatever the number of rows."""
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import Count, DateTimeField, IntegerField, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -20,11 +22,11 @@ from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummar
 QUEUE_STATUSES = (LeadStatus.NEW, LeadStatus.QUALIFYING, LeadStatus.QUALIFIED)
 
 
-def _with_urgency(qs):
+def _with_urgency(qs, now=None):
     """Annotate `queue_bucket` and `due_at` and order most urgent first (qualification/queue_order.py).
 
     Only the lead's own columns: "Next lead" locks the first row with FOR UPDATE SKIP LOCKED."""
-    now = timezone.now()  # the app's clock (not the database's), so it is the same everywhere
+    now = now or timezone.now()  # the app's clock (not the database's), so it is the same everywhere
     return qs.annotate(
         queue_bucket=queue_order.bucket_expression(now), due_at=queue_order.due_expression(now)
     ).order_by(*queue_order.ORDERING)
@@ -53,7 +55,7 @@ def _count_of(queryset, fk):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def claimable_leads(*, team_id):
+def claimable_leads(*, team_id, now=None):
     """Unclaimed leads of the team, most urgent first (no joins: safe for FOR UPDATE SKIP LOCKED)."""
     qs = Lead.objects.filter(
         qualification_team_id=team_id,
@@ -62,15 +64,55 @@ def claimable_leads(*, team_id):
         is_archived=False,
         merged_into__isnull=True,
     )
-    return _with_urgency(qs)
+    return _with_urgency(qs, now)
+
+
+_NOW = datetime(2000, 1, 1, tzinfo=UTC)  # stands for the time of the call in a compiled statement
+_STATEMENTS = {}  # (name, database alias, key) → (sql, params), see `_run_compiled`
+
+
+def _run_compiled(name, key, build):
+    """The leads of queryset `build()` (built with `_NOW` for the time), its SQL compiled once per process
+    and `key`, run with the current time. For "Next lead", where compiling the queue order's CASE
+    expressions cost ~2 ms of CPU per press, more than all the rest of the claim (docs/performance.md)."""
+    cache_key = (name, connection.alias, key)
+    if cache_key not in _STATEMENTS:
+        _STATEMENTS[cache_key] = build().query.sql_with_params()
+    sql, params = _STATEMENTS[cache_key]
+    stand_in, now = (connection.ops.adapt_datetimefield_value(t) for t in (_NOW, timezone.now()))
+    return Lead.objects.raw(sql, [now if value == stand_in else value for value in params])
+
+
+def claimable_lead_locked(*, team_id):
+    """The team's most urgent claimable lead, its row locked with `FOR UPDATE SKIP LOCKED`, or None.
+
+    For a database that skips locked rows (PostgreSQL), inside the caller's transaction. One statement:
+    the queue-ordered pick of the id as a subquery (only the narrow pick is sorted; sorting the pool's
+    whole rows cost 3× more), the row by that id around it. The outer read shares the statement's
+    snapshot: a column another transaction changed just before may be older than the locked row (the
+    pick itself is re-checked on the newest version); the claim writes only its own columns.
+    """
+
+    def build():
+        pick = (
+            claimable_leads(team_id=team_id, now=_NOW)
+            .select_for_update(skip_locked=True, of=("self",))
+            .values("pk")[:1]
+        )
+        return Lead.objects.filter(pk=Subquery(pick)).order_by()
+
+    return next(iter(_run_compiled("claimable_lead_locked", team_id, build)), None)
 
 
 def due_callback_for(*, user):
-    return (
-        Lead.objects.filter(qualifier_id=user.pk, status=LeadStatus.QUALIFYING, callback_at__lte=timezone.now())
-        .order_by("callback_at", "pk")
-        .first()
-    )
+    """The lead whose callback `user` promised is due now (the earliest), or None."""
+
+    def build():
+        return Lead.objects.filter(qualifier_id=user.pk, status=LeadStatus.QUALIFYING, callback_at__lte=_NOW).order_by(
+            "callback_at", "pk"
+        )[:1]
+
+    return next(iter(_run_compiled("due_callback_for", user.pk, build)), None)
 
 
 def queue_counts(*, user, team_id=None):

@@ -35,7 +35,12 @@ def _claim_locked(*, lead, actor, qualifier=None, description=""):
     def prepare(locked):
         locked.qualifier = qualifier
 
-    return lead_transition(lead=lead, name="claim", actor=actor, prepare=prepare, description=description)
+    return lead_transition(
+        lead=lead, name="claim", actor=actor, prepare=prepare, description=description, save_fields=CLAIM_FIELDS
+    )
+
+
+CLAIM_FIELDS = ("qualifier", "claimed_at", "last_activity_at")  # what `claim` and its prepare set, beside status
 
 
 def lead_claim_next(*, actor) -> Lead | None:
@@ -54,13 +59,11 @@ def lead_claim_next(*, actor) -> Lead | None:
     due_callback = selectors.due_callback_for(user=actor)
     if due_callback is not None:
         return due_callback
-    skip_locked = connection.features.has_select_for_update_skip_locked
+    if connection.features.has_select_for_update_skip_locked:
+        return _claim_next_skip_locked(team_id=team_id, actor=actor)
     for _attempt in range(10):
         with transaction.atomic():
-            candidates = selectors.claimable_leads(team_id=team_id).only("pk")
-            if skip_locked:
-                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-            picked = candidates.first()
+            picked = selectors.claimable_leads(team_id=team_id).only("pk").first()
             if picked is None:
                 return None
             try:
@@ -70,6 +73,18 @@ def lead_claim_next(*, actor) -> Lead | None:
             except AlreadyClaimed:
                 continue
     return None
+
+
+def _claim_next_skip_locked(*, team_id, actor):
+    """The pick is the lock (`selectors.claimable_lead_locked`): under READ COMMITTED PostgreSQL locks the
+    row's newest version and re-checks the WHERE on it, so a lead claimed meanwhile is skipped and the
+    one returned is unclaimed and ours until commit: no second read under `lock_lead`, no savepoint,
+    no retry."""
+    with transaction.atomic():
+        lead = selectors.claimable_lead_locked(team_id=team_id)
+        if lead is None:
+            return None
+        return _claim_locked(lead=lead, actor=actor, description=_("Next lead"))
 
 
 def lead_release(*, lead_id: int, actor, description: str = "") -> Lead:
