@@ -83,36 +83,39 @@ def _run_compiled(name, key, build):
     return Lead.objects.raw(sql, [now if value == stand_in else value for value in params])
 
 
-def claimable_lead_locked(*, team_id):
-    """The team's most urgent claimable lead, its row locked with `FOR UPDATE SKIP LOCKED`, or None.
+def next_lead_locked(*, user, team_id):
+    """What "Next lead" gives `user` (PostgreSQL, inside the caller's transaction): the callback they
+    promised that is due now (earliest first; already theirs), else the team's most urgent claimable lead
+    with its row locked by `FOR UPDATE SKIP LOCKED`; None when there is neither.
 
-    For a database that skips locked rows (PostgreSQL), inside the caller's transaction. One statement:
-    the queue-ordered pick of the id as a subquery (only the narrow pick is sorted; sorting the pool's
-    whole rows cost 3× more), the row by that id around it. The outer read shares the statement's
-    snapshot: a column another transaction changed just before may be older than the locked row (the
-    pick itself is re-checked on the newest version); the claim writes only its own columns.
+    One statement: `id = COALESCE((the due callback), (the pick))` around the row. PostgreSQL runs the
+    pick, and takes its lock, only when there is no due callback. Only the narrow pick is sorted
+    (sorting the pool's whole rows cost 3× more). The outer read shares the statement's snapshot: a
+    column another transaction changed just before may be older than the locked row (the pick itself is
+    re-checked on the newest version); the claim writes only its own columns.
     """
 
     def build():
+        callback = _due_callbacks(user_id=user.pk, now=_NOW).values("pk")[:1]
         pick = (
             claimable_leads(team_id=team_id, now=_NOW)
             .select_for_update(skip_locked=True, of=("self",))
             .values("pk")[:1]
         )
-        return Lead.objects.filter(pk=Subquery(pick)).order_by()
+        return Lead.objects.filter(pk=Coalesce(Subquery(callback), Subquery(pick))).order_by()
 
-    return next(iter(_run_compiled("claimable_lead_locked", team_id, build)), None)
+    return next(iter(_run_compiled("next_lead_locked", (user.pk, team_id), build)), None)
 
 
 def due_callback_for(*, user):
     """The lead whose callback `user` promised is due now (the earliest), or None."""
+    return _due_callbacks(user_id=user.pk).first()
 
-    def build():
-        return Lead.objects.filter(qualifier_id=user.pk, status=LeadStatus.QUALIFYING, callback_at__lte=_NOW).order_by(
-            "callback_at", "pk"
-        )[:1]
 
-    return next(iter(_run_compiled("due_callback_for", user.pk, build)), None)
+def _due_callbacks(*, user_id, now=None):
+    return Lead.objects.filter(
+        qualifier_id=user_id, status=LeadStatus.QUALIFYING, callback_at__lte=now or timezone.now()
+    ).order_by("callback_at", "pk")
 
 
 def queue_counts(*, user, team_id=None):

@@ -51,16 +51,16 @@ def lead_claim_next(*, actor) -> Lead | None:
     waiting. Elsewhere (SQLite takes its write lock at BEGIN, so writers are serialised) the
     candidate is re-checked under `lock_lead` and the next one tried if someone was faster.
     """
-    team_id = access.team_id_of(actor)
+    team_id = access.member_team_id(actor)
     if team_id is None:
         raise PermissionRefused(_("You are not on a qualification team."))
     if not roles.can_qualify(None, actor):
         raise PermissionRefused(_("Only qualifiers take leads from the queue."))
+    if connection.features.has_select_for_update_skip_locked:
+        return _claim_next_skip_locked(team_id=team_id, actor=actor)
     due_callback = selectors.due_callback_for(user=actor)
     if due_callback is not None:
         return due_callback
-    if connection.features.has_select_for_update_skip_locked:
-        return _claim_next_skip_locked(team_id=team_id, actor=actor)
     for _attempt in range(10):
         with transaction.atomic():
             picked = selectors.claimable_leads(team_id=team_id).only("pk").first()
@@ -76,12 +76,13 @@ def lead_claim_next(*, actor) -> Lead | None:
 
 
 def _claim_next_skip_locked(*, team_id, actor):
-    """The pick is the lock (`selectors.claimable_lead_locked`): under READ COMMITTED PostgreSQL locks the
-    row's newest version and re-checks the WHERE on it, so a lead claimed meanwhile is skipped and the
-    one returned is unclaimed and ours until commit: no second read under `lock_lead`, no savepoint,
-    no retry."""
+    """One statement reads the due callback or picks and locks the lead (`selectors.next_lead_locked`).
+    Under READ COMMITTED PostgreSQL locks the row's newest version and re-checks the WHERE on it, so a
+    lead claimed meanwhile is skipped and the one returned is unclaimed and ours until commit: no
+    second read under `lock_lead`, no savepoint, no retry. A due callback is the actor's already:
+    `_claim_locked` hands it back unchanged."""
     with transaction.atomic():
-        lead = selectors.claimable_lead_locked(team_id=team_id)
+        lead = selectors.next_lead_locked(user=actor, team_id=team_id)
         if lead is None:
             return None
         return _claim_locked(lead=lead, actor=actor, description=_("Next lead"))

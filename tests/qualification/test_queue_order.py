@@ -219,7 +219,7 @@ def test_the_compiled_pick_of_next_lead_follows_the_clock(qualifier):
     for offset in (0, 2, 24 * 60):
         with time_machine.travel(NOW + timedelta(minutes=offset), tick=False), transaction.atomic():
             expected = selectors.claimable_leads(team_id=team_id).first()
-            assert selectors.claimable_lead_locked(team_id=team_id).pk == expected.pk, offset
+            assert selectors.next_lead_locked(user=qualifier, team_id=team_id).pk == expected.pk, offset
             picks.append(expected.pk)
     # earliest deadline first while both are in time; the savable one once the other is late; then oldest
     assert picks == [soon_late.pk, fresh.pk, soon_late.pk]
