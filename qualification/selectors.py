@@ -327,7 +327,21 @@ def answers_snapshot(*, lead):
 
 
 def latest_handoff_summary(*, lead_id):
-    return HandoffSummary.objects.filter(lead_id=lead_id).select_related("sales_rep", "created_by").first()
+    """The lead's latest hand-off summary with its rep and author.
+
+    Two reads, not one join: right after a bulk load (no statistics) PostgreSQL drove the join from the
+    user table and probed the summaries author by author (66 ms at 365,000 summaries); by `lead_id`
+    alone it is an index lookup whatever the statistics say.
+    """
+    from django.contrib.auth import get_user_model
+
+    summary = HandoffSummary.objects.filter(lead_id=lead_id).order_by("-created_at", "-pk").first()
+    if summary is not None:
+        people = get_user_model().objects.in_bulk({summary.sales_rep_id, summary.created_by_id} - {None})
+        summary.created_by = people[summary.created_by_id]
+        if summary.sales_rep_id is not None:
+            summary.sales_rep = people[summary.sales_rep_id]
+    return summary
 
 
 # --- my hand-offs --------------------------------------------------------------------------------
