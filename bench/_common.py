@@ -36,8 +36,9 @@ def setup_scratch_django(script, *, fills):
 
 
 def seed_demo_up_to(leads, *, lead="", analyze="leadflow_lead"):
-    """Top the database up to `leads` demo leads (`seed_demo`, COPY) and ANALYZE; returns (the number
-    of leads now, ", seeded in N s" or "")."""
+    """Top the database up to `leads` demo leads (`seed_demo`, COPY) and ANALYZE `analyze`; returns (the
+    number of leads now, ", seeded in N s (… leads/s)" or ""). `analyze=None`: seed with
+    `--no-analyze` and leave the statistics as a bulk load leaves them (the "as loaded" state)."""
     from django.core.management import call_command
     from django.db import connection
 
@@ -46,13 +47,16 @@ def seed_demo_up_to(leads, *, lead="", analyze="leadflow_lead"):
     existing = Lead.objects.count()
     seeded = ""
     if existing < leads:
-        print(f"{lead}{existing:,} leads: seeding {leads:,} with seed_demo (COPY)…", flush=True)
+        how = "seed_demo (COPY)" if analyze else "seed_demo --no-analyze (COPY)"
+        print(f"{lead}{existing:,} leads: seeding {leads:,} with {how}…", flush=True)
         started = time.perf_counter()
-        call_command("seed_demo", leads=leads, verbosity=0)
-        seeded = f", seeded in {time.perf_counter() - started:.0f} s"
+        call_command("seed_demo", leads=leads, no_analyze=not analyze, verbosity=0)
+        spent = time.perf_counter() - started
+        seeded = f", seeded in {spent:.0f} s ({(leads - existing) / spent:,.0f} leads/s)"
         existing = Lead.objects.count()
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {analyze}".strip())
+    if analyze:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {analyze}".strip())
     return existing, seeded
 
 

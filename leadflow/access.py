@@ -51,6 +51,13 @@ def team_id_of(user):
     return Profile.objects.filter(user_id=user.pk).values_list("team_id", flat=True).first()
 
 
+def member_team_id(user):
+    """The team of `user` through the profile kept on the user object: read once per request and shared
+    with `ensure_team_member` ("Next lead" checks both). `team_id_of` reads afresh."""
+    profile = getattr(user, "profile", None)
+    return profile.team_id if profile is not None else None
+
+
 def team_of(user):
     profile = Profile.objects.filter(user_id=user.pk).select_related("team").first()
     return profile.team if profile else None
