@@ -4,7 +4,7 @@ of queries whatever the number of rows."""
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, DateTimeField, IntegerField, Min, OuterRef, Q, Subquery, Value
+from django.db.models import Count, DateTimeField, Exists, IntegerField, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
 from leadflow import access, roles
-from leadflow.models import Inquiry, Lead, LeadEvent, LeadStatus, PbxAccount, Reason
+from leadflow.models import Inquiry, Lead, LeadEvent, LeadStatus, PbxAccount, Profile, Reason
 
 from . import queue_order
 from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummary, LeadAnswer, PbxCall
@@ -171,8 +171,12 @@ def pbx_call_signature(call):
 
 def click_to_call_ready(user):
     """A PBX is connected and the person has an extension: "Позвонить" asks the PBX instead of `tel:`."""
-    extension = getattr(getattr(user, "profile", None), "phone_extension", "")
-    return bool(extension) and PbxAccount.objects.filter(is_active=True).exists()
+    return (
+        Profile.objects.filter(user_id=user.pk)
+        .exclude(phone_extension="")
+        .filter(Exists(PbxAccount.objects.filter(is_active=True)))
+        .exists()
+    )  # one query on every queue poll
 
 
 def failed_attempts_count(*, lead_id):

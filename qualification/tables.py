@@ -177,7 +177,7 @@ class QueueTable(tables.Table):
                 '<button class="btn btn-sm btn-success" data-testid="row-call">{}</button></form>{}',
                 reverse("qualification:call-place", args=[record.pk]),
                 self.csrf_token,
-                _("Call"),
+                _("Place the call"),
                 open_link,
             )
         return open_link
