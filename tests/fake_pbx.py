@@ -282,3 +282,14 @@ def zadarma_missed_inbound(*, pbx_call_id, client, start: datetime, tz="Europe/M
 
 def sha256(data: bytes):
     return hashlib.sha256(data).hexdigest()
+
+
+def deliver(url, form: dict, headers: dict | None = None):
+    """Send one notification the way the PBX does: a form-encoded POST to our address (status code)."""
+    import urllib.request
+
+    data = urllib.parse.urlencode(form).encode()
+    plain_headers = {key.removeprefix("HTTP_").title(): value for key, value in (headers or {}).items()}
+    request = urllib.request.Request(url, data=data, headers=plain_headers, method="POST")
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (the test's own live server)
+        return response.status
