@@ -125,7 +125,13 @@ class PbxCall(models.Model):
                 fields=["account", "command_id"], condition=~Q(command_id=""), name="unique_pbx_command"
             ),
         ]
-        indexes = [models.Index(fields=["lead", "-placed_at"], name="pbx_call_lead_idx")]
+        indexes = [
+            models.Index(fields=["lead", "-placed_at"], name="pbx_call_lead_idx"),
+            # a click-to-call the PBX has not named yet (Zadarma): matched by extension and number
+            models.Index(
+                fields=["account", "extension", "client_phone"], condition=Q(call_id=""), name="pbx_call_unnamed_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.account_id}:{self.call_id or self.command_id} {self.state}"

@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'PBX call',
                 'verbose_name_plural': 'PBX calls',
-                'indexes': [models.Index(fields=['lead', '-placed_at'], name='pbx_call_lead_idx')],
+                'indexes': [models.Index(fields=['lead', '-placed_at'], name='pbx_call_lead_idx'), models.Index(condition=models.Q(('call_id', '')), fields=['account', 'extension', 'client_phone'], name='pbx_call_unnamed_idx')],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('call_id', ''), _negated=True), fields=('account', 'call_id'), name='unique_pbx_call'), models.UniqueConstraint(condition=models.Q(('command_id', ''), _negated=True), fields=('account', 'command_id'), name='unique_pbx_command')],
             },
         ),
