@@ -1,5 +1,6 @@
 """The qualifier's workspace data: call attempts, the versioned criteria checklist, answers, scripts."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -135,6 +136,13 @@ class PbxCall(models.Model):
 
     def __str__(self):
         return f"{self.account_id}:{self.call_id or self.command_id} {self.state}"
+
+    # a call whose PBX went silent (a lost notification) stops being shown as live after this long
+    LIVE_FOR = timedelta(minutes=15)
+
+    @property
+    def is_live(self):
+        return self.state != self.State.ENDED and self.updated_at > timezone.now() - self.LIVE_FOR
 
 
 class Checklist(models.Model):

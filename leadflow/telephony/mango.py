@@ -73,7 +73,7 @@ class MangoAdapter(PbxAdapter):
         except ValueError as exc:
             raise SignatureRefused("json is not JSON") from exc
         # the sign carries no nonce: a notification is fresh by its own time (a replay of an old one is refused)
-        at = _at(data.get("timestamp")) or _at(data.get("end_time")) if isinstance(data, dict) else None
+        at = (_at(data.get("timestamp")) or _at(data.get("end_time"))) if isinstance(data, dict) else None
         max_age = timedelta(minutes=settings.PBX_EVENT_MAX_AGE_MINUTES)
         if at is None or not (now - max_age <= at <= now + timedelta(minutes=10)):
             raise SignatureRefused("stale or undated notification")

@@ -29,6 +29,14 @@ def _form(data):
     return data.dict() if hasattr(data, "dict") else dict(data)
 
 
+def _check_lengths(event):
+    """A signed but oversized field is refused as malformed, never cut (it would name another call)."""
+    limits = {"call_id": 120, "command_id": 64, "extension": 20, "recording_ref": 200, "client_phone": 64}
+    for name, limit in limits.items():
+        if len(getattr(event, name) or "") > limit:
+            raise ValueError(f"{name} longer than {limit}")
+
+
 class PbxWebhookView(MachineAPIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -49,7 +57,8 @@ class PbxWebhookView(MachineAPIView):
             return Response({"detail": _("Signature refused.")}, status=status.HTTP_403_FORBIDDEN)
         try:
             event = adapter.parse_event(form=form, path_kind=path_kind)
-        except (ValueError, KeyError, TypeError):
+            _check_lengths(event)
+        except (ValueError, KeyError, TypeError, AttributeError):
             return Response({"detail": _("Malformed notification.")}, status=status.HTTP_400_BAD_REQUEST)
         call = pbx_event_apply(account=account, event=event)
         return Response({"ok": True, "state": call.state if call else None}, status=status.HTTP_200_OK)

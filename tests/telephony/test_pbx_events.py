@@ -181,3 +181,11 @@ def test_missed_inbound_call_from_a_known_client_raises_the_lead_and_tells_its_q
         post_mango(Client(), request.getfixturevalue("mango"), kind, payload)
     lead = Lead.objects.get(pk=lead.pk)
     assert lead.client_called_back_at is None
+
+
+def test_a_signed_but_malformed_notification_is_400_and_keeps_nothing(mango, lead):
+    kind, payload = mango_outbound_call(entry_id="E1", extension="101", client=CLIENT, start=call_start())[0]
+    assert post_mango(Client(), mango, kind, {**payload, "from": "not an object"}).status_code == 400
+    assert post_mango(Client(), mango, kind, {**payload, "entry_id": "x" * 500}).status_code == 400
+    assert post_mango(Client(), mango, kind, [1, 2]).status_code == 403  # undated: not even a fresh one
+    assert not PbxCall.objects.exists()
