@@ -149,6 +149,8 @@ MATRIX = {
     # a photo of the disputed deal: its people and the arbiters of team A; an anonymous visitor learns nothing
     "sales:photo":           Row(GET,  (404,  403,  200,  403,  200,  200,  403,  403,  403), target="photo"),
     "sales:photo-thumbnail": Row(GET,  (404,  403,  200,  403,  200,  200,  403,  403,  403), target="photo"),
+    # the recording of the disputed lead's hand-off call: the same people as its photos (issue 16 §3)
+    "qualification:recording": Row(GET, (404, 403,  200,  403,  200,  200,  403,  403,  403), target="recording"),
     "sales:win":             Row(POST, (L,    403,  403,  403,  302,  403,  403,  403,  403),
                                  target="lead:measured_a",
                                  data=lambda w: {"deal_amount": "400000", "deal_date": "2026-12-01"}),
