@@ -84,6 +84,9 @@ MATRIX = {
     "logout":                Row(POST, (L,    L,    L,    L,    L,    L,    L,    L,    L)),
     "healthz":               Row(GET,  (200,  200,  200,  200,  200,  200,  200,  200,  200)),
     "intake":                Row(GET,  (200,  200,  200,  200,  200,  200,  200,  200,  200)),
+    # every role's search (issue 16 §5): each finds only what leads_scope lets them see
+    "search":                Row(GET,  (L,    200,  200,  200,  200,  200,  200,  200,  200),
+                                 query=lambda w: "q=SEC"),
     "notifications":         Row(GET,  (L,    200,  200,  200,  200,  200,  200,  200,  200)),
     # personal data (152-ФЗ): the policy is public, a person's requests are the director's
     "privacy-policy":        Row(GET,  (200,  200,  200,  200,  200,  200,  200,  200,  200)),
