@@ -52,10 +52,18 @@ def phone_query(value):
 
 
 def lead_name_or_phone(value):
-    """The queue's search: the name, or the phone in any format."""
-    return text_contains("name", value) | phone_query(value).condition()
+    """The queue's search: the name, or the phone in any format. A whole phone number is only a phone
+    (an equality the phone index answers, not a scan of every name)."""
+    phone = phone_query(value)
+    if phone.e164:
+        return phone.condition()
+    return text_contains("name", value) | phone.condition()
 
 
 def lead_search(value):
     """Every role's search: name, phone in any format, e-mail, external id."""
+    phone = phone_query(value)
+    if phone.e164:
+        # a formatted number is a phone (indexed); bare digits may also be a marketplace's id (a scan)
+        return phone.condition() | Q(external_id=value) if value.isdigit() else phone.condition()
     return lead_name_or_phone(value) | Q(email__icontains=value) | Q(external_id__iexact=value)

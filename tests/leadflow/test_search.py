@@ -40,6 +40,8 @@ def test_name_email_external_id_and_closed_leads(world):
     assert found(anna, "IRINA@example")[0] == {world["irina"].pk}
     assert found(anna, "av-77123")[0] == {world["irina"].pk}
     assert found(anna, "Закрытый")[0] == {world["closed"].pk}  # closed leads are found too
+    marketplace = queue_lead(phone="+79035550000", external_id="9161112233")  # an id that reads as a phone
+    assert found(anna, "9161112233")[0] == {marketplace.pk}
     _ids, page = found(anna, "ирина")
     assert f'href="/queue/{world["irina"].pk}/"' in page
 
