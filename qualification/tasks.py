@@ -56,3 +56,11 @@ def call_recordings_expire():
     from .services.recordings import call_recordings_expire as expire
 
     return expire()
+
+
+@shared_task(ignore_result=True)
+def call_recordings_catch_up():
+    """Every 10 minutes: fetch the recordings whose message was lost (broker down, task gave up)."""
+    from .services.recordings import call_recordings_catch_up as catch_up
+
+    return catch_up()

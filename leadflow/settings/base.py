@@ -300,6 +300,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=env.int("PERSONAL_DATA_RETENTION_HOUR", default=3), minute=30),
     },
     # call recordings (issue 16 §3) older than RECORDING_RETENTION_DAYS lose their file, nightly
+    "call-recordings-catch-up": {"task": "qualification.tasks.call_recordings_catch_up", "schedule": 600},
     "call-recordings-retention": {
         "task": "qualification.tasks.call_recordings_expire",
         "schedule": crontab(hour=env.int("RECORDING_RETENTION_HOUR", default=3), minute=45),

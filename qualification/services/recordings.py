@@ -29,6 +29,8 @@ SIGNATURES = (
     (b"OggS", "audio/ogg", ".ogg"),
 )
 RETENTION_BATCH_SIZE = 500
+CATCH_UP_DAYS = 2  # a PBX keeps its recordings far longer; a fetch still failing after two days is logged
+CATCH_UP_BATCH = 500
 
 
 def audio_type(data):
@@ -39,11 +41,33 @@ def audio_type(data):
     return "application/octet-stream", ".bin"
 
 
-def recording_fetch_schedule(attempt_id):
-    """Fetch the recording of this attempt once the caller's transaction commits."""
+def _publish_fetch(attempt_id):
+    """Never raises: the event is saved; a broker that is down leaves the fetch to the catch-up."""
     from ..tasks import call_recording_fetch
 
-    transaction.on_commit(partial(call_recording_fetch.delay, attempt_id))
+    try:
+        call_recording_fetch.apply_async(args=(attempt_id,), retry=False)
+    except Exception:
+        log.warning("recording of attempt %s not queued; the catch-up will fetch it", attempt_id, exc_info=True)
+
+
+def recording_fetch_schedule(attempt_id):
+    """Fetch the recording of this attempt once the caller's transaction commits."""
+    transaction.on_commit(partial(_publish_fetch, attempt_id))
+
+
+def call_recordings_catch_up(*, now=None):
+    """Queue the fetch of every recent call whose recording is known but not kept (a lost message, a
+    broker that was down, a task that gave up). Bounded to CATCH_UP_DAYS; returns how many were queued."""
+    since = (now or timezone.now()) - timedelta(days=CATCH_UP_DAYS)
+    missing = list(
+        CallAttempt.objects.filter(called_at__gte=since, pbx_call__isnull=False, recording__isnull=True)
+        .exclude(recording_ref="")
+        .values_list("pk", flat=True)[:CATCH_UP_BATCH]
+    )
+    for attempt_id in missing:
+        _publish_fetch(attempt_id)
+    return len(missing)
 
 
 def call_recording_fetch(*, attempt_id):

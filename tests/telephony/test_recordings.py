@@ -137,3 +137,21 @@ def test_erasure_deletes_the_persons_recordings(fake_pbx, mango, lead, django_ca
     assert not default_storage.exists(name)
     recording = CallRecording.objects.get(attempt=attempt)
     assert (recording.playable, recording.removed_reason, recording.file.name) == (False, "erased", "")
+
+
+def test_a_lost_fetch_is_caught_up_and_a_broker_outage_does_not_fail_the_event(
+    fake_pbx, mango, lead, monkeypatch, django_capture_on_commit_callbacks
+):
+    from qualification.services import recordings
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(call_recording_fetch, "apply_async", broker_down)
+    attempt = mango_call(mango, django_capture_on_commit_callbacks)  # every event still answered 200
+    assert not CallRecording.objects.exists()
+    monkeypatch.undo()
+    monkeypatch.setattr(http, "RETRY_PAUSE_SECONDS", 0)
+    assert recordings.call_recordings_catch_up() == 1
+    assert CallRecording.objects.get().attempt == attempt
+    assert recordings.call_recordings_catch_up() == 0  # kept: nothing left to fetch
