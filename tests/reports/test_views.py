@@ -184,7 +184,7 @@ MAX_QUERIES = {
     "speed": 12,
     "handoff": 10,
     "disqualified": 12,  # one grouped pass + the names of people, reasons, sources
-    "sales": 13,  # + the cohort revenue
+    "sales": 14,  # + the cohort revenue; reps and lost reasons in one pass, then their names (2 small queries)
     "economics": 16,
     "pilot": 6,
     "my": 21,
