@@ -185,7 +185,7 @@ MAX_QUERIES = {
     "handoff": 10,
     "disqualified": 12,  # one grouped pass + the names of people, reasons, sources
     "sales": 14,  # + the cohort revenue; reps and lost reasons in one pass, then their names (2 small queries)
-    "economics": 16,
+    "economics": 17,  # the wins in one pass, the clawbacks from the upheld disputes, the pairs and their names
     "pilot": 6,
     "my": 21,
     "leads": 9,
