@@ -22,6 +22,44 @@ def require_postgres(script):
     return url
 
 
+def setup_scratch_django(script, *, fills):
+    """The page benchmarks' start: PostgreSQL whose name says "bench" (the script `fills` it with demo
+    leads), the bench settings (DEBUG off), Django set up. Exits with 2 and a message otherwise."""
+    url = require_postgres(script)
+    if "bench" not in url.rsplit("/", 1)[-1]:
+        print(f"{script}: refusing to run: the database name must contain 'bench' (it gets {fills}).")
+        sys.exit(2)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings_bench"
+    import django
+
+    django.setup()
+
+
+def seed_demo_up_to(leads, *, lead="", analyze="leadflow_lead"):
+    """Top the database up to `leads` demo leads (`seed_demo`, COPY) and ANALYZE `analyze`; returns (the
+    number of leads now, ", seeded in N s (… leads/s)" or ""). `analyze=None`: seed with
+    `--no-analyze` and leave the statistics as a bulk load leaves them (the "as loaded" state)."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from leadflow.models import Lead
+
+    existing = Lead.objects.count()
+    seeded = ""
+    if existing < leads:
+        how = "seed_demo (COPY)" if analyze else "seed_demo --no-analyze (COPY)"
+        print(f"{lead}{existing:,} leads: seeding {leads:,} with {how}…", flush=True)
+        started = time.perf_counter()
+        call_command("seed_demo", leads=leads, no_analyze=not analyze, verbosity=0)
+        spent = time.perf_counter() - started
+        seeded = f", seeded in {spent:.0f} s ({(leads - existing) / spent:,.0f} leads/s)"
+        existing = Lead.objects.count()
+    if analyze:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {analyze}".strip())
+    return existing, seeded
+
+
 def percentile(values, share):
     """Nearest-rank percentile of `values` (share in 0..1)."""
     ordered = sorted(values)

@@ -2,8 +2,8 @@
 sales/bulk.py). Each extra collects rows from a finished story, as tuples in the column order the app
 publishes, and writes them after the chunk's leads.
 
-Add an extra: a class with `available()` (classmethod), `collect(story, batch)` and `write(batch)`,
-listed in EXTRAS.
+Add an extra: a class with `available()` (classmethod), `collect(story, batch)`, `write(batch)` and
+`models()` (the models it writes, analysed at the end of the seed), listed in EXTRAS.
 """
 
 from datetime import timedelta
@@ -107,6 +107,9 @@ class ChecklistAnswers:
     def write(self, batch):
         self.writer.write(batch.rows(self.NAME))
         self.summary_writer.write(batch.rows("summaries"))
+
+    def models(self):
+        return [self.writer.model, self.summary_writer.model]
 
     def finish(self):
         pass
@@ -248,6 +251,9 @@ class SalesRows:
         self.visits.write(batch.rows("visits"))
         self.measurements.write(batch.rows("measurements"))
         self.objections.write(batch.rows("objections"))
+
+    def models(self):
+        return [writer.model for writer in (self.disputes, self.visits, self.measurements, self.objections)]
 
     def finish(self):
         sales_bulk.visit_and_measurement_ids_reset()

@@ -20,6 +20,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from leadflow import bulk as leadflow_bulk
+from leadflow import db
 from leadflow.models import Lead, Reason, Source
 from leadflow.people import display_name
 from leadflow.reference import ensure_reference_data
@@ -85,7 +86,9 @@ class SeedResult:
     skipped: str = ""
 
 
-def seed_demo(*, leads=DEFAULT_LEADS, seed=DEFAULT_SEED, if_empty=False, now=None, log=None, chunk=CHUNK):
+def seed_demo(*, leads=DEFAULT_LEADS, seed=DEFAULT_SEED, if_empty=False, now=None, log=None, chunk=CHUNK, analyze=True):
+    """Seed the demo company and `leads` leads. `analyze=False` leaves the planner's statistics as the bulk
+    load left them (the benches measure that state too); by default every table filled is analysed."""
     log = log or (lambda message: None)
     if if_empty and Lead.objects.exists():
         return SeedResult([], Lead.objects.count(), 0, 0.0, _status_counts(), skipped="the database has leads")
@@ -98,7 +101,10 @@ def seed_demo(*, leads=DEFAULT_LEADS, seed=DEFAULT_SEED, if_empty=False, now=Non
     if existing < leads:
         now_ts = int((now or timezone.now()).timestamp())
         ctx = _context(company, now_ts)
-        created = _seed_leads(ctx, total=leads, start=existing, seed=seed, log=log, chunk=chunk)
+        filled = _seed_leads(ctx, total=leads, start=existing, seed=seed, log=log, chunk=chunk)
+        created = leads - existing
+        if analyze:
+            db.analyze(*filled)
     return SeedResult(
         created_users=sorted(company.created),
         leads_before=existing,
@@ -124,7 +130,7 @@ def _seed_leads(ctx, *, total, start, seed, log, chunk):
         "inquiries": leadflow_bulk.inquiry_rows_writer(),
         "calls": qualification_bulk.call_attempt_rows_writer(),
     }
-    created = 0
+    filled = [writer.model for writer in writers.values()]
     started = time.monotonic()
     for chunk_start in range(start, total, chunk):
         chunk_stop = min(total, chunk_start + chunk)
@@ -141,9 +147,9 @@ def _seed_leads(ctx, *, total, start, seed, log, chunk):
             for extra in ctx.extras:
                 extra.write(batch)
                 extra.finish()
-        created += chunk_stop - chunk_start
+            filled += [model for extra in ctx.extras for model in extra.models()]
         log(f"  {chunk_stop}/{total} leads, {time.monotonic() - started:.1f} s")
-    return created
+    return list(dict.fromkeys(filled))
 
 
 def _fast_commit():

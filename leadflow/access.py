@@ -51,6 +51,13 @@ def team_id_of(user):
     return Profile.objects.filter(user_id=user.pk).values_list("team_id", flat=True).first()
 
 
+def member_team_id(user):
+    """The team of `user` through the profile kept on the user object: read once per request and shared
+    with `ensure_team_member` ("Next lead" checks both). `team_id_of` reads afresh."""
+    profile = getattr(user, "profile", None)
+    return profile.team_id if profile is not None else None
+
+
 def team_of(user):
     profile = Profile.objects.filter(user_id=user.pk).select_related("team").first()
     return profile.team if profile else None
@@ -139,6 +146,28 @@ def deal_for_actor(*, lead_id, actor, queryset=None):
         raise LeadNotFound()
     ensure_deal_owner(lead=lead, actor=actor)
     return lead
+
+
+def day_rep_for_actor(*, actor, rep_id=""):
+    """Whose day ("Сегодня", the visits of one day) a person opens: a rep only their own; the sales
+    manager and the director any rep's (`rep_id`), or every rep's when none is asked for (None)."""
+    wanted = str(rep_id or "")
+    if is_board_manager(actor):
+        if not wanted:
+            return None
+        rep = (
+            get_user_model().objects.filter(pk=wanted, groups__name=roles.SALES_REP).first()
+            if wanted.isdigit()
+            else None
+        )
+        if rep is None:
+            raise PermissionRefused(_("There is no such sales rep."))
+        return rep
+    if not roles.has_role(actor, roles.SALES_REP):
+        raise PermissionRefused(_("This page shows a sales rep's visits."))
+    if wanted and wanted != str(actor.pk):
+        raise PermissionRefused(_("You can only see your own day."))
+    return actor
 
 
 def may_see_deal_files(user, lead):

@@ -11,6 +11,7 @@ def navigation(request):
         "nav": {
             "queue": roles.has_role(user, roles.QUALIFIER, roles.QUALIFICATION_LEAD, roles.DIRECTOR),
             "board": roles.has_role(user, roles.SALES_REP, roles.SALES_MANAGER, roles.DIRECTOR),
+            "today": roles.has_role(user, roles.SALES_REP, roles.SALES_MANAGER),
             "reports": access.may_view_reports(user),
             "admin": user.is_staff,
             "two_factor": roles.can_use_two_factor(user),

@@ -31,8 +31,10 @@ def home(request):
     user = request.user
     if roles.has_role(user, roles.QUALIFIER, roles.QUALIFICATION_LEAD) and not user.is_superuser:
         return redirect("qualification:index")
-    if roles.has_role(user, roles.SALES_REP, roles.SALES_MANAGER) and not user.is_superuser:
+    if roles.has_role(user, roles.SALES_MANAGER) and not user.is_superuser:
         return redirect("sales:index")
+    if roles.has_role(user, roles.SALES_REP) and not user.is_superuser:
+        return redirect("sales:today")  # a rep's day starts with today's visits (docs/decisions.md)
     if access.may_view_reports(user):
         return redirect("reports:index")
     return render(request, "leadflow/home.html", {"page_title": _("Welcome")})

@@ -2,9 +2,11 @@
 of queries whatever the number of rows."""
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, DateTimeField, IntegerField, Min, OuterRef, Q, Subquery, Value
+from django.db import connection
+from django.db.models import Count, DateTimeField, Exists, IntegerField, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -12,19 +14,19 @@ from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
 from leadflow import access, roles
-from leadflow.models import Inquiry, Lead, LeadEvent, LeadStatus, Reason
+from leadflow.models import Inquiry, Lead, LeadEvent, LeadStatus, PbxAccount, Profile, Reason
 
 from . import queue_order
-from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummary, LeadAnswer
+from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummary, LeadAnswer, PbxCall
 
 QUEUE_STATUSES = (LeadStatus.NEW, LeadStatus.QUALIFYING, LeadStatus.QUALIFIED)
 
 
-def _with_urgency(qs):
+def _with_urgency(qs, now=None):
     """Annotate `queue_bucket` and `due_at` and order most urgent first (qualification/queue_order.py).
 
     Only the lead's own columns: "Next lead" locks the first row with FOR UPDATE SKIP LOCKED."""
-    now = timezone.now()  # the app's clock (not the database's), so it is the same everywhere
+    now = now or timezone.now()  # the app's clock (not the database's), so it is the same everywhere
     return qs.annotate(
         queue_bucket=queue_order.bucket_expression(now), due_at=queue_order.due_expression(now)
     ).order_by(*queue_order.ORDERING)
@@ -53,7 +55,7 @@ def _count_of(queryset, fk):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def claimable_leads(*, team_id):
+def claimable_leads(*, team_id, now=None):
     """Unclaimed leads of the team, most urgent first (no joins: safe for FOR UPDATE SKIP LOCKED)."""
     qs = Lead.objects.filter(
         qualification_team_id=team_id,
@@ -62,15 +64,58 @@ def claimable_leads(*, team_id):
         is_archived=False,
         merged_into__isnull=True,
     )
-    return _with_urgency(qs)
+    return _with_urgency(qs, now)
+
+
+_NOW = datetime(2000, 1, 1, tzinfo=UTC)  # stands for the time of the call in a compiled statement
+_STATEMENTS = {}  # (name, database alias, key) → (sql, params), see `_run_compiled`
+
+
+def _run_compiled(name, key, build):
+    """The leads of queryset `build()` (built with `_NOW` for the time), its SQL compiled once per process
+    and `key`, run with the current time. For "Next lead", where compiling the queue order's CASE
+    expressions cost ~2 ms of CPU per press, more than all the rest of the claim (docs/performance.md)."""
+    cache_key = (name, connection.alias, key)
+    if cache_key not in _STATEMENTS:
+        _STATEMENTS[cache_key] = build().query.sql_with_params()
+    sql, params = _STATEMENTS[cache_key]
+    stand_in, now = (connection.ops.adapt_datetimefield_value(t) for t in (_NOW, timezone.now()))
+    return Lead.objects.raw(sql, [now if value == stand_in else value for value in params])
+
+
+def next_lead_locked(*, user, team_id):
+    """What "Next lead" gives `user` (PostgreSQL, inside the caller's transaction): the callback they
+    promised that is due now (earliest first; already theirs), else the team's most urgent claimable lead
+    with its row locked by `FOR UPDATE SKIP LOCKED`; None when there is neither.
+
+    One statement: `id = COALESCE((the due callback), (the pick))` around the row. PostgreSQL runs the
+    pick, and takes its lock, only when there is no due callback. Only the narrow pick is sorted
+    (sorting the pool's whole rows cost 3× more). The outer read shares the statement's snapshot: a
+    column another transaction changed just before may be older than the locked row (the pick itself is
+    re-checked on the newest version); the claim writes only its own columns.
+    """
+
+    def build():
+        callback = _due_callbacks(user_id=user.pk, now=_NOW).values("pk")[:1]
+        pick = (
+            claimable_leads(team_id=team_id, now=_NOW)
+            .select_for_update(skip_locked=True, of=("self",))
+            .values("pk")[:1]
+        )
+        return Lead.objects.filter(pk=Coalesce(Subquery(callback), Subquery(pick))).order_by()
+
+    return next(iter(_run_compiled("next_lead_locked", (user.pk, team_id), build)), None)
 
 
 def due_callback_for(*, user):
-    return (
-        Lead.objects.filter(qualifier_id=user.pk, status=LeadStatus.QUALIFYING, callback_at__lte=timezone.now())
-        .order_by("callback_at", "pk")
-        .first()
-    )
+    """The lead whose callback `user` promised is due now (the earliest), or None."""
+    return _due_callbacks(user_id=user.pk).first()
+
+
+def _due_callbacks(*, user_id, now=None):
+    return Lead.objects.filter(
+        qualifier_id=user_id, status=LeadStatus.QUALIFYING, callback_at__lte=now or timezone.now()
+    ).order_by("callback_at", "pk")
 
 
 def queue_counts(*, user, team_id=None):
@@ -146,9 +191,15 @@ def _status_label(value):
 
 
 def phone_inquiries(*, lead):
-    """Every inquiry from this phone number, this lead's and earlier leads' alike."""
+    """Every inquiry from this phone number, this lead's and earlier leads' alike.
+
+    The phone's leads first (an index lookup, a handful of ids), then their inquiries by `lead_id IN
+    (…)`: as one join, PostgreSQL without fresh statistics (right after a bulk load) hashed the whole
+    inquiry table (1M rows, 380 ms); a short literal list is an index scan whatever the statistics say.
+    """
+    lead_ids = list(Lead.objects.filter(phone=lead.phone).values_list("pk", flat=True)[:50]) or [lead.pk]
     return (
-        Inquiry.objects.filter(lead__phone=lead.phone)
+        Inquiry.objects.filter(lead_id__in=lead_ids)
         .select_related("source", "lead")
         .order_by("-received_at", "-pk")[:50]
     )
@@ -156,6 +207,27 @@ def phone_inquiries(*, lead):
 
 def call_attempts(*, lead_id):
     return CallAttempt.objects.filter(lead_id=lead_id).select_related("actor").order_by("-called_at", "-pk")
+
+
+def pbx_call_latest(*, lead_id):
+    return PbxCall.objects.filter(lead_id=lead_id).select_related("user").order_by("-placed_at", "-pk").first()
+
+
+def pbx_call_signature(call):
+    """What the card's call panel shows (leadflow/live.py): a poll with the same signature is a 204."""
+    if call is None:
+        return "none"
+    return f"{call.pk}-{call.state}-{call.answered}-{call.talk_seconds}-{bool(call.recording_ref)}"
+
+
+def click_to_call_ready(user):
+    """A PBX is connected and the person has an extension: "Позвонить" asks the PBX instead of `tel:`."""
+    return (
+        Profile.objects.filter(user_id=user.pk)
+        .exclude(phone_extension="")
+        .filter(Exists(PbxAccount.objects.filter(is_active=True)))
+        .exists()
+    )  # one query on every queue poll
 
 
 def failed_attempts_count(*, lead_id):
@@ -276,7 +348,21 @@ def answers_snapshot(*, lead):
 
 
 def latest_handoff_summary(*, lead_id):
-    return HandoffSummary.objects.filter(lead_id=lead_id).select_related("sales_rep", "created_by").first()
+    """The lead's latest hand-off summary with its rep and author.
+
+    Two reads, not one join: right after a bulk load (no statistics) PostgreSQL drove the join from the
+    user table and probed the summaries author by author (66 ms at 365,000 summaries); by `lead_id`
+    alone it is an index lookup whatever the statistics say.
+    """
+    from django.contrib.auth import get_user_model
+
+    summary = HandoffSummary.objects.filter(lead_id=lead_id).order_by("-created_at", "-pk").first()
+    if summary is not None:
+        people = get_user_model().objects.in_bulk({summary.sales_rep_id, summary.created_by_id} - {None})
+        summary.created_by = people[summary.created_by_id]
+        if summary.sales_rep_id is not None:
+            summary.sales_rep = people[summary.sales_rep_id]
+    return summary
 
 
 # --- my hand-offs --------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ from django.db.models.functions import (
 )
 from django.utils import timezone
 
-from leadflow.db import Seconds
+from leadflow.db import Seconds, analyze
 from leadflow.models import Lead, LeadStatus
 
 from .models import DailyLeadRollup, LeadDurationHistogram, RollupState
@@ -429,9 +429,7 @@ def rollup_rebuild(*, days=None, now=None):
 def _analyze():
     """Fresh planner statistics after a rebuild (PostgreSQL): without them the read sorts on disk."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            for model in (DailyLeadRollup, LeadDurationHistogram):
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+        analyze(DailyLeadRollup, LeadDurationHistogram)
 
 
 def rollup_refresh(*, now=None):

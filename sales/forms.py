@@ -15,6 +15,7 @@ from leadflow.people import display_name
 
 from .models import MeasurementField, ObjectionTag
 from .photos import PhotoRefused, clean_photo
+from .scheduling import LATE_CHOICES
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -360,3 +361,11 @@ class DealCorrectForm(BootstrapMixin, forms.Form):
 
 class DealReopenForm(BootstrapMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class RunningLateForm(forms.Form):
+    """ "Опаздываю" on the rep's day: the delay picked with one tap (a button per choice)."""
+
+    minutes = forms.TypedChoiceField(
+        label=_("Running late by"), coerce=int, choices=[(minutes, minutes) for minutes in LATE_CHOICES]
+    )

@@ -9,6 +9,10 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 
+# "Running late" on the rep's day: the delays offered (minutes) and the most a report may say.
+LATE_CHOICES = (10, 15, 20, 30, 45, 60)
+LATE_MAX_MINUTES = 180
+
 
 def visit_minutes():
     return getattr(settings, "SALES_VISIT_MINUTES", 90)

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Prefetch, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,7 +17,7 @@ from leadflow import roles
 from leadflow.models import HandoffState, Lead, LeadStatus, Team, WorkingHours
 from leadflow.people import display_name
 from leadflow.workhours import WorkCalendar
-from qualification.models import LeadAnswer
+from qualification.models import HandoffSummary, LeadAnswer
 
 from .models import Dispute, Visit
 from .scheduling import Slot, free_starts, visit_minutes
@@ -33,6 +34,8 @@ COLUMNS = (
     ("won", gettext_lazy("Won")),
     ("lost", gettext_lazy("Lost")),
 )
+# Cards a column shows before "show more" (the board stays light at any size: issue 15 §1).
+COLUMN_PAGE = {"new": 15, "scheduled": 15, "measured": 15, "won": 10, "lost": 10}
 
 
 def month_start(now=None):
@@ -130,6 +133,15 @@ class Column:
     key: str
     title: str
     cards: list = field(default_factory=list)
+    total: int = 0  # cards in the column; `cards` holds the first page of them
+
+    @property
+    def more(self):
+        return max(self.total - len(self.cards), 0)
+
+    @property
+    def is_closed(self):
+        return self.key in ("won", "lost")
 
 
 def _card(lead, now):
@@ -195,22 +207,111 @@ def deal_queryset():
     return _deal_queryset()
 
 
-def board_columns(*, rep=None, now=None):
-    """The board: columns of cards, in a constant number of queries."""
-    now = now or timezone.now()
-    columns = {key: Column(key=key, title=str(title)) for key, title in COLUMNS}
-    for lead in board_leads(rep=rep, now=now):
-        card = _card(lead, now)
+def _with_board_column(qs):
+    """Annotate `board_column`, the column a lead's card sits in, in SQL (the same rule as `_card`), so
+    the board counts and pages each column in the database instead of rendering every card."""
+    booked = Visit.objects.filter(lead=OuterRef("pk"), status=Visit.Status.SCHEDULED)
+    return qs.annotate(
+        board_column=Case(
+            When(status=LeadStatus.WON, then=Value("won")),
+            When(status=LeadStatus.LOST, then=Value("lost")),
+            When(status=LeadStatus.MEASURED, then=Value("measured")),
+            When(Q(handoff_state=HandoffState.ACCEPTED) & Exists(booked), then=Value("scheduled")),
+            default=Value("new"),
+            output_field=CharField(),
+        )
+    )
+
+
+# A column's order: open deals oldest hand-off first (the longest waiting on top), closed ones the
+# latest first. Open deals have no closed_at, so one ordering serves every column.
+COLUMN_ORDER = (F("closed_at").desc(nulls_last=True), F("handed_off_at").asc(nulls_last=True), F("pk").asc())
+
+
+def _cards_of(ids, now):
+    leads = {lead.pk: lead for lead in _deal_queryset().filter(pk__in=ids)}
+    return [_card(leads[pk], now) for pk in ids if pk in leads]
+
+
+def _board(*, rep, now, per_column):
+    """(columns, the number of the board's deals, their last update): the columns' queries also give
+    the leads' half of the board's signature, so a page does not scan the board's deals twice."""
+    deals = Lead.objects.filter(sales_rep__isnull=False).order_by()
+    if rep is not None:
+        deals = deals.filter(sales_rep=rep)
+    totals, picked, last = {}, [], []
+    # open deals: one window query ranks and counts the cards of each open column
+    ranked = (
+        _with_board_column(deals.filter(status__in=[LeadStatus.HANDED_OFF, LeadStatus.MEASURED]))
+        .annotate(
+            place=Window(RowNumber(), partition_by=F("board_column"), order_by=COLUMN_ORDER),
+            column_total=Window(Count("pk"), partition_by=F("board_column")),
+            open_last=Window(Max("updated_at")),
+        )
+        .values_list("pk", "board_column", "place", "column_total", "open_last")
+    )
+    for pk, column, place, total, open_last in ranked.filter(place__lte=max(per_column.values())):
+        totals[column] = total
+        last.append(open_last)
+        if place <= per_column[column]:
+            picked.append((column, place, pk))
+    # this month's won and lost: counted in one query, each column's latest by the closed_at index (a
+    # window over them would sort every deal closed this month)
+    closed = deals.filter(status__in=[LeadStatus.WON, LeadStatus.LOST], closed_at__gte=month_start(now))
+    closed_part = closed.aggregate(
+        won=Count("pk", filter=Q(status=LeadStatus.WON)),
+        lost=Count("pk", filter=Q(status=LeadStatus.LOST)),
+        last=Max("updated_at"),
+    )
+    totals.update(won=closed_part["won"], lost=closed_part["lost"])
+    last.append(closed_part["last"])
+    for key in ("won", "lost"):
+        # COLUMN_ORDER for rows that all have a closed_at, spelled so the index is read backwards
+        latest = closed.filter(status=key).order_by("-closed_at", "handed_off_at", "pk")
+        latest = latest.values_list("pk", flat=True)[: per_column[key]]
+        picked += [(key, place, pk) for place, pk in enumerate(latest, start=1)]
+    picked.sort(key=lambda row: (row[0], row[1]))
+    columns = {key: Column(key=key, title=str(title), total=totals.get(key, 0)) for key, title in COLUMNS}
+    for card in _cards_of([pk for _column, _place, pk in picked], now):
         columns[card.column].cards.append(card)
-    return list(columns.values())
+    stamps = [stamp for stamp in last if stamp is not None]
+    return list(columns.values()), sum(totals.values()), max(stamps) if stamps else None
+
+
+def board_columns(*, rep=None, now=None, per_column=None):
+    """The board: each column's count and its first `per_column` cards (COLUMN_PAGE by default; the
+    rest load on demand through `board_column_cards`). Eight queries whatever the number of deals."""
+    return _board(rep=rep, now=now or timezone.now(), per_column=per_column or COLUMN_PAGE)[0]
+
+
+def board_page(*, rep=None, now=None):
+    """The board's columns and its signature (`board_signature`'s value), in nine queries."""
+    columns, count, last = _board(rep=rep, now=now or timezone.now(), per_column=COLUMN_PAGE)
+    return columns, _signature(count, last, rep)
+
+
+def board_column_cards(*, column, rep=None, now=None, offset=0, limit=None):
+    """One column's cards from `offset` ("show more"), and how many the column holds: four queries."""
+    now = now or timezone.now()
+    limit = limit or COLUMN_PAGE[column]
+    qs = _with_board_column(board_leads(rep=rep, now=now).order_by()).filter(board_column=column)
+    total = qs.count()
+    ids = list(qs.order_by(*COLUMN_ORDER).values_list("pk", flat=True)[offset : offset + limit])
+    return _cards_of(ids, now), total
 
 
 def board_signature(*, rep=None, now=None):
     """Changes whenever a card would: used by the board's polling to skip unchanged refreshes."""
-    leads = board_leads(rep=rep, now=now).order_by()
-    lead_part = leads.aggregate(n=Count("pk"), last=Max("updated_at"))
-    visit_part = Visit.objects.filter(lead__in=leads.values("pk")).aggregate(n=Count("pk"), last=Max("updated_at"))
-    stamp = [lead_part["n"], lead_part["last"], visit_part["n"], visit_part["last"]]
+    lead_part = board_leads(rep=rep, now=now).order_by().aggregate(n=Count("pk"), last=Max("updated_at"))
+    return _signature(lead_part["n"], lead_part["last"], rep)
+
+
+def _signature(lead_count, lead_last, rep):
+    # every visit of the rep (or of all reps), not only the board's: no join with the leads, and a change
+    # to a visit no card shows only costs one needless refresh
+    visits = Visit.objects.filter(rep=rep) if rep is not None else Visit.objects.all()
+    visit_part = visits.aggregate(n=Count("pk"), last=Max("updated_at"))
+    stamp = [lead_count, lead_last, visit_part["n"], visit_part["last"]]
     return "-".join(str(part.timestamp() if hasattr(part, "timestamp") else part) for part in stamp)
 
 
@@ -303,6 +404,78 @@ def week_calendar(*, start: date, reps):
         day = timezone.localtime(visit.starts_at, tz).date()
         grid.setdefault(visit.rep_id, {}).setdefault(day, []).append(visit)
     return days, grid
+
+
+# What was agreed on the call, as the rep's day shows it: (criterion code, the label it goes by).
+DAY_CRITERIA = (
+    ("product_type", gettext_lazy("Kitchen")),
+    ("budget", gettext_lazy("Budget")),
+    ("timeline", gettext_lazy("Timeline")),
+)
+
+
+@dataclass
+class DayVisit:
+    """One visit on the rep's day, with what the qualifier agreed with the client on the call."""
+
+    visit: Visit
+    agreed: list  # [(label, value)] in DAY_CRITERIA order, only the answered ones
+    note: str  # the qualifier's hand-off note
+    best_time: str
+
+    @property
+    def lead(self):
+        return self.visit.lead
+
+    @property
+    def address(self):
+        return self.visit.address or self.visit.lead.address
+
+
+def day_visits(*, day: date, rep=None):
+    """The visits of `day` (of `rep`, or of every rep) in time order, each with the checklist answers
+    and the qualifier's note: three queries whatever the number of visits."""
+    tz = timezone.get_current_timezone()
+    begin = datetime.combine(day, time.min, tz)
+    visits = (
+        Visit.objects.filter(starts_at__gte=begin, starts_at__lt=begin + timedelta(days=1))
+        .exclude(status__in=[Visit.Status.RESCHEDULED, Visit.Status.CANCELLED])
+        .select_related("lead", "rep")
+        .prefetch_related(
+            Prefetch(
+                "lead__answers",
+                queryset=LeadAnswer.objects.select_related("criterion").filter(
+                    criterion__code__in=[code for code, _label in DAY_CRITERIA]
+                ),
+                to_attr="day_answers",
+            ),
+            Prefetch(
+                "lead__handoff_summaries",
+                queryset=HandoffSummary.objects.order_by("-created_at", "-pk"),
+                to_attr="summaries",
+            ),
+        )
+        .order_by("starts_at", "pk")
+    )
+    if rep is not None:
+        visits = visits.filter(rep=rep)
+    rows = []
+    for visit in visits:
+        lead = visit.lead
+        answers = {answer.criterion.code: answer_display(answer) for answer in lead.day_answers}
+        agreed = [(str(label), answers[code]) for code, label in DAY_CRITERIA if answers.get(code)]
+        if "product_type" not in answers and lead.product_interest:
+            agreed.insert(0, (str(DAY_CRITERIA[0][1]), lead.get_product_interest_display()))
+        summary = lead.summaries[0] if lead.summaries else None
+        rows.append(
+            DayVisit(
+                visit=visit,
+                agreed=agreed,
+                note=summary.note if summary else "",
+                best_time=summary.best_time_to_visit if summary else "",
+            )
+        )
+    return rows
 
 
 def visit_free_slots(*, sales_team, start: date, days: int = 7, rep=None, now=None):

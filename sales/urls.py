@@ -1,11 +1,14 @@
 from django.urls import path
 
-from .views import actions, arbitration, board, calendar, feeds, kit
+from .views import actions, arbitration, board, calendar, feeds, kit, today
 
 app_name = "sales"
 
 urlpatterns = [
     path("", board.index, name="index"),
+    path("today/", today.today, name="today"),
+    path("visit/<int:pk>/late/", today.running_late, name="running-late"),
+    path("column/<str:column>/", board.column, name="board-column"),
     path("closed/", board.closed, name="closed"),
     path("outcomes/", board.outcomes, name="outcomes"),
     path("deal/<int:pk>/", board.deal, name="deal"),

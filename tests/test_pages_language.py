@@ -45,6 +45,7 @@ PAGES = [
     "qualification:sla-panel",
     "qualification:handoffs",
     "sales:index",
+    "sales:today",
     "sales:closed",
     "sales:outcomes",
     "sales:arbitration",

@@ -27,7 +27,7 @@ def drop_statistics(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("leadflow", "0014_notification_kind_digest"),
+        ("leadflow", "0019_pbx_accounts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

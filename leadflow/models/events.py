@@ -46,6 +46,7 @@ class LeadEvent(models.TextChoices):
     VISIT_SCHEDULED = "visit_scheduled", _("Measurement booked")
     VISIT_RESCHEDULED = "visit_rescheduled", _("Measurement rescheduled")
     VISIT_NO_SHOW = "visit_no_show", _("No-show")
+    VISIT_RUNNING_LATE = "visit_running_late", _("Rep running late")
     # corrections of a closed deal by the sales manager or director (sales.DealCorrection keeps old → new)
     DEAL_CORRECTED = "deal_corrected", _("Deal corrected")
     # personal data (152-ФЗ): retention or a person's erasure request removed name, phone and free texts

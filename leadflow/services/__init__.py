@@ -7,7 +7,7 @@ Per-operation services (lead_claim, lead_qualify, lead_win…) live in the apps 
 
 from .credentials import api_token_issue, api_token_revoke, api_token_rotate, security_event_record
 from .engine import engine_heartbeat_record
-from .history import history_record
+from .history import HistoryEntry, history_record, history_record_many
 from .intake import (
     INTAKE_LEAD_FIELDS,
     IntakeResult,
@@ -16,23 +16,27 @@ from .intake import (
     payload_storable,
     sla_deadlines,
 )
-from .notifications import notification_send, notifications_mark_read
+from .notifications import NotificationDraft, notification_send, notifications_mark_read, notifications_send_many
 from .transitions import lead_transition, lock_lead, transition_action
 
 __all__ = [
+    "HistoryEntry",
     "INTAKE_LEAD_FIELDS",
     "IntakeResult",
+    "NotificationDraft",
     "api_token_issue",
     "api_token_revoke",
     "api_token_rotate",
     "default_qualification_team",
     "engine_heartbeat_record",
     "history_record",
+    "history_record_many",
     "lead_receive",
     "lead_transition",
     "lock_lead",
     "notification_send",
     "notifications_mark_read",
+    "notifications_send_many",
     "payload_storable",
     "security_event_record",
     "sla_deadlines",

@@ -35,7 +35,12 @@ def _claim_locked(*, lead, actor, qualifier=None, description=""):
     def prepare(locked):
         locked.qualifier = qualifier
 
-    return lead_transition(lead=lead, name="claim", actor=actor, prepare=prepare, description=description)
+    return lead_transition(
+        lead=lead, name="claim", actor=actor, prepare=prepare, description=description, save_fields=CLAIM_FIELDS
+    )
+
+
+CLAIM_FIELDS = ("qualifier", "claimed_at", "last_activity_at")  # what `claim` and its prepare set, beside status
 
 
 def lead_claim_next(*, actor) -> Lead | None:
@@ -46,21 +51,19 @@ def lead_claim_next(*, actor) -> Lead | None:
     waiting. Elsewhere (SQLite takes its write lock at BEGIN, so writers are serialised) the
     candidate is re-checked under `lock_lead` and the next one tried if someone was faster.
     """
-    team_id = access.team_id_of(actor)
+    team_id = access.member_team_id(actor)
     if team_id is None:
         raise PermissionRefused(_("You are not on a qualification team."))
     if not roles.can_qualify(None, actor):
         raise PermissionRefused(_("Only qualifiers take leads from the queue."))
+    if connection.features.has_select_for_update_skip_locked:
+        return _claim_next_skip_locked(team_id=team_id, actor=actor)
     due_callback = selectors.due_callback_for(user=actor)
     if due_callback is not None:
         return due_callback
-    skip_locked = connection.features.has_select_for_update_skip_locked
     for _attempt in range(10):
         with transaction.atomic():
-            candidates = selectors.claimable_leads(team_id=team_id).only("pk")
-            if skip_locked:
-                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-            picked = candidates.first()
+            picked = selectors.claimable_leads(team_id=team_id).only("pk").first()
             if picked is None:
                 return None
             try:
@@ -70,6 +73,19 @@ def lead_claim_next(*, actor) -> Lead | None:
             except AlreadyClaimed:
                 continue
     return None
+
+
+def _claim_next_skip_locked(*, team_id, actor):
+    """One statement reads the due callback or picks and locks the lead (`selectors.next_lead_locked`).
+    Under READ COMMITTED PostgreSQL locks the row's newest version and re-checks the WHERE on it, so a
+    lead claimed meanwhile is skipped and the one returned is unclaimed and ours until commit: no
+    second read under `lock_lead`, no savepoint, no retry. A due callback is the actor's already:
+    `_claim_locked` hands it back unchanged."""
+    with transaction.atomic():
+        lead = selectors.next_lead_locked(user=actor, team_id=team_id)
+        if lead is None:
+            return None
+        return _claim_locked(lead=lead, actor=actor, description=_("Next lead"))
 
 
 def lead_release(*, lead_id: int, actor, description: str = "") -> Lead:

@@ -6,19 +6,26 @@ at the first call attempt (qualification.services.call_attempt_log). This module
 
 - `on_lead_received` (connected in QualificationConfig.ready) publishes one Celery check at each
   deadline; a broker outage is logged and ignored, the sweep catches up.
-- `sla_check_lead` re-reads the lead under a row lock and moves it pending → warned → breached.
+- `sla_check_lead` re-reads the lead under a row lock and moves it pending → warned → breached;
+  `sla_checks_run` does the same for many leads in a constant number of statements.
   A duplicate, early or late message changes nothing twice: the state guards the step and every
   notification carries a dedupe key.
 - `sla_sweep` (Celery beat, every minute) runs every check whose deadline passed.
 """
 
-from .checks import _breach, _clock_running, _lead_label, _reassign, _warn, sla_check_lead
+from .checks import _clock_running, _lead_label, sla_check_lead, sla_checks_run
 from .common import BREACH, CALL_TRACKING_SOURCE, KINDS, RUNNING_STATES, WARN, log
 from .panel import SlaPanel, median_duration, sla_panel_get, sla_panel_teams
 from .schedule import on_lead_received, sla_checks_schedule
 from .shift import SlaContext, qualifiers_on_shift
 from .sweep import sla_due_queryset, sla_leads_due, sla_sweep
-from .telephony import CallEventResult, _call_event_record, call_event_record, call_operator_find
+from .telephony import (
+    CallEventResult,
+    _call_event_record,
+    call_event_record,
+    call_operator_find,
+    call_start_problem,
+)
 
 __all__ = [
     "BREACH",
@@ -29,19 +36,18 @@ __all__ = [
     "SlaContext",
     "SlaPanel",
     "WARN",
-    "_breach",
     "_call_event_record",
     "_clock_running",
     "_lead_label",
-    "_reassign",
-    "_warn",
     "call_event_record",
     "call_operator_find",
+    "call_start_problem",
     "log",
     "median_duration",
     "on_lead_received",
     "qualifiers_on_shift",
     "sla_check_lead",
+    "sla_checks_run",
     "sla_checks_schedule",
     "sla_due_queryset",
     "sla_leads_due",

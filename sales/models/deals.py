@@ -184,6 +184,9 @@ class Visit(models.Model):
     # same series with the next sequence, so the event keeps its UID and moves instead of doubling.
     series = models.UUIDField(_("series"), default=uuid.uuid4, editable=False, db_index=True)
     sequence = models.PositiveIntegerField(_("revision"), default=0, editable=False)
+    # "Running late" from the rep's day (sales.services.visit_report_late): the delay last reported, when.
+    late_minutes = models.PositiveSmallIntegerField(_("running late, minutes"), null=True, blank=True, editable=False)
+    late_reported_at = models.DateTimeField(_("lateness reported"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("measurement visit")

@@ -23,6 +23,7 @@ from .visits import (
     visit_mark_no_show,
     visit_reminders_evening,
     visit_reminders_morning,
+    visit_report_late,
     visit_reschedule,
     visit_schedule,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "visit_mark_no_show",
     "visit_reminders_evening",
     "visit_reminders_morning",
+    "visit_report_late",
     "visit_reschedule",
     "visit_schedule",
 ]

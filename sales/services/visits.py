@@ -17,9 +17,9 @@ from qualification.services import eligible_sales_reps, lead_send_to_sales
 
 from ..exceptions import TransitionRefused, VisitClash
 from ..models import Visit
-from ..scheduling import clashes, travel_buffer_minutes, visit_minutes, within_working_hours
+from ..scheduling import LATE_MAX_MINUTES, clashes, travel_buffer_minutes, visit_minutes, within_working_hours
 from ..selectors import visit_free_slots
-from .common import person_name, sales_team_of
+from .common import person_name, sales_managers, sales_team_of
 
 BOOKABLE_STATUSES = (LeadStatus.QUALIFYING, LeadStatus.QUALIFIED, LeadStatus.HANDED_OFF)
 
@@ -269,6 +269,50 @@ def visit_mark_no_show(*, visit_id: int, actor, note: str = "") -> Visit:
             + (f". {note}" if note else ""),
             at=now,
         )
+        return visit
+
+
+def visit_report_late(*, visit_id: int, actor, minutes: int) -> Visit:
+    """The rep is running late to a booked visit: a history row on the deal, and the client's qualifier
+    (who spoke to them) and the sales managers are told, so somebody can warn the client.
+
+    Reporting the same delay again (a double tap) changes nothing and notifies nobody twice."""
+    if not 1 <= minutes <= LATE_MAX_MINUTES:
+        raise TransitionRefused(_("Choose a delay from 1 to %(max)s minutes.") % {"max": LATE_MAX_MINUTES})
+    with transaction.atomic():
+        visit, lead = _lock_visit(visit_id)
+        access.ensure_visit_rep(visit=visit, lead=lead, actor=actor)
+        if visit.status != Visit.Status.SCHEDULED or lead.status != LeadStatus.HANDED_OFF:
+            raise TransitionRefused(_("Only a booked visit can be reported late."))
+        if visit.late_minutes == minutes:
+            return visit
+        now = timezone.now()
+        visit.late_minutes, visit.late_reported_at = minutes, now
+        visit.save(update_fields=["late_minutes", "late_reported_at", "updated_at"])
+        text = _("%(rep)s is running %(minutes)s min late to the measurement of %(when)s: %(client)s, %(address)s") % {
+            "rep": person_name(visit.rep),
+            "minutes": minutes,
+            "when": _when(visit.starts_at),
+            "client": lead.name or lead.phone,
+            "address": visit.address,
+        }
+        history_record(lead=lead, actor=actor, event=LeadEvent.VISIT_RUNNING_LATE, description=text, at=now)
+        # each person once, never the rep themself; the qualifier opens the lead card (the deal page is
+        # the sales team's), a manager the deal
+        told = {manager.pk: (manager, links.deal_url(lead.pk)) for manager in sales_managers(sales_team_of(lead))}
+        if lead.handed_off_by is not None:
+            told[lead.handed_off_by_id] = (lead.handed_off_by, links.lead_card_url(lead.pk))
+        told.pop(actor.pk, None)
+        for recipient, url in told.values():
+            notification_send(
+                recipient=recipient,
+                kind=Notification.Kind.INFO,
+                lead=lead,
+                text=text,
+                url=url,
+                dedupe_key=f"visit-late:{visit.pk}:{minutes}",
+                email=True,
+            )
         return visit
 
 

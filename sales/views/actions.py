@@ -101,7 +101,7 @@ def win(request, pk):
         return _refused_entry(request, pk, "win", form, refusal)
     except EntryRefused as refusal:
         return _refused_entry(request, pk, "win", form, refusal)
-    return _("Deal won: %(lead)s") % {"lead": lead}, reverse("sales:index")
+    return _("Deal won: %(lead)s") % {"lead": lead}, reverse("sales:index") + "?column=won"  # that tab on a phone
 
 
 @post_action
@@ -111,7 +111,7 @@ def lose(request, pk):
     if not form.is_valid():
         return _invalid(request, pk, "lose", form)
     services.lead_lose(lead_id=pk, actor=request.user, **form.cleaned_data)
-    return _("Deal lost: %(lead)s") % {"lead": lead}, reverse("sales:index")
+    return _("Deal lost: %(lead)s") % {"lead": lead}, reverse("sales:index") + "?column=lost"
 
 
 @post_action

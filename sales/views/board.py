@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tables2 import RequestConfig
@@ -44,11 +45,22 @@ def _board_scope(request):
     return user, []
 
 
-def _board_context(request, rep, reps):
+def _active_column(request, columns):
+    """The column a phone shows (one at a time, tabs above): ?column=, else the first open one with cards."""
+    keys = [column.key for column in columns]
+    wanted = request.GET.get("column", "")
+    if wanted in keys:
+        return wanted
+    return next((c.key for c in columns if c.total and not c.is_closed), keys[0])
+
+
+def _board_context(request, rep, reps, *, signature=None):
     now = timezone.now()
+    columns, page_signature = selectors.board_page(rep=rep, now=now)
     return {
-        "columns": selectors.board_columns(rep=rep, now=now),
-        "signature": selectors.board_signature(rep=rep, now=now),
+        "columns": columns,
+        "active_column": _active_column(request, columns),
+        "signature": signature or page_signature,
         "rep": rep,
         "reps": reps,
         "is_manager": access.is_board_manager(request.user),
@@ -62,11 +74,45 @@ def index(request):
     """The board; a poll gets its columns, or 204 while nothing changed (leadflow/live.py)."""
     rep, reps = _board_scope(request)
     if live.is_poll(request):
-        nothing_new = live.unchanged(request, selectors.board_signature(rep=rep))
-        return nothing_new or render(request, "sales/_board.html", _board_context(request, rep, reps))
+        signature = selectors.board_signature(rep=rep)  # computed once: the answer carries it on
+        nothing_new = live.unchanged(request, signature)
+        context = None if nothing_new else _board_context(request, rep, reps, signature=signature)
+        return nothing_new or render(request, "sales/_board.html", context)
     context = _board_context(request, rep, reps)
     context["page_title"] = _("Deal board")
     return render(request, "sales/board.html", context)
+
+
+@board_required
+def column(request, column):
+    """ "Show more" of one board column: the next cards (htmx swaps them in for the button), or a page
+    of them without JavaScript."""
+    if column not in selectors.COLUMN_PAGE:
+        raise Http404
+    rep, _reps = _board_scope(request)
+    try:
+        offset = max(int(request.GET.get("offset", "0")), 0)
+    except ValueError:
+        offset = 0
+    cards, total = selectors.board_column_cards(column=column, rep=rep, offset=offset)
+    next_offset = offset + len(cards)
+    context = {
+        "cards": cards,
+        "column_key": column,
+        "column_title": dict(selectors.COLUMNS)[column],
+        "total": total,
+        "next_offset": next_offset if next_offset < total else None,
+        "more": max(total - next_offset, 0),
+        "rep": rep,
+        "is_manager": access.is_board_manager(request.user),
+        "board_url": reverse("sales:index")
+        + (f"?rep={rep.pk}" if rep and access.is_board_manager(request.user) else ""),
+        "now": timezone.now(),
+    }
+    if live.is_poll(request):
+        return render(request, "sales/_board_more.html", context)
+    context["page_title"] = context["column_title"]
+    return render(request, "sales/board_column.html", context)
 
 
 def deal_forms(lead, *, user, card, bound=None):

@@ -35,10 +35,13 @@ def _parse_day(value, default):
 
 @board_required
 def calendar(request):
-    """A week of visits: the rep's own, or (sales manager) the whole team or one rep."""
+    """A week of visits: the rep's own, or (sales manager) the whole team or one rep. On a phone (or with
+    ?view=day) one day as an agenda, with the previous and next day; ?day= picks it (and its week)."""
     user = request.user
     today = timezone.localdate()
-    start = selectors.week_start(_parse_day(request.GET.get("week"), today))
+    wanted_day = _parse_day(request.GET.get("day"), None)
+    start = selectors.week_start(wanted_day or _parse_day(request.GET.get("week"), today))
+    agenda_day = wanted_day or (today if start <= today < start + timedelta(days=7) else start)
     wanted = request.GET.get("rep", "")
     manager = access.is_board_manager(user)
     all_reps = list(selectors.sales_reps()) if manager else []
@@ -54,6 +57,9 @@ def calendar(request):
     work_calendar = WorkCalendar.for_team(team) if team else None
     closed_days = {day for day in days if work_calendar and work_calendar.window_on(day) is None}
     rows = [{"rep": rep, "days": [(day, grid[rep.pk][day]) for day in days]} for rep in reps]
+    agenda = sorted(
+        (visit for rep in reps for visit in grid[rep.pk].get(agenda_day, [])), key=lambda v: (v.starts_at, v.pk)
+    )
     context = {
         "rows": rows,
         "days": days,
@@ -67,6 +73,12 @@ def calendar(request):
         "rep_filter": wanted,
         "is_team": manager and len(reps) > 1,
         "visit_count": sum(len(visits) for row in rows for _day, visits in row["days"]),
+        "agenda_day": agenda_day,
+        "agenda": agenda,
+        "agenda_closed": agenda_day in closed_days,
+        "prev_day": agenda_day - timedelta(days=1),
+        "next_day": agenda_day + timedelta(days=1),
+        "day_view": request.GET.get("view") == "day",
         "page_title": _("Measurement calendar"),
     }
     return render(request, "sales/calendar.html", context)

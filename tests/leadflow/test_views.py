@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
     [
         (roles.QUALIFIER, "/queue/"),
         (roles.QUALIFICATION_LEAD, "/queue/"),
-        (roles.SALES_REP, "/board/"),
+        (roles.SALES_REP, "/board/today/"),  # a rep's day starts with today's visits
         (roles.SALES_MANAGER, "/board/"),
         (roles.DIRECTOR, "/reports/"),
     ],

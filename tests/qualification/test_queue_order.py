@@ -203,3 +203,23 @@ def test_badges_read_russian_on_a_russian_page(client, qualifier):
 def test_the_rule_names_the_same_running_states_as_the_sla_engine():
     assert set(queue_order.RUNNING) == set(RUNNING_SLA_STATES)
     assert set(queue_order.AWAITING_FIRST_CALL) == {*RUNNING_SLA_STATES, SlaState.BREACHED}
+
+
+@pytest.mark.postgres
+def test_the_compiled_pick_of_next_lead_follows_the_clock(qualifier):
+    """ "Next lead" runs its pick from a statement compiled once per process: at every moment it must pick
+    what the queue order picks then, not what it picked when the statement was compiled."""
+    from django.db import transaction
+
+    team_id = access.team_id_of(qualifier)
+    with time_machine.travel(NOW, tick=False):
+        soon_late = queue_lead(minutes_ago=19)  # in time for one more minute, then late
+        fresh = queue_lead(minutes_ago=2)
+    picks = []
+    for offset in (0, 2, 24 * 60):
+        with time_machine.travel(NOW + timedelta(minutes=offset), tick=False), transaction.atomic():
+            expected = selectors.claimable_leads(team_id=team_id).first()
+            assert selectors.next_lead_locked(user=qualifier, team_id=team_id).pk == expected.pk, offset
+            picks.append(expected.pk)
+    # earliest deadline first while both are in time; the savable one once the other is late; then oldest
+    assert picks == [soon_late.pk, fresh.pk, soon_late.pk]

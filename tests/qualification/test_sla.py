@@ -16,47 +16,17 @@ from qualification import sla
 from qualification.models import CallAttempt
 from qualification.tasks import sla_check, sla_sweep
 from tests.factories import make_user, qualification_team, reason, source
+from tests.qualification.conftest import RECEIVED
 
 pytestmark = pytest.mark.django_db
 
 MSK = ZoneInfo("Europe/Moscow")
-RECEIVED = datetime(2026, 11, 25, 12, 0, tzinfo=MSK)  # a Wednesday; the team works 9–21 daily
 WARN_AT = RECEIVED + timedelta(minutes=15)
 BREACH_AT = RECEIVED + timedelta(minutes=20)
 
 
 def at(minutes, seconds=0):
     return RECEIVED + timedelta(minutes=minutes, seconds=seconds)
-
-
-@pytest.fixture
-def team():
-    return qualification_team(sla_warn_minutes=15, sla_breach_minutes=20, reassign_on_breach=False)
-
-
-@pytest.fixture
-def people(team):
-    team_lead = make_user(roles.QUALIFICATION_LEAD, username="tl")
-    team.lead = team_lead
-    team.save()
-    return {
-        "team_lead": team_lead,
-        "anna": make_user(roles.QUALIFIER, username="anna"),
-        "boris": make_user(roles.QUALIFIER, username="boris"),
-    }
-
-
-@pytest.fixture
-def receive(django_capture_on_commit_callbacks):
-    """Intake through the real service at a given moment, running the after-commit hooks."""
-    counter = iter(range(10_000))
-
-    def _receive(when=RECEIVED, **fields):
-        phone = fields.pop("phone", f"+7912555{next(counter):04d}")
-        with time_machine.travel(when, tick=False), django_capture_on_commit_callbacks(execute=True):
-            return lead_receive(source=source("website"), phone=phone, **fields).lead
-
-    return _receive
 
 
 def history(lead, event):
@@ -338,14 +308,14 @@ def test_on_shift_means_member_active_available_and_calendar_open(people, team):
 def test_one_failing_check_does_not_stop_the_sweep(receive, people, monkeypatch):
     broken = receive()
     healthy = receive()
-    real_warn = sla._warn
+    real_warn = sla.checks._warn
 
     def warn(*, lead, **kwargs):
         if lead.pk == broken.pk:
             raise RuntimeError("boom")
         return real_warn(lead=lead, **kwargs)
 
-    monkeypatch.setattr(sla.checks, "_warn", warn)  # where sla_check_lead looks it up
+    monkeypatch.setattr(sla.checks, "_warn", warn)  # the batch fails, then each lead alone: only the broken one
     with time_machine.travel(at(16), tick=False):
         assert sla.sla_sweep() == {"due": 2, "warned": 1, "breached": 0, "failed": 1}
     assert Lead.objects.get(pk=broken.pk).sla_state == SlaState.PENDING  # rolled back, retried next minute

@@ -94,6 +94,31 @@ class Deals:
         s.visit_schedule(lead_id=lead.pk, actor=rep, starts_at=starts_at or msk(2026, 12, 2, 11, 0))
         return Lead.objects.get(pk=lead.pk)
 
+    def booked_with_summary(self, *, at, rep=None, note="", answers=None, best_time="после 11", **fields):
+        """A lead the qualifier answered the checklist of and handed off with a note; the rep accepted it
+        and booked the visit at `at` (the rep's day shows all of it). Returns the visit."""
+        from qualification.models import Criterion, HandoffSummary, LeadAnswer
+
+        rep = rep or self.people["rep"]
+        qualifier = self.people["qualifier"]
+        fields.setdefault("address", "Москва, ул. Тверская, 1")
+        lead = LeadFactory(**fields)
+        q.lead_claim(lead_id=lead.pk, actor=qualifier)
+        for code, value in (answers or {}).items():
+            criterion = Criterion.objects.filter(code=code, checklist__is_active=True).first()
+            LeadAnswer.objects.create(
+                lead=lead, criterion=criterion, checklist_version=criterion.checklist.version, value=value, passed=True
+            )
+        Lead.objects.filter(pk=lead.pk).update(criteria_passed=True)
+        q.lead_qualify(lead_id=lead.pk, actor=qualifier)
+        q.lead_hand_off(lead_id=lead.pk, actor=qualifier, sales_rep=rep, note=note)
+        # the summary "send to sales" writes (there the team's strategy picks the rep, here the test does)
+        HandoffSummary.objects.create(
+            lead=lead, sales_rep=rep, created_by=qualifier, note=note, best_time_to_visit=best_time
+        )
+        s.handoff_accept(lead_id=lead.pk, actor=rep)
+        return s.visit_schedule(lead_id=lead.pk, actor=rep, starts_at=at)
+
     def measured(self, rep=None, quote=Decimal("350000"), **fields):
         rep = rep or self.people["rep"]
         lead = self.accepted(rep=rep, **fields)

@@ -114,7 +114,7 @@ def test_rep_accepts_schedules_measures_and_wins(page, moving_clock, people, dea
     page.fill("#win #id_deal_date", "2026-12-01")
     with page.expect_navigation():
         page.click("[data-testid=submit-win]")
-    assert page.url.endswith("/board/")
+    assert page.url.endswith("/board/?column=won")
     won = Lead.objects.get(pk=lead.pk)
     assert won.status == LeadStatus.WON and won.deal_amount == Decimal("410000")
     assert page.locator("[data-column=won]").locator(f'[data-lead="{lead.pk}"]').count() == 1

@@ -98,6 +98,11 @@ MATRIX = {
     "api-leads":             Row(POST, (401,  401,  401,  401,  401,  401,  401,  401,  401),
                                  data=lambda w: {"phone": "+79161234567", "name": "api"}),
     "api-calls":             Row(POST, (401,  401,  401,  401,  401,  401,  401,  401,  401), data=lambda w: {}),
+    # PBX notifications: the provider's signature, never a session; an unknown account is 404 for everyone
+    "api-pbx-mango":         Row(POST, (404,  404,  404,  404,  404,  404,  404,  404,  404), target="pbx",
+                                 data=lambda w: {}),
+    "api-pbx-zadarma":       Row(POST, (404,  404,  404,  404,  404,  404,  404,  404,  404), target="pbx",
+                                 data=lambda w: {}),
     "api-schema":            Row(GET,  (200,  200,  200,  200,  200,  200,  200,  200,  200)),
     # the qualification workspace; lead ids: a lead of team A held by another qualifier
     "qualification:index":   Row(GET,  (L,    200,  200,  403,  403,  200,  200,  200,  403)),
@@ -106,6 +111,9 @@ MATRIX = {
     "qualification:handoffs": Row(GET, (L,    200,  200,  403,  403,  200,  200,  200,  403)),
     "qualification:lead":    Row(GET,  (L,    403,  200,  403,  403,  200,  403,  403,  403), target=HELD),
     "qualification:claim":   Row(POST, (L,    302,  302,  403,  403,  403,  403,  403,  403), target="lead:new_a"),
+    # click-to-call: no PBX in this world, so who may call is sent back to the card with the refusal
+    "qualification:call-place": Row(POST, (L, 403,  302,  403,  403,  302,  403,  403,  403), target=HELD),
+    "qualification:call-live": Row(GET, (L,   403,  200,  403,  403,  200,  403,  403,  403), target=HELD),
     "qualification:call-log": Row(POST, (L,   403,  302,  403,  403,  302,  403,  403,  403), target=HELD,
                                  data=lambda w: {"outcome": "no_answer", "note": "matrix"}),
     "qualification:checklist": Row(POST, (L,  403,  302,  403,  403,  302,  403,  403,  403), target=HELD,
@@ -121,6 +129,12 @@ MATRIX = {
                                  data=lambda w: {"qualifier": w.people["qualifier"].pk}),
     # the deal board; deal ids: deals of another rep (rep2) of sales team A
     "sales:index":           Row(GET,  (L,    O,    O,    200,  200,  200,  O,    O,    200)),
+    # "Сегодня": a rep's own day (the visit of rep2 below is on 2 December); the manager any rep's
+    "sales:today":           Row(GET,  (L,    O,    O,    200,  200,  200,  O,    O,    200),
+                                 query=lambda w: "day=2026-12-02"),
+    "sales:running-late":    Row(POST, (L,    403,  403,  403,  302,  302,  403,  403,  403), target="visit",
+                                 data=lambda w: {"minutes": 15}),
+    "sales:board-column":    Row(GET,  (L,    O,    O,    200,  200,  200,  O,    O,    200), target="column:new"),
     "sales:closed":          Row(GET,  (L,    O,    O,    200,  200,  200,  O,    O,    200)),
     "sales:outcomes":        Row(GET,  (L,    200,  200,  403,  403,  200,  200,  200,  403)),
     "sales:deal":            Row(GET,  (L,    O,    O,    403,  200,  200,  O,    O,    403), target=DEAL),
@@ -208,6 +222,9 @@ LEAKS = {
     ("sales:index", "rep"): ("deal_a", "measured_a", "visit_a"),
     ("sales:index", "rep_b"): ("deal_a", "measured_a", "visit_a"),
     ("sales:calendar", "rep"): ("visit_a",),
+    ("sales:today", "rep"): ("visit_a",),
+    ("sales:today", "rep_b"): ("visit_a",),
+    ("sales:board-column", "rep"): ("deal_a", "measured_a", "visit_a"),
     ("sales:calendar", "rep_b"): ("visit_a",),
     ("sales:arbitration", "qlead_b"): ("disputed_a",),
     ("notifications", "rep"): ("deal_a",),
@@ -254,6 +271,10 @@ def _url(world, name):
     kwargs = {}
     if row.target == "feed":
         kwargs = {"token": world.feed_token}
+    elif row.target.startswith("column:"):
+        kwargs = {"column": row.target.partition(":")[2]}
+    elif row.target == "pbx":  # an account that does not exist
+        kwargs = {"account_id": 999_999} | ({"kind": "call"} if "<str:kind>" in _pattern_of(name) else {})
     elif row.target:
         kind, _, key = row.target.partition(":")
         pk = world.leads[key].pk if kind == "lead" else getattr(world, kind).pk

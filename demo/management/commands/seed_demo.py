@@ -1,4 +1,4 @@
-"""manage.py seed_demo [--leads N] [--seed S] [--if-empty]: the demo kitchen company, idempotent."""
+"""manage.py seed_demo [--leads N] [--seed S] [--if-empty] [--no-analyze]: the demo kitchen company, idempotent."""
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -20,13 +20,24 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default %(default)s)")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when the database has any lead")
+        parser.add_argument(
+            "--no-analyze",
+            action="store_true",
+            help="leave the planner's statistics as the bulk load left them (benches measure that state)",
+        )
 
-    def handle(self, *args, leads, seed, if_empty, **options):
+    def handle(self, *args, leads, seed, if_empty, no_analyze=False, **options):
         if leads < 0:
             self.stderr.write("--leads must be 0 or more")
             return
         verbose = options["verbosity"] > 0
-        result = seed_demo(leads=leads, seed=seed, if_empty=if_empty, log=self.stdout.write if verbose else None)
+        result = seed_demo(
+            leads=leads,
+            seed=seed,
+            if_empty=if_empty,
+            analyze=not no_analyze,
+            log=self.stdout.write if verbose else None,
+        )
         if result.leads_created:  # the dashboards read long periods from the rollup
             call_command("rebuild_report_rollup", verbosity=options["verbosity"])
         if result.skipped:
