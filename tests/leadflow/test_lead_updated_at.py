@@ -75,8 +75,8 @@ def test_no_code_updates_the_lead_table_by_raw_sql():
     offenders = []
     for path in ROOT.glob("*/**/*.py"):
         relative = path.relative_to(ROOT).as_posix()
-        if relative.startswith((".venv/", "tests/")) or "/migrations/" in relative:
-            continue
+        if relative.startswith((".venv/", "tests/", "bench/")) or "/migrations/" in relative:
+            continue  # bench/: the hand-written reference SQL the benchmarks time, on their own databases
         text = path.read_text(encoding="utf-8")
         for match in RAW_UPDATE.finditer(text):
             if "FOR UPDATE" not in text[max(0, match.start() - 4) : match.end()].upper():
