@@ -99,6 +99,16 @@ def handoff_not_disputed(lead):
     return lead.handoff_state != HandoffState.DISPUTED
 
 
+class LeadQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """Every bulk write stamps `updated_at` (auto_now only acts in save()): the report rollup finds
+        the leads changed since its last refresh by it (reports.rollup)."""
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+
 class Lead(models.Model):
     # contact
     name = models.CharField(_("name"), max_length=200, blank=True)
@@ -251,6 +261,8 @@ class Lead(models.Model):
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = LeadQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
@@ -277,10 +289,19 @@ class Lead(models.Model):
             models.Index(fields=["handed_off_at"], name="lead_handed_off_at_idx"),
             models.Index(fields=["measured_at"], name="lead_measured_at_idx"),
             models.Index(fields=["closed_at"], name="lead_closed_at_idx"),
+            # the report rollup's "changed since the last refresh" (reports.rollup.stale_months, rollup_refresh)
+            models.Index(fields=["updated_at"], name="lead_updated_at_idx"),
         ]
 
     def __str__(self):
         return f"#{self.pk} {self.name or self.phone}"
+
+    def save(self, *args, update_fields=None, **kwargs):
+        """`updated_at` is written by every save, also one limited to `update_fields` (the rollup's
+        change marker, like LeadQuerySet.update)."""
+        if update_fields and "updated_at" not in update_fields:
+            update_fields = [*update_fields, "updated_at"]
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     @property
     def is_open(self):
