@@ -431,3 +431,16 @@ def test_the_cohort_won_and_revenue_from_rollup_equal_raw(now, period):
         assert rollup.rollup_plan(report_filter=report_filter, scope=scope) is not None
         assert won_revenue(report_filter=report_filter, scope=scope, basis="cohort") == raw
     assert sales_per_rep(report_filter=ReportFilter(period=period), scope=Scope()) == sales_before
+
+
+@pytest.mark.django_db
+def test_the_pilot_page_says_the_error_bound_when_both_periods_come_from_the_rollup(client, now):
+    from django.urls import reverse
+
+    generate_year(count=200)
+    client.force_login(make_user(roles.DIRECTOR, team=None, username="rollup_pilot_director"))
+    periods = {"a_start": "2024-12-01", "a_end": "2025-02-28", "b_start": "2025-03-01", "b_end": "2025-07-31"}
+    bound = "погрешность ≤ 1 %"
+    assert bound not in client.get(reverse("reports:pilot"), periods).content.decode()
+    rollup.rollup_rebuild()
+    assert bound in client.get(reverse("reports:pilot"), periods).content.decode()
