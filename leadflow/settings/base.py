@@ -261,6 +261,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SLA_SWEEP_SECONDS = env.int("SLA_SWEEP_SECONDS", default=60)
+# Intake caches the API token, the default qualification team and its calendar this long per process
+# (leadflow/hotcache.py): a token revoked in another process keeps working at most this many seconds.
+HOT_CACHE_SECONDS = env.int("HOT_CACHE_SECONDS", default=5)
 # /healthz says 503 "sla-engine" and the SLA panel shows a red banner when the last sweep is older than
 # this (or, if it never ran, the heartbeat row: a grace period after install). Keep it > SLA_SWEEP_SECONDS.
 SLA_ENGINE_STALE_SECONDS = env.int("SLA_ENGINE_STALE_SECONDS", default=120)
