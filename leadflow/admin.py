@@ -5,6 +5,7 @@ it is read-only; the history (django-fsm-log rows) is append-only and shown on t
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -32,6 +33,7 @@ from .models import (
     Lead,
     LeadStatus,
     Notification,
+    PbxAccount,
     Profile,
     Reason,
     SecurityEvent,
@@ -667,3 +669,55 @@ def _director_only_third_party():
 
 
 _director_only_third_party()
+
+
+class PbxAccountForm(forms.ModelForm):
+    """The key and the secret are typed in and never shown back: blank keeps what is stored."""
+
+    base_url = forms.URLField(label=_("API address"), required=False, assume_scheme="https")
+    api_key = forms.CharField(label=_("API key"), required=False, widget=forms.PasswordInput(render_value=False))
+    api_secret = forms.CharField(label=_("API secret"), required=False, widget=forms.PasswordInput(render_value=False))
+
+    class Meta:
+        model = PbxAccount
+        fields = ("provider", "name", "base_url", "api_key", "api_secret", "timezone", "is_active")
+
+    def clean(self):
+        data = super().clean()
+        for name in ("api_key", "api_secret"):
+            if not data.get(name):
+                if not getattr(self.instance, name, ""):
+                    self.add_error(name, _("Required for a new account."))
+                data[name] = getattr(self.instance, name, "")
+        return data
+
+
+@admin.register(PbxAccount)
+class PbxAccountAdmin(DirectorOnlyAdmin, admin.ModelAdmin):
+    """Credentials of a PBX: the director's (and superusers') only; the key and secret show masked."""
+
+    form = PbxAccountForm
+    list_display = ("name", "provider", "key_masked", "secret_masked", "is_active", "webhook_address")
+    list_filter = ("provider", "is_active")
+    readonly_fields = ("key_masked", "secret_masked", "webhook_address", "created_at", "created_by")
+
+    @admin.display(description=_("API key"))
+    def key_masked(self, obj):
+        return PbxAccount.masked(obj.api_key) if obj and obj.api_key else "—"
+
+    @admin.display(description=_("API secret"))
+    def secret_masked(self, obj):
+        return PbxAccount.masked(obj.api_secret) if obj and obj.api_secret else "—"
+
+    @admin.display(description=_("Address for the PBX's notifications"))
+    def webhook_address(self, obj):
+        if not obj or not obj.pk:
+            return "—"
+        if obj.provider == PbxAccount.Provider.MANGO:
+            return f"{settings.SITE_URL}/api/v1/pbx/mango/{obj.pk}"
+        return f"{settings.SITE_URL}/api/v1/pbx/zadarma/{obj.pk}/"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

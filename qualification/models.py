@@ -1,5 +1,6 @@
 """The qualifier's workspace data: call attempts, the versioned criteria checklist, answers, scripts."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,6 +22,11 @@ class CallAttempt(models.Model):
         CALLBACK = "callback", _("Callback requested")
 
     FAILED_OUTCOMES = (Outcome.NO_ANSWER, Outcome.BUSY, Outcome.WRONG_NUMBER)
+
+    class Channel(models.TextChoices):
+        MANUAL = "manual", _("by hand")
+        WEBHOOK = "webhook", _("telephony webhook")
+        PBX = "pbx", _("PBX")
 
     class Direction(models.TextChoices):
         OUTBOUND = "outbound", _("Outbound")
@@ -52,6 +58,10 @@ class CallAttempt(models.Model):
         related_name="+",
         help_text=_("The telephony credential that delivered this call; empty when a person logged it."),
     )
+    channel = models.CharField(_("logged"), max_length=10, choices=Channel.choices, default=Channel.MANUAL)
+    # the provider's recording id / link (§3 fetches the audio by it through the PBX adapter)
+    recording_ref = models.CharField(_("recording id"), max_length=200, blank=True)
+    recording_url = models.URLField(_("recording link"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -70,6 +80,69 @@ class CallAttempt(models.Model):
     @property
     def failed(self):
         return self.outcome in self.FAILED_OUTCOMES
+
+
+class PbxCall(models.Model):
+    """One call as the PBX tells it, event by event (ringing → talking → ended, in any order of
+    arrival). It exists from our click-to-call command or from the first event of a call; its ending
+    makes the one call attempt (`attempt`)."""
+
+    class State(models.TextChoices):
+        PLACED = "placed", _("Calling your phone")
+        RINGING = "ringing", _("Ringing")
+        TALKING = "talking", _("Talking")
+        ENDED = "ended", _("Ended")
+
+    STATE_ORDER = {State.PLACED: 0, State.RINGING: 1, State.TALKING: 2, State.ENDED: 3}
+
+    account = models.ForeignKey("leadflow.PbxAccount", on_delete=models.PROTECT, related_name="calls")
+    call_id = models.CharField(_("PBX call id"), max_length=120, blank=True)
+    command_id = models.CharField(max_length=64, blank=True)
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.PROTECT, related_name="pbx_calls")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="pbx_calls"
+    )
+    direction = models.CharField(max_length=10, choices=CallAttempt.Direction.choices, blank=True)
+    client_phone = models.CharField(max_length=32, blank=True)
+    extension = models.CharField(max_length=20, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PLACED)
+    placed_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    answered = models.BooleanField(null=True)
+    talk_seconds = models.PositiveIntegerField(null=True, blank=True)
+    recording_ref = models.CharField(max_length=200, blank=True)
+    attempt = models.OneToOneField(
+        CallAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="pbx_call"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("PBX call")
+        verbose_name_plural = _("PBX calls")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "call_id"], condition=~Q(call_id=""), name="unique_pbx_call"),
+            models.UniqueConstraint(
+                fields=["account", "command_id"], condition=~Q(command_id=""), name="unique_pbx_command"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["lead", "-placed_at"], name="pbx_call_lead_idx"),
+            # a click-to-call the PBX has not named yet (Zadarma): matched by extension and number
+            models.Index(
+                fields=["account", "extension", "client_phone"], condition=Q(call_id=""), name="pbx_call_unnamed_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account_id}:{self.call_id or self.command_id} {self.state}"
+
+    # a call whose PBX went silent (a lost notification) stops being shown as live after this long
+    LIVE_FOR = timedelta(minutes=15)
+
+    @property
+    def is_live(self):
+        return self.state != self.State.ENDED and self.updated_at > timezone.now() - self.LIVE_FOR
 
 
 class Checklist(models.Model):

@@ -6,7 +6,8 @@ bench/queue_order_sim.py runs it, tests compare it with the database) and `bucke
 lead's own columns only, so `SELECT … FOR UPDATE SKIP LOCKED` keeps working). tests/qualification/
 test_queue_order.py checks that the two agree.
 
-1. CALLBACK_DUE: a callback promised to the client is due now, whatever the SLA state; earliest first.
+1. CALLBACK_DUE: a callback promised to the client is due now, or the client called back and the call
+   was missed ("клиент перезвонил", `client_called_back_at`), whatever the SLA state; earliest first.
 2. IN_TIME: awaiting the first call and the deadline can still be met; earliest deadline first.
 3. LATE: awaiting the first call and the deadline has passed; oldest (received first) first.
    Under overload, earliest-deadline-first spends every free qualifier on leads that are already
@@ -36,7 +37,7 @@ class QueueBucket(models.IntegerChoices):
 
 def queue_bucket(lead, now):
     """The bucket of anything with the lead's fields (a Lead, or the simulation's work item)."""
-    if lead.callback_at is not None and lead.callback_at <= now:
+    if (lead.callback_at is not None and lead.callback_at <= now) or _called_back(lead) is not None:
         return QueueBucket.CALLBACK_DUE
     if lead.first_call_at is None and lead.sla_state in AWAITING_FIRST_CALL:
         if lead.sla_state in RUNNING and (lead.sla_breach_at is None or lead.sla_breach_at > now):
@@ -48,12 +49,16 @@ def queue_bucket(lead, now):
 def queue_due(lead, bucket):
     """The time a lead is ordered by inside its bucket."""
     if bucket == QueueBucket.CALLBACK_DUE:
-        return lead.callback_at
+        return _called_back(lead) or lead.callback_at
     if bucket == QueueBucket.IN_TIME:
         return lead.sla_breach_at if lead.sla_breach_at is not None else lead.received_at
     if bucket == QueueBucket.LATE:
         return lead.received_at
     return next(t for t in (lead.callback_at, lead.last_activity_at, lead.received_at) if t is not None)
+
+
+def _called_back(lead):
+    return getattr(lead, "client_called_back_at", None)  # the simulation's work items have no such field
 
 
 def queue_sort_key(lead, now):
@@ -72,7 +77,7 @@ def _bucket_case(now, then, output_field):
         Q(sla_breach_at__isnull=True) | Q(sla_breach_at__gt=now)
     )
     return Case(
-        When(callback_at__lte=now, then=then[QueueBucket.CALLBACK_DUE]),
+        When(Q(callback_at__lte=now) | Q(client_called_back_at__isnull=False), then=then[QueueBucket.CALLBACK_DUE]),
         When(in_time, then=then[QueueBucket.IN_TIME]),
         When(awaiting, then=then[QueueBucket.LATE]),
         default=then[QueueBucket.FOLLOW_UP],
@@ -88,7 +93,7 @@ def due_expression(now):
     """The in-bucket order time (see `queue_due`), from the same conditions, not from the bucket
     annotation: referring to it would inline the bucket's CASE once per branch."""
     then = {
-        QueueBucket.CALLBACK_DUE: F("callback_at"),
+        QueueBucket.CALLBACK_DUE: Coalesce(F("client_called_back_at"), F("callback_at")),
         QueueBucket.IN_TIME: Coalesce(F("sla_breach_at"), F("received_at")),
         QueueBucket.LATE: F("received_at"),
         QueueBucket.FOLLOW_UP: Coalesce(F("callback_at"), F("last_activity_at"), F("received_at")),

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, DateTimeField, IntegerField, Min, OuterRef, Q, Subquery, Value
+from django.db.models import Count, DateTimeField, Exists, IntegerField, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
 from leadflow import access, roles
-from leadflow.models import Inquiry, Lead, LeadEvent, LeadStatus, Reason
+from leadflow.models import Inquiry, Lead, LeadEvent, LeadStatus, PbxAccount, Profile, Reason
 
 from . import queue_order
-from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummary, LeadAnswer
+from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummary, LeadAnswer, PbxCall
 
 QUEUE_STATUSES = (LeadStatus.NEW, LeadStatus.QUALIFYING, LeadStatus.QUALIFIED)
 
@@ -207,6 +207,27 @@ def phone_inquiries(*, lead):
 
 def call_attempts(*, lead_id):
     return CallAttempt.objects.filter(lead_id=lead_id).select_related("actor").order_by("-called_at", "-pk")
+
+
+def pbx_call_latest(*, lead_id):
+    return PbxCall.objects.filter(lead_id=lead_id).select_related("user").order_by("-placed_at", "-pk").first()
+
+
+def pbx_call_signature(call):
+    """What the card's call panel shows (leadflow/live.py): a poll with the same signature is a 204."""
+    if call is None:
+        return "none"
+    return f"{call.pk}-{call.state}-{call.answered}-{call.talk_seconds}-{bool(call.recording_ref)}"
+
+
+def click_to_call_ready(user):
+    """A PBX is connected and the person has an extension: "Позвонить" asks the PBX instead of `tel:`."""
+    return (
+        Profile.objects.filter(user_id=user.pk)
+        .exclude(phone_extension="")
+        .filter(Exists(PbxAccount.objects.filter(is_active=True)))
+        .exists()
+    )  # one query on every queue poll
 
 
 def failed_attempts_count(*, lead_id):

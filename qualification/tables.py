@@ -37,7 +37,7 @@ def _iso(moment):
 
 
 def _row_class(record):
-    if record.callback_at and record.callback_at <= timezone.now():
+    if (record.callback_at and record.callback_at <= timezone.now()) or record.client_called_back_at:
         return "sla-callback"
     if record.sla_state in OPEN_SLA and record.first_call_at is None:
         return f"sla-{record.sla_state}"
@@ -75,8 +75,9 @@ class QueueTable(tables.Table):
         orderable = True
         empty_text = _("The queue is empty. New leads appear here by themselves.")
 
-    def __init__(self, *args, user=None, manager=False, **kwargs):
+    def __init__(self, *args, user=None, manager=False, click_to_call=False, **kwargs):
         self.user = user
+        self.click_to_call = click_to_call
         if not manager:
             kwargs.setdefault("exclude", ("qualifier",))
         super().__init__(*args, **kwargs)
@@ -93,6 +94,12 @@ class QueueTable(tables.Table):
         )
 
     def render_due(self, record):
+        if record.client_called_back_at:
+            return format_html(
+                '<span class="badge text-bg-danger" data-testid="called-back">{}</span> {}',
+                _("Client called back"),
+                timezone.localtime(record.client_called_back_at).strftime("%H:%M"),
+            )
         if record.callback_at:
             return format_html(
                 '<span class="badge text-bg-primary me-1">{}</span>'
@@ -158,11 +165,22 @@ class QueueTable(tables.Table):
                 self.csrf_token,
                 _("Take"),
             )
-        return format_html(
+        open_link = format_html(
             '<a class="btn btn-sm btn-outline-secondary" href="{}">{}</a>',
             reverse("qualification:lead", args=[record.pk]),
             _("Open"),
         )
+        if self.click_to_call and record.status == LeadStatus.QUALIFYING and record.qualifier_id == self.user.pk:
+            return format_html(
+                '<form method="post" action="{}" class="d-inline me-1">'
+                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+                '<button class="btn btn-sm btn-success" data-testid="row-call">{}</button></form>{}',
+                reverse("qualification:call-place", args=[record.pk]),
+                self.csrf_token,
+                _("Place the call"),
+                open_link,
+            )
+        return open_link
 
     csrf_token = ""
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import sla, workspace
+from .views import calls, sla, workspace
 
 app_name = "qualification"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("<int:lead_id>/", workspace.lead_detail, name="lead"),
     path("<int:lead_id>/claim/", workspace.lead_claim, name="claim"),
     path("<int:lead_id>/calls/", workspace.call_log, name="call-log"),
+    path("<int:lead_id>/call/", calls.call_place, name="call-place"),
+    path("<int:lead_id>/call/live/", calls.call_live, name="call-live"),
     path("<int:lead_id>/checklist/", workspace.checklist_save, name="checklist"),
     path("<int:lead_id>/qualify/", workspace.lead_qualify, name="qualify"),
     path("<int:lead_id>/hand-off/", workspace.lead_send_to_sales, name="hand-off"),

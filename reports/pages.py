@@ -13,7 +13,7 @@ from .selectors.disqualified import disqualified_dimension_value
 from .selectors.drill import dim_value
 from .selectors.funnel import STAGE_TIMES, STAGES, criterion_choices, funnel_dimension_value
 from .selectors.pilot import METRICS
-from .selectors.speed import speed_dimension_value
+from .selectors.speed import calls_by_hand, speed_dimension_value
 from .tables import Chart, Column, ReportTable
 
 # said next to medians read from the rollup's histograms (reports.rollup.MAX_RELATIVE_ERROR)
@@ -226,7 +226,31 @@ def speed_page(*, report_filter, scope, group_by):
                 }
             )
         grid.append({"weekday": WEEKDAYS[weekday - 1], "cells": cells})
-    return {"total": result["total"], "tables": [groups, trend, heat], "heatmap_grid": grid, "hours": range(24)}
+    callers, callers_total = calls_by_hand(leads=selectors.lead_base(report_filter=report_filter, scope=scope))
+    by_hand = ReportTable(
+        "by-hand",
+        _("Calls logged by hand, by who called"),
+        [
+            Column("label", _("Who called"), "text"),
+            Column("calls", _("Calls"), "int", of_leads=False),
+            Column(
+                "by_hand",
+                _("Logged by hand"),
+                "int",
+                help=_("Typed in on the card: made outside the PBX and the telephony webhook."),
+                of_leads=False,
+            ),
+            Column("by_hand_share", _("Share by hand"), "pct", of_leads=False),
+        ],
+        callers,
+        footer={**callers_total, "label": str(_("Total")), "dim": None},
+    )
+    return {
+        "total": result["total"],
+        "tables": [groups, trend, heat, by_hand],
+        "heatmap_grid": grid,
+        "hours": range(24),
+    }
 
 
 def handoff_page(*, report_filter, scope):

@@ -8,7 +8,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leadflow', '0015_statelog_object_index'),
+        # after the PBX migration (merged from main first): one line of leadflow migrations, so going back
+        # on SQLite never rebuilds the lead table from a branch that lacks the other's columns
+        ('leadflow', '0019_pbx_accounts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -25,8 +25,10 @@ from .lead import (
 )
 from .security import SecurityPolicy
 from .teams import Profile, Team, WorkingHours
+from .telephony import PbxAccount
 
 __all__ = [
+    "PbxAccount",
     "ApiToken",
     "SecurityEvent",
     "SecurityPolicy",

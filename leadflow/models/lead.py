@@ -198,6 +198,8 @@ class Lead(models.Model):
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
     first_call_at = models.DateTimeField(_("first call"), null=True, blank=True)
     callback_at = models.DateTimeField(_("callback requested for"), null=True, blank=True)
+    # a missed inbound call from the client while the lead is open: the queue puts it first (queue_order.py)
+    client_called_back_at = models.DateTimeField(_("client called back"), null=True, blank=True)
     qualified_at = models.DateTimeField(_("qualified"), null=True, blank=True)
     disqualified_at = models.DateTimeField(_("disqualified"), null=True, blank=True)
     handed_off_at = models.DateTimeField(_("handed off"), null=True, blank=True)

@@ -340,6 +340,9 @@ API_TOKEN_RATE = env.str("API_TOKEN_RATE", default="600/m")
 API_TOKEN_ROTATION_OVERLAP_HOURS = env.int("API_TOKEN_ROTATION_OVERLAP_HOURS", default=24)
 # A telephony event for a call that started longer ago than this is refused (a PBX redelivers within hours).
 TELEPHONY_EVENT_MAX_AGE_HOURS = env.int("TELEPHONY_EVENT_MAX_AGE_HOURS", default=24)
+# A PBX notification (Mango, Zadarma) dated longer ago than this is a replay and refused; a redelivery
+# inside it is answered as a duplicate and changes nothing.
+PBX_EVENT_MAX_AGE_MINUTES = env.int("PBX_EVENT_MAX_AGE_MINUTES", default=120)
 # Sanity at entry (sales.sanity): a contract amount below/above this many times the quote needs the
 # rep's explicit confirmation; a contract date may precede the measurement by at most this many days.
 SALES_AMOUNT_CONFIRM_BELOW = env.str("SALES_AMOUNT_CONFIRM_BELOW", default="0.5")

@@ -1,10 +1,6 @@
 """Telephony webhook: PBX / call-tracking events become call attempts (and stop the SLA clock)."""
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -25,9 +21,7 @@ from leadflow.phones import normalize_phone
 
 from ..exceptions import CallEventRefused
 from ..models import CallAttempt
-from ..sla import call_event_record, call_operator_find
-
-MAX_CLOCK_SKEW = timedelta(minutes=10)
+from ..sla import call_event_record, call_operator_find, call_start_problem
 
 
 class CallEventSerializer(serializers.Serializer):
@@ -51,16 +45,9 @@ class CallEventSerializer(serializers.Serializer):
     )
 
     def validate_started_at(self, value):
-        now = timezone.now()
-        if value > now + MAX_CLOCK_SKEW:
-            raise serializers.ValidationError(_("The call cannot start in the future."))
-        max_age = timedelta(hours=settings.TELEPHONY_EVENT_MAX_AGE_HOURS)
-        if value < now - max_age:
-            # a PBX redelivers within hours; an older start is a wrong clock or an attempt to back-date
-            raise serializers.ValidationError(
-                _("The call is older than %(hours)d hours: events are accepted only for recent calls.")
-                % {"hours": settings.TELEPHONY_EVENT_MAX_AGE_HOURS}
-            )
+        problem = call_start_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
         return value
 
     def validate(self, attrs):

@@ -38,12 +38,16 @@ def call_attempt_log(
     external_event_id: str = "",
     check_holder: bool = True,
     reported_by=None,
+    channel: str = CallAttempt.Channel.MANUAL,
+    recording_ref: str = "",
 ) -> CallAttempt:
     """Log a call attempt (by hand or from telephony). The first one stops the lead's SLA clock.
 
     A callback request puts the lead back at the top of its qualifier's queue at `callback_at`.
     Idempotent by `external_event_id`: a redelivered telephony event returns the attempt it made.
-    `reported_by` is the API credential of a telephony event (None when a person logs the call).
+    `reported_by` is the API credential of a telephony event (None when a person logs the call);
+    `channel` says how it was logged (by hand, the webhook, the PBX's own events).
+    An outbound call answers a client who called back: it clears the lead's `client_called_back_at`.
     """
     called_at = called_at or timezone.now()
     if external_event_id:
@@ -69,8 +73,13 @@ def call_attempt_log(
             duration_seconds=duration_seconds,
             external_event_id=external_event_id,
             reported_by=reported_by,
+            channel=channel,
+            recording_ref=recording_ref,
         )
         fields = ["last_activity_at", "callback_at", "updated_at"]
+        if direction == CallAttempt.Direction.OUTBOUND and lead.client_called_back_at is not None:
+            lead.client_called_back_at = None
+            fields.append("client_called_back_at")
         lead.last_activity_at = max(filter(None, [lead.last_activity_at, called_at]))
         lead.callback_at = attempt.callback_at
         if lead.first_call_at is None or called_at < lead.first_call_at:
@@ -89,7 +98,7 @@ def call_attempt_log(
                     lead.sla_breached_at = lead.sla_breach_at
                     fields.append("sla_breached_at")
         lead.save(update_fields=fields)
-        description = f"{attempt.get_outcome_display()}. {note}".strip(". ")
+        description = f"{attempt.get_outcome_display()} ({attempt.get_channel_display()}). {note}".strip(". ")
         if attempt.callback_at:
             local = timezone.localtime(attempt.callback_at)
             description += ". " + _("Call back at %(when)s") % {"when": local.strftime("%d.%m.%Y %H:%M")}

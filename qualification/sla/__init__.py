@@ -20,7 +20,13 @@ from .panel import SlaPanel, median_duration, sla_panel_get, sla_panel_teams
 from .schedule import on_lead_received, sla_checks_schedule
 from .shift import SlaContext, qualifiers_on_shift
 from .sweep import sla_due_queryset, sla_leads_due, sla_sweep
-from .telephony import CallEventResult, _call_event_record, call_event_record, call_operator_find
+from .telephony import (
+    CallEventResult,
+    _call_event_record,
+    call_event_record,
+    call_operator_find,
+    call_start_problem,
+)
 
 __all__ = [
     "BREACH",
@@ -36,6 +42,7 @@ __all__ = [
     "_lead_label",
     "call_event_record",
     "call_operator_find",
+    "call_start_problem",
     "log",
     "median_duration",
     "on_lead_received",

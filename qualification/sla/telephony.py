@@ -1,7 +1,9 @@
 """Telephony events: a PBX call becomes a call attempt or a new call-tracking lead."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,6 +16,22 @@ from ..exceptions import CallEventRefused
 from ..models import CallAttempt
 from ..services import call_attempt_log
 from .common import CALL_TRACKING_SOURCE
+
+MAX_CLOCK_SKEW = timedelta(minutes=10)
+
+
+def call_start_problem(started_at, *, now=None):
+    """Why a telephony call's start cannot be taken as the SLA's timestamp (None when it can): the
+    bounds every telephony channel shares (the generic webhook and the PBX adapters)."""
+    now = now or timezone.now()
+    if started_at > now + MAX_CLOCK_SKEW:
+        return _("The call cannot start in the future.")
+    if started_at < now - timedelta(hours=settings.TELEPHONY_EVENT_MAX_AGE_HOURS):
+        # a PBX redelivers within hours; an older start is a wrong clock or an attempt to back-date
+        return _("The call is older than %(hours)d hours: events are accepted only for recent calls.") % {
+            "hours": settings.TELEPHONY_EVENT_MAX_AGE_HOURS
+        }
+    return None
 
 
 @dataclass
@@ -46,6 +64,8 @@ def call_event_record(
     operator=None,
     payload=None,
     reported_by=None,
+    channel: str = CallAttempt.Channel.WEBHOOK,
+    recording_ref: str = "",
 ) -> CallEventResult:
     """Record one telephony event; idempotent by `event_id`.
 
@@ -78,6 +98,8 @@ def call_event_record(
                 operator=operator,
                 payload=payload or {},
                 reported_by=reported_by,
+                channel=channel,
+                recording_ref=recording_ref,
             )
     except IntegrityError:
         # the same event delivered twice at once: the other delivery recorded it
@@ -99,6 +121,8 @@ def _call_event_record(
     operator,
     payload,
     reported_by,
+    channel=CallAttempt.Channel.WEBHOOK,
+    recording_ref="",
 ):
     result = CallEventResult()
     lead = (
@@ -145,6 +169,8 @@ def _call_event_record(
         external_event_id=event_id,
         check_holder=False,
         reported_by=reported_by,
+        channel=channel,
+        recording_ref=recording_ref,
     )
     result.duplicate = False
     result.lead = result.attempt.lead  # the instance call_attempt_log locked and saved

@@ -61,7 +61,7 @@ def index(request):
         return render(request, "qualification/no_team.html", {"page_title": _("Queue")})
     manager = access.is_queue_manager(user)
     queue = QueueFilter(request.GET or None, queryset=selectors.queue_for_user(user=user, team_id=team_id))
-    table = QueueTable(queue.qs, user=user, manager=manager)
+    table = QueueTable(queue.qs, user=user, manager=manager, click_to_call=selectors.click_to_call_ready(user))
     table.csrf_token = get_token(request)
     RequestConfig(request, paginate={"per_page": QUEUE_PAGE_SIZE}).configure(table)
     context = {"table": table, "filter": queue, "poll_seconds": POLL_SECONDS, "manager": manager}
@@ -165,6 +165,10 @@ def _card_context(request, lead, *, call_form=None, checklist_form=None):
         "reassign_form": ReassignForm(qualifiers=selectors.team_qualifiers(team_id=team.pk)) if manager else None,
         "summary": selectors.latest_handoff_summary(lead_id=lead.pk) if lead.handed_off_at else None,
         "outcomes": CallAttempt.Outcome.choices,
+        "click_to_call": selectors.click_to_call_ready(user),
+        "pbx_call": (pbx_call := selectors.pbx_call_latest(lead_id=lead.pk)),
+        "pbx_sig": selectors.pbx_call_signature(pbx_call),
+        "live_poll_seconds": 2,
         "unreachable_reason_id": selectors.reason_id(kind=Reason.Kind.DISQUALIFY, code=services.UNREACHABLE_REASON),
     }
 

@@ -19,9 +19,10 @@ from django.utils.translation import gettext_lazy as _
 
 from leadflow.db import Percentile, Seconds
 from leadflow.models import Source, Team
+from qualification.models import CallAttempt
 
 from .. import rollup
-from .common import SPEED_CREDIT, credited_person_id, label_credited, minutes, ratio
+from .common import SPEED_CREDIT, credited_person_id, label_credited, minutes, ratio, users_by_id
 from .drill import dim_value, narrow
 
 GROUPINGS = {
@@ -228,3 +229,21 @@ def speed_from_rollup(*, plan, leads, group_by, now):
         row = _speed_row(counts["week"][monday], histograms, ("week", monday))
         trend.append(finish_speed_row({"week": datetime.combine(monday, time(), tzinfo=tz), **row}))
     return {"total": total, "rows": rows, "heatmap": heat, "trend": trend, "from_rollup": True}
+
+
+def calls_by_hand(*, leads):
+    """Calls on the page's leads by who made them: all, logged by hand (outside the PBX and the
+    webhook), and the share by hand. One query, plus one for the people's names."""
+    rows = list(
+        CallAttempt.objects.filter(lead__in=leads.values("pk"))
+        .values("actor_id")
+        .annotate(calls=Count("pk"), by_hand=Count("pk", filter=Q(channel=CallAttempt.Channel.MANUAL)))
+        .order_by("actor_id")
+    )
+    names = users_by_id([row["actor_id"] for row in rows if row["actor_id"]])
+    for row in rows:
+        row["label"] = names.get(row["actor_id"]) or str(_("Telephony, operator unknown"))
+        row["by_hand_share"] = ratio(row["by_hand"], row["calls"])
+    total = {"calls": sum(r["calls"] for r in rows), "by_hand": sum(r["by_hand"] for r in rows)}
+    total["by_hand_share"] = ratio(total["by_hand"], total["calls"])
+    return rows, total

@@ -98,6 +98,11 @@ MATRIX = {
     "api-leads":             Row(POST, (401,  401,  401,  401,  401,  401,  401,  401,  401),
                                  data=lambda w: {"phone": "+79161234567", "name": "api"}),
     "api-calls":             Row(POST, (401,  401,  401,  401,  401,  401,  401,  401,  401), data=lambda w: {}),
+    # PBX notifications: the provider's signature, never a session; an unknown account is 404 for everyone
+    "api-pbx-mango":         Row(POST, (404,  404,  404,  404,  404,  404,  404,  404,  404), target="pbx",
+                                 data=lambda w: {}),
+    "api-pbx-zadarma":       Row(POST, (404,  404,  404,  404,  404,  404,  404,  404,  404), target="pbx",
+                                 data=lambda w: {}),
     "api-schema":            Row(GET,  (200,  200,  200,  200,  200,  200,  200,  200,  200)),
     # the qualification workspace; lead ids: a lead of team A held by another qualifier
     "qualification:index":   Row(GET,  (L,    200,  200,  403,  403,  200,  200,  200,  403)),
@@ -106,6 +111,9 @@ MATRIX = {
     "qualification:handoffs": Row(GET, (L,    200,  200,  403,  403,  200,  200,  200,  403)),
     "qualification:lead":    Row(GET,  (L,    403,  200,  403,  403,  200,  403,  403,  403), target=HELD),
     "qualification:claim":   Row(POST, (L,    302,  302,  403,  403,  403,  403,  403,  403), target="lead:new_a"),
+    # click-to-call: no PBX in this world, so who may call is sent back to the card with the refusal
+    "qualification:call-place": Row(POST, (L, 403,  302,  403,  403,  302,  403,  403,  403), target=HELD),
+    "qualification:call-live": Row(GET, (L,   403,  200,  403,  403,  200,  403,  403,  403), target=HELD),
     "qualification:call-log": Row(POST, (L,   403,  302,  403,  403,  302,  403,  403,  403), target=HELD,
                                  data=lambda w: {"outcome": "no_answer", "note": "matrix"}),
     "qualification:checklist": Row(POST, (L,  403,  302,  403,  403,  302,  403,  403,  403), target=HELD,
@@ -265,6 +273,8 @@ def _url(world, name):
         kwargs = {"token": world.feed_token}
     elif row.target.startswith("column:"):
         kwargs = {"column": row.target.partition(":")[2]}
+    elif row.target == "pbx":  # an account that does not exist
+        kwargs = {"account_id": 999_999} | ({"kind": "call"} if "<str:kind>" in _pattern_of(name) else {})
     elif row.target:
         kind, _, key = row.target.partition(":")
         pk = world.leads[key].pk if kind == "lead" else getattr(world, kind).pk
