@@ -35,6 +35,12 @@ ANSWER_BOUND_SECONDS = 3.0
 HEALTH_BOUND_SECONDS = 8.0  # /healthz tries the broker twice (max_retries=1) before it answers 503
 
 
+@pytest.fixture(autouse=True)
+def _eta_messages(settings):
+    """These tests are about the per-lead ETA messages, off by default since issue 14 (SLA_CHECK_MESSAGES)."""
+    settings.SLA_CHECK_MESSAGES = True
+
+
 def _posts(phase, start, count):
     return [
         ((phase, i), "website", {"phone": f"+7913{i:07d}", "name": f"{phase} {i}", "external_id": f"{phase}-{i}"})
