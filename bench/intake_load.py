@@ -13,9 +13,10 @@ creates an intake token, then alternates wrk runs on loopback: minimal, intake, 
 short warm-up of each, and one last round of each with a single connection (the cost of one request
 without queueing, 10 s each). Every intake request is a new lead (unique phone and external_id), so
 each is the full path: validation, phone lock, duplicate checks, lead + inquiry + history rows, SLA
-deadlines and two broker publishes after commit (BENCH_BROKER_URL, default redis://127.0.0.1:6379/12, purged
-afterwards). The run's leads are deleted at the end (BENCH_KEEP_LEADS=1 keeps them), so a database shared
-with bench/queue_page.py keeps its queue as seeded.
+deadlines (and, with SLA_CHECK_MESSAGES=true, two broker publishes after commit: BENCH_BROKER_URL, default
+redis://127.0.0.1:6379/12, purged afterwards; off by default since issue 14, the sweep runs the checks).
+The run's leads are deleted at the end (BENCH_KEEP_LEADS=1 keeps them), so a database shared with
+bench/queue_page.py keeps its queue as seeded.
 
 Besides rate and latency, each round shows the CPU time per request of the gunicorn workers ("app")
 and of their PostgreSQL backends ("db"), read from /proc: unlike the rates, these do not depend on what

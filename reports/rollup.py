@@ -10,9 +10,11 @@
 Reading (`funnel_plan` decides, the one place): whole months of the period that the rollup holds come
 from it; the rest of the period (the current month, any month not built) from the lead table, with its
 durations bucketed the same way in SQL, so the counts always equal the raw computation and nothing
-received today is missing. Kept current by `rollup_refresh` (Celery beat, every few minutes: the days
-of the leads whose `updated_at` moved since the last run, and the days up to yesterday) and
-`rollup_rebuild` (nightly, the recent days; `manage.py rebuild_report_rollup`).
+received today is missing; a held month with a lead changed since the last refresh (`stale_months`)
+is read raw too, so a figure equals its raw drill-down list at every moment. Kept current by
+`rollup_refresh` (Celery beat, every few minutes: the days of the leads whose `updated_at` moved since
+the last run, and the days up to yesterday) and `rollup_rebuild` (nightly, the recent days;
+`manage.py rebuild_report_rollup`).
 """
 
 import math
@@ -356,11 +358,29 @@ def spans(first_month, end_month):
     return result
 
 
-def spans_q(first_month, end_month):
+def spans_q(first_month, end_month, *, skip=frozenset()):
+    """The histogram rows of the months [first_month, end_month) but the months of `skip`."""
     q = Q(pk__in=[])
-    for months, month in spans(first_month, end_month):
-        q |= Q(months=months, month=month)
+    for start, end in _segments(first_month, end_month, skip):
+        for months, month in spans(start, end):
+            q |= Q(months=months, month=month)
     return q
+
+
+def _segments(first_month, end_month, skip):
+    """[(start, end)]: the runs of consecutive months of [first_month, end_month) not in `skip`."""
+    result, month, start = [], first_month, None
+    while month < end_month:
+        if month in skip:
+            if start is not None:
+                result.append((start, month))
+            start = None
+        elif start is None:
+            start = month
+        month = next_month(month)
+    if start is not None:
+        result.append((start, end_month))
+    return result
 
 
 def _state_key():
@@ -448,29 +468,63 @@ def rollup_refresh(*, now=None):
 
 
 def rollup_state():
-    """(covered_from, covered_until) or None; cached for a minute (a rebuild forgets it)."""
+    """(covered_from, covered_until, changes_seen_until) or None; cached for a minute (a rebuild or a
+    refresh forgets it; an older `changes_seen_until` only makes stale_months more careful)."""
     key = _state_key()
     cached = cache.get(key)
     if cached is None:
-        state = RollupState.objects.values_list("covered_from", "covered_until").first()
+        state = RollupState.objects.values_list("covered_from", "covered_until", "changes_seen_until").first()
         cached = ("built", *state) if state else ("none",)
         cache.set(key, cached, STATE_CACHE_SECONDS)
     return cached[1:] if cached[0] == "built" else None
 
 
+def stale_months(first_month, end_month, changes_seen_until):
+    """The months of [first_month, end_month) holding a lead changed (`updated_at`) since the rollup's
+    last refresh (less CHANGE_OVERLAP: a change committed after the refresh's snapshot): their rows may
+    be out of date, the page reads them raw. One query on the `updated_at` index (leadflow 0021)."""
+    since = changes_seen_until - CHANGE_OVERLAP
+    months = (
+        Lead.objects.filter(
+            updated_at__gte=since, received_at__gte=day_start(first_month), received_at__lt=day_start(end_month)
+        )
+        .annotate(r_month=TruncMonth("received_at", tzinfo=local_tz(), output_field=DateField()))
+        .values_list("r_month", flat=True)
+        .order_by()
+        .distinct()
+    )
+    return frozenset(month.date() if isinstance(month, datetime) else month for month in months)
+
+
 @dataclass(frozen=True)
 class RollupPlan:
-    """Whole months [first_month, end_month) come from the rollup rows matching `team_q`; the leads of
-    the period outside them (and `extra_q`: leads the filter counts that the team key cannot) from raw."""
+    """Whole months [first_month, end_month) but the `stale` ones come from the rollup rows matching
+    `team_q`; the leads of the period outside them (the stale months' too, and `extra_q`: leads the
+    filter counts that the team key cannot) from raw."""
 
     first_month: date
     end_month: date
     team_q: Q
     extra_q: Q | None
     covers_period: bool
+    stale: frozenset = frozenset()
 
     def covered_q(self, prefix="received_at"):
-        return Q(**{f"{prefix}__gte": day_start(self.first_month), f"{prefix}__lt": day_start(self.end_month)})
+        q = Q(**{f"{prefix}__gte": day_start(self.first_month), f"{prefix}__lt": day_start(self.end_month)})
+        for month in sorted(self.stale):
+            q &= ~Q(**{f"{prefix}__gte": day_start(month), f"{prefix}__lt": day_start(next_month(month))})
+        return q
+
+    def days_q(self):
+        """The held day rows (DailyLeadRollup.day)."""
+        q = Q(day__gte=self.first_month, day__lt=self.end_month)
+        for month in sorted(self.stale):
+            q &= ~Q(day__gte=month, day__lt=next_month(month))
+        return q
+
+    def spans_q(self):
+        """The held histogram rows (LeadDurationHistogram's month spans)."""
+        return spans_q(self.first_month, self.end_month, skip=self.stale)
 
     def tail(self, leads):
         """The leads of `leads` (the period's, filtered) the rollup does not hold; None when there are none
@@ -522,7 +576,7 @@ def rollup_plan(*, report_filter, scope):
     state = rollup_state()
     if state is None:
         return None
-    covered_from, covered_until = state
+    covered_from, covered_until, changes_seen_until = state
     period = report_filter.period
     tz = local_tz()
     start_day = timezone.localdate(period.start, timezone=tz)
@@ -535,8 +589,13 @@ def rollup_plan(*, report_filter, scope):
     last = month_start(last)
     if first >= last:
         return None
-    covers = first == start_day and last == end_day
-    return RollupPlan(first_month=first, end_month=last, team_q=team_q, extra_q=extra_q, covers_period=covers)
+    stale = stale_months(first, last, changes_seen_until)
+    if not _segments(first, last, stale):
+        return None  # every month changed since the refresh
+    covers = first == start_day and last == end_day and not stale
+    return RollupPlan(
+        first_month=first, end_month=last, team_q=team_q, extra_q=extra_q, covers_period=covers, stale=stale
+    )
 
 
 # dimension → (the histogram kind, its group column, the same value over Lead for the raw rest)
@@ -584,7 +643,7 @@ def rollup_counts(plan, dimension, *, leads=None, now=None):
     now = now or timezone.now()
     aggregates = {key: Sum(key) for key in SUM_KEYS}
     aggregates["uncalled_due_max"] = Max("uncalled_due_max")
-    rows = DailyLeadRollup.objects.filter(plan.team_q, day__gte=plan.first_month, day__lt=plan.end_month)
+    rows = DailyLeadRollup.objects.filter(plan.team_q, plan.days_q())
     if dimension == "slot":  # the heat map: hour rows by the day's weekday
         rows = rows.filter(kind="hour").annotate(
             r_group=ExpressionWrapper(ExtractIsoWeekDay("day") * 100 + F("value"), output_field=BigIntegerField())
@@ -638,7 +697,7 @@ def rollup_histograms(plan, wanted, *, leads=None):
         kind, column, _expr = dimensions[name]
         readers.setdefault(kind, []).append((name, columns.index(column) if column else None, set(metrics)))
     rows = (
-        LeadDurationHistogram.objects.filter(plan.team_q, spans_q(plan.first_month, plan.end_month))
+        LeadDurationHistogram.objects.filter(plan.team_q, plan.spans_q())
         .filter(kind__in=kinds)
         # integers first: the sort behind the GROUP BY then rarely compares the text columns (3× faster)
         .values_list(*columns)

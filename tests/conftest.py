@@ -27,6 +27,16 @@ def _celery_eager():
 
 
 @pytest.fixture(autouse=True)
+def _hotcache_empty():
+    """Each test starts without the intake cache of the one before (rows rolled back, pks reused)."""
+    from leadflow import hotcache
+
+    hotcache.clear()
+    yield
+    hotcache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory):
     """Uploaded files (measurement photos) go to a temporary folder, never to the checkout's var/."""
     settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"

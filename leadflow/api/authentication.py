@@ -19,7 +19,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import SimpleRateThrottle
 
-from leadflow import ratelimit
+from leadflow import hotcache, ratelimit
 from leadflow.models import ApiToken, SecurityEvent, api_key_hash
 from leadflow.services import security_event_record
 
@@ -47,7 +47,11 @@ class ApiTokenAuthentication(BaseAuthentication):
             key = parts[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token header.")) from None
-        token = ApiToken.objects.select_related("source").filter(key_hash=api_key_hash(key)).first()
+        key_hash = api_key_hash(key)
+        token = hotcache.get_or_load(
+            ("api-token", key_hash),
+            lambda: ApiToken.objects.select_related("source").filter(key_hash=key_hash).first(),
+        )
         ip = request_ip(request)
         now = timezone.now()
         if token is None:
@@ -65,6 +69,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         stale = token.last_used_at is None or (now - token.last_used_at).total_seconds() > TOUCH_EVERY_SECONDS
         if stale or token.last_used_ip != _ip_or_none(ip):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=_ip_or_none(ip))
+            token.last_used_at, token.last_used_ip = now, _ip_or_none(ip)  # the cached copy: no write next time
         return (None, token)
 
     def authenticate_header(self, request):

@@ -99,10 +99,20 @@ def handoff_not_disputed(lead):
     return lead.handoff_state != HandoffState.DISPUTED
 
 
+class LeadQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """Every bulk write stamps `updated_at` (auto_now only acts in save()): the report rollup finds
+        the leads changed since its last refresh by it (reports.rollup)."""
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+
 class Lead(models.Model):
     # contact
     name = models.CharField(_("name"), max_length=200, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, db_index=True, help_text=_("E.164, e.g. +79123456789"))
+    phone = models.CharField(_("phone"), max_length=20, help_text=_("E.164, e.g. +79123456789"))
     email = models.EmailField(_("e-mail"), blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
     region = models.CharField(_("region"), max_length=120, blank=True)
@@ -135,6 +145,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="qualified_leads",
+        db_index=False,
     )
     handed_off_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -143,6 +154,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="handed_off_leads",
+        db_index=False,
     )
     # Credit, not custody: `qualifier` is whoever holds the lead now (a released claim clears it),
     # `handed_off_by` who pressed the button (the team lead with the manual strategy). The reports
@@ -155,6 +167,7 @@ class Lead(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text=_("Who made the first call attempt: the speed-to-lead figures count for them."),
+        db_index=False,
     )
     qualified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -167,6 +180,7 @@ class Lead(models.Model):
             "The qualifier credited with the latest qualification: hand-off quality, disputes and the "
             "bonus count for them, whoever pressed the hand-off."
         ),
+        db_index=False,
     )
     sales_rep = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -175,6 +189,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="sales_leads",
+        db_index=False,
     )
     # A measurement booked from a rep's free slots during the qualification call: the hand-off goes
     # to this rep, so the client keeps the date they were promised.
@@ -185,6 +200,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
 
     # milestones
@@ -213,6 +229,7 @@ class Lead(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"kind": Reason.Kind.DISQUALIFY},
+        db_index=False,
     )
     handoff_state = models.CharField(
         _("hand-off"), max_length=20, choices=HandoffState.choices, default=HandoffState.NONE, blank=True
@@ -230,6 +247,7 @@ class Lead(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         limit_choices_to={"kind": Reason.Kind.LOSE},
+        db_index=False,
     )
     competitor = models.CharField(_("competitor"), max_length=200, blank=True)
     outcome_note = models.TextField(_("outcome note"), blank=True)
@@ -237,9 +255,7 @@ class Lead(models.Model):
     # speed-to-lead SLA (policy in Team; enforcement in qualification.tasks)
     sla_warn_at = models.DateTimeField(_("SLA warning at"), null=True, blank=True)
     sla_breach_at = models.DateTimeField(_("SLA breach at"), null=True, blank=True)
-    sla_state = models.CharField(
-        _("SLA"), max_length=20, choices=SlaState.choices, default=SlaState.PENDING, db_index=True
-    )
+    sla_state = models.CharField(_("SLA"), max_length=20, choices=SlaState.choices, default=SlaState.PENDING)
     sla_warned_at = models.DateTimeField(_("SLA warned"), null=True, blank=True)
     sla_breached_at = models.DateTimeField(_("SLA breached"), null=True, blank=True)
 
@@ -247,9 +263,17 @@ class Lead(models.Model):
     # 152-ФЗ: when the person's data was removed (retention or an erasure request); the figures stay
     anonymised_at = models.DateTimeField(_("personal data removed"), null=True, blank=True, editable=False)
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = LeadQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("lead")
@@ -272,15 +296,47 @@ class Lead(models.Model):
                 name="lead_sla_open_idx",
                 condition=Q(sla_state__in=["pending", "warned"]),
             ),
-            models.Index(fields=["phone", "status"], name="lead_phone_status_idx"),
+            # the SLA panel's urgent list and breaches of the day without an index on sla_state: a new lead
+            # is pending, so intake writes neither of these
+            models.Index(
+                fields=["sla_breach_at"], name="lead_sla_urgent_idx", condition=Q(sla_state__in=["warned", "breached"])
+            ),
+            models.Index(
+                fields=["sla_breach_at"], name="lead_sla_late_idx", condition=Q(sla_state__in=["breached", "met_late"])
+            ),
+            models.Index(fields=["phone", "status"], name="lead_phone_status_idx"),  # also phone alone
+            # foreign keys that a new lead leaves empty: indexed only where set, so intake does not write
+            # them (the rows of a PROTECT check or a "by this person" report are the set ones); qualifier
+            # and sales_rep lead the composites above (issue 14, docs/performance.md)
+            *(
+                models.Index(fields=[field], name=f"lead_{field}_set_idx", condition=Q(**{f"{field}__isnull": False}))
+                for field in (
+                    "handed_off_by",
+                    "first_called_by",
+                    "qualified_by",
+                    "booked_rep",
+                    "disqualify_reason",
+                    "lose_reason",
+                    "merged_into",
+                )
+            ),
             # report periods are ranges over these milestones
             models.Index(fields=["handed_off_at"], name="lead_handed_off_at_idx"),
             models.Index(fields=["measured_at"], name="lead_measured_at_idx"),
             models.Index(fields=["closed_at"], name="lead_closed_at_idx"),
+            # the report rollup's "changed since the last refresh" (reports.rollup.stale_months, rollup_refresh)
+            models.Index(fields=["updated_at"], name="lead_updated_at_idx"),
         ]
 
     def __str__(self):
         return f"#{self.pk} {self.name or self.phone}"
+
+    def save(self, *args, update_fields=None, **kwargs):
+        """`updated_at` is written by every save, also one limited to `update_fields` (the rollup's
+        change marker, like LeadQuerySet.update)."""
+        if update_fields and "updated_at" not in update_fields:
+            update_fields = [*update_fields, "updated_at"]
+        super().save(*args, update_fields=update_fields, **kwargs)
 
     @property
     def is_open(self):

@@ -8,6 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import hotcache
 from ..models import (
     OPEN_STATUSES,
     Inquiry,
@@ -25,14 +26,18 @@ log = logging.getLogger("leadflow.services")
 
 
 def default_qualification_team():
-    team = Team.objects.filter(kind=Team.Kind.QUALIFICATION, is_active=True).order_by("pk").first()
+    """The team new leads go to; cached for a few seconds per process (leadflow.hotcache)."""
+    team = hotcache.get_or_load(
+        "default-qualification-team",
+        lambda: Team.objects.filter(kind=Team.Kind.QUALIFICATION, is_active=True).order_by("pk").first(),
+    )
     if team is None:
         raise RuntimeError("No active qualification team: create one in the admin.")
     return team
 
 
 def sla_deadlines(*, team, received_at):
-    calendar = WorkCalendar.for_team(team)
+    calendar = hotcache.get_or_load(("work-calendar", team.pk), lambda: WorkCalendar.for_team(team))
     return (
         calendar.add_working_minutes(received_at, team.sla_warn_minutes),
         calendar.add_working_minutes(received_at, team.sla_breach_minutes),
@@ -143,19 +148,10 @@ def _lead_receive(*, source, phone, external_id, channel, received_at, payload, 
     # The hot path (a new lead) reads ids only: compiling a query over Lead's ~70 columns costs more
     # CPU than running it, so the full lead is fetched only when there is one to return.
     _lock_phone(phone)
-    if external_id:
-        # checked under the phone lock: a concurrent delivery of the same phone may have just committed it
-        duplicate_of = (
-            Inquiry.objects.filter(source=source, external_id=external_id).values_list("lead_id", flat=True).first()
-        )
-        if duplicate_of is not None:
-            return IntakeResult(Lead.objects.get(pk=duplicate_of), duplicate=True)
-    open_lead_id = (
-        Lead.objects.filter(phone=phone, status__in=OPEN_STATUSES, is_archived=False)
-        .order_by("-received_at")
-        .values_list("pk", flat=True)
-        .first()
-    )
+    # both checks under the phone lock: a concurrent delivery of the same phone may have just committed
+    duplicate_of, open_lead_id = _delivery_and_open_lead(source_id=source.pk, external_id=external_id, phone=phone)
+    if duplicate_of is not None:
+        return IntakeResult(Lead.objects.get(pk=duplicate_of), duplicate=True)
     message = fields.get("message") or ""
     if open_lead_id is not None:
         open_lead = Lead.objects.get(pk=open_lead_id)
@@ -210,6 +206,30 @@ def _lead_receive(*, source, phone, external_id, channel, received_at, payload, 
         at=received_at,
     )
     return IntakeResult(lead, created=True)
+
+
+def _delivery_and_open_lead(*, source_id, external_id, phone):
+    """(lead of an earlier delivery with this external id, newest open lead of this phone) in one SELECT.
+
+    Written as SQL: compiling the two ORM queries cost more CPU than running them (issue 14). Same
+    filters as before: `(source, external_id)` on the inquiries; open status and not archived on the
+    lead, newest received first (lead_phone_status_idx).
+    """
+    open_statuses = [str(status) for status in OPEN_STATUSES]
+    placeholders = ", ".join(["%s"] * len(open_statuses))
+    delivery = (
+        f"(SELECT lead_id FROM {Inquiry._meta.db_table} WHERE source_id = %s AND external_id = %s LIMIT 1)"
+        if external_id
+        else "NULL"
+    )
+    sql = (
+        f"SELECT {delivery}, (SELECT id FROM {Lead._meta.db_table} WHERE phone = %s AND status IN ({placeholders})"
+        " AND is_archived = %s ORDER BY received_at DESC LIMIT 1)"
+    )
+    params = ([source_id, external_id] if external_id else []) + [phone, *open_statuses, False]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
 
 
 def _lock_phone(phone):

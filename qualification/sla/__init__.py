@@ -5,12 +5,13 @@ stamped at intake in the team's working hours (leadflow.services.sla_deadlines) 
 at the first call attempt (qualification.services.call_attempt_log). This module enforces them:
 
 - `on_lead_received` (connected in QualificationConfig.ready) publishes one Celery check at each
-  deadline; a broker outage is logged and ignored, the sweep catches up.
+  deadline when SLA_CHECK_MESSAGES is on (off by default: the sweep is the clock); a broker outage is
+  logged and ignored, the sweep catches up.
 - `sla_check_lead` re-reads the lead under a row lock and moves it pending → warned → breached;
   `sla_checks_run` does the same for many leads in a constant number of statements.
   A duplicate, early or late message changes nothing twice: the state guards the step and every
   notification carries a dedupe key.
-- `sla_sweep` (Celery beat, every minute) runs every check whose deadline passed.
+- `sla_sweep` (Celery beat, every SLA_SWEEP_SECONDS: 15) runs every check whose deadline passed.
 """
 
 from .checks import _clock_running, _lead_label, sla_check_lead, sla_checks_run

@@ -1,6 +1,7 @@
 """Scheduling: publish a Celery check at each of a new lead's SLA deadlines."""
 
 from celery import current_app
+from django.conf import settings
 
 from leadflow.models import Lead
 
@@ -32,7 +33,14 @@ def sla_checks_schedule(*, lead_id: int, warn_at, breach_at) -> int:
 
 
 def on_lead_received(sender, lead_id, **kwargs):
-    """Receiver of leadflow.signals.lead_received (sent after the intake commit): never raises."""
+    """Receiver of leadflow.signals.lead_received (sent after the intake commit): never raises.
+
+    Off by default (SLA_CHECK_MESSAGES): the sweep every SLA_SWEEP_SECONDS (15) fires every check within
+    that time of its deadline, and two publishes per lead cost intake more than the sweep costs the
+    database (docs/decisions.md, issue 14).
+    """
+    if not settings.SLA_CHECK_MESSAGES:
+        return
     try:
         row = Lead.objects.filter(pk=lead_id).values_list("sla_warn_at", "sla_breach_at").first()
         if row is not None:

@@ -23,7 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -32,7 +32,7 @@ from leadflow.models import Lead, LeadStatus, Team
 from sales.models import DealCorrection, Dispute
 
 from ..models import BonusPlan, PayPeriodClose
-from .common import Period, label_from, person_label, ratio, user_names
+from .common import Period, person_label, ratio, users_by_id
 from .drill import NO_VALUE
 
 PAID_ROLES = (roles.QUALIFICATION_LEAD, roles.SALES_MANAGER, roles.QUALIFIER, roles.SALES_REP)
@@ -245,24 +245,44 @@ def statements(*, months, scope, team_id=None, person_id=None):
     people = paid_people(scope=scope, team_id=team_id, person_id=person_id)
     plans = list(BonusPlan.objects.all())
 
-    qualifier_wins = {}
+    # the qualifiers' won hand-offs and the reps' wins in one pass over the span's won deals, per
+    # (qualifier, rep, month): a year at 1 M leads read the won deals twice
+    qualifier_wins, rep_sales = {}, {}
     for row in (
-        Lead.objects.filter(span.q("closed_at"), HANDOFF_WINS)
+        Lead.objects.filter(span.q("closed_at"), status=LeadStatus.WON)
+        .annotate(month=TruncMonth("closed_at"))
+        .values("qualified_by_id", "sales_rep_id", "month")
+        .annotate(
+            handoff_won=Count("pk", filter=HANDOFF_WINS),
+            rep_won=Count("pk", filter=REP_WINS),
+            revenue=Sum("deal_amount", filter=REP_WINS),
+        )
+        .order_by()
+    ):
+        month = _as_month(row["month"])
+        if row["handoff_won"]:
+            q = qualifier_wins.setdefault((row["qualified_by_id"], month), {"won": 0, "clawed": 0})
+            q["won"] += row["handoff_won"]
+        if row["rep_won"]:
+            r = rep_sales.setdefault((row["sales_rep_id"], month), {"won": 0, "revenue": None})
+            r["won"] += row["rep_won"]
+            if row["revenue"] is not None:
+                r["revenue"] = row["revenue"] if r["revenue"] is None else r["revenue"] + row["revenue"]
+    # those of them clawed back (upheld_against_qualifier), from the disputes' side: a join driven by the few
+    # upheld disputes instead of a dispute lookup for every won deal of the span
+    for row in (
+        Lead.objects.filter(
+            span.q("closed_at"),
+            HANDOFF_WINS,
+            disputes__decision=Dispute.Decision.UPHELD,
+            disputes__counts_against_user=F("qualified_by"),
+        )
         .annotate(month=TruncMonth("closed_at"))
         .values("qualified_by_id", "month")
-        .annotate(won=Count("pk"), clawed=Count("pk", filter=Q(upheld_against_qualifier())))
+        .annotate(clawed=Count("pk", distinct=True))
         .order_by()
     ):
-        qualifier_wins[(row["qualified_by_id"], _as_month(row["month"]))] = row
-    rep_sales = {}
-    for row in (
-        Lead.objects.filter(span.q("closed_at"), REP_WINS)
-        .annotate(month=TruncMonth("closed_at"))
-        .values("sales_rep_id", "month")
-        .annotate(won=Count("pk"), revenue=Sum("deal_amount"))
-        .order_by()
-    ):
-        rep_sales[(row["sales_rep_id"], _as_month(row["month"]))] = row
+        qualifier_wins[(row["qualified_by_id"], _as_month(row["month"]))]["clawed"] = row["clawed"]
     undo, adjustment_lines = paid_corrections()
 
     rows, teams = [], {}
@@ -363,18 +383,21 @@ def economics(*, report_filter, scope):
     }
 
     pairs = []
-    for row in (
+    # names afterwards (users_by_id): name subqueries in the grouped query kept it off the parallel plan
+    grouped = list(
         _won_in_span(report_filter, scope, span)
         .values("qualified_by_id", "sales_rep_id")
-        .annotate(won=Count("pk"), revenue=Sum("deal_amount"), **user_names("qualified_by"), **user_names("sales_rep"))
+        .annotate(won=Count("pk"), revenue=Sum("deal_amount"))
         .order_by("-revenue")
-    ):
+    )
+    names = users_by_id({row[key] for row in grouped for key in ("qualified_by_id", "sales_rep_id")} - {None})
+    for row in grouped:
         pairs.append(
             {
                 "qualified_by_id": row["qualified_by_id"],
                 "sales_rep_id": row["sales_rep_id"],
-                "qualifier": label_from(row, "qualified_by_") if row["qualified_by_id"] else "—",
-                "rep": label_from(row, "sales_rep_") if row["sales_rep_id"] else "—",
+                "qualifier": names.get(row["qualified_by_id"], "—") if row["qualified_by_id"] else "—",
+                "rep": names.get(row["sales_rep_id"], "—") if row["sales_rep_id"] else "—",
                 "won": row["won"],
                 "revenue": money(row["revenue"]),
             }

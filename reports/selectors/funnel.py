@@ -226,7 +226,14 @@ def won_revenue_leads(*, report_filter, scope, basis):
 
 
 def won_revenue(*, report_filter, scope, basis):
-    """Won deals and their sum on one basis (won_revenue_leads). One query; pages show both side by side."""
+    """Won deals and their sum on one basis (won_revenue_leads). One query; pages show both side by side.
+    The cohort basis reads the rollup's held months when rollup_plan allows (the same sums exactly)."""
+    if basis == "cohort":
+        plan = rollup.rollup_plan(report_filter=report_filter, scope=scope)
+        if plan is not None:
+            leads = lead_base(report_filter=report_filter, scope=scope, date_field="received_at")
+            sums = rollup.rollup_counts(plan, "total", leads=leads).get(None) or {"won": 0, "revenue": None}
+            return {"won": sums["won"], "revenue": sums["revenue"]}
     leads = won_revenue_leads(report_filter=report_filter, scope=scope, basis=basis)
     return leads.aggregate(won=Count("pk"), revenue=Sum("deal_amount"))
 

@@ -1,12 +1,14 @@
 """Sales per rep: what each rep did in the period (each count by the date of its own event),
-objections heard at measurements by tag, and the reasons deals were lost. Four queries."""
+objections heard at measurements by tag, and the reasons deals were lost. Four queries: the reps'
+counts and the reasons for losing in one pass over the period's leads, the disputes, the objections,
+the reasons' titles."""
 
-from django.db.models import Avg, Count, Q, Sum
+from django.db.models import Count, Q, Sum
 
-from leadflow.models import Lead, LeadStatus
+from leadflow.models import Lead, LeadStatus, Reason
 from sales.models import Dispute, Measurement
 
-from .common import _prefixed, label_from, ratio, user_names
+from .common import _prefixed, label_from, ratio, user_names, users_by_id
 from .drill import NO_VALUE, narrow
 
 
@@ -99,12 +101,33 @@ def sales_per_rep(*, report_filter, scope):
     events = lead_events(period)
     leads = sales_leads(report_filter=report_filter, scope=scope)
     aggregates = {key: Count("pk", filter=q) for key, q in events.items()}
-    aggregates["avg_quote"] = Avg("quote_amount", filter=events["measured"])
+    aggregates["quote_sum"] = Sum("quote_amount", filter=events["measured"])
+    aggregates["quote_n"] = Count("quote_amount", filter=events["measured"])
     aggregates["revenue"] = Sum("deal_amount", filter=events["won"])
-    rows = {}
-    for row in leads.values("sales_rep_id").annotate(**aggregates, **user_names("sales_rep")):
-        row["label"] = label_from(row, "sales_rep_")
-        rows[row["sales_rep_id"]] = row
+    # one pass per (rep, reason for losing): the reps' rows and the lost reasons' counts (a year at 1 M
+    # leads scanned the period twice: 0.3 s for the reasons alone)
+    rows, lost_by_reason = {}, {}
+    # names afterwards (users_by_id): a name subquery in the grouped query kept it off the parallel plan
+    grouped = leads.values("sales_rep_id", "lose_reason_id").annotate(**aggregates)
+    for part in grouped.order_by():
+        if part["lost"]:
+            reason = part["lose_reason_id"]
+            lost_by_reason[reason] = lost_by_reason.get(reason, 0) + part["lost"]
+        row = rows.get(part["sales_rep_id"])
+        if row is None:
+            rows[part["sales_rep_id"]] = part
+            continue
+        for key in [*events, "quote_n"]:
+            row[key] += part[key]
+        for key in ("quote_sum", "revenue"):
+            if part[key] is not None:
+                row[key] = part[key] if row[key] is None else row[key] + part[key]
+    names = users_by_id([pk for pk in rows if pk is not None])
+    for row in rows.values():
+        row["label"] = names.get(row["sales_rep_id"], "—")
+        quote_sum, quote_n = row.pop("quote_sum"), row.pop("quote_n")
+        row["avg_quote"] = quote_sum / quote_n if quote_n else None
+        row.pop("lose_reason_id")
 
     disputes = Dispute.objects.filter(
         scope.leads("lead__"),
@@ -154,11 +177,13 @@ def sales_per_rep(*, report_filter, scope):
         row["label"] = row["objectiontag__title"]
         row["share"] = ratio(row["count"], measured_total)
 
-    lost_reasons = list(
-        leads.filter(events["lost"])
-        .values("lose_reason_id", "lose_reason__title")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "lose_reason__title")
+    titles = dict(Reason.objects.filter(pk__in=[pk for pk in lost_by_reason if pk]).values_list("pk", "title"))
+    lost_reasons = [
+        {"lose_reason_id": pk, "lose_reason__title": titles.get(pk), "count": count}
+        for pk, count in lost_by_reason.items()
+    ]
+    lost_reasons.sort(
+        key=lambda row: (-row["count"], row["lose_reason__title"] is None, row["lose_reason__title"] or "")
     )
     for row in lost_reasons:
         row["label"] = row["lose_reason__title"] or "—"

@@ -186,3 +186,25 @@ def test_a_bad_rate_limit_is_refused_with_a_message():
     with pytest.raises(Exception) as excinfo:
         services.api_token_issue(source=website(), rate_limit="lots")
     assert "600/m" in str(excinfo.value)
+
+
+def test_a_token_revoked_in_this_process_stops_at_once_though_it_was_cached():
+    token = services.api_token_issue(source=website())
+    assert post(token.key).status_code == 201  # now cached (leadflow.hotcache)
+    services.api_token_revoke(token_id=token.pk, actor=None)
+    assert post(token.key, phone="+79123456780").status_code == 401
+
+
+def test_a_token_revoked_by_another_process_stops_within_the_cache_ttl(settings):
+    """Another gunicorn worker's cache does not see this process's save: it expires after HOT_CACHE_SECONDS."""
+    settings.HOT_CACHE_SECONDS = 5
+    token = services.api_token_issue(source=website())
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert post(token.key).status_code == 201
+        ApiToken.objects.filter(pk=token.pk).update(is_active=False)  # no signal: as seen from another process
+        clock.shift(timedelta(seconds=4))
+        assert post(token.key, phone="+79123456780").status_code == 201  # still cached: the stated window
+        clock.shift(timedelta(seconds=1.5))
+        response = post(token.key, phone="+79123456781")
+    assert response.status_code == 401 and "revoked" in response.json()["detail"]
+    assert Lead.objects.count() == 2

@@ -351,3 +351,15 @@ def test_concurrent_inquiries_from_one_phone_open_one_lead(
     assert len(set(results)) == 1
     assert Lead.objects.count() == 1
     assert Inquiry.objects.filter(is_repeat=True).count() == 5
+
+
+@pytest.mark.django_db
+def test_a_new_lead_costs_the_duplicate_select_and_three_inserts(api, django_assert_num_queries):
+    """Issue 14: token, team and calendar come from the per-process cache after the first delivery; both
+    duplicate checks are one SELECT; no SLA re-read after commit. (+1 on PostgreSQL: the phone lock.)"""
+    assert api.post(URL, {**PAYLOAD, "phone": "+79120000001", "external_id": "a"}, format="json").status_code == 201
+    lock = 1 if connection.vendor == "postgresql" else 0
+    # savepoint + release of the service's atomic() inside the test's transaction
+    with django_assert_num_queries(2 + 1 + 3 + lock):
+        response = api.post(URL, {**PAYLOAD, "phone": "+79120000002", "external_id": "b"}, format="json")
+    assert response.status_code == 201

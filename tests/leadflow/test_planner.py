@@ -2,9 +2,11 @@
 by, and ANALYZE after every bulk write of ours (seed, import)."""
 
 import io
+import re
 
 import pytest
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
 from django.db import connection
 from django_fsm_log.models import StateLog
@@ -42,21 +44,33 @@ def test_the_history_has_an_index_on_content_type_and_object():
 
 
 @pytest.mark.postgres
-def test_the_lead_cards_history_query_reads_the_composite_index():
+def test_the_lead_cards_history_query_finds_the_lead_by_an_index_not_by_its_content_type():
+    """At 1M leads the card read every history row of the lead content type (5.9M) for want of an index
+    on (content_type_id, object_id): the plan must find the lead's rows by an index condition on
+    object_id (the composite, or django-fsm-log's own object_id index), never filter the content type."""
     lead = LeadFactory()
-    query = selectors.lead_history(lead=lead)
-    sql, params = query.query.sql_with_params()
+    # a history of other leads, analysed: on an empty table every index costs the same and the
+    # planner's pick is arbitrary
+    others = LeadFactory.create_batch(20)
+    content_type = ContentType.objects.get_for_model(Lead)
+    StateLog.objects.bulk_create(
+        StateLog(content_type=content_type, object_id=other.pk, transition="claim", state="x", source_state="y")
+        for other in others
+        for _ in range(20)
+    )
+    sql, params = selectors.lead_history(lead=lead).query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a test table is tiny: ask which index, not whether
+        cursor.execute(f"ANALYZE {StateLog._meta.db_table}")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "statelog_ct_object_idx" in plan
+    assert re.search(r"Index Cond: \(.*object_id = ", plan), plan
+    assert "Seq Scan on django_fsm_log_statelog" not in plan, plan
 
 
 def test_the_index_migration_can_be_reversed_and_applied_again(transactional_db):
     call_command("migrate", "leadflow", "0014", verbosity=0)
     assert "statelog_ct_object_idx" not in _indexes_of_statelog()
-    call_command("migrate", "leadflow", verbosity=0)
+    call_command("migrate", verbosity=0)  # every app: going back also unapplied the later migrations that depend on it
     assert "statelog_ct_object_idx" in _indexes_of_statelog()
 
 
@@ -65,9 +79,10 @@ def _rows_known_to_the_planner(table):
         if connection.vendor == "postgresql":
             cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
             return int(cursor.fetchone()[0])
+        # one row per index; a partial index counts only its own rows, so the table's count is the largest
         cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [table])
-        row = cursor.fetchone()
-        return int(row[0].split()[0]) if row else None
+        counts = [int(stat.split()[0]) for (stat,) in cursor.fetchall()]
+        return max(counts) if counts else None
 
 
 def test_analyze_refreshes_the_planners_row_counts():

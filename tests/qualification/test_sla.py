@@ -57,7 +57,8 @@ def claim(lead, actor):
 # --- scheduling ---------------------------------------------------------------------------------
 
 
-def test_intake_schedules_both_checks_after_commit(monkeypatch, django_capture_on_commit_callbacks, team):
+def test_intake_schedules_both_checks_after_commit(settings, monkeypatch, django_capture_on_commit_callbacks, team):
+    settings.SLA_CHECK_MESSAGES = True  # off by default (issue 14): the sweep alone is on time
     published = []
     monkeypatch.setattr(sla_check, "apply_async", lambda args, eta, **kw: published.append((args[1], eta, kw)))
     with time_machine.travel(RECEIVED, tick=False), django_capture_on_commit_callbacks(execute=False) as hooks:
@@ -69,7 +70,31 @@ def test_intake_schedules_both_checks_after_commit(monkeypatch, django_capture_o
     assert (lead.sla_warn_at, lead.sla_breach_at) == (WARN_AT, BREACH_AT)
 
 
-def test_a_failed_publish_is_logged_and_leaves_the_lead_to_the_sweep(monkeypatch, caplog, receive, team):
+def test_by_default_intake_publishes_nothing_and_the_sweep_fires_each_check_within_30_s_once(
+    settings, monkeypatch, receive, people
+):
+    """Issue 14: no ETA message per lead; beat's sweep every SLA_SWEEP_SECONDS is the one clock."""
+    assert settings.SLA_CHECK_MESSAGES is False and settings.SLA_SWEEP_SECONDS <= 15
+    published = []
+    monkeypatch.setattr(sla_check, "apply_async", lambda *args, **kw: published.append(args))
+    lead = receive()
+    assert published == []
+    fired = {}
+    ticks = [WARN_AT - timedelta(seconds=7) + timedelta(seconds=settings.SLA_SWEEP_SECONDS * n) for n in range(30)]
+    for tick in ticks:  # beat's sweeps, the first one 7 s before the warning is due
+        with time_machine.travel(tick, tick=False):
+            totals = sla.sla_sweep()
+        for kind in ("warned", "breached"):
+            if totals[kind]:
+                fired.setdefault(kind, []).append(tick)
+    assert {kind: len(times) for kind, times in fired.items()} == {"warned": 1, "breached": 1}
+    assert timedelta(0) <= fired["warned"][0] - WARN_AT <= timedelta(seconds=30)
+    assert timedelta(0) <= fired["breached"][0] - BREACH_AT <= timedelta(seconds=30)
+    assert history(lead, "sla_warning").count() == 1 and history(lead, "sla_breach").count() == 1
+
+
+def test_a_failed_publish_is_logged_and_leaves_the_lead_to_the_sweep(settings, monkeypatch, caplog, receive, team):
+    settings.SLA_CHECK_MESSAGES = True
     attempts = []
 
     def broker_down(args, eta, **kw):

@@ -29,6 +29,12 @@ UNREACHABLE_BROKER = "redis://127.0.0.1:1/10"  # nothing listens on port 1
 PUBLISH_BOUND_SECONDS = 3.0  # CELERY_BROKER_CONNECTION_TIMEOUT is 1 s; the request must not wait longer
 
 
+@pytest.fixture(autouse=True)
+def _eta_messages(settings):
+    """These tests are about the per-lead ETA messages, off by default since issue 14 (SLA_CHECK_MESSAGES)."""
+    settings.SLA_CHECK_MESSAGES = True
+
+
 def _team_with_lead():
     team = qualification_team(sla_warn_minutes=15, sla_breach_minutes=20)
     team.lead = make_user(roles.QUALIFICATION_LEAD, username="tl")

@@ -184,8 +184,8 @@ MAX_QUERIES = {
     "speed": 14,  # + the calls logged by hand per caller and their names
     "handoff": 10,
     "disqualified": 12,  # one grouped pass + the names of people, reasons, sources
-    "sales": 13,  # + the cohort revenue
-    "economics": 16,
+    "sales": 14,  # + the cohort revenue; reps and lost reasons in one pass, then their names (2 small queries)
+    "economics": 17,  # the wins in one pass, the clawbacks from the upheld disputes, the pairs and their names
     "pilot": 6,
     "my": 21,
     "leads": 9,
