@@ -177,6 +177,11 @@ def may_see_deal_files(user, lead):
         return False
     if is_director(user) or may_work_deal(user, lead):
         return True
+    return arbitrates_disputes_of(user, lead)
+
+
+def arbitrates_disputes_of(user, lead):
+    """The lead's hand-off was disputed and `user` decides its team's disputes."""
     if not may_arbitrate(user) or not lead.disputes.exists():
         return False
     scope = arbitration_scope(user)
@@ -186,6 +191,29 @@ def may_see_deal_files(user, lead):
 def ensure_may_see_deal_files(*, lead, actor):
     if not may_see_deal_files(actor, lead):
         raise PermissionRefused(_("Only the people working this deal can see its photos."))
+
+
+def may_hear_calls(user, lead):
+    """A lead's call recordings: whoever may open its card (the qualifier holding or handing it off,
+    the qualification lead of its team, the director), the sales side once it was handed off (its rep,
+    the sales manager), and the arbiters of its disputes."""
+    if not user.is_authenticated:
+        return False
+    if is_director(user):
+        return True
+    try:
+        ensure_may_view_lead(lead=lead, actor=user)
+        return True
+    except PermissionRefused:
+        pass
+    if lead.sales_rep_id is not None and may_work_deal(user, lead):
+        return True
+    return arbitrates_disputes_of(user, lead)
+
+
+def ensure_may_hear_calls(*, lead, actor):
+    if not may_hear_calls(actor, lead):
+        raise PermissionRefused(_("Only the people working this lead can listen to its calls."))
 
 
 def may_correct_deal(user, lead):

@@ -6,7 +6,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from .models import SLA_ENGINE, EngineHeartbeat, Inquiry
+from . import access
+from .models import SLA_ENGINE, EngineHeartbeat, Inquiry, Lead
+from .search import lead_search
 
 
 @dataclass(frozen=True)
@@ -38,3 +40,17 @@ def delivery_first(*, source, external_id):
     if not external_id:
         return None
     return Inquiry.objects.filter(source=source, external_id=external_id).order_by("pk").first()
+
+
+SEARCH_LIMIT = 50
+
+
+def lead_search_results(*, user, text):
+    """The first SEARCH_LIMIT leads `user` may see (access.leads_scope: open and closed) matching `text`
+    by name, phone in any format, e-mail or external id; newest first."""
+    return list(
+        Lead.objects.filter(access.leads_scope(user))
+        .filter(lead_search(text))
+        .select_related("source", "qualifier", "sales_rep")
+        .order_by("-received_at", "-pk")[:SEARCH_LIMIT]
+    )

@@ -15,6 +15,7 @@ urlpatterns = [
     path("intake/", views.intake_form, name="intake"),
     path("privacy/", privacy_views.policy, name="privacy-policy"),
     path("privacy/", include("leadflow.privacy.urls")),
+    path("search/", views.search, name="search"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notification_mark_read, name="notifications-read"),
     path("api/v1/", include("leadflow.api.urls")),

@@ -20,7 +20,8 @@ from .middleware import safe_next
 from .models import SLA_ENGINE, Notification, Source
 from .privacy.selectors import privacy_policy
 from .ratelimit import client_ip, hit
-from .selectors import EngineStatus, engine_status
+from .search import phone_query
+from .selectors import EngineStatus, engine_status, lead_search_results
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,21 @@ def _check_broker():
     except Exception:
         log.warning("healthz: broker down", exc_info=True)
         return False
+
+
+@login_required
+def search(request):
+    """One search box for every role: the leads the person may see, open and closed."""
+    text = request.GET.get("q", "").strip()[:100]
+    found = lead_search_results(user=request.user, text=text) if text else None
+    context = {
+        "q": text,
+        "found": found,
+        "phone": phone_query(text).e164 if text else "",
+        "links": {"card": access.works_queue(request.user) or access.is_director(request.user)},
+        "page_title": _("Search"),
+    }
+    return render(request, "leadflow/search.html", context)
 
 
 @login_required

@@ -13,3 +13,8 @@ class CallEventRefused(LeadflowError):
     def __init__(self, message, *, field):
         self.field = field
         super().__init__(message)
+
+
+class RecordingNotReady(Exception):
+    """The PBX could not give a call's recording now (a 5xx, unreachable, an empty body): the fetch
+    task retries with backoff. Not a user-facing error."""

@@ -2,10 +2,11 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.models import Lead, ProductInterest, SlaState, Source
+from leadflow.search import lead_name_or_phone
+from leadflow.search import text_contains as _contains
 
 OPEN_SLA_STATES = [
     (SlaState.PENDING, SlaState.PENDING.label),
@@ -14,14 +15,6 @@ OPEN_SLA_STATES = [
     (SlaState.MET, SlaState.MET.label),
     (SlaState.MET_LATE, SlaState.MET_LATE.label),
 ]
-
-
-def _contains(field, value):
-    """Case-insensitive "contains" that also works for Cyrillic on SQLite (whose LIKE folds ASCII only)."""
-    condition = Q()
-    for variant in {value, value.lower(), value.capitalize(), value.upper()}:
-        condition |= Q(**{f"{field}__icontains": variant})
-    return condition
 
 
 class DateInput(forms.DateInput):
@@ -66,8 +59,4 @@ class QueueFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        digits = "".join(ch for ch in value if ch.isdigit())
-        condition = _contains("name", value)
-        if len(digits) >= 3:
-            condition |= Q(phone__contains=digits)
-        return queryset.filter(condition)
+        return queryset.filter(lead_name_or_phone(value))

@@ -1,5 +1,6 @@
 """The qualifier's workspace data: call attempts, the versioned criteria checklist, answers, scripts."""
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -80,6 +81,46 @@ class CallAttempt(models.Model):
     @property
     def failed(self):
         return self.outcome in self.FAILED_OUTCOMES
+
+
+def recording_path(recording, filename):
+    """recordings/<year>/<month>/<attempt>-<random>.<ext>: never guessed, never linked to."""
+    return (
+        f"recordings/{timezone.now():%Y/%m}/{recording.attempt_id}-{uuid.uuid4().hex}{filename[filename.rfind('.') :]}"
+    )
+
+
+class CallRecording(models.Model):
+    """The audio of a call, fetched from the PBX and kept in Django's storage (the photos' store) for
+    RECORDING_RETENTION_DAYS; served only by qualification:recording to whoever may see the lead."""
+
+    class Removed(models.TextChoices):
+        RETENTION = "retention", _("recording deleted after the retention period")
+        ERASED = "erased", _("recording deleted at the person's request")
+
+    attempt = models.OneToOneField(CallAttempt, on_delete=models.CASCADE, related_name="recording")
+    file = models.FileField(upload_to=recording_path, max_length=300, blank=True)
+    content_type = models.CharField(max_length=60, blank=True)
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_reason = models.CharField(max_length=10, choices=Removed.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("call recording")
+        verbose_name_plural = _("call recordings")
+        indexes = [
+            # the retention sweep reads the kept ones, oldest first
+            models.Index(fields=["fetched_at"], condition=Q(removed_at__isnull=True), name="call_recording_kept_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.attempt_id} {self.content_type} {self.size_bytes} B"
+
+    @property
+    def playable(self):
+        return bool(self.file) and self.removed_at is None
 
 
 class PbxCall(models.Model):

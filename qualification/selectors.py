@@ -17,7 +17,16 @@ from leadflow import access, roles
 from leadflow.models import Inquiry, Lead, LeadEvent, LeadStatus, PbxAccount, Profile, Reason
 
 from . import queue_order
-from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummary, LeadAnswer, PbxCall
+from .models import (
+    CallAttempt,
+    CallRecording,
+    CallScript,
+    Checklist,
+    Criterion,
+    HandoffSummary,
+    LeadAnswer,
+    PbxCall,
+)
 
 QUEUE_STATUSES = (LeadStatus.NEW, LeadStatus.QUALIFYING, LeadStatus.QUALIFIED)
 
@@ -206,7 +215,38 @@ def phone_inquiries(*, lead):
 
 
 def call_attempts(*, lead_id):
-    return CallAttempt.objects.filter(lead_id=lead_id).select_related("actor").order_by("-called_at", "-pk")
+    return (
+        CallAttempt.objects.filter(lead_id=lead_id).select_related("actor", "recording").order_by("-called_at", "-pk")
+    )
+
+
+def call_recordings_of(handed_off_at_by_lead):
+    """{lead id: [recordings]} for the deal card and arbitration (two queries for any number of leads):
+    newest call first, except the hand-off call — the answered call closest before the hand-off
+    (`handed_off_at_by_lead[lead id]`) — which comes first with `handoff_call` set."""
+    lead_ids = list(handed_off_at_by_lead)
+    recordings = (
+        CallRecording.objects.filter(attempt__lead_id__in=lead_ids)
+        .select_related("attempt__actor")
+        .order_by("-attempt__called_at", "-pk")
+    )
+    answered = CallAttempt.objects.filter(lead_id__in=lead_ids, outcome=CallAttempt.Outcome.REACHED).values_list(
+        "lead_id", "pk", "called_at"
+    )
+    handoff_call = {}
+    for lead_id, pk, called_at in answered:
+        handed_off_at = handed_off_at_by_lead[lead_id]
+        if handed_off_at is None or called_at > handed_off_at:
+            continue
+        if lead_id not in handoff_call or called_at > handoff_call[lead_id][1]:
+            handoff_call[lead_id] = (pk, called_at)
+    by_lead = {}
+    for recording in recordings:
+        recording.handoff_call = handoff_call.get(recording.attempt.lead_id, (None,))[0] == recording.attempt_id
+        by_lead.setdefault(recording.attempt.lead_id, []).append(recording)
+    for rows in by_lead.values():
+        rows.sort(key=lambda recording: not recording.handoff_call)  # stable: the rest stay newest first
+    return by_lead
 
 
 def pbx_call_latest(*, lead_id):

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from .exceptions import RecordingNotReady
+
 
 @shared_task(ignore_result=True)
 def claim_lease_sweep():
@@ -29,3 +31,36 @@ def sla_sweep():
     totals = sweep()
     engine_heartbeat_record()  # beat -> broker -> worker -> database all ran: /healthz and the SLA panel watch it
     return totals
+
+
+@shared_task(
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(RecordingNotReady,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def call_recording_fetch(attempt_id):
+    """Fetch a call's recording from the PBX into the storage; retried with backoff (30 s … 1 h) while
+    the PBX cannot give it; a second run finds it kept and fetches nothing."""
+    from .services.recordings import call_recording_fetch as fetch
+
+    fetch(attempt_id=attempt_id)
+
+
+@shared_task(ignore_result=True)
+def call_recordings_expire():
+    """Nightly: delete recordings older than RECORDING_RETENTION_DAYS."""
+    from .services.recordings import call_recordings_expire as expire
+
+    return expire()
+
+
+@shared_task(ignore_result=True)
+def call_recordings_catch_up():
+    """Every 10 minutes: fetch the recordings whose message was lost (broker down, task gave up)."""
+    from .services.recordings import call_recordings_catch_up as catch_up
+
+    return catch_up()

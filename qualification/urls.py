@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calls, sla, workspace
+from .views import calls, recordings, sla, workspace
 
 app_name = "qualification"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("next/", workspace.lead_next, name="next"),
     path("sla/", sla.sla_panel, name="sla-panel"),
     path("handoffs/", workspace.handoffs, name="handoffs"),
+    path("recordings/<int:pk>/", recordings.recording, name="recording"),
     path("<int:lead_id>/", workspace.lead_detail, name="lead"),
     path("<int:lead_id>/claim/", workspace.lead_claim, name="claim"),
     path("<int:lead_id>/calls/", workspace.call_log, name="call-log"),

@@ -26,6 +26,7 @@ ZADARMA_KEY, ZADARMA_SECRET = "zd-key-123456", "zd-secret-abcdef"
 class FakePbx:
     commands: list = field(default_factory=list)
     refused: list = field(default_factory=list)
+    recording_failures: int = 0  # the next N recording downloads answer 503 (a PBX having a bad minute)
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -62,12 +63,16 @@ class FakePbx:
                     return self._send(200, {"result": 1000})
                 if self.path.endswith("/queries/recording/post"):
                     pbx.commands.append(("mango", "recording", payload, form))
+                    if pbx.take_failure():
+                        return self._send(503, {"result": 5000})
                     return self._send(200, RECORDING, "audio/mpeg")
                 return self._send(404, {"result": 4001})
 
             def do_GET(self):  # Zadarma: GET /v1/<method>/?params with Authorization key:sign
                 path, _sep, query = self.path.partition("?")
                 if path == "/files/rec.mp3":
+                    if pbx.take_failure():
+                        return self._send(503, b"busy", "text/plain")
                     return self._send(200, RECORDING, "audio/mpeg")
                 params = dict(urllib.parse.parse_qsl(query))
                 expected = api_authorization(ZADARMA_KEY, ZADARMA_SECRET, path, params)
@@ -85,6 +90,12 @@ class FakePbx:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
+
+    def take_failure(self):
+        if self.recording_failures > 0:
+            self.recording_failures -= 1
+            return True
+        return False
 
     def stop(self):
         self.server.shutdown()

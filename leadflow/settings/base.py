@@ -189,6 +189,9 @@ PHOTO_MAX_UPLOAD_MB = env.int("PHOTO_MAX_UPLOAD_MB", default=15)
 PHOTO_MAX_COUNT = env.int("PHOTO_MAX_COUNT", default=20)
 PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=2048)
 PHOTO_MAX_PIXELS = 60_000_000  # a 60-megapixel picture is the largest decoded (a "zip bomb" image is refused)
+# Call recordings (issue 16 §3) are kept in the same store as the photos, under recordings/, for this
+# many days after they were fetched; then the nightly sweep deletes the file (the call keeps a note).
+RECORDING_RETENTION_DAYS = env.int("RECORDING_RETENTION_DAYS", default=365)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Leadflow <noreply@leadflow.local>")
@@ -302,6 +305,12 @@ CELERY_BEAT_SCHEDULE = {
     "personal-data-retention": {
         "task": "leadflow.tasks.personal_data_retention",
         "schedule": crontab(hour=env.int("PERSONAL_DATA_RETENTION_HOUR", default=3), minute=30),
+    },
+    # call recordings (issue 16 §3) older than RECORDING_RETENTION_DAYS lose their file, nightly
+    "call-recordings-catch-up": {"task": "qualification.tasks.call_recordings_catch_up", "schedule": 600},
+    "call-recordings-retention": {
+        "task": "qualification.tasks.call_recordings_expire",
+        "schedule": crontab(hour=env.int("RECORDING_RETENTION_HOUR", default=3), minute=45),
     },
 }
 

@@ -29,6 +29,7 @@ from leadflow.telephony import EventKind, PbxError, PbxEvent, adapter_for
 from ..exceptions import CallEventRefused, TransitionRefused
 from ..models import CallAttempt, PbxCall
 from ..sla.telephony import call_event_record, call_operator_find, call_start_problem
+from .recordings import recording_fetch_schedule
 
 log = logging.getLogger("qualification.pbx")
 STATE_OF_EVENT = {
@@ -152,8 +153,12 @@ def _event_apply(account, event):
     call.save()
     if call.attempt_id is None and call.state == PbxCall.State.ENDED and call.answered is not None:
         _attempt_make(account, call)
-    elif call.attempt_id and call.recording_ref:
-        CallAttempt.objects.filter(pk=call.attempt_id, recording_ref="").update(recording_ref=call.recording_ref)
+    elif (
+        call.attempt_id
+        and call.recording_ref
+        and CallAttempt.objects.filter(pk=call.attempt_id, recording_ref="").update(recording_ref=call.recording_ref)
+    ):
+        recording_fetch_schedule(call.attempt_id)  # the recording became known after the call was logged
     return call
 
 
@@ -187,6 +192,8 @@ def _attempt_make(account, call):
     call.lead = result.lead or call.lead
     call.attempt = result.attempt
     call.save(update_fields=["lead", "attempt", "updated_at"])
+    if result.attempt is not None and result.attempt.recording_ref:
+        recording_fetch_schedule(result.attempt.pk)
     if missed_inbound and known_lead is not None:
         _client_called_back(lead_id=known_lead.pk, at=started, call=call)
 

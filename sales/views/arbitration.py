@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from leadflow import access
+from qualification.selectors import call_recordings_of
 
 from .. import kit, selectors, services
 from ..forms import RejectForm, UpholdForm, disqualify_reasons
@@ -18,6 +19,9 @@ def _queue(request, *, bound=None, status=200):
     bound = bound or {}
     reasons = disqualify_reasons()
     photos = kit.photos_of(dispute.lead_id for dispute in pending)
+    recordings = call_recordings_of(
+        {dispute.lead_id: dispute.lead.handed_off_at or dispute.raised_at for dispute in pending}
+    )
     rows = [
         {
             "dispute": dispute,
@@ -25,6 +29,7 @@ def _queue(request, *, bound=None, status=200):
             "reject": bound.get(("reject", dispute.pk)) or RejectForm(prefix=f"r{dispute.pk}"),
             "answers": [(a.criterion.question, selectors.answer_display(a)) for a in dispute.lead.answers.all()],
             "photos": photos.get(dispute.lead_id, []),
+            "recordings": recordings.get(dispute.lead_id, []),
         }
         for dispute in pending
     ]

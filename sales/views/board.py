@@ -12,6 +12,7 @@ from django_tables2 import RequestConfig
 from leadflow import access, live
 from leadflow.exceptions import PermissionRefused
 from leadflow.models import HandoffState, LeadStatus
+from qualification.selectors import call_recordings_of
 
 from .. import kit, selectors
 from ..filters import ClosedDealFilter
@@ -157,6 +158,7 @@ def render_deal(request, lead_id, *, bound=None, status=200):
         "may_measure": lead.status == LeadStatus.HANDED_OFF and lead.handoff_state != HandoffState.DISPUTED,
         "measured_rows": kit.measured_rows(getattr(lead, "measurement", None)),
         "photos": kit.photos_of([lead.pk]).get(lead.pk, []),
+        "recordings": call_recordings_of({lead.pk: lead.handed_off_at}).get(lead.pk, []),
         "is_manager": access.is_board_manager(request.user),
         "page_title": _("Deal %(lead)s") % {"lead": lead},
     }

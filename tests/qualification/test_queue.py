@@ -197,3 +197,13 @@ def test_queue_page_keeps_its_query_budget(client, request, django_assert_num_qu
     with django_assert_num_queries(QUEUE_PAGE_QUERIES[user_fixture]):
         response = client.get(URL)
     assert 'data-testid="queue-bucket"' in response.content.decode()
+
+
+def test_queue_search_finds_a_phone_typed_the_russian_way(client, qualifier):
+    """Issue 16 §5 reproduction: `8 958 463-19-54` must find `+79584631954` (it found nothing)."""
+    lead = queue_lead(phone="+79584631954", name="Ирина")
+    queue_lead(phone="+79161234567", name="Пётр")
+    client.force_login(qualifier)
+    for typed in ("8 958 463-19-54", "+7 (958) 463-19-54", "89584631954", "9584631954", "8 958 463"):
+        table = client.get(URL, {"q": typed}).context["table"]
+        assert {row.record.pk for row in table.paginated_rows} == {lead.pk}, typed

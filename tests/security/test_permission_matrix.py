@@ -84,6 +84,9 @@ MATRIX = {
     "logout":                Row(POST, (L,    L,    L,    L,    L,    L,    L,    L,    L)),
     "healthz":               Row(GET,  (200,  200,  200,  200,  200,  200,  200,  200,  200)),
     "intake":                Row(GET,  (200,  200,  200,  200,  200,  200,  200,  200,  200)),
+    # every role's search (issue 16 §5): each finds only what leads_scope lets them see
+    "search":                Row(GET,  (L,    200,  200,  200,  200,  200,  200,  200,  200),
+                                 query=lambda w: "q=SEC"),
     "notifications":         Row(GET,  (L,    200,  200,  200,  200,  200,  200,  200,  200)),
     # personal data (152-ФЗ): the policy is public, a person's requests are the director's
     "privacy-policy":        Row(GET,  (200,  200,  200,  200,  200,  200,  200,  200,  200)),
@@ -149,6 +152,8 @@ MATRIX = {
     # a photo of the disputed deal: its people and the arbiters of team A; an anonymous visitor learns nothing
     "sales:photo":           Row(GET,  (404,  403,  200,  403,  200,  200,  403,  403,  403), target="photo"),
     "sales:photo-thumbnail": Row(GET,  (404,  403,  200,  403,  200,  200,  403,  403,  403), target="photo"),
+    # the recording of the disputed lead's hand-off call: the same people as its photos (issue 16 §3)
+    "qualification:recording": Row(GET, (404, 403,  200,  403,  200,  200,  403,  403,  403), target="recording"),
     "sales:win":             Row(POST, (L,    403,  403,  403,  302,  403,  403,  403,  403),
                                  target="lead:measured_a",
                                  data=lambda w: {"deal_amount": "400000", "deal_date": "2026-12-01"}),

@@ -55,6 +55,7 @@ class World:
     dispute: object = None
     notification: object = None
     photo: object = None  # a photo of the disputed deal (its rep, manager, director and arbiters see it)
+    recording: object = None  # the recording of the disputed lead's call (who may see the lead hears it)
     feed_token: str = ""  # the deal owner's calendar feed link
 
     def user(self, role):
@@ -138,8 +139,23 @@ def build_world(**names):
         dispute=dispute,
         notification=notification,
         photo=_photo_of(leads["disputed_a"], owner),
+        recording=_recording_of(leads["disputed_a"], holder),
         feed_token=feed_token,
     )
+
+
+def _recording_of(lead, actor):
+    from django.core.files.base import ContentFile
+
+    from qualification.models import CallAttempt, CallRecording
+
+    attempt = CallAttempt.objects.create(
+        lead=lead, actor=actor, outcome=CallAttempt.Outcome.REACHED, recording_ref="r1"
+    )
+    recording = CallRecording(attempt=attempt, content_type="audio/mpeg", size_bytes=8)
+    recording.file.save("call.mp3", ContentFile(b"ID3audio"), save=False)
+    recording.save()
+    return recording
 
 
 def _photo_of(lead, actor):
