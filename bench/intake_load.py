@@ -76,14 +76,12 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
-    from bench.minimal_urls import CREATE_TABLE, TABLE
+    from bench.minimal_urls import TABLE, minimal_table_reset
     from leadflow.models import Lead, Source
     from leadflow.services import api_token_issue
 
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        cursor.execute(CREATE_TABLE)
-        cursor.execute(f"TRUNCATE {TABLE}")
+    minimal_table_reset()
     token = api_token_issue(source=Source.objects.get(code="website"), name="bench intake_load")
     leads_before = Lead.objects.count()
     connection.close()

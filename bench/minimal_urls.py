@@ -1,6 +1,6 @@
 """The app's URLs plus `POST /bench/minimal-insert/`: the smallest Django endpoint that writes one row,
 the yardstick for intake. Only reachable through bench/settings_bench.py (ROOT_URLCONF), never in
-leadflow/urls.py. Its table `bench_minimal_insert` is created by bench/intake_load.py."""
+leadflow/urls.py. Its table `bench_minimal_insert` is made empty by minimal_table_reset() before a run."""
 
 import json
 
@@ -15,6 +15,13 @@ CREATE_TABLE = (
     f"CREATE TABLE IF NOT EXISTS {TABLE} (id bigserial PRIMARY KEY, external_id varchar(100) NOT NULL, "
     "phone varchar(20) NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
 )
+
+
+def minimal_table_reset():
+    """Create the yardstick's table if missing and empty it (every bench that measures against it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(CREATE_TABLE)
+        cursor.execute(f"TRUNCATE {TABLE}")
 
 
 @csrf_exempt

@@ -55,14 +55,12 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
-    from bench.minimal_urls import CREATE_TABLE, TABLE
+    from bench.minimal_urls import minimal_table_reset
     from leadflow.models import PbxAccount, Source
     from leadflow.services import lead_receive
 
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        cursor.execute(CREATE_TABLE)
-        cursor.execute(f"TRUNCATE {TABLE}")
+    minimal_table_reset()
     mango = PbxAccount.objects.create(
         provider="mango", name=f"bench-{RUN_ID}", api_key=f"mk-{RUN_ID}", api_secret=secrets.token_hex(16)
     )
