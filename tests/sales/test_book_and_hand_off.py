@@ -144,7 +144,9 @@ def test_booked_first_then_hand_off_from_the_same_page(client, clock, people):
 def test_service_refuses_a_lead_already_handed_off_and_rolls_the_visit_back(clock, people, deals):
     lead = deals.handed_off()
     with pytest.raises(TransitionRefused):  # the visit itself would be bookable by the deal's rep
-        s.visit_book_and_hand_off(lead_id=lead.pk, actor=people["rep"], rep=people["rep"], starts_at=msk(2026, 12, 2, 11, 0))
+        s.visit_book_and_hand_off(
+            lead_id=lead.pk, actor=people["rep"], rep=people["rep"], starts_at=msk(2026, 12, 2, 11, 0)
+        )
     assert not Visit.objects.filter(lead=lead).exists()
 
 
