@@ -186,7 +186,8 @@ class QueueTable(tables.Table):
             return format_html(
                 '<form method="post" action="{}" class="d-inline me-1">'
                 '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-                '<button class="btn btn-sm btn-success" data-testid="row-call" data-shortcut="call">{}</button></form>{}',
+                '<button class="btn btn-sm btn-success" data-testid="row-call" data-shortcut="call">{}</button>'
+                "</form>{}",
                 reverse("qualification:call-place", args=[record.pk]),
                 self.csrf_token,
                 _("Place the call"),
