@@ -19,7 +19,9 @@
 
   function typing(target) {
     if (!target || !target.closest) return false;
-    return !!target.closest("input, textarea, select, [contenteditable=''], [contenteditable=true]");
+    // a radio, a checkbox or a button takes no text: the keys still work there (after "l" picks an outcome)
+    var field = target.closest("input, textarea, select, [contenteditable=''], [contenteditable=true]");
+    return !!field && !(field.tagName === "INPUT" && /^(radio|checkbox|button|submit|reset)$/.test(field.type));
   }
 
   function visible(el) {
