@@ -6,15 +6,16 @@ the ratio of the medians), and the p95 of one event (target: under 50 ms with on
     DATABASE_URL=postgres://postgres@127.0.0.1/leadflow_perf .venv/bin/python bench/pbx_webhooks.py
 
 Starts gunicorn on 127.0.0.1 (BENCH_WORKERS sync workers, default 2) with bench/settings_bench.py, seeds
-BENCH_LEADS open leads (default 300), a telephony API token and one account per provider, then alternates
-rounds — minimal, generic, mango, zadarma — with BENCH_CONNECTIONS client threads (default 8, keep-alive, BENCH_SECONDS
-each, default 8; BENCH_ROUNDS, default 3), and one last round of each with a single connection. Every
-generic call is one JSON event (the PBX posts the finished call, token auth), every Mango call is five signed notifications (Appeared, Connected, Disconnected, summary, recording) and
+BENCH_LEADS open leads (default 300), a telephony API token and one account per provider, then
+alternates rounds — minimal, generic, mango, zadarma — with BENCH_CONNECTIONS client threads (default 8,
+keep-alive, BENCH_SECONDS each, default 8; BENCH_ROUNDS, default 3), and one last round of each with a
+single connection. Every generic call is one JSON event (the PBX posts the finished call, token auth),
+every Mango call five signed notifications (Appeared, Connected, Disconnected, summary, recording) and
 every Zadarma call three (NOTIFY_OUT_START, NOTIFY_OUT_END, NOTIFY_RECORD), with fresh timestamps: each
 call ends in one call attempt on its lead, the full path. The clients sign in Python (as the PBX
 would) for both providers and send the minimal endpoint a JSON body: the same client cost for all.
-The run's leads, calls and accounts are deleted at the end, its token revoked. A quick check that it runs (figures
-meaningless): BENCH_ROUNDS=1 BENCH_SECONDS=1 BENCH_LEADS=20 BENCH_CONNECTIONS=2.
+The run's leads, calls and accounts are deleted at the end, its token revoked. A quick check that it
+runs (figures meaningless): BENCH_ROUNDS=1 BENCH_SECONDS=1 BENCH_LEADS=20 BENCH_CONNECTIONS=2.
 """
 
 import http.client
