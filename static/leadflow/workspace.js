@@ -77,6 +77,13 @@
       closeHelp();
       return;
     }
+    if (event.key === "Tab" && !box.hidden) {
+      // a modal dialog: the focus stays on its one control (the close button)
+      event.preventDefault();
+      var close = box.querySelector("[data-shortcuts-close]");
+      if (close) close.focus();
+      return;
+    }
     if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
     if (typing(event.target)) return;
     if (event.key === "?") {

@@ -53,6 +53,8 @@ def test_keys_take_the_next_lead_and_open_the_forms_and_never_fire_while_typing(
     for words in ("Горячие клавиши", "Следующий лид", "Позвонить", "Записать итог звонка", "Дисквалифицировать"):
         assert words in text, text
     page.save_screenshot("workspace_shortcuts")
+    page.keyboard.press("Tab")  # a modal: the focus stays on its close button
+    assert page.evaluate("document.activeElement.hasAttribute('data-shortcuts-close')")
     page.keyboard.press("Escape")
     assert not help_box.is_visible()
     page.click("[data-testid=shortcuts-open]")  # the same list by mouse or touch
