@@ -31,6 +31,8 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench._common import summary  # noqa: E402
+
 LEADS = int(os.environ.get("REPORTS_BENCH_LEADS", "1000000"))
 MSK = ZoneInfo("Europe/Moscow")
 START = datetime(2024, 1, 1, tzinfo=MSK)
@@ -403,6 +405,14 @@ def main():
             ok = max(t_page) < 1.0 and ratio <= 3.0
             spread = lambda t: f"{t[0]:.3f}/{t[len(t) // 2]:.3f}/{t[-1]:.3f}"  # noqa: E731
             print(f"{name:<13} {label:<6} {reads:<7} {spread(t_page):>21} {spread(t_raw):>21} {ratio:>6.2f}  {'ok' if ok else 'MISSED'}")  # fmt: skip
+            summary(
+                f"dashboard {name}, {label}, {total:,} leads ({reads})",
+                f"{spread(t_page)} s",
+                reference=f"same aggregates by hand {spread(t_raw)} s",
+                ratio=f"{ratio:.2f}×",
+                target="< 1 s, ≤ 3× SQL",
+                met=ok,
+            )
     return 0
 
 
