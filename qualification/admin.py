@@ -1,7 +1,7 @@
 """Admin of the qualification workspace: criteria checklists (versioned), call scripts, call log."""
 
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
@@ -93,6 +93,8 @@ class CallAttemptAdmin(ScopedAdmin, admin.ModelAdmin):
     list_select_related = ("lead", "actor", "reported_by", "reported_by__source")
     raw_id_fields = ("lead", "actor", "reported_by")
     date_hierarchy = "called_at"
+    # the recording link is read-only here; saying the scheme silences Django 6.0's http→https default change
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_change_permission(self, request, obj=None):
         return False  # the call log is history: log a new attempt instead
