@@ -65,7 +65,7 @@ def staffing_required(view):
         if not access.may_plan_staffing(request.user):
             raise PermissionDenied(_("The staffing planner is for the qualification lead and the director."))
         team_ids = access.planned_team_ids(request.user)
-        teams = Team.objects.filter(kind=Team.Kind.QUALIFICATION, is_active=True).prefetch_related("working_hours")
+        teams = Team.objects.filter(kind=Team.Kind.QUALIFICATION, is_active=True)
         request.planned_teams = teams if team_ids is None else teams.filter(pk__in=team_ids)
         return view(request, *args, **kwargs)
 

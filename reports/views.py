@@ -290,23 +290,17 @@ def staffing(request):
     """The week heat map of required vs rostered qualifiers; the what-if is a GET (nothing saved)."""
     form = PlannerForm(request.GET or None, teams=request.planned_teams)
     team = _planner_team(request, form)
-    valid = form.is_valid() if request.GET else False
-    if request.GET and not valid:
-        target, sla, what_if = 0.9, team.sla_warn_minutes, None
-    else:
-        target = form.target_share() if valid else 0.9
-        sla = form.sla_minutes(team) if valid else team.sla_warn_minutes
-        what_if = None
-        if valid and form.has_what_if():
-            move_id, move_to = form.moved()
-            what_if = staffing_page.what_if_roster(
-                staffing_page.roster_of(team),
-                add=form.added_shift(),
-                add_count=form.added_count(),
-                move_id=move_id,
-                move_to=move_to,
-            )
-    context = staffing_page.planner_page(team=team, target=target, sla_minutes=sla, what_if=what_if)
+    valid = bool(request.GET) and form.is_valid()  # an invalid what-if shows the roster as it is
+    target = form.target_share() if valid else 0.9
+    sla = form.sla_minutes(team) if valid else team.sla_warn_minutes
+    roster = staffing_page.roster_of(team)
+    what_if = None
+    if valid and form.has_what_if():
+        move_id, move_to = form.moved()
+        what_if = staffing_page.what_if_roster(
+            roster, add=form.added_shift(), add_count=form.added_count(), move_id=move_id, move_to=move_to
+        )
+    context = staffing_page.planner_page(team=team, target=target, sla_minutes=sla, roster=roster, what_if=what_if)
     context.update(
         planner_form=form,
         what_if=what_if is not None,

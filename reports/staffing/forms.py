@@ -42,8 +42,8 @@ class PlannerForm(forms.Form):
         empty_value=None,
         widget=forms.Select(attrs=SELECT),
     )
-    add_start = forms.TimeField(label=_("from"), required=False, widget=TIME_WIDGET)
-    add_end = forms.TimeField(label=_("to"), required=False, widget=TIME_WIDGET)
+    add_start = forms.TimeField(label=_("from, time"), required=False, widget=TIME_WIDGET)
+    add_end = forms.TimeField(label=_("to, time"), required=False, widget=TIME_WIDGET)
     add_count = forms.IntegerField(
         label=_("qualifiers"), min_value=1, max_value=20, required=False, widget=forms.NumberInput(NUMBER)
     )
@@ -58,8 +58,8 @@ class PlannerForm(forms.Form):
         empty_value=None,
         widget=forms.Select(attrs=SELECT),
     )
-    move_start = forms.TimeField(label=_("from"), required=False, widget=TIME_WIDGET)
-    move_end = forms.TimeField(label=_("to"), required=False, widget=TIME_WIDGET)
+    move_start = forms.TimeField(label=_("from, time"), required=False, widget=TIME_WIDGET)
+    move_end = forms.TimeField(label=_("to, time"), required=False, widget=TIME_WIDGET)
 
     WHAT_IF_FIELDS = ("add_weekday", "add_start", "add_end", "move_shift", "move_weekday", "move_start", "move_end")
 
@@ -78,7 +78,9 @@ class PlannerForm(forms.Form):
 
     def chosen_team(self):
         wanted = self.data.get("team")
-        teams = list(self.teams)
+        if not hasattr(self, "_teams"):
+            self._teams = list(self.teams.prefetch_related("working_hours"))
+        teams = self._teams
         for team in teams:
             if str(team.pk) == str(wanted):
                 return team

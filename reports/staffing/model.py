@@ -190,31 +190,44 @@ class Plan:
     handle_mean: float
 
 
-def staffing_plan(history, calendar, shifts, *, target, sla_minutes, breach_minutes, replayed=None):
-    """Required (Erlang C and simulation) vs rostered per slot, and the shares expected with the roster."""
-    run = replayed or replay(history, calendar, breach_minutes=breach_minutes)
+def requirements(history, run, *, target, sla_minutes):
+    """{(weekday, hour): (leads per week, Erlang C estimate, needed by the simulation)}: what each open
+    hour needs, whoever is rostered (so the what-if reuses it)."""
     open_hours = run.line.open_slots()
     weeks = history.days / 7
     by_slot = {}
     for lead in run.leads:
         by_slot.setdefault(run.slot_of[lead.pk], []).append(lead)
     handle = history.handle_mean * max(1.0, history.calls_per_lead)
-    first_call, _leads = queue_sim.simulate(run.leads, qualifiers=run.line.roster_steps(shifts))
-    total = _shares(run.leads, first_call, (sla_minutes, breach_minutes))
-    cells = {}
-    for (weekday, hour), hours_open in open_hours.items():
-        leads = by_slot.get((weekday, hour), [])
+    result = {}
+    for slot, hours_open in open_hours.items():
+        leads = by_slot.get(slot, [])
         per_hour = len(leads) / hours_open if hours_open else 0.0
         estimate = erlang.agents_needed(
             leads_per_hour=per_hour, handle_minutes=handle, target_minutes=sla_minutes, share=target
         )
-        shares = _shares(leads, first_call, (sla_minutes, breach_minutes))
+        needed = _required_by_simulation(leads, run.week_of, target, sla_minutes, estimate)
+        result[slot] = (len(leads) / weeks if weeks else 0.0, estimate, needed)
+    return result
+
+
+def staffing_plan(history, run, shifts, *, needs, sla_minutes, breach_minutes):
+    """Required (`needs`, from `requirements`) vs rostered per slot, and the shares expected with the
+    roster `shifts`: the whole history replayed, the queue carried from hour to hour."""
+    by_slot = {}
+    for lead in run.leads:
+        by_slot.setdefault(run.slot_of[lead.pk], []).append(lead)
+    first_call, _leads = queue_sim.simulate(run.leads, qualifiers=run.line.roster_steps(shifts))
+    total = _shares(run.leads, first_call, (sla_minutes, breach_minutes))
+    cells = {}
+    for (weekday, hour), (per_week, estimate, needed) in needs.items():
+        shares = _shares(by_slot.get((weekday, hour), []), first_call, (sla_minutes, breach_minutes))
         cells[(weekday, hour)] = Cell(
             weekday=weekday,
             hour=hour,
-            leads_per_week=len(leads) / weeks if weeks else 0.0,
+            leads_per_week=per_week,
             erlang=estimate,
-            required=_required_by_simulation(leads, run.week_of, target, sla_minutes, estimate),
+            required=needed,
             rostered=_rostered(shifts, weekday, hour),
             share=shares[0],
             share_breach=shares[1],
@@ -224,7 +237,7 @@ def staffing_plan(history, calendar, shifts, *, target, sla_minutes, breach_minu
         share=total[0],
         share_breach=total[1],
         leads=len(run.leads),
-        weeks=weeks,
+        weeks=history.days / 7,
         handle_mean=history.handle_mean,
     )
 

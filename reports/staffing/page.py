@@ -8,24 +8,16 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from leadflow.models import Shift, Team
+from leadflow.models import Shift
 from leadflow.workhours import WorkCalendar
 
 from .. import rollup, selectors
 from ..selectors.common import Period, ReportFilter
 from . import history as team_history_module
-from .model import ShiftSpec, minutes_of, replay, staffing_plan, weekly_shares
+from .model import ShiftSpec, minutes_of, replay, requirements, staffing_plan, weekly_shares
 
 WEEKDAYS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
 HISTORY_CACHE_SECONDS = 600
-
-
-def planner_teams(scope_team_ids):
-    """The qualification teams the viewer plans (None: every one)."""
-    teams = Team.objects.filter(kind=Team.Kind.QUALIFICATION, is_active=True).prefetch_related("working_hours")
-    if scope_team_ids is not None:
-        teams = teams.filter(pk__in=scope_team_ids)
-    return list(teams)
 
 
 def roster_of(team):
@@ -60,12 +52,11 @@ def cached_history(team, today):
     return history
 
 
-def planner_page(*, team, target, sla_minutes, what_if=None, today=None):
-    """The heat map of `team` for the current roster and, with `what_if` (the roster changed), for it too."""
+def planner_page(*, team, target, sla_minutes, roster, what_if=None, today=None):
+    """The heat map of `team` for the current `roster` and, with `what_if` (the roster changed), for it too."""
     today = today or timezone.localdate(timezone=ZoneInfo(team.time_zone))
     calendar = WorkCalendar.for_team(team)
     history = cached_history(team, today)
-    roster = roster_of(team)
     context = {
         "team": team,
         "target": target,
@@ -79,9 +70,14 @@ def planner_page(*, team, target, sla_minutes, what_if=None, today=None):
     if context["empty"]:
         return context
     run = replay(history, calendar, breach_minutes=team.sla_breach_minutes)
-    options = {"target": target, "sla_minutes": sla_minutes, "breach_minutes": team.sla_breach_minutes}
-    base = staffing_plan(history, calendar, roster, replayed=run, **options)
-    plan = staffing_plan(history, calendar, what_if, replayed=run, **options) if what_if is not None else base
+    key = f"reports:staffing:needs:{team.pk}:{history.first_day.isoformat()}:{history.days}:{target}:{sla_minutes}"
+    needs = cache.get(key)
+    if needs is None:
+        needs = requirements(history, run, target=target, sla_minutes=sla_minutes)
+        cache.set(key, needs, HISTORY_CACHE_SECONDS)
+    options = {"needs": needs, "sla_minutes": sla_minutes, "breach_minutes": team.sla_breach_minutes}
+    base = staffing_plan(history, run, roster, **options)
+    plan = staffing_plan(history, run, what_if, **options) if what_if is not None else base
     context.update(base=base, plan=plan, grid=_grid(plan, target), hours=_hours(plan), history=history)
     context["missed_hours"] = sum(1 for cell in plan.cells.values() if cell.missed(target))
     return context
