@@ -90,20 +90,28 @@ def simulate(leads, *, qualifiers, key=queue_sort_key):
     events += [(at, 2, n) for at, n in steps]
     heapq.heapify(events)
     by_pk = {lead.pk: lead for lead in leads}
-    pool, on_shift, busy, waited_since = {}, 0, 0, {}
+    # the pool as a heap of (key when last looked at, pk): a lead's key only grows while it waits (in time →
+    # late; a callback or a retry enters when it is due), so the top whose key is still the same is the
+    # minimum of the order over the whole pool, as if every key were recomputed now
+    pool, on_shift, busy, waited_since = [], 0, 0, {}
     first_call = {}
     while events:
         now, kind, pk = heapq.heappop(events)
         if kind == 0:
-            pool[pk] = by_pk[pk]
+            heapq.heappush(pool, (key(by_pk[pk], now), pk))
             waited_since[pk] = now
         elif kind == 1:
             busy -= 1
         else:
             on_shift = pk
         while busy < on_shift and pool:
-            lead = min(pool.values(), key=lambda item: key(item, now))
-            del pool[lead.pk]
+            stored, pk = pool[0]
+            fresh = key(by_pk[pk], now)
+            if fresh != stored:
+                heapq.heapreplace(pool, (fresh, pk))
+                continue
+            heapq.heappop(pool)
+            lead = by_pk[pk]
             busy += 1
             done = _call(lead, now, first_call, waited_since.pop(lead.pk))
             heapq.heappush(events, (done, 1, 0))

@@ -15,8 +15,14 @@ MONDAYS = [datetime(2025, 9, 1 + 7 * week, 9, 0, tzinfo=MSK) for week in range(4
 TODAY = datetime(2025, 10, 1, 12, 0, tzinfo=MSK)  # a Wednesday: the history is 1–28 September
 
 
-def build():
-    team = qualification_team()
+def mondays_before(today):
+    """The four Mondays 09:00 of the planner's history window (the four weeks before `today`'s week)."""
+    monday = today.date() - timedelta(days=today.weekday())
+    return [datetime.combine(monday - timedelta(days=7 * week), time(9), MSK) for week in (4, 3, 2, 1)]
+
+
+def build(mondays=MONDAYS):
+    team = qualification_team(skip_public_holidays=False)
     set_hours(team, {0: ("09:00", "10:00")})
     people = {
         "qualifier": make_user(roles.QUALIFIER, team=team, username="q1"),
@@ -25,7 +31,7 @@ def build():
         "rep": make_user(roles.SALES_REP, team=sales_team(), username="rep"),
         "manager": make_user(roles.SALES_MANAGER, team=sales_team(), username="manager"),
     }
-    for monday in MONDAYS:
+    for monday in mondays:
         for n in range(6):
             called = monday + timedelta(minutes=10 * n)
             lead = LeadFactory(
