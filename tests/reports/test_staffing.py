@@ -183,3 +183,24 @@ def test_query_counts_do_not_grow_with_the_history(client, history, django_asser
     with django_assert_num_queries(15):
         response = client.get(URL, {"team": team.pk})
     assert response.context["plan"].leads == 44
+
+
+DEMO_NOW = "2026-11-30 12:00 +03:00"
+
+
+def test_the_backtest_on_the_demo_data_is_within_a_few_points(db):
+    """docs/staffing.md "Backtest": the demo's history was made by a queue with its roster
+    (demo/staffing.py); the planner, learning arrivals, handle times and answers back from the rows,
+    predicts the share the speed dashboard measured within a few percentage points every week."""
+    from demo.seed import seed_demo
+    from leadflow.models import Team
+    from reports.staffing.page import backtest
+
+    cache.clear()
+    with time_machine.travel(DEMO_NOW, tick=True):
+        seed_demo(leads=3000, analyze=False)
+        result = backtest(team=Team.objects.get(name="Квалификация"))
+    assert len(result["rows"]) >= 4
+    assert all(row["measured"] is not None for row in result["rows"])
+    assert result["max_error"] <= 0.05, result["rows"]
+    assert result["mean_error"] <= 0.03, result["rows"]
