@@ -45,7 +45,7 @@ class PlannerForm(forms.Form):
     add_start = forms.TimeField(label=_("from, time"), required=False, widget=TIME_WIDGET)
     add_end = forms.TimeField(label=_("to, time"), required=False, widget=TIME_WIDGET)
     add_count = forms.IntegerField(
-        label=_("qualifiers"), min_value=1, max_value=20, required=False, widget=forms.NumberInput(NUMBER)
+        label=_("how many"), min_value=1, max_value=20, required=False, widget=forms.NumberInput(NUMBER)
     )
     move_shift = forms.ModelChoiceField(
         queryset=Shift.objects.none(), label=_("Move a shift"), required=False, widget=forms.Select(attrs=SELECT)
@@ -69,7 +69,10 @@ class PlannerForm(forms.Form):
         self.fields["team"].queryset = teams
         self.fields["team"].empty_label = None
         team = self.chosen_team()
+        self.fields["target"].widget.attrs["placeholder"] = "90"
+        self.fields["add_count"].widget.attrs["placeholder"] = "1"
         if team is not None:
+            self.fields["sla"].widget.attrs["placeholder"] = str(team.sla_warn_minutes)
             self.fields["move_shift"].queryset = Shift.objects.filter(team=team).select_related("user")
             self.fields["move_shift"].label_from_instance = lambda shift: (
                 f"{display_name(shift.user)}: {shift.get_weekday_display()} "

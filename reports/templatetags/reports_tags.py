@@ -83,10 +83,13 @@ def duration(minutes):
 
 
 @register.filter
-def points(share_difference):
-    """A difference of two shares in percentage points, signed ("+1,2", "−0,8"); "—" when unknown."""
+def points(share_difference, unsigned=""):
+    """A difference of two shares in percentage points, signed ("+1,2", "−0,8") unless `unsigned`;
+    "—" when unknown."""
     if share_difference is None:
         return "—"
     value = share_difference * 100
     text = f"{abs(value):.1f}".replace(".", ",")
+    if unsigned:
+        return text
     return f"+{text}" if value > 0.05 else f"−{text}" if value < -0.05 else text

@@ -35,3 +35,24 @@ def test_director_fixes_the_red_hour_with_a_what_if(page, width):
     assert "33,3 %" in page.locator("[data-testid=share-sla]").inner_text()  # the roster itself is unchanged
     assert "add_count=2" in page.url  # the what-if is a link: shareable, reloadable
     page.save_screenshot(f"staffing_planner_{width}_whatif")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_planner_and_its_backtest(page):
+    """The seeded demo (its history made by its roster's queue): a week of hours, some red, and the
+    backtest beside the speed dashboard's figures (screenshots for docs/staffing.md)."""
+    from demo.seed import seed_demo
+
+    cache.clear()
+    from demo.people import DEMO_PASSWORD
+
+    seed_demo(leads=3000, analyze=False)
+    page.login("director", DEMO_PASSWORD)
+    page.goto(f"{page.base_url}/reports/staffing/")
+    assert page.locator("[data-testid^=cell-][data-state=missed]").count() >= 1
+    assert page.locator("[data-testid^=cell-][data-state=ok]").count() >= 40
+    page.save_screenshot("staffing_planner_demo")
+    page.goto(f"{page.base_url}/reports/staffing/backtest/")
+    assert page.locator("[data-testid=backtest] tbody tr").count() >= 4
+    page.save_screenshot("staffing_backtest_demo")
