@@ -431,3 +431,31 @@ def ensure_may_export(user, *, kind):
 def ensure_may_read_export_log(user):
     if not is_director(user):
         raise PermissionRefused(_("The export log is for the director."))
+
+
+# --- the roster and the staffing planner -----------------------------------------------------------
+
+
+def planned_team_ids(user):
+    """The qualification teams whose roster and staffing a person plans: every team for the director
+    (None), their own for a qualification lead, none for anyone else (an empty set)."""
+    if is_director(user):
+        return None
+    if not roles.has_role(user, roles.QUALIFICATION_LEAD):
+        return frozenset()
+    return frozenset(
+        Team.objects.filter(Q(members__user=user) | Q(lead=user), kind=Team.Kind.QUALIFICATION).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def may_plan_staffing(user):
+    team_ids = planned_team_ids(user)
+    return team_ids is None or bool(team_ids)
+
+
+def ensure_may_plan_team(*, team, actor):
+    team_ids = planned_team_ids(actor)
+    if team.kind != Team.Kind.QUALIFICATION or (team_ids is not None and team.pk not in team_ids):
+        raise PermissionRefused(_("Only the team's qualification lead and the director plan its roster."))

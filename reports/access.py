@@ -53,3 +53,20 @@ def reports_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def staffing_required(view):
+    """The staffing planner and the roster: the qualification lead (own team) and the director; sets
+    `request.planned_teams` (a queryset of the qualification teams the person plans)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not access.may_plan_staffing(request.user):
+            raise PermissionDenied(_("The staffing planner is for the qualification lead and the director."))
+        team_ids = access.planned_team_ids(request.user)
+        teams = Team.objects.filter(kind=Team.Kind.QUALIFICATION, is_active=True)
+        request.planned_teams = teams if team_ids is None else teams.filter(pk__in=team_ids)
+        return view(request, *args, **kwargs)
+
+    return wrapper

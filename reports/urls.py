@@ -16,5 +16,10 @@ urlpatterns = [
     path("leads/", views.leads, name="leads"),
     path("my/", views.my_stats, name="my"),
     path("my/leads/", views.my_leads, name="my-leads"),
+    path("staffing/", views.staffing, name="staffing"),
+    path("staffing/apply/", views.staffing_apply, name="staffing-apply"),
+    path("staffing/roster/", views.staffing_roster, name="staffing-roster"),
+    path("staffing/roster/<int:pk>/delete/", views.staffing_shift_delete, name="staffing-shift-delete"),
+    path("staffing/backtest/", views.staffing_backtest, name="staffing-backtest"),
     path("exports-log/", views.exports_log, name="exports-log"),
 ]

@@ -5,20 +5,27 @@ Every table of every page is exported with ?export=csv|xlsx&table=<slug> and the
 
 from datetime import timedelta
 
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from leadflow import access, roles
+from leadflow import access, roles, services
+from leadflow.models import Shift
 
 from . import drilldown, pages, selectors
-from .access import reports_required
+from .access import reports_required, staffing_required
 from .exports import export_response
 from .forms import PilotForm, ReportFilterForm
+from .staffing import page as staffing_page
+from .staffing.forms import PlannerForm, ShiftForm
 
 TABS = [
     ("reports:funnel", gettext_lazy("Funnel")),
@@ -28,6 +35,7 @@ TABS = [
     ("reports:sales", gettext_lazy("Sales")),
     ("reports:economics", gettext_lazy("Economics")),
     ("reports:pilot", gettext_lazy("Pilot comparison")),
+    ("reports:staffing", gettext_lazy("Staffing")),
     ("reports:leads", gettext_lazy("Leads")),
     ("reports:my", gettext_lazy("My stats")),
 ]
@@ -82,6 +90,7 @@ def _render(request, template, page_name, context):
         tab_query=_tab_query(query),
         can_view_reports=access.may_view_reports(request.user),
         can_read_export_log=access.is_director(request.user),
+        can_plan_staffing=access.may_plan_staffing(request.user),
     )
     return render(request, template, context)
 
@@ -264,3 +273,134 @@ def my_stats(request):
     context["own_tables"] = [pages.own_stats_table(own, qualifier=context["is_qualifier"], rep=context["is_rep"])]
     context["own_sides"] = [("day", _("Today"), own["day"]), ("month", _("This month"), own["month"])]
     return _render(request, "reports/my.html", "my", context)
+
+
+# --- the staffing planner (reports.staffing, docs/staffing.md) ----------------------------------------
+
+
+def _planner_team(request, form):
+    team = form.chosen_team()
+    if team is None:
+        raise Http404(_("No qualification team to plan."))
+    return team
+
+
+@staffing_required
+def staffing(request):
+    """The week heat map of required vs rostered qualifiers; the what-if is a GET (nothing saved)."""
+    form = PlannerForm(request.GET or None, teams=request.planned_teams)
+    team = _planner_team(request, form)
+    valid = bool(request.GET) and form.is_valid()  # an invalid what-if shows the roster as it is
+    target = form.target_share() if valid else 0.9
+    sla = form.sla_minutes(team) if valid else team.sla_warn_minutes
+    roster = staffing_page.roster_of(team)
+    what_if = None
+    if valid and form.has_what_if():
+        move_id, move_to = form.moved()
+        what_if = staffing_page.what_if_roster(
+            roster, add=form.added_shift(), add_count=form.added_count(), move_id=move_id, move_to=move_to
+        )
+    context = staffing_page.planner_page(team=team, target=target, sla_minutes=sla, roster=roster, what_if=what_if)
+    context.update(
+        planner_form=form,
+        what_if=what_if is not None,
+        apply_query=request.GET.urlencode(),
+        apply_fields=[(key, value) for key, value in request.GET.items() if key in form.fields and value],
+        members=_team_members(team),
+        page_title=_("Staffing planner"),
+    )
+    template = "reports/_staffing_plan.html" if request.headers.get("HX-Request") else "reports/staffing.html"
+    return _render(request, template, "staffing", {**context, "tables": []})
+
+
+def _team_members(team):
+    from leadflow.people import display_name
+
+    users = get_user_model().objects.filter(profile__team=team, is_active=True).order_by("last_name", "first_name")
+    return [(user.pk, display_name(user)) for user in users]
+
+
+@require_POST
+@staffing_required
+def staffing_apply(request):
+    """Save the what-if into the roster: the added shift for the chosen qualifier, the moved shift."""
+    form = PlannerForm(request.POST, teams=request.planned_teams)
+    team = _planner_team(request, form)
+    back = f"{reverse('reports:staffing')}?{request.POST.get('query', '')}"
+    if not form.is_valid() or not form.has_what_if():
+        messages.error(request, _("Nothing to apply: add or move a shift first."))
+        return redirect(back)
+    added = form.added_shift()
+    move_id, move_to = form.moved()
+    person = None
+    if added is not None:
+        person = get_user_model().objects.filter(pk=request.POST.get("person") or 0, profile__team=team).first()
+        if person is None or form.added_count() != 1:
+            messages.error(request, _("To apply an added shift, choose the one qualifier who works it."))
+            return redirect(back)
+    if added is not None:
+        services.shift_create(
+            actor=request.user,
+            team=team,
+            user=person,
+            weekday=added.weekday,
+            starts_at=_time_of(added.start),
+            ends_at=_time_of(added.end),
+        )
+    if move_id is not None:
+        services.shift_update(
+            actor=request.user,
+            shift=form.cleaned_data["move_shift"],
+            weekday=move_to.weekday,
+            starts_at=_time_of(move_to.start),
+            ends_at=_time_of(move_to.end),
+        )
+    messages.success(request, _("The roster is saved."))
+    return redirect(f"{reverse('reports:staffing')}?team={team.pk}")
+
+
+def _time_of(minutes):
+    from datetime import time
+
+    return time(minutes // 60, minutes % 60)
+
+
+@staffing_required
+def staffing_roster(request):
+    """The team's shifts: add one (POST), remove one (staffing_shift_delete)."""
+    form_team = PlannerForm(request.GET or None, teams=request.planned_teams)
+    team = _planner_team(request, form_team)
+    form = ShiftForm(request.POST or None, team=team)
+    if request.method == "POST" and form.is_valid():
+        services.shift_create(actor=request.user, team=team, **form.cleaned_data)
+        messages.success(request, _("The shift is added."))
+        return redirect(f"{reverse('reports:staffing-roster')}?team={team.pk}")
+    shifts = Shift.objects.filter(team=team).select_related("user").order_by("weekday", "starts_at", "pk")
+    context = {
+        "team": team,
+        "team_form": form_team,
+        "form": form,
+        "shifts": shifts,
+        "page_title": _("Roster"),
+        "tables": [],
+    }
+    return _render(request, "reports/staffing_roster.html", "staffing-roster", context)
+
+
+@require_POST
+@staffing_required
+def staffing_shift_delete(request, pk):
+    shift = get_object_or_404(Shift.objects.select_related("team"), pk=pk, team__in=request.planned_teams)
+    services.shift_delete(actor=request.user, shift=shift)
+    messages.success(request, _("The shift is removed."))
+    return redirect(f"{reverse('reports:staffing-roster')}?team={shift.team_id}")
+
+
+@staffing_required
+def staffing_backtest(request):
+    """The planner against history: the last full month, predicted vs measured share within the warning."""
+    form = PlannerForm(request.GET or None, teams=request.planned_teams)
+    team = _planner_team(request, form)
+    context = staffing_page.backtest(team=team)
+    context.update(planner_form=form, page_title=_("Staffing planner: check against history"), tables=[])
+    return _render(request, "reports/staffing_backtest.html", "staffing-backtest", context)

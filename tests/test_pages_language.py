@@ -62,6 +62,9 @@ PAGES = [
     "reports:my",
     "reports:leads",
     "reports:exports-log",
+    "reports:staffing",
+    "reports:staffing-roster",
+    "reports:staffing-backtest",
 ]
 
 SCRIPT_OR_STYLE = re.compile(r"<(script|style|template)\b.*?</\1>", re.S | re.I)
