@@ -5,20 +5,26 @@ Every table of every page is exported with ?export=csv|xlsx&table=<slug> and the
 
 from datetime import timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from leadflow import access, roles
 
+from . import criteria as criteria_pages
 from . import drilldown, pages, selectors
-from .access import reports_required
+from .access import criteria_required, may_promote_criteria, may_view_criteria, reports_required
 from .exports import export_response
-from .forms import PilotForm, ReportFilterForm
+from .forms import PilotForm, ReportFilterForm, RuleForm
+from .services import criteria_rule_promote
 
 TABS = [
     ("reports:funnel", gettext_lazy("Funnel")),
@@ -28,6 +34,7 @@ TABS = [
     ("reports:sales", gettext_lazy("Sales")),
     ("reports:economics", gettext_lazy("Economics")),
     ("reports:pilot", gettext_lazy("Pilot comparison")),
+    ("reports:criteria", gettext_lazy("Criteria and outcomes")),
     ("reports:leads", gettext_lazy("Leads")),
     ("reports:my", gettext_lazy("My stats")),
 ]
@@ -82,6 +89,7 @@ def _render(request, template, page_name, context):
         tab_query=_tab_query(query),
         can_view_reports=access.may_view_reports(request.user),
         can_read_export_log=access.is_director(request.user),
+        can_view_criteria=may_view_criteria(request.user),
     )
     return render(request, template, context)
 
@@ -264,3 +272,79 @@ def my_stats(request):
     context["own_tables"] = [pages.own_stats_table(own, qualifier=context["is_qualifier"], rep=context["is_rep"])]
     context["own_sides"] = [("day", _("Today"), own["day"]), ("month", _("This month"), own["month"])]
     return _render(request, "reports/my.html", "my", context)
+
+
+@criteria_required
+def criteria(request):
+    """Criteria and outcomes: every answer and attribute against the rest; with a rule in the query
+    (?target=…&operator=…&value=…&action=…&months=…) its effect on the last months."""
+    form = _filter_form(request)
+    report_filter = form.report_filter()
+    context = criteria_pages.criteria_page(report_filter=report_filter, scope=request.report_scope)
+    rule_form = RuleForm(request.GET if "target" in request.GET else None, scope=request.report_scope)
+    if rule_form.is_bound and rule_form.is_valid():
+        team = rule_form.cleaned_data.get("team")
+        context.update(
+            criteria_pages.whatif_context(
+                rule=rule_form.cleaned_data["rule"],
+                scope=request.report_scope,
+                team_id=team.pk if team else report_filter.team_id,
+            ),
+            rule_text=rule_form.cleaned_data["text"],
+            promotable=rule_form.promotion() is not None,
+        )
+    context.update(
+        _period_context(form),
+        rule_form=rule_form,
+        may_promote=may_promote_criteria(request.user),
+        promoted=criteria_pages.promoted_rules(scope=request.report_scope),
+        page_title=_("Criteria and outcomes"),
+    )
+    return _render(request, "reports/criteria.html", "criteria", context)
+
+
+@require_POST
+@criteria_required
+def criteria_promote(request):
+    """Promote the rule of the form into a new checklist version (the director only)."""
+    if not may_promote_criteria(request.user):
+        raise PermissionDenied(_("Only the director changes the qualification criteria."))
+    form = RuleForm(request.POST, scope=request.report_scope)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("reports:criteria")
+    promotion = form.promotion()
+    team = form.cleaned_data.get("team")
+    if team is None:
+        teams = list(form.fields["team"].queryset[:2])
+        team = teams[0] if len(teams) == 1 else None
+    if promotion is None or team is None:
+        messages.error(
+            request,
+            _("Choose the team.")
+            if promotion
+            else _(
+                "Only a rule on a checklist question with <, ≤, >, ≥ (numbers) or =, ≠, ∈ (options) can be promoted."
+            ),
+        )
+        query = request.POST.copy()
+        query.pop("csrfmiddlewaretoken", None)
+        return redirect(f"{reverse('reports:criteria')}?{query.urlencode()}")
+    rule = form.cleaned_data["rule"]
+    effect = criteria_pages.whatif_context(rule=rule, scope=request.report_scope, team_id=team.pk)["effect"]
+    code, fail = promotion
+    promoted = criteria_rule_promote(
+        actor=request.user,
+        rule=rule,
+        text=form.cleaned_data["text"],
+        team_id=team.pk,
+        criterion_code=code,
+        fail=fail,
+        effect=effect,
+    )
+    messages.success(
+        request,
+        _("The rule is now checklist version %(version)s of the team «%(team)s».")
+        % {"version": promoted.checklist.version, "team": team.name},
+    )
+    return redirect("reports:criteria")

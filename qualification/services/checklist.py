@@ -141,3 +141,78 @@ def _criteria_refresh(*, lead, checklist):
 
 def _display(criterion, value):
     return selectors.answer_display(criterion, value)
+
+
+# --- a new version of the checklist (a criteria rule promoted on the criteria report) ---------------
+
+STEP = Decimal("0.01")  # the precision of Criterion.min_value / max_value
+
+
+def checklist_version_create(*, team_id: int, actor, criterion_code: str, fail: dict, note: str):
+    """Copy the team's active checklist into a new, active version in which the answers `fail`
+    describes no longer pass the criterion `criterion_code`, and deactivate the old one.
+
+    `fail` is one of {"below": n} (answers < n fail), {"below_or_equal": n}, {"above": n},
+    {"above_or_equal": n} for a number, {"values": [...]} for a choice (those options stop passing)
+    or a yes/no ([True] or [False]: that answer stops passing). The changed criterion becomes required,
+    so a failing answer keeps the lead from being qualified. Answers already given keep the version
+    they were asked in (their criterion rows stay with the old version). Returns the new checklist.
+    Not durable: the criteria report's promotion records its rule in the same transaction.
+    """
+    from ..models import Checklist
+
+    access_director(actor)
+    with transaction.atomic():
+        old = Checklist.objects.select_for_update().filter(team_id=team_id, is_active=True).first()
+        if old is None:
+            raise TransitionRefused(_("The team has no active criteria checklist."))
+        criteria = list(old.criteria.order_by("position", "pk"))
+        if criterion_code not in {c.code for c in criteria}:
+            raise TransitionRefused(_("The active checklist has no such question."))
+        latest = Checklist.objects.filter(team_id=team_id).order_by("-version").values_list("version", flat=True)[0]
+        Checklist.objects.filter(pk=old.pk).update(is_active=False)
+        new = Checklist.objects.create(
+            team_id=team_id,
+            version=latest + 1,
+            title=old.title,
+            is_active=True,
+            created_by=actor,
+            based_on=old,
+            change_note=note[:500],
+        )
+        for criterion in criteria:
+            copy = Criterion.objects.get(pk=criterion.pk)
+            copy.pk = None
+            copy.checklist = new
+            if criterion.code == criterion_code:
+                _make_fail(copy, fail)
+            copy.save()
+        return new
+
+
+def access_director(actor):
+    if not access.is_director(actor):
+        raise access.PermissionRefused(_("Only the director changes the qualification criteria."))
+
+
+def _make_fail(criterion, fail):
+    kind = criterion.kind
+    criterion.required = True
+    if kind == Criterion.Kind.NUMBER and {"below", "below_or_equal"} & set(fail):
+        bound = Decimal(str(fail.get("below", fail.get("below_or_equal"))))
+        bound = bound if "below" in fail else bound + STEP
+        criterion.min_value = bound if criterion.min_value is None else max(criterion.min_value, bound)
+    elif kind == Criterion.Kind.NUMBER and {"above", "above_or_equal"} & set(fail):
+        bound = Decimal(str(fail.get("above", fail.get("above_or_equal"))))
+        bound = bound if "above" in fail else bound - STEP
+        criterion.max_value = bound if criterion.max_value is None else min(criterion.max_value, bound)
+    elif kind == Criterion.Kind.CHOICE and "values" in fail:
+        failing = {str(value) for value in fail["values"]}
+        criterion.options = [
+            {**option, "passes": option.get("passes", False) and str(option.get("value")) not in failing}
+            for option in criterion.options
+        ]
+    elif kind == Criterion.Kind.YES_NO and fail.get("values") in ([True], [False]):
+        criterion.pass_if_yes = not fail["values"][0]
+    else:
+        raise TransitionRefused(_("This rule cannot be written as a pass rule of the question."))
