@@ -245,14 +245,18 @@ def _finish(row, total):
     row["rest_rate"] = ratio(row["rest_won"], rest_handoffs)
     row["revenue_per_handoff"] = ratio(row["revenue"], row["handoffs"])
     row["rest_revenue_per_handoff"] = ratio((total["revenue"] or 0) - row["revenue"], rest_handoffs)
-    row["verdict"] = stats.interval_verdict(row["won"], row["handoffs"], row["rest_rate"], min_trials=min_handoffs())
+    row["verdict"] = stats.interval_verdict(
+        row["won"], row["handoffs"], row["rest_won"], rest_handoffs, min_trials=min_handoffs()
+    )
     row["wasted"] = row["verdict"] == stats.BELOW
-    rest_comeback = ratio(total["comeback"] - row["comeback"], total["disqualified"] - row["disqualified"])
+    rest_comeback, rest_disqualified = total["comeback"] - row["comeback"], total["disqualified"] - row["disqualified"]
     row["comeback_rate"] = ratio(row["comeback"], row["disqualified"])
-    row["rest_comeback_rate"] = rest_comeback
+    row["rest_comeback_rate"] = ratio(rest_comeback, rest_disqualified)
     row["costly"] = (
         row["comeback"] > 0
-        and stats.interval_verdict(row["comeback"], row["disqualified"], rest_comeback, min_trials=min_handoffs())
+        and stats.interval_verdict(
+            row["comeback"], row["disqualified"], rest_comeback, rest_disqualified, min_trials=min_handoffs()
+        )
         == stats.ABOVE
     )
     row["flagged"] = row["wasted"] or row["costly"]
@@ -312,6 +316,7 @@ def criteria_outcomes(*, report_filter, scope):
                 row["label"] = str(dict(ProductInterest.choices).get(value, value or _("Not given")))
             else:
                 row["label"] = value or str(_("Not given"))
+                row["translate_no"] = attribute == "utm_campaign" and bool(value)  # typed by marketing tools
             row["dim"] = (f"a:{attribute}", "" if value is None else str(value))
             rows.append(_finish(row, total))
         groups.append({"key": f"a:{attribute}", "title": str(title), "kind": "attribute", "rows": rows})
