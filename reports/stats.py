@@ -72,9 +72,10 @@ def wilson_interval(successes, trials, z=Z_95):
 # --- "Criteria and outcomes" (reports.selectors.criteria): the verdict of one answer ---------------
 #
 # Significance there is the interval's non-overlap with the rest's rate: an answer is below the rest
-# when the upper end of its Wilson 95 % interval lies below the rest's observed rate (and above it
-# when the lower end lies above), each side having at least the minimum of trials. Wilson keeps its coverage near 95 % down to a handful of trials,
-# where the normal (Wald) interval collapses (Newcombe 1998); under MIN_HANDOFFS no verdict at all.
+# when the upper end of its Wilson 95 % interval lies below the rest's observed rate (above it when
+# the lower end lies above), each side having at least the minimum of trials. Wilson keeps its
+# coverage near 95 % down to a handful of trials, where the normal (Wald) interval collapses
+# (Newcombe 1998); under the minimum (CRITERIA_MIN_HANDOFFS) no verdict at all.
 
 BELOW = "below"
 ABOVE = "above"

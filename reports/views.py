@@ -251,6 +251,7 @@ def exports_log(request):
             "tabs": TABS,
             "can_view_reports": True,
             "can_read_export_log": True,
+            "can_view_criteria": True,
         },
     )
 

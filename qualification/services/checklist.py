@@ -3,6 +3,7 @@
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -166,28 +167,37 @@ def checklist_version_create(*, team_id: int, actor, criterion_code: str, fail: 
         old = Checklist.objects.select_for_update().filter(team_id=team_id, is_active=True).first()
         if old is None:
             raise TransitionRefused(_("The team has no active criteria checklist."))
-        criteria = list(old.criteria.order_by("position", "pk"))
-        if criterion_code not in {c.code for c in criteria}:
+        if not old.criteria.filter(code=criterion_code).exists():
             raise TransitionRefused(_("The active checklist has no such question."))
-        latest = Checklist.objects.filter(team_id=team_id).order_by("-version").values_list("version", flat=True)[0]
         Checklist.objects.filter(pk=old.pk).update(is_active=False)
-        new = Checklist.objects.create(
-            team_id=team_id,
-            version=latest + 1,
-            title=old.title,
-            is_active=True,
-            created_by=actor,
-            based_on=old,
-            change_note=note[:500],
+        return checklist_copy(
+            checklist=old, actor=actor, active=True, note=note, edit={criterion_code: lambda c: _make_fail(c, fail)}
         )
-        for criterion in criteria:
-            copy = Criterion.objects.get(pk=criterion.pk)
-            copy.pk = None
-            copy.checklist = new
-            if criterion.code == criterion_code:
-                _make_fail(copy, fail)
-            copy.save()
-        return new
+
+
+def checklist_copy(*, checklist, actor=None, active=False, note="", edit=None):
+    """A new version of `checklist`'s team (the next number) with a copy of every criterion, each passed
+    through `edit[code]` when given. The caller holds the transaction (and deactivates the old one when
+    `active`). Used by the criteria report's promotion and the admin's "copy as a new version"."""
+    from ..models import Checklist
+
+    latest = Checklist.objects.filter(team_id=checklist.team_id).aggregate(v=Max("version"))["v"] or 0
+    new = Checklist.objects.create(
+        team_id=checklist.team_id,
+        version=latest + 1,
+        title=checklist.title,
+        is_active=active,
+        created_by=actor,
+        based_on=checklist,
+        change_note=note[:500],
+    )
+    for criterion in list(checklist.criteria.order_by("position", "pk")):
+        criterion.pk = None
+        criterion.checklist = new
+        if edit and criterion.code in edit:
+            edit[criterion.code](criterion)
+        criterion.save()
+    return new
 
 
 def access_director(actor):
