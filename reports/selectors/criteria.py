@@ -29,6 +29,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     FloatField,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -36,7 +37,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -120,6 +120,19 @@ def aggregates(prefix=""):
     }
     counted["revenue"] = Sum(f"{prefix}deal_amount", filter=figure_q("won", prefix))
     return counted
+
+
+class JsonNumber(Func):
+    """A JSON answer as a number: NULL for a string or a boolean on PostgreSQL (a plain cast of a jsonb
+    string fails, and the planner may evaluate it on other questions' answers before the code filter);
+    SQLite's CAST of a text is harmless (0)."""
+
+    template = "CAST(%(expressions)s AS REAL)"
+    output_field = FloatField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(CASE WHEN jsonb_typeof({sql}) = 'number' THEN ({sql})::double precision END)", (*params, *params)
 
 
 def latest_answers():
@@ -217,7 +230,7 @@ def _band(number_questions):
 
 def answers_of(leads_q, number_questions):
     """Latest answers of the leads matching `leads_q` (a Q over LeadAnswer, `lead__` prefixed)."""
-    answers = latest_answers().filter(leads_q).annotate(num=Cast("value", FloatField()))
+    answers = latest_answers().filter(leads_q).annotate(num=JsonNumber("value"))
     return answers.annotate(band=_band(number_questions)) if number_questions else answers
 
 
@@ -385,7 +398,7 @@ def rule_q(rule):
     if rule.is_question:
         answers = latest_answers().filter(criterion__code=rule.code, lead_id=OuterRef("pk"))
         if rule.operator in LOOKUP:
-            answers = answers.annotate(num=Cast("value", FloatField())).filter(
+            answers = answers.annotate(num=JsonNumber("value")).filter(
                 **{f"num__{LOOKUP[rule.operator]}": rule.values[0]}
             )
         else:
@@ -393,7 +406,7 @@ def rule_q(rule):
             for value in rule.values:
                 matches |= Q(value=value)
             if rule.operator in ("eq", "ne") and isinstance(rule.values[0], float):
-                answers = answers.annotate(num=Cast("value", FloatField()))
+                answers = answers.annotate(num=JsonNumber("value"))
                 matches = Q(num=rule.values[0])
             answers = answers.exclude(matches) if rule.operator == "ne" else answers.filter(matches)
         return Q(Exists(answers))

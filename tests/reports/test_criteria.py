@@ -343,3 +343,17 @@ def test_tab_hidden_from_sales_manager(db, client):
     assert PAGE not in body
     client.force_login(make_user(roles.DIRECTOR, username="boss"))
     assert PAGE in client.get("/reports/funnel/").content.decode()
+
+
+def test_the_admin_copy_uses_the_same_checklist_copy(db, client):
+    v1 = kitchen_checklist()
+    admin = make_user(roles.DIRECTOR, username="root", is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    response = client.post(
+        "/admin/qualification/checklist/", {"action": "copy_as_new_version", "_selected_action": [v1.pk]}
+    )
+    assert response.status_code == 302
+    copy = Checklist.objects.get(version=2)
+    assert (copy.is_active, copy.based_on, copy.created_by) == (False, v1, admin)
+    assert sorted(copy.criteria.values_list("code", flat=True)) == sorted(v1.criteria.values_list("code", flat=True))
+    assert Checklist.objects.get(pk=v1.pk).is_active
