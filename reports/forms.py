@@ -171,7 +171,9 @@ class RuleForm(forms.Form):
     )
     action = forms.ChoiceField(label=_("Then"), choices=CriteriaRule.Action.choices)
     months = forms.IntegerField(label=_("Months of history"), min_value=1, max_value=36, initial=6)
-    team = forms.ModelChoiceField(label=_("Team whose checklist changes"), queryset=Team.objects.none(), required=False)
+    checklist_team = forms.ModelChoiceField(
+        label=_("Team whose checklist changes"), queryset=Team.objects.none(), required=False
+    )
 
     def __init__(self, data=None, *, scope, **kwargs):
         super().__init__(data, **kwargs)
@@ -184,7 +186,7 @@ class RuleForm(forms.Form):
         teams = Team.objects.filter(kind=Team.Kind.QUALIFICATION, is_active=True, checklists__is_active=True)
         if not scope.sees_all:
             teams = teams.filter(pk__in=scope.team_ids)
-        self.fields["team"].queryset = teams.distinct().order_by("name")
+        self.fields["checklist_team"].queryset = teams.distinct().order_by("name")
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = css

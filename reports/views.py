@@ -284,7 +284,7 @@ def criteria(request):
     context = criteria_pages.criteria_page(report_filter=report_filter, scope=request.report_scope)
     rule_form = RuleForm(request.GET if "target" in request.GET else None, scope=request.report_scope)
     if rule_form.is_bound and rule_form.is_valid():
-        team = rule_form.cleaned_data.get("team")
+        team = rule_form.cleaned_data.get("checklist_team")
         context.update(
             criteria_pages.whatif_context(
                 rule=rule_form.cleaned_data["rule"],
@@ -297,6 +297,7 @@ def criteria(request):
     context.update(
         _period_context(form),
         rule_form=rule_form,
+        period_keys=PERIOD_KEYS,
         may_promote=may_promote_criteria(request.user),
         promoted=criteria_pages.promoted_rules(scope=request.report_scope),
         page_title=_("Criteria and outcomes"),
@@ -315,9 +316,9 @@ def criteria_promote(request):
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("reports:criteria")
     promotion = form.promotion()
-    team = form.cleaned_data.get("team")
+    team = form.cleaned_data.get("checklist_team")
     if team is None:
-        teams = list(form.fields["team"].queryset[:2])
+        teams = list(form.fields["checklist_team"].queryset[:2])
         team = teams[0] if len(teams) == 1 else None
     if promotion is None or team is None:
         messages.error(
