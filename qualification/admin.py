@@ -2,12 +2,12 @@
 
 from django.contrib import admin, messages
 from django.db import models, transaction
-from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.admin_scope import ScopedAdmin, lead_rows, team_rows
 
 from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummary, LeadAnswer
+from .services import checklist_copy
 
 
 class CriterionInline(admin.StackedInline):
@@ -53,15 +53,7 @@ class ChecklistAdmin(ScopedAdmin, admin.ModelAdmin):
     def copy_as_new_version(self, request, queryset):
         for checklist in queryset:
             with transaction.atomic():
-                top = Checklist.objects.filter(team=checklist.team).aggregate(v=Max("version"))["v"] or 0
-                criteria = list(checklist.criteria.all())
-                copy = Checklist.objects.create(
-                    team=checklist.team, version=top + 1, title=checklist.title, is_active=False
-                )
-                for criterion in criteria:
-                    criterion.pk = None
-                    criterion.checklist = copy
-                    criterion.save()
+                copy = checklist_copy(checklist=checklist, actor=request.user)
             messages.success(request, _("Created %(copy)s: edit it, then activate it.") % {"copy": copy})
 
     @admin.action(description=_("Activate (answers to other versions stay as they were)"))

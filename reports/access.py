@@ -6,6 +6,10 @@
   qualification teams that feed it) and its people; on hand-off quality also the qualifiers of the
   feeding teams, because the manager arbitrates their hand-offs;
 - qualifier and sales rep: only "My stats" (their own figures).
+
+"Criteria and outcomes" is narrower: the director (every team) and the qualification lead (their own
+team) — the people who own the criteria; never the sales side, qualifiers or reps. The lead may try
+a rule on their team's history; only the director promotes a rule into a new checklist version.
 """
 
 from functools import wraps
@@ -67,6 +71,28 @@ def staffing_required(view):
         team_ids = access.planned_team_ids(request.user)
         teams = Team.objects.filter(kind=Team.Kind.QUALIFICATION, is_active=True)
         request.planned_teams = teams if team_ids is None else teams.filter(pk__in=team_ids)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def may_view_criteria(user):
+    return access.is_director(user) or roles.has_role(user, roles.QUALIFICATION_LEAD)
+
+
+def may_promote_criteria(user):
+    return access.is_director(user)
+
+
+def criteria_required(view):
+    """The director and qualification leads; everyone else gets a 403 with the reason."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not may_view_criteria(request.user):
+            raise PermissionDenied(_("Criteria and outcomes are for the director and the qualification team lead."))
+        request.report_scope = report_scope(request.user)
         return view(request, *args, **kwargs)
 
     return wrapper

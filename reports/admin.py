@@ -4,7 +4,7 @@ from django.db.models import Q
 from leadflow import access
 from leadflow.admin_scope import DirectorOnlyAdmin, ScopedAdmin
 
-from .models import BonusPlan, ExportLog, PayPeriodClose, PilotTarget
+from .models import BonusPlan, CriteriaRule, ExportLog, PayPeriodClose, PilotTarget
 
 
 @admin.register(BonusPlan)
@@ -75,3 +75,22 @@ class PilotTargetAdmin(DirectorOnlyAdmin, admin.ModelAdmin):
     list_display = ("figure", "value", "valid_from", "valid_to")
     list_filter = ("figure",)
     date_hierarchy = "valid_from"
+
+
+# --- promoted criteria rules (issue 17 §2): the trail of checklist versions made from the criteria report --
+
+
+@admin.register(CriteriaRule)
+class CriteriaRuleAdmin(DirectorOnlyAdmin, admin.ModelAdmin):
+    list_display = ("created_at", "text", "team", "checklist", "created_by")
+    list_select_related = ("team", "checklist", "created_by")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -6,18 +6,20 @@ the figure is counted with. `drilldown()` is what the leads page shows; tests/re
 follows every link of every page and checks that the list counts as the figure shown.
 """
 
+import json
 from datetime import date
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from leadflow.models import Reason
+from leadflow.models import Reason, Source
 from sales.models import ObjectionTag
 
 from . import selectors
 from .definitions import FIGURES
 from .forms import PilotForm
 from .selectors.common import users_by_id
+from .selectors.criteria import ATTRIBUTES, CRITERIA_FIGURES, criteria_drilldown, questions
 from .selectors.disqualified import FIGURES as DISQUALIFIED_KEYS
 from .selectors.disqualified import disqualified_dimension_label, disqualified_drilldown
 from .selectors.drill import NO_VALUE, DrillContext, PageDrill
@@ -318,7 +320,42 @@ def _my_row(group_by, dim):
     return f"{_('This month')} · {_('Person')}: {_person(dim)}"
 
 
+CRITERIA_NAMES = {
+    "criteria.leads": (_("Leads received"), _("Leads received in the period.")),
+    "criteria.handoffs": (
+        _("Hand-offs"),
+        _("Leads received in the period handed off at least once (an upheld dispute undid the hand-off)."),
+    ),
+    "criteria.upheld": (_("Disputes upheld"), _("Leads received in the period with an upheld dispute.")),
+    "criteria.measured": (_("Measurements"), _("Leads received in the period that were measured.")),
+    "criteria.won": (_("Won"), _("Leads received in the period that are won deals by now.")),
+    "criteria.disqualified": (_("Disqualified"), _("Leads received in the period that were disqualified.")),
+    "criteria.comeback": (
+        _("Disqualified, bought later"),
+        _("Disqualified leads that are won deals now or whose phone came back as a later lead that was won."),
+    ),
+}
+
+
+def _criteria_row(group_by, dim):
+    kind, _sep, name = group_by.partition(":")
+    if kind == "a":
+        title = ATTRIBUTES[name][0]
+        if name == "source":
+            dim = Source.objects.filter(pk=int(dim)).values_list("name", flat=True).first() or "—"
+        return f"{title}: {dim or _('Not given')}"
+    question = next((q for q in questions() if q.code == name), None)
+    if question is None:
+        raise KeyError(group_by)
+    if question.kind == "number":
+        return f"{question.text}: {question.band_labels()[int(dim)]}"
+    return f"{question.text}: {question.answer_label(json.loads(dim))}"
+
+
 REGISTRY = {
+    "criteria": PageDrill(
+        "criteria", CRITERIA_FIGURES, CRITERIA_NAMES.__getitem__, _of_filter(criteria_drilldown), _criteria_row
+    ),
     "funnel": PageDrill("funnel", (*FUNNEL_FILTERS, "funnel.won_event"), _funnel_describe, _funnel_leads, _funnel_row),
     "disqualified": PageDrill(
         "disqualified",

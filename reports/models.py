@@ -253,3 +253,40 @@ class RollupState(models.Model):
 
     def __str__(self):
         return f"{self.covered_from} … {self.covered_until}"
+
+
+class CriteriaRule(models.Model):
+    """A candidate qualification rule the director tried on past months (reports "Criteria and
+    outcomes"), kept when it is promoted into a new checklist version: the trail of who changed the
+    criteria, when, from which rule, and what history said it would do."""
+
+    class Action(models.TextChoices):
+        DISQUALIFY = "disqualify", _("Disqualify")
+        NURTURE = "nurture", _("Nurture instead of hand-off")
+
+    target = models.CharField(_("question or attribute"), max_length=60)
+    operator = models.CharField(_("operator"), max_length=4)
+    value = models.JSONField(_("value"))
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    months = models.PositiveSmallIntegerField(_("months of history"))
+    text = models.CharField(_("rule"), max_length=300)
+    effect = models.JSONField(_("effect on history"), default=dict)
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("promoted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("promoted"), default=timezone.now)
+    checklist = models.ForeignKey(
+        "qualification.Checklist",
+        verbose_name=_("checklist version"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("promoted criteria rule")
+        verbose_name_plural = _("promoted criteria rules")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.text

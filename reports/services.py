@@ -166,3 +166,38 @@ def weekly_digest_send(*, week_start, now=None):
             )
         sent.append(message.recipient)
     return sent
+
+
+def criteria_rule_promote(*, actor, rule, text, team_id, criterion_code, fail, effect):
+    """Turn a candidate rule into the team's new active checklist version (copy of the active one with
+    the question's pass rule changed so the rule's answers fail) and keep the rule as its trail: who,
+    when, the rule, what history said it would do. The director only. Returns the CriteriaRule."""
+    from qualification.services import checklist_version_create
+
+    from .models import CriteriaRule
+
+    with transaction.atomic(durable=True):
+        checklist = checklist_version_create(
+            team_id=team_id, actor=actor, criterion_code=criterion_code, fail=fail, note=text
+        )
+        return CriteriaRule.objects.create(
+            target=rule.target,
+            operator=rule.operator,
+            value=list(rule.values),
+            action=rule.action,
+            months=rule.months,
+            text=text[:300],
+            effect=_jsonable(effect),
+            team_id=team_id,
+            created_by=actor,
+            checklist=checklist,
+        )
+
+
+def _jsonable(effect):
+    keys = ("leads", "handoffs", "won", "caught", "handoffs_removed", "wins_lost", "visits", "hours_saved")
+    kept = {key: effect[key] for key in keys if key in effect}
+    for key in ("revenue", "revenue_at_risk"):
+        if key in effect:
+            kept[key] = str(effect[key])
+    return kept

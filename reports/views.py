@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,10 +21,12 @@ from django.views.decorators.http import require_POST
 from leadflow import access, roles, services
 from leadflow.models import Shift
 
+from . import criteria as criteria_pages
 from . import drilldown, pages, selectors
-from .access import reports_required, staffing_required
+from .access import criteria_required, may_promote_criteria, may_view_criteria, reports_required, staffing_required
 from .exports import export_response
-from .forms import PilotForm, ReportFilterForm
+from .forms import PilotForm, ReportFilterForm, RuleForm
+from .services import criteria_rule_promote
 from .staffing import page as staffing_page
 from .staffing.forms import PlannerForm, ShiftForm
 
@@ -36,6 +39,7 @@ TABS = [
     ("reports:economics", gettext_lazy("Economics")),
     ("reports:pilot", gettext_lazy("Pilot comparison")),
     ("reports:staffing", gettext_lazy("Staffing")),
+    ("reports:criteria", gettext_lazy("Criteria and outcomes")),
     ("reports:leads", gettext_lazy("Leads")),
     ("reports:my", gettext_lazy("My stats")),
 ]
@@ -91,6 +95,7 @@ def _render(request, template, page_name, context):
         can_view_reports=access.may_view_reports(request.user),
         can_read_export_log=access.is_director(request.user),
         can_plan_staffing=access.may_plan_staffing(request.user),
+        can_view_criteria=may_view_criteria(request.user),
     )
     return render(request, template, context)
 
@@ -252,6 +257,8 @@ def exports_log(request):
             "tabs": TABS,
             "can_view_reports": True,
             "can_read_export_log": True,
+            "can_view_criteria": True,
+            "can_plan_staffing": access.may_plan_staffing(request.user),
         },
     )
 
@@ -404,3 +411,80 @@ def staffing_backtest(request):
     context = staffing_page.backtest(team=team)
     context.update(planner_form=form, page_title=_("Staffing planner: check against history"), tables=[])
     return _render(request, "reports/staffing_backtest.html", "staffing-backtest", context)
+
+
+@criteria_required
+def criteria(request):
+    """Criteria and outcomes: every answer and attribute against the rest; with a rule in the query
+    (?target=…&operator=…&value=…&action=…&months=…) its effect on the last months."""
+    form = _filter_form(request)
+    report_filter = form.report_filter()
+    context = criteria_pages.criteria_page(report_filter=report_filter, scope=request.report_scope)
+    rule_form = RuleForm(request.GET if "target" in request.GET else None, scope=request.report_scope)
+    if rule_form.is_bound and rule_form.is_valid():
+        team = rule_form.cleaned_data.get("checklist_team")
+        context.update(
+            criteria_pages.whatif_context(
+                rule=rule_form.cleaned_data["rule"],
+                scope=request.report_scope,
+                team_id=team.pk if team else report_filter.team_id,
+            ),
+            rule_text=rule_form.cleaned_data["text"],
+            promotable=rule_form.promotion() is not None,
+        )
+    context.update(
+        _period_context(form),
+        rule_form=rule_form,
+        period_keys=PERIOD_KEYS,
+        may_promote=may_promote_criteria(request.user),
+        promoted=criteria_pages.promoted_rules(scope=request.report_scope),
+        page_title=_("Criteria and outcomes"),
+    )
+    return _render(request, "reports/criteria.html", "criteria", context)
+
+
+@require_POST
+@criteria_required
+def criteria_promote(request):
+    """Promote the rule of the form into a new checklist version (the director only)."""
+    if not may_promote_criteria(request.user):
+        raise PermissionDenied(_("Only the director changes the qualification criteria."))
+    form = RuleForm(request.POST, scope=request.report_scope)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("reports:criteria")
+    promotion = form.promotion()
+    team = form.cleaned_data.get("checklist_team")
+    if team is None:
+        teams = list(form.fields["checklist_team"].queryset[:2])
+        team = teams[0] if len(teams) == 1 else None
+    if promotion is None or team is None:
+        messages.error(
+            request,
+            _("Choose the team.")
+            if promotion
+            else _(
+                "Only a rule on a checklist question with <, ≤, >, ≥ (numbers) or =, ≠, ∈ (options) can be promoted."
+            ),
+        )
+        query = request.POST.copy()
+        query.pop("csrfmiddlewaretoken", None)
+        return redirect(f"{reverse('reports:criteria')}?{query.urlencode()}")
+    rule = form.cleaned_data["rule"]
+    effect = criteria_pages.whatif_context(rule=rule, scope=request.report_scope, team_id=team.pk)["effect"]
+    code, fail = promotion
+    promoted = criteria_rule_promote(
+        actor=request.user,
+        rule=rule,
+        text=form.cleaned_data["text"],
+        team_id=team.pk,
+        criterion_code=code,
+        fail=fail,
+        effect=effect,
+    )
+    messages.success(
+        request,
+        _("The rule is now checklist version %(version)s of the team «%(team)s».")
+        % {"version": promoted.checklist.version, "team": team.name},
+    )
+    return redirect("reports:criteria")

@@ -59,6 +59,7 @@ PAGES = [
     "reports:sales",
     "reports:economics",
     "reports:pilot",
+    "reports:criteria",
     "reports:my",
     "reports:leads",
     "reports:exports-log",

@@ -130,7 +130,7 @@ PAGES = (
     [("funnel", {**MARCH, "group_by": group_by}) for group_by in [*GROUPINGS, "criterion"]]
     + [("speed", {**MARCH, "group_by": group_by}) for group_by in ("team", "qualifier", "source", "hour")]
     + [(name, MARCH) for name in ("handoff", "disqualified", "sales", "economics")]
-    + [("pilot", {**MARCH, **PILOT}), ("my", {})]
+    + [("pilot", {**MARCH, **PILOT}), ("my", {}), ("criteria", MARCH)]
 )
 
 
