@@ -11,7 +11,7 @@ from datetime import date
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from leadflow.models import Reason
+from leadflow.models import Reason, Source
 from sales.models import ObjectionTag
 
 from . import selectors
@@ -29,6 +29,8 @@ from .selectors.handoff import EVENT_FIGURES, LEAD_FIGURES, handoff_drilldown
 from .selectors.mystats import own_drilldown, team_drilldown
 from .selectors.pilot import pilot_drilldown
 from .selectors.sales import sales_drilldown
+from .selectors.sources import FIGURES as SOURCE_FIGURES
+from .selectors.sources import sources_drilldown
 from .selectors.speed import speed_drilldown
 
 FUNNEL_GROUPS = [("team", _("Team")), ("qualifier", _("Qualifier")), ("source", _("Source")), ("region", _("Region"))]
@@ -318,6 +320,37 @@ def _my_row(group_by, dim):
     return f"{_('This month')} · {_('Person')}: {_person(dim)}"
 
 
+SOURCES_NAMES = {
+    "sources.leads": (_("Leads received (cohort)"), _("Leads received in the whole months of the period.")),
+    "sources.qualified": (
+        _("Qualified (of the leads received)"),
+        _("Leads received in the whole months of the period that have been qualified."),
+    ),
+    "sources.handed_off": (
+        _("Handed off (of the leads received)"),
+        _("Leads received in the whole months of the period that carry a hand-off now."),
+    ),
+    "sources.measured": (
+        _("Measured (of the leads received)"),
+        _("Leads received in the whole months of the period that have been measured."),
+    ),
+    "sources.won": (
+        _("Won (of the leads received)"),
+        _("Leads received in the whole months of the period that are won deals by now."),
+    ),
+}
+
+
+def _sources_row(group_by, dim):
+    if group_by == "month":
+        return f"{_('Month received')}: {dim[5:]}.{dim[:4]}"
+    source_id, _sep, campaign = dim.partition(":")
+    name = Source.objects.filter(pk=int(source_id)).values_list("name", flat=True).first() or "—"
+    if group_by == "source":
+        return f"{_('Source')}: {name}"
+    return f"{_('Source')}: {name} · {_('Campaign')}: {campaign or _('no tag')}"
+
+
 REGISTRY = {
     "funnel": PageDrill("funnel", (*FUNNEL_FILTERS, "funnel.won_event"), _funnel_describe, _funnel_leads, _funnel_row),
     "disqualified": PageDrill(
@@ -349,6 +382,9 @@ REGISTRY = {
         ECONOMICS_NAMES.__getitem__,
         _of_filter(economics_drilldown),
         _economics_row,
+    ),
+    "sources": PageDrill(
+        "sources", SOURCE_FIGURES, SOURCES_NAMES.__getitem__, _of_filter(sources_drilldown), _sources_row
     ),
     "my": PageDrill("my", tuple(MY_NAMES), MY_NAMES.__getitem__, _my_leads, _my_row),
     "pilot": PageDrill("pilot", tuple(PILOT_NAMES), PILOT_NAMES.__getitem__, _pilot_leads, _pilot_row),

@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from leadflow import access, roles
+from leadflow.importing import ImportFileError
 
 from . import drilldown, pages, selectors
-from .access import reports_required
+from .access import company_spend_required, reports_required
 from .exports import export_response
-from .forms import PilotForm, ReportFilterForm
+from .forms import CounterfactualForm, PilotForm, ReportFilterForm, SpendUploadForm
+from .importing import import_spend
 
 TABS = [
     ("reports:funnel", gettext_lazy("Funnel")),
@@ -27,6 +29,7 @@ TABS = [
     ("reports:disqualified", gettext_lazy("Disqualification")),
     ("reports:sales", gettext_lazy("Sales")),
     ("reports:economics", gettext_lazy("Economics")),
+    ("reports:sources", gettext_lazy("Source economics")),
     ("reports:pilot", gettext_lazy("Pilot comparison")),
     ("reports:leads", gettext_lazy("Leads")),
     ("reports:my", gettext_lazy("My stats")),
@@ -38,6 +41,15 @@ TABS = [
 PERIOD_KEYS = ("preset", "start", "end", "team", "person", "source", "region")
 PILOT_KEYS = ("a_start", "a_end", "b_start", "b_end")  # the pilot's two periods (its drill-down keeps them)
 SESSION_KEY = "reports_period"
+
+
+DIRECTOR_TABS = frozenset({"reports:sources"})  # the company's spend (leadflow.access.may_view_company_spend)
+
+
+def visible_tabs(user):
+    if access.may_view_company_spend(user):
+        return TABS
+    return [(name, label) for name, label in TABS if name not in DIRECTOR_TABS]
 
 
 def _period_data(request):
@@ -76,7 +88,7 @@ def _render(request, template, page_name, context):
     query.pop("table", None)
     query.pop("page", None)
     context.update(
-        tabs=TABS,
+        tabs=visible_tabs(request.user),
         page_name=page_name,
         querystring=query.urlencode(),
         tab_query=_tab_query(query),
@@ -156,6 +168,54 @@ def economics(request):
     context = pages.economics_page(report_filter=form.report_filter(), scope=request.report_scope)
     context.update(_period_context(form), page_title=_("Economics"))
     return _render(request, "reports/economics.html", "economics", context)
+
+
+SOURCE_FILTERS = ("preset", "start", "end", "source")  # spend belongs to no team, person or region
+
+
+@company_spend_required
+def sources(request):
+    """Source economics: spend → leads → deals → revenue, margin and ROMI per source and campaign."""
+    form = _filter_form(request)
+    for name in [name for name in form.fields if name not in SOURCE_FILTERS]:
+        del form.fields[name]
+    assumptions = CounterfactualForm(request.GET)
+    context = pages.source_economics_page(
+        report_filter=form.report_filter(), scope=request.report_scope, counterfactual=assumptions.counterfactual()
+    )
+    context.update(
+        _period_context(form),
+        page_title=_("Source economics"),
+        assumptions=assumptions,
+        period_params=[(key, request.report_data[key]) for key in SOURCE_FILTERS if request.report_data.get(key)],
+    )
+    return _render(request, "reports/sources.html", "sources", context)
+
+
+@company_spend_required
+def spend_import(request):
+    """Upload a CSV/XLSX file of marketing spend → every row checked and saved → a report of every row."""
+    report = None
+    if request.method == "POST":
+        form = SpendUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                report = import_spend(upload, actor=request.user, filename=upload.name)
+            except ImportFileError as exc:
+                form.add_error("file", str(exc))
+    else:
+        form = SpendUploadForm()
+    context = {
+        "form": form,
+        "report": report,
+        "summary": report.summary if report else None,
+        "page_title": _("Import marketing spend"),
+        "tabs": visible_tabs(request.user),
+        "can_view_reports": True,
+        "can_read_export_log": access.is_director(request.user),
+    }
+    return render(request, "reports/spend_import.html", context)
 
 
 @reports_required
@@ -240,7 +300,7 @@ def exports_log(request):
         {
             "page_obj": page,
             "page_title": _("Export log"),
-            "tabs": TABS,
+            "tabs": visible_tabs(request.user),
             "can_view_reports": True,
             "can_read_export_log": True,
         },
