@@ -750,7 +750,7 @@ def source_economics_page(*, report_filter, scope, counterfactual=None):
     campaigns = table(
         "by-campaign",
         _("By source and campaign"),
-        [Column("source", _("Source"), "text"), Column("label", _("Campaign"), "text")],
+        [Column("source", _("Source"), "text"), Column("label", _("Campaign"), "text", verbatim=True)],
         result["campaigns"],
         note=note,
     )

@@ -447,3 +447,45 @@ def test_the_admin_refuses_a_month_over_entered_days_in_russian(client, economy)
     )  # fmt: skip
     assert "Убедитесь, что это значение больше либо равно 0." in response.content.decode()
     assert not MarketingSpend.objects.filter(source__code="avito").exists()
+
+
+# --- in the browser -----------------------------------------------------------------------------------
+
+QUARTER = "?preset=custom&start=2025-01-01&end=2025-03-31"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_director_sees_the_page_on_a_laptop_and_a_phone_and_imports_spend(page, economy):
+    page.login("director")
+    page.goto(f"{page.base_url}/reports/sources/{QUARTER}")
+    page.wait_for_function("() => window.reportCharts && window.reportCharts.length >= 2")
+    line = page.evaluate(
+        "() => Chart.getChart(document.querySelector('canvas[data-chart=chart-by-month]')).config.type"
+    )
+    assert line == "line"
+    campaigns = page.locator("[data-testid=table-by-campaign] tbody tr")
+    assert campaigns.count() == len(EXPECTED)
+    assert page.locator("[data-testid=table-by-campaign] tbody").get_by_text("без метки").count() == 2
+    assert page.locator("[data-testid=kpi-romi]").inner_text() == "67,9 %"
+    page.save_screenshot("reports_sources_1440")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.wait_for_function("() => window.reportCharts && window.reportCharts.length >= 2")
+    assert page.locator("[data-testid=kpi-cac]").is_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # the wide tables scroll inside
+    page.save_screenshot("reports_sources_390")
+
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.click("[data-testid=spend-import-link]")
+    page.set_input_files(
+        "input[name=file]",
+        files=[{"name": "spend.csv", "mimeType": "text/csv", "buffer": GOOD_AND_BAD.encode("utf-8")}],
+    )
+    page.click("[data-testid=spend-upload] button")
+    page.wait_for_selector("[data-testid=import-summary]")
+    assert "3 новых" in page.locator("[data-testid=import-summary]").inner_text()
+    assert page.locator("tr[data-outcome=error]").count() == 7
+    assert "Неизвестный источник «tiktok»" in page.locator("tr[data-outcome=error]").first.inner_text()
+    page.save_screenshot("reports_spend_import")
+    assert MarketingSpend.objects.filter(imported_from="spend.csv").count() == 3
