@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from leadflow import access
+from leadflow.models import ProductInterest
 
 from . import rollup, selectors, stats
 from .definitions import FIGURES, figure_column
@@ -797,5 +798,8 @@ def source_economics_page(*, report_filter, scope, counterfactual=None):
         "two": two,
         "months": result["months"],
         "rates": result["rates"],
-        "missing_rates": result["missing_rates"],
+        "missing_rates": [
+            str(ProductInterest(product).label) if product in ProductInterest.values else product
+            for product in result["missing_rates"]
+        ],
     }

@@ -240,6 +240,28 @@ def test_the_export_has_the_same_figures(client, economy):
     assert ("Авито", "без метки") in exported
 
 
+def test_the_xlsx_export_has_the_same_total(client, economy):
+    from openpyxl import load_workbook
+
+    response = _get(client, economy["director"], {"export": "xlsx", "table": "by-campaign"})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    header, total = rows[0], dict(zip(rows[0], rows[-1], strict=True))
+    assert header[:3] == ("Источник", "Кампания", "Расход без НДС")
+    assert (total["Расход без НДС"], total["Лиды"], total["Валовая маржа"]) == (140000, 8, 235000)
+    assert total["Стоимость сделки (CAC)"] == pytest.approx(46666.67)
+
+
+def test_a_product_without_a_margin_rate_counts_no_margin_and_the_page_says_so(client, economy):
+    ProductMargin.objects.filter(product_interest="unknown").delete()
+    response = _get(client, economy["director"])
+    unmarked = next(
+        row for row in _table(response, "by-campaign").rows if row["source"] == "Яндекс Директ" and not row["campaign"]
+    )
+    assert unmarked["margin"] == D("0.00")  # Y5's 200 000 of an unknown product: no rate, no margin
+    assert unmarked["romi"] == -1.0
+    assert "Нет ставки маржи для: Неизвестно" in response.content.decode()
+
+
 def test_the_two_tier_model_against_the_counterfactual(client, economy):
     assumptions = {"rep_hourly": "1500", "minutes_per_lead": "20", "deals_kept_percent": "75"}
     response = _get(client, economy["director"], assumptions)
@@ -467,7 +489,9 @@ def test_director_sees_the_page_on_a_laptop_and_a_phone_and_imports_spend(page, 
     campaigns = page.locator("[data-testid=table-by-campaign] tbody tr")
     assert campaigns.count() == len(EXPECTED)
     assert page.locator("[data-testid=table-by-campaign] tbody").get_by_text("без метки").count() == 2
-    assert page.locator("[data-testid=kpi-romi]").inner_text() == "67,9 %"
+    # the quarter adds February: YF's margin 900 000 × 35 % = 315 000 and 50 000 / 1.2 = 41 666.67 of spend;
+    # (235 000 + 315 000 − 140 000 − 41 666.67) / 181 666.67 = 2.0275… → 202,8 %
+    assert page.locator("[data-testid=kpi-romi]").inner_text() == "202,8 %"
     page.save_screenshot("reports_sources_1440")
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
