@@ -32,6 +32,7 @@ from . import extras as extra_rows
 from .intake import force_open, received_times
 from .leads import LeadSimulator
 from .people import PEOPLE, ensure_company
+from .spend import seed_spend
 from .staffing import ensure_roster
 
 DEFAULT_LEADS = 3000
@@ -107,6 +108,8 @@ def seed_demo(*, leads=DEFAULT_LEADS, seed=DEFAULT_SEED, if_empty=False, now=Non
         created = leads - existing
         if analyze:
             db.analyze(*filled)
+    with transaction.atomic():
+        seed_spend(actor=company.users["director"])
     return SeedResult(
         created_users=sorted(company.created),
         leads_before=existing,

@@ -96,3 +96,17 @@ def criteria_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def company_spend_required(view):
+    """Marketing spend and source economics: the director and superusers (leadflow.access)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not access.may_view_company_spend(request.user):
+            raise PermissionDenied(_("Marketing spend and source economics are for the director."))
+        request.report_scope = report_scope(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -31,6 +31,8 @@ from .selectors.handoff import EVENT_FIGURES, LEAD_FIGURES, handoff_drilldown
 from .selectors.mystats import own_drilldown, team_drilldown
 from .selectors.pilot import pilot_drilldown
 from .selectors.sales import sales_drilldown
+from .selectors.sources import FIGURES as SOURCE_FIGURES
+from .selectors.sources import sources_drilldown
 from .selectors.speed import speed_drilldown
 
 FUNNEL_GROUPS = [("team", _("Team")), ("qualifier", _("Qualifier")), ("source", _("Source")), ("region", _("Region"))]
@@ -337,6 +339,27 @@ CRITERIA_NAMES = {
 }
 
 
+SOURCES_NAMES = {
+    "sources.leads": (_("Leads received (cohort)"), _("Leads received in the whole months of the period.")),
+    "sources.qualified": (
+        _("Qualified (of the leads received)"),
+        _("Leads received in the whole months of the period that have been qualified."),
+    ),
+    "sources.handed_off": (
+        _("Handed off (of the leads received)"),
+        _("Leads received in the whole months of the period that carry a hand-off now."),
+    ),
+    "sources.measured": (
+        _("Measured (of the leads received)"),
+        _("Leads received in the whole months of the period that have been measured."),
+    ),
+    "sources.won": (
+        _("Won (of the leads received)"),
+        _("Leads received in the whole months of the period that are won deals by now."),
+    ),
+}
+
+
 def _criteria_row(group_by, dim):
     kind, _sep, name = group_by.partition(":")
     if kind == "a":
@@ -350,6 +373,16 @@ def _criteria_row(group_by, dim):
     if question.kind == "number":
         return f"{question.text}: {question.band_labels()[int(dim)]}"
     return f"{question.text}: {question.answer_label(json.loads(dim))}"
+
+
+def _sources_row(group_by, dim):
+    if group_by == "month":
+        return f"{_('Month received')}: {dim[5:]}.{dim[:4]}"
+    source_id, _sep, campaign = dim.partition(":")
+    name = Source.objects.filter(pk=int(source_id)).values_list("name", flat=True).first() or "—"
+    if group_by == "source":
+        return f"{_('Source')}: {name}"
+    return f"{_('Source')}: {name} · {_('Campaign')}: {campaign or _('no tag')}"
 
 
 REGISTRY = {
@@ -386,6 +419,9 @@ REGISTRY = {
         ECONOMICS_NAMES.__getitem__,
         _of_filter(economics_drilldown),
         _economics_row,
+    ),
+    "sources": PageDrill(
+        "sources", SOURCE_FIGURES, SOURCES_NAMES.__getitem__, _of_filter(sources_drilldown), _sources_row
     ),
     "my": PageDrill("my", tuple(MY_NAMES), MY_NAMES.__getitem__, _my_leads, _my_row),
     "pilot": PageDrill("pilot", tuple(PILOT_NAMES), PILOT_NAMES.__getitem__, _pilot_leads, _pilot_row),

@@ -296,3 +296,57 @@ def _yes_no(text):
     if text in {"no", "нет", "false", "0"}:
         return False
     return None
+
+
+ASSUMPTIONS = ("rep_hourly", "minutes_per_lead", "deals_kept_percent")
+
+
+class CounterfactualForm(forms.Form):
+    """The director's assumptions for reps doing their own qualification (source economics)."""
+
+    rep_hourly = forms.DecimalField(
+        label=_("Rep's hour, ₽"),
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        help_text=_("Empty: the reps' pay of the period ÷ 164 hours a month."),
+    )
+    minutes_per_lead = forms.DecimalField(
+        label=_("Minutes of a rep per lead"), min_value=0, max_value=600, max_digits=6, decimal_places=1, initial=12
+    )
+    deals_kept_percent = forms.DecimalField(
+        label=_("Deals kept, %"),
+        min_value=0,
+        max_value=200,
+        max_digits=5,
+        decimal_places=1,
+        initial=100,
+        help_text=_("The reps' deals if they spent that time calling: 100 % = as many as now."),
+    )
+
+    def __init__(self, data=None, **kwargs):
+        if data is not None and not any(data.get(name) for name in ASSUMPTIONS):
+            data = None  # the page opened without assumptions: the defaults, no errors
+        super().__init__(data, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control form-control-sm"
+
+    def counterfactual(self):
+        from .selectors.sources import Counterfactual
+
+        if not self.is_bound or not self.is_valid():
+            return Counterfactual()
+        data = self.cleaned_data
+        return Counterfactual(
+            rep_hourly=data.get("rep_hourly"),
+            minutes_per_lead=data["minutes_per_lead"],
+            deals_kept_percent=data["deals_kept_percent"],
+        )
+
+
+class SpendUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV or XLSX file"),
+        help_text=_("Columns: source, date or month, utm_campaign, amount, vat (с НДС / без НДС), vat_rate."),
+    )

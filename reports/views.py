@@ -19,13 +19,22 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from leadflow import access, roles, services
+from leadflow.importing import ImportFileError
 from leadflow.models import Shift
 
 from . import criteria as criteria_pages
 from . import drilldown, pages, selectors
-from .access import criteria_required, may_promote_criteria, may_view_criteria, reports_required, staffing_required
+from .access import (
+    company_spend_required,
+    criteria_required,
+    may_promote_criteria,
+    may_view_criteria,
+    reports_required,
+    staffing_required,
+)
 from .exports import export_response
-from .forms import PilotForm, ReportFilterForm, RuleForm
+from .forms import CounterfactualForm, PilotForm, ReportFilterForm, RuleForm, SpendUploadForm
+from .importing import import_spend
 from .services import criteria_rule_promote
 from .staffing import page as staffing_page
 from .staffing.forms import PlannerForm, ShiftForm
@@ -37,6 +46,7 @@ TABS = [
     ("reports:disqualified", gettext_lazy("Disqualification")),
     ("reports:sales", gettext_lazy("Sales")),
     ("reports:economics", gettext_lazy("Economics")),
+    ("reports:sources", gettext_lazy("Source economics")),
     ("reports:pilot", gettext_lazy("Pilot comparison")),
     ("reports:staffing", gettext_lazy("Staffing")),
     ("reports:criteria", gettext_lazy("Criteria and outcomes")),
@@ -50,6 +60,18 @@ TABS = [
 PERIOD_KEYS = ("preset", "start", "end", "team", "person", "source", "region")
 PILOT_KEYS = ("a_start", "a_end", "b_start", "b_end")  # the pilot's two periods (its drill-down keeps them)
 SESSION_KEY = "reports_period"
+
+
+# tabs with a narrower audience than the reports: who may open them (the page's own check says the same)
+TAB_AUDIENCE = {
+    "reports:sources": access.may_view_company_spend,  # the company's spend
+    "reports:staffing": access.may_plan_staffing,
+    "reports:criteria": may_view_criteria,
+}
+
+
+def visible_tabs(user):
+    return [(name, label) for name, label in TABS if name not in TAB_AUDIENCE or TAB_AUDIENCE[name](user)]
 
 
 def _period_data(request):
@@ -88,7 +110,7 @@ def _render(request, template, page_name, context):
     query.pop("table", None)
     query.pop("page", None)
     context.update(
-        tabs=TABS,
+        tabs=visible_tabs(request.user),
         page_name=page_name,
         querystring=query.urlencode(),
         tab_query=_tab_query(query),
@@ -170,6 +192,54 @@ def economics(request):
     context = pages.economics_page(report_filter=form.report_filter(), scope=request.report_scope)
     context.update(_period_context(form), page_title=_("Economics"))
     return _render(request, "reports/economics.html", "economics", context)
+
+
+SOURCE_FILTERS = ("preset", "start", "end", "source")  # spend belongs to no team, person or region
+
+
+@company_spend_required
+def sources(request):
+    """Source economics: spend → leads → deals → revenue, margin and ROMI per source and campaign."""
+    form = _filter_form(request)
+    for name in [name for name in form.fields if name not in SOURCE_FILTERS]:
+        del form.fields[name]
+    assumptions = CounterfactualForm(request.GET)
+    context = pages.source_economics_page(
+        report_filter=form.report_filter(), scope=request.report_scope, counterfactual=assumptions.counterfactual()
+    )
+    context.update(
+        _period_context(form),
+        page_title=_("Source economics"),
+        assumptions=assumptions,
+        period_params=[(key, request.report_data[key]) for key in SOURCE_FILTERS if request.report_data.get(key)],
+    )
+    return _render(request, "reports/sources.html", "sources", context)
+
+
+@company_spend_required
+def spend_import(request):
+    """Upload a CSV/XLSX file of marketing spend → every row checked and saved → a report of every row."""
+    report = None
+    if request.method == "POST":
+        form = SpendUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                report = import_spend(upload, actor=request.user, filename=upload.name)
+            except ImportFileError as exc:
+                form.add_error("file", str(exc))
+    else:
+        form = SpendUploadForm()
+    context = {
+        "form": form,
+        "report": report,
+        "summary": report.summary if report else None,
+        "page_title": _("Import marketing spend"),
+        "tabs": visible_tabs(request.user),
+        "can_view_reports": True,
+        "can_read_export_log": access.is_director(request.user),
+    }
+    return render(request, "reports/spend_import.html", context)
 
 
 @reports_required
@@ -254,7 +324,7 @@ def exports_log(request):
         {
             "page_obj": page,
             "page_title": _("Export log"),
-            "tabs": TABS,
+            "tabs": visible_tabs(request.user),
             "can_view_reports": True,
             "can_read_export_log": True,
             "can_view_criteria": True,

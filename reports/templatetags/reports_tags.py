@@ -14,6 +14,8 @@ def cell(context, row, column):
     """A row's value for a column, formatted by the column's kind; a count links to its leads."""
     value = row.get(column.key)
     text = display(value, column.kind_for(row))
+    if column.verbatim:
+        return format_html('<span translate="no">{}</span>', text)
     figure = column.drill_figure(row)
     count = column.drill_count(row)
     if figure is None or value is None or count is None:
