@@ -1,9 +1,11 @@
 """Shared by the benchmark scripts: the PostgreSQL guard, percentiles and the printed table."""
 
+import json
 import os
 import socket
 import sys
 import time
+from pathlib import Path
 
 DB_HINT = (
     "create one with `psql -h 127.0.0.1 -U postgres -c 'create database leadflow_perf_bench'`, then\n"
@@ -58,6 +60,20 @@ def seed_demo_up_to(leads, *, lead="", analyze="leadflow_lead"):
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {analyze}".strip())
     return existing, seeded
+
+
+def summary(figure, result, *, reference="", ratio="", target="", met=None):
+    """One line of `make bench`'s closing table: a figure, its reference measured in the same run, the ratio,
+    the target and whether it was met. Written as a JSON line to $BENCH_SUMMARY (bench/run.py sets it and
+    prints the table after the last script); a script run alone just prints nothing more."""
+    path = os.environ.get("BENCH_SUMMARY")
+    if not path:
+        return
+    verdict = "" if met is None else ("met" if met else "MISSED")
+    line = {"script": Path(sys.argv[0]).stem, "figure": figure, "result": result, "reference": reference}
+    line |= {"ratio": ratio, "target": target, "verdict": verdict}
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 def percentile(values, share):

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import percentile, print_table, seed_demo_up_to, setup_scratch_django  # noqa: E402
+from bench._common import percentile, print_table, seed_demo_up_to, setup_scratch_django, summary  # noqa: E402
 
 SIZES = [int(size) for size in os.environ.get("BENCH_BOARD_SIZES", "3000,100000").split(",") if size.strip()]
 REQUESTS = int(os.environ.get("BENCH_BOARD_REQUESTS", 60))
@@ -80,6 +80,12 @@ def _row(label, who, cards, body, queries, timings, *, judged=True):
     verdict = "reference" if label.startswith("reference") else "—"
     if judged:
         verdict = "ok" if p95 < TARGET_MS and kb < TARGET_KB else f"MISSED (< {TARGET_KB} KB, p95 < {TARGET_MS} ms)"
+        summary(
+            f"{label} ({who}), {cards} cards",
+            f"p95 {p95:.1f} ms, {kb:.1f} KB",
+            target=f"p95 < {TARGET_MS} ms, < {TARGET_KB} KB",
+            met=verdict == "ok",
+        )
     return (
         label,
         who,

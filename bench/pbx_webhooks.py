@@ -37,6 +37,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._common import free_port, percentile, print_table, require_postgres, wait_for_port  # noqa: E402
+from bench._common import summary as bench_summary  # noqa: E402
 
 HOST = "127.0.0.1"
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
@@ -145,6 +146,13 @@ def main():
         ratio = median(rates[label]) / median(rates["minimal"])
         summary.append((f"{label} / minimal (median rounds)", f"{ratio:.2f}×"))
         p95 = serial[label][1] * 1000
+        bench_summary(
+            f"PBX {label}: events/s, median of {ROUNDS} rounds, {CONNECTIONS} conn",
+            f"{median(rates[label]):,.0f}",
+            reference=f"minimal {median(rates['minimal']):,.0f}",
+            ratio=f"{ratio:.2f}×",
+        )
+        bench_summary(f"PBX {label}: p95 of one event, 1 conn", f"{p95:.1f} ms", target="< 50 ms", met=p95 < 50)
         summary.append(
             (
                 f"{label} p95 of one event, 1 connection",

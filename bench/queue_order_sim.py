@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/queue_order_sim.py [--days 60] [--seed 10] [--qualifiers 2 3 4]
 
-Pure Python, no database. Replays working days of arrivals against N qualifiers twice, with the same
+Pure Python, no database (the simulator is qualification/queue_sim.py, shared with the staffing
+planner). Replays working days of arrivals against N qualifiers twice, with the same
 leads, the same call outcomes and the same handle times (common random numbers), once under the old
 queue order and once under the new one, and prints the share of leads first called within 15 and
 within 20 working minutes per day: min / median / max over the simulated days, normal and overload
@@ -26,17 +27,17 @@ The model (each knob is a constant below):
 """
 
 import argparse
-import heapq
 import math
 import random
 import statistics
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from qualification import queue_sim  # noqa: E402  (the simulator, shared with the staffing planner)
 from qualification.queue_order import queue_sort_key  # noqa: E402  (the app's rule)
+from qualification.queue_sim import Lead, draw_fate  # noqa: E402
 
 DAY = 12 * 60  # working minutes, 09:00–21:00
 WARN, BREACH = 15, 20  # the team's SLA policy, working minutes
@@ -44,38 +45,6 @@ WARN, BREACH = 15, 20  # the team's SLA policy, working minutes
 NORMAL_RATE = [4, 5, 15, 7, 9, 9, 8, 8, 4, 4, 5, 7, 7, 7, 7, 7, 7, 7, 7, 7, 16, 8, 9, 8]
 NIGHT_LEADS = 10
 OVERLOAD_FACTOR, OVERLOAD_EVENING, EVENING_FROM = 1.3, 2.0, 18
-P_ANSWER, P_CALLBACK = 0.6, 0.2
-TALK_MEDIAN, NO_ANSWER_MEDIAN, SIGMA = 6.0, 1.5, 0.5
-CALLBACK_DELAY = (60, 240)
-LEASE = (30, 45)
-MAX_ATTEMPTS = 3
-
-
-@dataclass
-class Lead:
-    """One work item with the Lead fields the order reads (times in working minutes)."""
-
-    pk: int
-    received_at: float
-    day: int
-    overload: bool
-    sla_breach_at: float = 0.0
-    sla_state: str = "pending"
-    first_call_at: float | None = None
-    callback_at: float | None = None
-    last_activity_at: float | None = None
-    # the lead's fate, drawn once so both orders see the same leads
-    answers: list = field(default_factory=list)
-    handle: list = field(default_factory=list)
-    asks_callback: list = field(default_factory=list)
-    callback_delay: list = field(default_factory=list)
-    lease: list = field(default_factory=list)
-    calls: int = 0
-    failed: int = 0
-    follow_up_waits: list = field(default_factory=list)
-
-    def __post_init__(self):
-        self.sla_breach_at = self.received_at + BREACH
 
 
 def old_sort_key(lead, now):
@@ -112,15 +81,8 @@ def make_days(*, days, seed, overload_share, load=1.0):
                     break
                 arrivals.append(t)
         for at in sorted(arrivals):
-            lead = Lead(pk=len(leads) + 1, received_at=at, day=day, overload=overload)
-            for _ in range(MAX_ATTEMPTS + 2):  # first call, retries, a callback and its retry
-                answered = rng.random() < P_ANSWER
-                lead.answers.append(answered)
-                median = TALK_MEDIAN if answered else NO_ANSWER_MEDIAN
-                lead.handle.append(median * math.exp(rng.gauss(0, SIGMA)))
-                lead.asks_callback.append(rng.random() < P_CALLBACK)
-                lead.callback_delay.append(rng.uniform(*CALLBACK_DELAY))
-                lead.lease.append(rng.uniform(*LEASE))
+            lead = Lead(pk=len(leads) + 1, received_at=at, day=day, overload=overload, breach=BREACH)
+            draw_fate(lead, rng)
             leads.append(lead)
     return leads
 
@@ -134,62 +96,8 @@ def _poisson(rng, mean):
 
 
 def simulate(leads, *, qualifiers, order):
-    """Run the queue; returns {pk: minutes from receipt to the first call} and each lead's follow-up waits."""
-    key = ORDERS[order]
-    leads = [_fresh_copy(lead) for lead in leads]
-    events = [(lead.received_at, 0, lead.pk) for lead in leads]  # (time, kind 0 = enters the pool, pk)
-    heapq.heapify(events)
-    by_pk = {lead.pk: lead for lead in leads}
-    pool, free, waited_since = {}, qualifiers, {}
-    first_call = {}
-    while events:
-        now, kind, pk = heapq.heappop(events)
-        if kind == 0:
-            pool[pk] = by_pk[pk]
-            waited_since[pk] = now
-        else:
-            free += 1
-        while free and pool:
-            lead = min(pool.values(), key=lambda item: key(item, now))
-            del pool[lead.pk]
-            free -= 1
-            done = _call(lead, now, first_call, waited_since.pop(lead.pk))
-            heapq.heappush(events, (done, 1, 0))
-            back = lead.callback_at if lead.callback_at is not None else lead.last_activity_at
-            if back is not None:
-                heapq.heappush(events, (back, 0, lead.pk))
-    return first_call, leads
-
-
-def _call(lead, now, first_call, waiting_since):
-    """One call attempt from `now`; sets the lead's fields as call_attempt_log and the lease would."""
-    if lead.first_call_at is None:
-        lead.first_call_at = now
-        lead.sla_state = "met" if now <= lead.sla_breach_at else "met_late"
-        first_call[lead.pk] = now - lead.received_at
-    else:
-        lead.follow_up_waits.append(now - waiting_since)
-    i = min(lead.calls, len(lead.answers) - 1)
-    lead.calls += 1
-    was_callback = lead.callback_at is not None
-    done = now + lead.handle[i]
-    lead.callback_at = None
-    lead.last_activity_at = None
-    if lead.answers[i]:
-        if lead.asks_callback[i] and not was_callback:
-            lead.callback_at = done + lead.callback_delay[i]  # promised: due at that time
-    else:
-        lead.failed += 1
-        if lead.failed < MAX_ATTEMPTS:
-            lead.last_activity_at = done + lead.lease[i]  # back in the pool when the claim lease runs out
-    return done
-
-
-def _fresh_copy(lead):
-    copy = Lead(pk=lead.pk, received_at=lead.received_at, day=lead.day, overload=lead.overload)
-    copy.answers, copy.handle, copy.asks_callback = lead.answers, lead.handle, lead.asks_callback
-    copy.callback_delay, copy.lease = lead.callback_delay, lead.lease
-    return copy
+    """Run the queue under the order named `order` (qualification.queue_sim.simulate)."""
+    return queue_sim.simulate(leads, qualifiers=qualifiers, key=ORDERS[order])
 
 
 def per_day_shares(leads, first_call, limit):

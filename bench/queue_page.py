@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import percentile, print_table, seed_demo_up_to, setup_scratch_django  # noqa: E402
+from bench._common import percentile, print_table, seed_demo_up_to, setup_scratch_django, summary  # noqa: E402
 
 LEADS = int(os.environ.get("BENCH_QUEUE_LEADS", 1_000_000))
 REQUESTS = int(os.environ.get("BENCH_QUEUE_REQUESTS", 100))
@@ -63,6 +63,8 @@ def main():
     call_command("migrate", verbosity=0)
     existing, seeded = seed_demo_up_to(LEADS, analyze=None)  # "as loaded": the bulk load's statistics
     print(f"{existing:,} leads in {connection.settings_dict['NAME']}{seeded}", flush=True)
+    if seeded:
+        summary(f"seed_demo --leads {LEADS:,} --no-analyze (COPY)", seeded.removeprefix(", seeded in "))
     ok = True
     if "pages" in PARTS:
         ok &= _pages_in_both_states(existing, first="as loaded" if seeded else "as found")
@@ -93,6 +95,13 @@ def _pages_in_both_states(existing, *, first):
             print("statistics as found: " + _last_analyzed(connection), flush=True)
         rows, state_slow = _bench_pages()
         all_rows += [(state, *row) for row in rows]
+        for label, who, *_, p50, p95, _max, verdict in rows:
+            summary(
+                f"{label} ({who}), {existing:,} leads, statistics {state}",
+                f"p95 {p95} ms (p50 {p50})",
+                target=verdict.split(":")[0],
+                met=not verdict.endswith("MISSED"),
+            )
         slow += [(state, *row) for row in state_slow]
     print_table(
         f"Queue page and lead card, {existing:,} leads, {REQUESTS} requests each (Django test client, DEBUG off)",
@@ -295,6 +304,14 @@ def _bench_claims():
     _deactivate(user_ids)
     Lead.objects.filter(pk__in=added).delete()
     ok = not sum(problems.values()) and min(ratios) >= CLAIM_TARGET
+    summary(
+        f'"Next lead", {QUALIFIERS} qualifiers, {CLAIM_ROUNDS} rounds (min / median / max)',
+        " / ".join(f"{v:,.0f}" for v in _min_med_max(rates["app"])) + " claims/s",
+        reference="SKIP LOCKED + UPDATE " + " / ".join(f"{v:,.0f}" for v in _min_med_max(rates["reference"])),
+        ratio=" / ".join(f"{v:.2f}" for v in _min_med_max(ratios)) + "×",
+        target=f"≥ {CLAIM_TARGET}× every round, no lead claimed twice",
+        met=ok,
+    )
 
     def spread(values, fmt="{:,.0f}"):
         return [fmt.format(min(values)), fmt.format(statistics.median(values)), fmt.format(max(values))]
@@ -309,6 +326,10 @@ def _bench_claims():
     rows += [(f"app: {name}", str(problems[name]), "", "", "0") for name in _PROBLEMS]
     rows.append(("verdict", "ok" if ok else "FAILED", "", "", ""))
     return rows, ok
+
+
+def _min_med_max(values):
+    return min(values), statistics.median(values), max(values)
 
 
 def _fill_pool(team_id, *, wanted):

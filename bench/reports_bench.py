@@ -31,6 +31,8 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench._common import summary  # noqa: E402
+
 LEADS = int(os.environ.get("REPORTS_BENCH_LEADS", "1000000"))
 MSK = ZoneInfo("Europe/Moscow")
 START = datetime(2024, 1, 1, tzinfo=MSK)
@@ -68,6 +70,27 @@ def setup_data():
     print(f"inserted {LEADS - existing:,} leads in {time.perf_counter() - started:.1f} s")
 
 
+def setup_spend():
+    """A month's spend for every source and campaign of the bench's leads (source economics)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from leadflow.models import Source
+    from reports.models import MarketingSpend, net_of_vat
+
+    rows = []
+    for source_id in Source.objects.values_list("pk", flat=True):
+        for campaign in ["", *(f"campaign_{i}" for i in range(5))]:
+            for month in range(1, 13):
+                amount = Decimal(100000 + 7000 * month)
+                rows.append(MarketingSpend(
+                    source_id=source_id, utm_campaign=campaign, granularity="month", day=date(2024, month, 1),
+                    amount=amount, vat_included=True, vat_rate=Decimal(20),
+                    amount_net=net_of_vat(amount, vat_included=True, vat_rate=Decimal(20)),
+                ))  # fmt: skip
+    MarketingSpend.objects.bulk_create(rows, ignore_conflicts=True)
+
+
 def build_rollup():
     started = time.perf_counter()
     call_command("rebuild_report_rollup", verbosity=0)
@@ -81,7 +104,7 @@ INSERT INTO leadflow_lead (name, phone, email, city, region, address, external_i
   first_called_by_id, qualified_by_id, handed_off_by_id, sales_rep_id, claimed_at, first_call_at, qualified_at, disqualified_at, handed_off_at,
   accepted_at, measured_at, closed_at, quote_amount, deal_amount, deal_date, sla_warn_at, sla_breach_at)
 SELECT '', '+7999' || lpad(g::text, 7, '0'), '', '', CASE WHEN rr < 0.8 THEN 'Москва' ELSE 'Московская область' END,
-  '', '', '', '', '', 'custom', '', rec,
+  '', '', '', '', CASE WHEN g %% 6 = 0 THEN '' ELSE 'campaign_' || (g %% 5) END, 'custom', '', rec,
   CASE WHEN NOT handed THEN 'disqualified' WHEN won THEN 'won' WHEN lost THEN 'lost'
        WHEN measured THEN 'measured' ELSE 'handed_off' END,
   handed, CASE WHEN NOT handed THEN '' WHEN accepted THEN 'accepted' ELSE 'pending' END, '', '', 'met', false, rec,
@@ -189,6 +212,17 @@ RAW = {
         """SELECT qualified_by_id, sales_rep_id, count(*), sum(deal_amount) FROM leadflow_lead
            WHERE status = 'won' AND closed_at >= %(a)s AND closed_at < %(b)s GROUP BY 1, 2""",
     ],
+    # source economics: the cohort per source, campaign, product and month; the spend; the pay statements
+    "sources": [
+        """SELECT source_id, utm_campaign, product_interest, date_trunc('month', received_at AT TIME ZONE 'Europe/Moscow'),
+           count(*), count(*) FILTER (WHERE qualified_at IS NOT NULL), count(*) FILTER (WHERE handed_off_at IS NOT NULL),
+           count(*) FILTER (WHERE measured_at IS NOT NULL), count(*) FILTER (WHERE status = 'won'),
+           sum(deal_amount) FILTER (WHERE status = 'won')
+           FROM leadflow_lead WHERE received_at >= %(a)s AND received_at < %(b)s AND merged_into_id IS NULL GROUP BY 1, 2, 3, 4""",
+        """SELECT source_id, utm_campaign, date_trunc('month', day), sum(amount_net) FROM reports_marketingspend
+           WHERE day >= (%(a)s AT TIME ZONE 'Europe/Moscow')::date AND day < (%(b)s AT TIME ZONE 'Europe/Moscow')::date
+           GROUP BY 1, 2, 3""",
+    ],
     "pilot": [
         """SELECT count(*) FILTER (WHERE received_at < %(m)s), count(*) FILTER (WHERE received_at >= %(m)s),
            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_call_at - received_at)) FILTER (WHERE received_at < %(m)s),
@@ -209,6 +243,8 @@ RAW = {
            OR (disqualified_at >= %(a)s AND disqualified_at < %(b)s)) AND merged_into_id IS NULL GROUP BY 1""",
     ],
 }
+RAW["sources"] += RAW["economics"][:2]  # the pay statements under the two-tier comparison
+
 # per qualifier by credit (reports.selectors.common.FUNNEL_CREDIT / SPEED_CREDIT)
 GROUPS = {
     "funnel": " GROUP BY coalesce(qualified_by_id, qualifier_id, first_called_by_id)",
@@ -359,6 +395,8 @@ def page(name, p):
         return pages.economics_page(report_filter=f, scope=scope)
     if name == "disqualified":
         return pages.disqualified_page(report_filter=f, scope=scope)
+    if name == "sources":
+        return pages.source_economics_page(report_filter=f, scope=scope)
     middle = p.start + (p.end - p.start) / 2
     return pages.pilot_page(
         period_a=Period(p.start, middle), period_b=Period(middle, p.end), report_filter=f, scope=scope
@@ -377,6 +415,7 @@ def main():
         print("reports_bench needs PostgreSQL: set DATABASE_URL=postgres://…/leadflow_bench")
         return 1
     setup_data()
+    setup_spend()
     build_rollup()
     from django.utils import timezone
 
@@ -392,7 +431,7 @@ def main():
           "SQL = the same aggregates by hand (over the rollup where the page reads it)")  # fmt: skip
     header = f"{'page':<13} {'period':<6} {'reads':<7} {'page min/med/max, s':>21} {'SQL min/med/max, s':>21} {'ratio':>6}  target"
     print(header)
-    for name in ("funnel", "speed", "handoff", "sales", "economics", "pilot", "disqualified"):
+    for name in ("funnel", "speed", "handoff", "sales", "economics", "pilot", "disqualified", "sources"):
         for label, p in periods.items():
             result = page(name, p)  # warm the cache the same way for both
             reads = "rollup" if _from_rollup(result) else "raw"
@@ -403,6 +442,14 @@ def main():
             ok = max(t_page) < 1.0 and ratio <= 3.0
             spread = lambda t: f"{t[0]:.3f}/{t[len(t) // 2]:.3f}/{t[-1]:.3f}"  # noqa: E731
             print(f"{name:<13} {label:<6} {reads:<7} {spread(t_page):>21} {spread(t_raw):>21} {ratio:>6.2f}  {'ok' if ok else 'MISSED'}")  # fmt: skip
+            summary(
+                f"dashboard {name}, {label}, {total:,} leads ({reads})",
+                f"{spread(t_page)} s",
+                reference=f"same aggregates by hand {spread(t_raw)} s",
+                ratio=f"{ratio:.2f}×",
+                target="< 1 s, ≤ 3× SQL",
+                met=ok,
+            )
     return 0
 
 

@@ -15,6 +15,8 @@ from qualification.models import Checklist
 from sales import bulk as sales_bulk
 from sales.models import Measurement, ObjectionTag, Visit
 
+from .funnel import HANDOFF_PATHS, WON_PATHS
+
 MINUTE, HOUR = 60, 3600
 
 
@@ -77,6 +79,8 @@ class ChecklistAnswers:
             at = min(at + rng.randint(15, 45), reached)
             fails = criterion.disqualify_reason_id is not None and criterion.disqualify_reason_id == failing
             value = _answer(rng, criterion, passes=not fails)
+            if criterion.code == "timeline" and not fails and path in HANDOFF_PATHS:
+                value = _handed_off_timeline(rng, won=path in WON_PATHS)
             rows.append((story.lead_id, criterion.pk, self.version, value, not fails, qualifier, at))
             snapshot.append((criterion, value, not fails))
             if fails:
@@ -113,6 +117,17 @@ class ChecklistAnswers:
 
     def finish(self):
         pass
+
+
+# Months until the order, for the leads handed off: the buyers mostly order soon, while most of the
+# lost hand-offs were "in 7–12 months" — the criteria report flags that answer as wasted visits.
+SOON = (0, 1, 1, 2, 2, 3, 3, 4, 5, 6)
+LATER = (7, 8, 9, 10, 12)
+
+
+def _handed_off_timeline(rng, *, won):
+    months = rng.choice(SOON * 5 + LATER) if won else rng.choice(SOON + LATER * 3)
+    return months
 
 
 def _answer(rng, criterion, *, passes):

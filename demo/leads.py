@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from leadflow.bulk import LEAD_COLUMNS
 from leadflow.models import InquiryChannel, LeadEvent, SlaState
 
-from . import funnel
+from . import funnel, staffing
 from .clock import FastCalendar
 from .contacts import contact, pick
 from .sales_story import SalesStory
@@ -86,6 +86,7 @@ class LeadSimulator(SalesStory):
         self.qcal = FastCalendar(context.qualification_calendar, first_day)
         self.scal = FastCalendar(context.sales_calendar, first_day)
         self.text = _messages()
+        self.queued = staffing.queued_first_calls(received, paths, calendar=context.qualification_calendar, now=now)
 
     # --- entry point -------------------------------------------------------------------------------
 
@@ -123,15 +124,17 @@ class LeadSimulator(SalesStory):
         forced = self.forced.get(index)
         if forced == "new":
             return story
-        self._qualification(rng, story, forced)
+        self._qualification(rng, story, forced, index)
         return story
 
-    def _qualification(self, rng, story, forced):
+    def _qualification(self, rng, story, forced, index):
         ctx, now, qcal, row, path = self.ctx, self.now, self.qcal, story.row, story.path
         delay = _response_minutes(rng)
         first_call = qcal.add_minutes(story.received, delay)
         claimed = qcal.add_minutes(story.received, delay * rng.uniform(0.15, 0.8))
         first_call = max(first_call, claimed + rng.randint(15, 90))
+        if index in self.queued:  # the roster's queue took it (demo/staffing.py); the draws above keep the stream
+            claimed, first_call = self.queued[index]
         if claimed > now:
             return
         qualifier = pick(rng, ctx.qualifiers, funnel.QUALIFIER_WEIGHTS[_qualifier_kind(path)])

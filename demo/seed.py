@@ -32,6 +32,8 @@ from . import extras as extra_rows
 from .intake import force_open, received_times
 from .leads import LeadSimulator
 from .people import PEOPLE, ensure_company
+from .spend import seed_spend
+from .staffing import ensure_roster
 
 DEFAULT_LEADS = 3000
 DEFAULT_SEED = 2024
@@ -95,6 +97,7 @@ def seed_demo(*, leads=DEFAULT_LEADS, seed=DEFAULT_SEED, if_empty=False, now=Non
     ensure_reference_data(apps.get_model)
     with transaction.atomic():
         company = ensure_company()
+        ensure_roster(company)
     started = time.monotonic()
     existing = Lead.objects.filter(external_id__startswith=DEMO_PREFIX).count()
     created = 0
@@ -105,6 +108,8 @@ def seed_demo(*, leads=DEFAULT_LEADS, seed=DEFAULT_SEED, if_empty=False, now=Non
         created = leads - existing
         if analyze:
             db.analyze(*filled)
+    with transaction.atomic():
+        seed_spend(actor=company.users["director"])
     return SeedResult(
         created_users=sorted(company.created),
         leads_before=existing,

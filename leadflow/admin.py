@@ -38,6 +38,7 @@ from .models import (
     Reason,
     SecurityEvent,
     SecurityPolicy,
+    Shift,
     Source,
     Team,
     WorkingHours,
@@ -105,6 +106,17 @@ class TeamAdmin(ScopedAdmin, admin.ModelAdmin):
         ),
         (_("Hand-off"), {"fields": ("sales_team", "assignment_strategy", "acceptance_window_minutes")}),
     )
+
+
+@admin.register(Shift)
+class ShiftAdmin(ScopedAdmin, admin.ModelAdmin):
+    """The roster (also kept on the planner's roster page, reports:staffing-roster)."""
+
+    row_scope = team_rows("team")
+    list_display = ("team", "weekday", "starts_at", "ends_at", "user")
+    list_filter = ("team", "weekday")
+    list_select_related = ("team", "user")
+    autocomplete_fields = ("user",)
 
 
 @admin.register(WorkingHours)

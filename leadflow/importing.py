@@ -129,7 +129,7 @@ def import_leads(file, *, filename=None, default_source=None):
             raise ImportFileError(_("Unknown or inactive source “%(code)s”.") % {"code": code})
 
     header, rows = read_table(content, filename)
-    columns, ignored = _map_columns(header)
+    columns, ignored = map_columns(header)
     if "phone" not in columns.values():
         raise ImportFileError(
             _("No phone column: the first row must name the columns (phone, name, email…). Found: %(found)s")
@@ -170,11 +170,12 @@ def _import_row(number, raw, values, header, default_source):
     return RowResult(number, outcome, lead_id=result.lead.pk)
 
 
-def _map_columns(header):
+def map_columns(header, aliases=COLUMN_ALIASES):
+    """{column index: field name} by the headings (`aliases`: heading → field), and the headings ignored."""
     columns, ignored = {}, []
     for index, heading in enumerate(header):
         key = _text(heading).lower().replace(" ", "_").replace("-", "_")
-        name = COLUMN_ALIASES.get(key)
+        name = aliases.get(key)
         if name and name not in columns.values():
             columns[index] = name
         elif key:

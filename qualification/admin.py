@@ -1,13 +1,13 @@
 """Admin of the qualification workspace: criteria checklists (versioned), call scripts, call log."""
 
 from django.contrib import admin, messages
-from django.db import transaction
-from django.db.models import Max
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from leadflow.admin_scope import ScopedAdmin, lead_rows, team_rows
 
 from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummary, LeadAnswer
+from .services import checklist_copy
 
 
 class CriterionInline(admin.StackedInline):
@@ -53,15 +53,7 @@ class ChecklistAdmin(ScopedAdmin, admin.ModelAdmin):
     def copy_as_new_version(self, request, queryset):
         for checklist in queryset:
             with transaction.atomic():
-                top = Checklist.objects.filter(team=checklist.team).aggregate(v=Max("version"))["v"] or 0
-                criteria = list(checklist.criteria.all())
-                copy = Checklist.objects.create(
-                    team=checklist.team, version=top + 1, title=checklist.title, is_active=False
-                )
-                for criterion in criteria:
-                    criterion.pk = None
-                    criterion.checklist = copy
-                    criterion.save()
+                copy = checklist_copy(checklist=checklist, actor=request.user)
             messages.success(request, _("Created %(copy)s: edit it, then activate it.") % {"copy": copy})
 
     @admin.action(description=_("Activate (answers to other versions stay as they were)"))
@@ -93,6 +85,8 @@ class CallAttemptAdmin(ScopedAdmin, admin.ModelAdmin):
     list_select_related = ("lead", "actor", "reported_by", "reported_by__source")
     raw_id_fields = ("lead", "actor", "reported_by")
     date_hierarchy = "called_at"
+    # the recording link is read-only here; saying the scheme silences Django 6.0's http→https default change
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_change_permission(self, request, obj=None):
         return False  # the call log is history: log a new attempt instead

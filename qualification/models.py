@@ -200,6 +200,24 @@ class Checklist(models.Model):
     title = models.CharField(_("title"), max_length=200)
     is_active = models.BooleanField(_("active"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # the trail of a version made from another (a criteria rule promoted on the criteria report)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    based_on = models.ForeignKey(
+        "self",
+        verbose_name=_("copied from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    change_note = models.CharField(_("what changed"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("criteria checklist")

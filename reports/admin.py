@@ -4,7 +4,7 @@ from django.db.models import Q
 from leadflow import access
 from leadflow.admin_scope import DirectorOnlyAdmin, ScopedAdmin
 
-from .models import BonusPlan, ExportLog, PayPeriodClose, PilotTarget
+from .models import BonusPlan, CriteriaRule, ExportLog, MarketingSpend, PayPeriodClose, PilotTarget, ProductMargin
 
 
 @admin.register(BonusPlan)
@@ -75,3 +75,45 @@ class PilotTargetAdmin(DirectorOnlyAdmin, admin.ModelAdmin):
     list_display = ("figure", "value", "valid_from", "valid_to")
     list_filter = ("figure",)
     date_hierarchy = "valid_from"
+
+
+# --- promoted criteria rules (issue 17 §2): the trail of checklist versions made from the criteria report --
+
+
+@admin.register(CriteriaRule)
+class CriteriaRuleAdmin(DirectorOnlyAdmin, admin.ModelAdmin):
+    list_display = ("created_at", "text", "team", "checklist", "created_by")
+    list_select_related = ("team", "checklist", "created_by")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- source economics (issue 18 §1): marketing spend and margin rates, the director's --------------------
+
+
+@admin.register(MarketingSpend)
+class MarketingSpendAdmin(DirectorOnlyAdmin, admin.ModelAdmin):
+    list_display = ("day", "granularity", "source", "utm_campaign", "amount", "vat_included", "vat_rate", "amount_net")
+    list_filter = ("granularity", "source", "vat_included")
+    search_fields = ("utm_campaign", "note")
+    list_select_related = ("source",)
+    date_hierarchy = "day"
+    fields = ("source", "utm_campaign", "granularity", "day", "amount", "vat_included", "vat_rate", "note")
+    readonly_fields = ("amount_net",)
+
+    def save_model(self, request, obj, form, change):
+        obj.entered_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ProductMargin)
+class ProductMarginAdmin(DirectorOnlyAdmin, admin.ModelAdmin):
+    list_display = ("product_interest", "margin_percent")

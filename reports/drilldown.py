@@ -6,18 +6,20 @@ the figure is counted with. `drilldown()` is what the leads page shows; tests/re
 follows every link of every page and checks that the list counts as the figure shown.
 """
 
+import json
 from datetime import date
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from leadflow.models import Reason
+from leadflow.models import Reason, Source
 from sales.models import ObjectionTag
 
 from . import selectors
 from .definitions import FIGURES
 from .forms import PilotForm
 from .selectors.common import users_by_id
+from .selectors.criteria import ATTRIBUTES, CRITERIA_FIGURES, criteria_drilldown, questions
 from .selectors.disqualified import FIGURES as DISQUALIFIED_KEYS
 from .selectors.disqualified import disqualified_dimension_label, disqualified_drilldown
 from .selectors.drill import NO_VALUE, DrillContext, PageDrill
@@ -29,6 +31,8 @@ from .selectors.handoff import EVENT_FIGURES, LEAD_FIGURES, handoff_drilldown
 from .selectors.mystats import own_drilldown, team_drilldown
 from .selectors.pilot import pilot_drilldown
 from .selectors.sales import sales_drilldown
+from .selectors.sources import FIGURES as SOURCE_FIGURES
+from .selectors.sources import sources_drilldown
 from .selectors.speed import speed_drilldown
 
 FUNNEL_GROUPS = [("team", _("Team")), ("qualifier", _("Qualifier")), ("source", _("Source")), ("region", _("Region"))]
@@ -318,7 +322,73 @@ def _my_row(group_by, dim):
     return f"{_('This month')} · {_('Person')}: {_person(dim)}"
 
 
+CRITERIA_NAMES = {
+    "criteria.leads": (_("Leads received"), _("Leads received in the period.")),
+    "criteria.handoffs": (
+        _("Hand-offs"),
+        _("Leads received in the period handed off at least once (an upheld dispute undid the hand-off)."),
+    ),
+    "criteria.upheld": (_("Disputes upheld"), _("Leads received in the period with an upheld dispute.")),
+    "criteria.measured": (_("Measurements"), _("Leads received in the period that were measured.")),
+    "criteria.won": (_("Won"), _("Leads received in the period that are won deals by now.")),
+    "criteria.disqualified": (_("Disqualified"), _("Leads received in the period that were disqualified.")),
+    "criteria.comeback": (
+        _("Disqualified, bought later"),
+        _("Disqualified leads that are won deals now or whose phone came back as a later lead that was won."),
+    ),
+}
+
+
+SOURCES_NAMES = {
+    "sources.leads": (_("Leads received (cohort)"), _("Leads received in the whole months of the period.")),
+    "sources.qualified": (
+        _("Qualified (of the leads received)"),
+        _("Leads received in the whole months of the period that have been qualified."),
+    ),
+    "sources.handed_off": (
+        _("Handed off (of the leads received)"),
+        _("Leads received in the whole months of the period that carry a hand-off now."),
+    ),
+    "sources.measured": (
+        _("Measured (of the leads received)"),
+        _("Leads received in the whole months of the period that have been measured."),
+    ),
+    "sources.won": (
+        _("Won (of the leads received)"),
+        _("Leads received in the whole months of the period that are won deals by now."),
+    ),
+}
+
+
+def _criteria_row(group_by, dim):
+    kind, _sep, name = group_by.partition(":")
+    if kind == "a":
+        title = ATTRIBUTES[name][0]
+        if name == "source":
+            dim = Source.objects.filter(pk=int(dim)).values_list("name", flat=True).first() or "—"
+        return f"{title}: {dim or _('Not given')}"
+    question = next((q for q in questions() if q.code == name), None)
+    if question is None:
+        raise KeyError(group_by)
+    if question.kind == "number":
+        return f"{question.text}: {question.band_labels()[int(dim)]}"
+    return f"{question.text}: {question.answer_label(json.loads(dim))}"
+
+
+def _sources_row(group_by, dim):
+    if group_by == "month":
+        return f"{_('Month received')}: {dim[5:]}.{dim[:4]}"
+    source_id, _sep, campaign = dim.partition(":")
+    name = Source.objects.filter(pk=int(source_id)).values_list("name", flat=True).first() or "—"
+    if group_by == "source":
+        return f"{_('Source')}: {name}"
+    return f"{_('Source')}: {name} · {_('Campaign')}: {campaign or _('no tag')}"
+
+
 REGISTRY = {
+    "criteria": PageDrill(
+        "criteria", CRITERIA_FIGURES, CRITERIA_NAMES.__getitem__, _of_filter(criteria_drilldown), _criteria_row
+    ),
     "funnel": PageDrill("funnel", (*FUNNEL_FILTERS, "funnel.won_event"), _funnel_describe, _funnel_leads, _funnel_row),
     "disqualified": PageDrill(
         "disqualified",
@@ -349,6 +419,9 @@ REGISTRY = {
         ECONOMICS_NAMES.__getitem__,
         _of_filter(economics_drilldown),
         _economics_row,
+    ),
+    "sources": PageDrill(
+        "sources", SOURCE_FIGURES, SOURCES_NAMES.__getitem__, _of_filter(sources_drilldown), _sources_row
     ),
     "my": PageDrill("my", tuple(MY_NAMES), MY_NAMES.__getitem__, _my_leads, _my_row),
     "pilot": PageDrill("pilot", tuple(PILOT_NAMES), PILOT_NAMES.__getitem__, _pilot_leads, _pilot_row),

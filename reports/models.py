@@ -8,9 +8,11 @@ A sales rep earns `revenue_share_percent` of the revenue of the deals they won. 
 (person > team > role), see reports.economics.
 """
 
-from decimal import Decimal
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -18,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from leadflow import roles
-from leadflow.models import Team
+from leadflow.models import ProductInterest, Source, Team
 
 ROLE_CHOICES = [(name, label) for name, label in roles.ROLE_LABELS.items()]
 
@@ -253,3 +255,183 @@ class RollupState(models.Model):
 
     def __str__(self):
         return f"{self.covered_from} … {self.covered_until}"
+
+
+class CriteriaRule(models.Model):
+    """A candidate qualification rule the director tried on past months (reports "Criteria and
+    outcomes"), kept when it is promoted into a new checklist version: the trail of who changed the
+    criteria, when, from which rule, and what history said it would do."""
+
+    class Action(models.TextChoices):
+        DISQUALIFY = "disqualify", _("Disqualify")
+        NURTURE = "nurture", _("Nurture instead of hand-off")
+
+    target = models.CharField(_("question or attribute"), max_length=60)
+    operator = models.CharField(_("operator"), max_length=4)
+    value = models.JSONField(_("value"))
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    months = models.PositiveSmallIntegerField(_("months of history"))
+    text = models.CharField(_("rule"), max_length=300)
+    effect = models.JSONField(_("effect on history"), default=dict)
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("promoted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("promoted"), default=timezone.now)
+    checklist = models.ForeignKey(
+        "qualification.Checklist",
+        verbose_name=_("checklist version"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("promoted criteria rule")
+        verbose_name_plural = _("promoted criteria rules")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.text
+
+
+# --- source economics (issue 18 §1): marketing spend and the margin per product ------------------------
+
+VAT_STANDARD_RATE = Decimal("20")
+CENT = Decimal("0.01")
+
+
+def net_of_vat(amount, *, vat_included, vat_rate):
+    """The amount without VAT, to the kopeck (half up): amount / (1 + rate) when it includes VAT."""
+    amount = Decimal(amount)
+    if not vat_included or not vat_rate:
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return (amount / (1 + Decimal(vat_rate) / 100)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+class MarketingSpend(models.Model):
+    """What was paid for advertising of one source (and one UTM campaign, or none) on one day or in one
+    month, in roubles as entered (the invoice's amount, with or without VAT as it says).
+
+    The natural key (source, campaign, granularity, date) makes a re-import of the same file replace
+    the amount instead of adding to it; a month row and the day rows of the same source, campaign and
+    month cannot both exist (they would count the same money twice: reports.spend.spend_record).
+    `amount_net` is the amount net of VAT, computed on every save; the page counts it."""
+
+    class Granularity(models.TextChoices):
+        DAY = "day", _("Day")
+        MONTH = "month", _("Month")
+
+    source = models.ForeignKey(Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="spend")
+    utm_campaign = models.CharField(
+        "utm_campaign",
+        max_length=200,
+        blank=True,
+        help_text=_("Exactly as in the leads' utm_campaign; empty: spend on the source without a campaign tag."),
+    )
+    granularity = models.CharField(_("spent per"), max_length=5, choices=Granularity.choices, default=Granularity.MONTH)
+    day = models.DateField(_("date"), help_text=_("The day; for a month, its first day."))
+    amount = models.DecimalField(_("amount, ₽"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    vat_included = models.BooleanField(_("amount includes VAT"), default=True)
+    vat_rate = models.DecimalField(
+        _("VAT rate, %"),
+        max_digits=5,
+        decimal_places=2,
+        default=VAT_STANDARD_RATE,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    amount_net = models.DecimalField(_("amount net of VAT, ₽"), max_digits=14, decimal_places=2, editable=False)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    imported_from = models.CharField(_("imported from file"), max_length=200, blank=True, editable=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("marketing spend")
+        verbose_name_plural = _("marketing spend")
+        ordering = ["-day", "source", "utm_campaign"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "utm_campaign", "granularity", "day"],
+                name="marketing_spend_natural_key",
+                violation_error_message=_("Spend for this source, campaign and date is already entered."),
+            ),
+            models.CheckConstraint(
+                condition=Q(granularity="day") | Q(day__day=1),
+                name="marketing_spend_month_first_day",
+                violation_error_message=_("A month's spend is dated the first day of the month."),
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="marketing_spend_amount_not_negative"),
+        ]
+        indexes = [models.Index(fields=["day"], name="marketing_spend_day_idx")]
+
+    def __str__(self):
+        when = self.day.strftime("%m.%Y") if self.granularity == self.Granularity.MONTH else f"{self.day:%d.%m.%Y}"
+        return f"{self.source} {self.utm_campaign or '—'} {when}: {self.amount} ₽"
+
+    def save(self, *args, **kwargs):
+        self.utm_campaign = (self.utm_campaign or "").strip()
+        self.amount_net = net_of_vat(self.amount, vat_included=self.vat_included, vat_rate=self.vat_rate)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "amount_net", "utm_campaign", "updated_at"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        self.utm_campaign = (self.utm_campaign or "").strip()
+        if self.granularity == self.Granularity.MONTH and self.day:
+            self.day = self.day.replace(day=1)
+        if self.source_id and self.day:
+            overlap = spend_overlapping(self)
+            if overlap is not None:
+                raise ValidationError(
+                    _(
+                        "Spend for this source and campaign is already entered for %(when)s: a month and "
+                        "its days together would count the same money twice."
+                    )
+                    % {"when": overlap}
+                )
+
+
+class ProductMargin(models.Model):
+    """The gross margin rate of a product type (the lead's product_interest): the share of a won deal's
+    amount left after the cost of making and installing it. Source economics multiplies revenue by it."""
+
+    product_interest = models.CharField(_("product"), max_length=20, unique=True, choices=ProductInterest.choices)
+    margin_percent = models.DecimalField(
+        _("gross margin, %"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+
+    class Meta:
+        verbose_name = _("product margin")
+        verbose_name_plural = _("product margins")
+        ordering = ["product_interest"]
+
+    def __str__(self):
+        return f"{self.get_product_interest_display()}: {self.margin_percent} %"
+
+
+def spend_overlapping(spend):
+    """The entry of the same source and campaign that would count `spend`'s money twice (a day inside
+    an entered month, or a month with entered days), as text for the message; None when there is none."""
+    rows = MarketingSpend.objects.filter(source_id=spend.source_id, utm_campaign=spend.utm_campaign).exclude(
+        pk=spend.pk
+    )
+    first = spend.day.replace(day=1)
+    if spend.granularity == MarketingSpend.Granularity.DAY:
+        other = rows.filter(granularity=MarketingSpend.Granularity.MONTH, day=first).first()
+        return other.day.strftime("%m.%Y") if other else None
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    other = rows.filter(granularity=MarketingSpend.Granularity.DAY, day__gte=first, day__lt=following)
+    other = other.order_by("day").first()
+    return other.day.strftime("%d.%m.%Y") if other else None

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from leadflow import access
+from leadflow.models import ProductInterest
 
 from . import rollup, selectors, stats
 from .definitions import FIGURES, figure_column
@@ -13,6 +14,7 @@ from .selectors.disqualified import disqualified_dimension_value
 from .selectors.drill import dim_value
 from .selectors.funnel import STAGE_TIMES, STAGES, criterion_choices, funnel_dimension_value
 from .selectors.pilot import METRICS
+from .selectors.sources import campaign_dim, source_economics
 from .selectors.speed import calls_by_hand, speed_dimension_value
 from .tables import Chart, Column, ReportTable
 
@@ -701,3 +703,103 @@ def disqualified_page(*, report_filter, scope):
         footer=total,
     )
     return {"total": result["total"], "tables": [reasons, people, sources]}
+
+
+NO_CAMPAIGN = _("no tag")
+
+
+def _source_economics_columns(first):
+    return [
+        *first,
+        Column("spend", _("Spend, net of VAT"), "money"),
+        Column("leads", _("Leads"), "int", link="sources.leads"),
+        Column("cost_per_lead", _("Cost per lead"), "money"),
+        Column("qualified_share", _("Qualified"), "pct", link="sources.qualified", count="qualified"),
+        Column("handed_off", _("Hand-offs"), "int", link="sources.handed_off"),
+        Column("cost_per_handoff", _("Cost per hand-off"), "money"),
+        Column("measured", _("Measurements"), "int", link="sources.measured"),
+        Column("cost_per_measurement", _("Cost per measurement"), "money"),
+        Column("won", _("Deals"), "int", link="sources.won"),
+        Column("cac", _("Cost per deal (CAC)"), "money", help=str(_("Spend divided by the cohort's won deals."))),
+        figure_column("revenue_cohort", "revenue", "money"),
+        Column("margin", _("Gross margin"), "money", help=str(_("Revenue × the margin rate of the deal's product."))),
+        Column("romi", _("ROMI"), "pct", of_leads=False, help=str(_("(Gross margin − spend) / spend."))),
+    ]
+
+
+def source_economics_page(*, report_filter, scope, counterfactual=None):
+    result = source_economics(report_filter=report_filter, scope=scope, counterfactual=counterfactual)
+    for row in result["campaigns"]:
+        row["label"] = row["campaign"] or str(NO_CAMPAIGN)
+        row["dim"] = ("campaign", campaign_dim(row["source_id"], row["campaign"]))
+    for row in result["sources"]:
+        row["label"] = row["source"]
+        row["dim"] = ("source", str(row["source_id"]))
+    for row in result["by_month"]:
+        row["label"] = row["month"].strftime("%m.%Y")
+        row["dim"] = ("month", row["month"].strftime("%Y-%m"))
+    total = {**result["total"], "label": str(_("Total")), "source": str(_("Total")), "dim": None}
+    note = _(
+        "Cohort: the leads received in the whole months of the period and what became of them by now. "
+        "Spend net of VAT for the same months. Leads without utm_campaign are counted as «без метки»."
+    )
+
+    def table(slug, title, first, rows, **kwargs):
+        columns = _source_economics_columns(first)
+        return ReportTable(slug, title, columns, rows, footer=total, export_kind=access.EXPORT_COMPANY, **kwargs)
+
+    campaigns = table(
+        "by-campaign",
+        _("By source and campaign"),
+        [Column("source", _("Source"), "text"), Column("label", _("Campaign"), "text", verbatim=True)],
+        result["campaigns"],
+        note=note,
+    )
+    sources = table(
+        "by-source",
+        _("By source"),
+        [Column("label", _("Source"), "text")],
+        result["sources"],
+        chart=Chart("bar", [("romi", _("ROMI"))], percent=True),
+    )
+    months = table(
+        "by-month",
+        _("ROMI by month the leads were received"),
+        [Column("label", _("Month"), "text")],
+        result["by_month"],
+        chart=Chart("line", [("romi", _("ROMI"))], percent=True),
+        note=_("A young cohort's ROMI still grows while its leads reach their deals."),
+    )
+    two = result["two_tier"]
+    lines = [  # (label, kind, the two-tier figure, the counterfactual's)
+        (_("Marketing spend, net of VAT"), "money", "spend", "spend"),
+        (_("Qualification: the team's pay / the reps' time"), "money", "qualification_pay", "rep_cost"),
+        (_("Cost, total"), "money", "two_tier_cost", "counterfactual_cost"),
+        (_("Deals"), "num", "won", "won_counterfactual"),
+        (_("Cost per deal"), "money", "two_tier_per_deal", "counterfactual_per_deal"),
+    ]
+    comparison = ReportTable(
+        "two-tier",
+        _("Cost per deal: the two-tier model against reps qualifying themselves"),
+        [
+            Column("label", _("Figure"), "text"),
+            Column("two_tier", _("Two-tier model"), "num", by_row=True),
+            Column("counterfactual", _("Reps qualify themselves"), "num", by_row=True),
+        ],
+        [
+            {"label": str(label), "kind": kind, "two_tier": two[ours], "counterfactual": two[theirs]}
+            for label, kind, ours, theirs in lines
+        ],
+        export_kind=access.EXPORT_COMPANY,
+    )
+    return {
+        "tables": [campaigns, sources, months, comparison],
+        "total": result["total"],
+        "two": two,
+        "months": result["months"],
+        "rates": result["rates"],
+        "missing_rates": [
+            str(ProductInterest(product).label) if product in ProductInterest.values else product
+            for product in result["missing_rates"]
+        ],
+    }

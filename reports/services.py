@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from leadflow.models import Notification
 from leadflow.services import notification_send
 
 from .access import report_scope
-from .models import ExportLog
+from .models import VAT_STANDARD_RATE, ExportLog, MarketingSpend
 from .selectors.digest import digest_recipients, targets_for_week, weekly_digest
 from .tables import display
 
@@ -166,3 +167,83 @@ def weekly_digest_send(*, week_start, now=None):
             )
         sent.append(message.recipient)
     return sent
+
+
+def criteria_rule_promote(*, actor, rule, text, team_id, criterion_code, fail, effect):
+    """Turn a candidate rule into the team's new active checklist version (copy of the active one with
+    the question's pass rule changed so the rule's answers fail) and keep the rule as its trail: who,
+    when, the rule, what history said it would do. The director only. Returns the CriteriaRule."""
+    from qualification.services import checklist_version_create
+
+    from .models import CriteriaRule
+
+    with transaction.atomic(durable=True):
+        checklist = checklist_version_create(
+            team_id=team_id, actor=actor, criterion_code=criterion_code, fail=fail, note=text
+        )
+        return CriteriaRule.objects.create(
+            target=rule.target,
+            operator=rule.operator,
+            value=list(rule.values),
+            action=rule.action,
+            months=rule.months,
+            text=text[:300],
+            effect=_jsonable(effect),
+            team_id=team_id,
+            created_by=actor,
+            checklist=checklist,
+        )
+
+
+def _jsonable(effect):
+    keys = ("leads", "handoffs", "won", "caught", "handoffs_removed", "wins_lost", "visits", "hours_saved")
+    kept = {key: effect[key] for key in keys if key in effect}
+    for key in ("revenue", "revenue_at_risk"):
+        if key in effect:
+            kept[key] = str(effect[key])
+    return kept
+
+
+# --- marketing spend (issue 18 §1) --------------------------------------------------------------------
+
+SPEND_CREATED, SPEND_UPDATED, SPEND_UNCHANGED = "created", "updated", "unchanged"
+
+
+def spend_record(
+    *,
+    source,
+    utm_campaign,
+    granularity,
+    day,
+    amount,
+    vat_included=True,
+    vat_rate=VAT_STANDARD_RATE,
+    actor,
+    note="",
+    imported_from="",
+):
+    """Enter the spend of one source and campaign on one day or in one month, by its natural key
+    (source, campaign, granularity, date): a second entry of the same key replaces the amount, so a
+    re-import of the same file never doubles the spend. Returns (spend, outcome); raises
+    django ValidationError (translated) for a month overlapping entered days or vice versa."""
+    campaign = (utm_campaign or "").strip()
+    if granularity == MarketingSpend.Granularity.MONTH:
+        day = day.replace(day=1)
+    amount, vat_rate = Decimal(amount), Decimal(vat_rate)
+    with transaction.atomic():
+        spend = (
+            MarketingSpend.objects.select_for_update()
+            .filter(source=source, utm_campaign=campaign, granularity=granularity, day=day)
+            .first()
+        )
+        if spend is not None and (spend.amount, spend.vat_included, spend.vat_rate) == (amount, vat_included, vat_rate):
+            return spend, SPEND_UNCHANGED
+        outcome = SPEND_CREATED if spend is None else SPEND_UPDATED
+        spend = spend or MarketingSpend(source=source, utm_campaign=campaign, granularity=granularity, day=day)
+        spend.amount, spend.vat_included, spend.vat_rate = amount, vat_included, vat_rate
+        spend.note = note or spend.note
+        spend.imported_from = imported_from
+        spend.entered_by = actor
+        spend.full_clean()
+        spend.save()
+    return spend, outcome

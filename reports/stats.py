@@ -67,3 +67,32 @@ def wilson_interval(successes, trials, z=Z_95):
     centre = (p + z * z / (2 * trials)) / denominator
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denominator
     return max(0.0, centre - half), min(1.0, centre + half)
+
+
+# --- "Criteria and outcomes" (reports.selectors.criteria): the verdict of one answer ---------------
+#
+# Significance there is the interval's non-overlap with the rest's rate: an answer is below the rest
+# when the upper end of its Wilson 95 % interval lies below the rest's observed rate (above it when
+# the lower end lies above), each side having at least the minimum of trials. Wilson keeps its
+# coverage near 95 % down to a handful of trials, where the normal (Wald) interval collapses
+# (Newcombe 1998); under the minimum (CRITERIA_MIN_HANDOFFS) no verdict at all.
+
+BELOW = "below"
+ABOVE = "above"
+WITHIN = "within"
+TOO_FEW = "too_few"
+
+
+def interval_verdict(successes, trials, rest_successes, rest_trials, *, min_trials, z=Z_95):
+    """BELOW / ABOVE when the Wilson interval of successes/trials lies wholly below / above the rest's
+    rate rest_successes/rest_trials, WITHIN otherwise; TOO_FEW when either side has under
+    `min_trials` trials (a rest of 2 leads is no yardstick either)."""
+    if trials < min_trials or rest_trials < min_trials:
+        return TOO_FEW
+    rest_rate = rest_successes / rest_trials
+    low, high = wilson_interval(successes, trials, z)
+    if high < rest_rate:
+        return BELOW
+    if low > rest_rate:
+        return ABOVE
+    return WITHIN

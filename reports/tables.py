@@ -32,6 +32,8 @@ class Column:
     # False for a number that is no count of leads nor a share of them (people, a p-value's bounds):
     # tests/reports/test_drilldown.py requires a link on every other int and pct column
     of_leads: bool = True
+    # text typed by the marketing tools (a UTM campaign): marked translate="no", not words of the page
+    verbatim: bool = False
 
     def drill_figure(self, row):
         if not self.link or "dim" not in row or (isinstance(self.dim, str) and row.get(self.dim) is None):

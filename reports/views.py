@@ -5,20 +5,39 @@ Every table of every page is exported with ?export=csv|xlsx&table=<slug> and the
 
 from datetime import timedelta
 
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from leadflow import access, roles
+from leadflow import access, roles, services
+from leadflow.importing import ImportFileError
+from leadflow.models import Shift
 
+from . import criteria as criteria_pages
 from . import drilldown, pages, selectors
-from .access import reports_required
+from .access import (
+    company_spend_required,
+    criteria_required,
+    may_promote_criteria,
+    may_view_criteria,
+    reports_required,
+    staffing_required,
+)
 from .exports import export_response
-from .forms import PilotForm, ReportFilterForm
+from .forms import CounterfactualForm, PilotForm, ReportFilterForm, RuleForm, SpendUploadForm
+from .importing import import_spend
+from .services import criteria_rule_promote
+from .staffing import page as staffing_page
+from .staffing.forms import PlannerForm, ShiftForm
 
 TABS = [
     ("reports:funnel", gettext_lazy("Funnel")),
@@ -27,7 +46,10 @@ TABS = [
     ("reports:disqualified", gettext_lazy("Disqualification")),
     ("reports:sales", gettext_lazy("Sales")),
     ("reports:economics", gettext_lazy("Economics")),
+    ("reports:sources", gettext_lazy("Source economics")),
     ("reports:pilot", gettext_lazy("Pilot comparison")),
+    ("reports:staffing", gettext_lazy("Staffing")),
+    ("reports:criteria", gettext_lazy("Criteria and outcomes")),
     ("reports:leads", gettext_lazy("Leads")),
     ("reports:my", gettext_lazy("My stats")),
 ]
@@ -38,6 +60,18 @@ TABS = [
 PERIOD_KEYS = ("preset", "start", "end", "team", "person", "source", "region")
 PILOT_KEYS = ("a_start", "a_end", "b_start", "b_end")  # the pilot's two periods (its drill-down keeps them)
 SESSION_KEY = "reports_period"
+
+
+# tabs with a narrower audience than the reports: who may open them (the page's own check says the same)
+TAB_AUDIENCE = {
+    "reports:sources": access.may_view_company_spend,  # the company's spend
+    "reports:staffing": access.may_plan_staffing,
+    "reports:criteria": may_view_criteria,
+}
+
+
+def visible_tabs(user):
+    return [(name, label) for name, label in TABS if name not in TAB_AUDIENCE or TAB_AUDIENCE[name](user)]
 
 
 def _period_data(request):
@@ -76,12 +110,14 @@ def _render(request, template, page_name, context):
     query.pop("table", None)
     query.pop("page", None)
     context.update(
-        tabs=TABS,
+        tabs=visible_tabs(request.user),
         page_name=page_name,
         querystring=query.urlencode(),
         tab_query=_tab_query(query),
         can_view_reports=access.may_view_reports(request.user),
         can_read_export_log=access.is_director(request.user),
+        can_plan_staffing=access.may_plan_staffing(request.user),
+        can_view_criteria=may_view_criteria(request.user),
     )
     return render(request, template, context)
 
@@ -156,6 +192,54 @@ def economics(request):
     context = pages.economics_page(report_filter=form.report_filter(), scope=request.report_scope)
     context.update(_period_context(form), page_title=_("Economics"))
     return _render(request, "reports/economics.html", "economics", context)
+
+
+SOURCE_FILTERS = ("preset", "start", "end", "source")  # spend belongs to no team, person or region
+
+
+@company_spend_required
+def sources(request):
+    """Source economics: spend → leads → deals → revenue, margin and ROMI per source and campaign."""
+    form = _filter_form(request)
+    for name in [name for name in form.fields if name not in SOURCE_FILTERS]:
+        del form.fields[name]
+    assumptions = CounterfactualForm(request.GET)
+    context = pages.source_economics_page(
+        report_filter=form.report_filter(), scope=request.report_scope, counterfactual=assumptions.counterfactual()
+    )
+    context.update(
+        _period_context(form),
+        page_title=_("Source economics"),
+        assumptions=assumptions,
+        period_params=[(key, request.report_data[key]) for key in SOURCE_FILTERS if request.report_data.get(key)],
+    )
+    return _render(request, "reports/sources.html", "sources", context)
+
+
+@company_spend_required
+def spend_import(request):
+    """Upload a CSV/XLSX file of marketing spend → every row checked and saved → a report of every row."""
+    report = None
+    if request.method == "POST":
+        form = SpendUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                report = import_spend(upload, actor=request.user, filename=upload.name)
+            except ImportFileError as exc:
+                form.add_error("file", str(exc))
+    else:
+        form = SpendUploadForm()
+    context = {
+        "form": form,
+        "report": report,
+        "summary": report.summary if report else None,
+        "page_title": _("Import marketing spend"),
+        "tabs": visible_tabs(request.user),
+        "can_view_reports": True,
+        "can_read_export_log": access.is_director(request.user),
+    }
+    return render(request, "reports/spend_import.html", context)
 
 
 @reports_required
@@ -240,9 +324,11 @@ def exports_log(request):
         {
             "page_obj": page,
             "page_title": _("Export log"),
-            "tabs": TABS,
+            "tabs": visible_tabs(request.user),
             "can_view_reports": True,
             "can_read_export_log": True,
+            "can_view_criteria": True,
+            "can_plan_staffing": access.may_plan_staffing(request.user),
         },
     )
 
@@ -264,3 +350,211 @@ def my_stats(request):
     context["own_tables"] = [pages.own_stats_table(own, qualifier=context["is_qualifier"], rep=context["is_rep"])]
     context["own_sides"] = [("day", _("Today"), own["day"]), ("month", _("This month"), own["month"])]
     return _render(request, "reports/my.html", "my", context)
+
+
+# --- the staffing planner (reports.staffing, docs/staffing.md) ----------------------------------------
+
+
+def _planner_team(request, form):
+    team = form.chosen_team()
+    if team is None:
+        raise Http404(_("No qualification team to plan."))
+    return team
+
+
+@staffing_required
+def staffing(request):
+    """The week heat map of required vs rostered qualifiers; the what-if is a GET (nothing saved)."""
+    form = PlannerForm(request.GET or None, teams=request.planned_teams)
+    team = _planner_team(request, form)
+    valid = bool(request.GET) and form.is_valid()  # an invalid what-if shows the roster as it is
+    target = form.target_share() if valid else 0.9
+    sla = form.sla_minutes(team) if valid else team.sla_warn_minutes
+    roster = staffing_page.roster_of(team)
+    what_if = None
+    if valid and form.has_what_if():
+        move_id, move_to = form.moved()
+        what_if = staffing_page.what_if_roster(
+            roster, add=form.added_shift(), add_count=form.added_count(), move_id=move_id, move_to=move_to
+        )
+    context = staffing_page.planner_page(team=team, target=target, sla_minutes=sla, roster=roster, what_if=what_if)
+    context.update(
+        planner_form=form,
+        what_if=what_if is not None,
+        apply_query=request.GET.urlencode(),
+        apply_fields=[(key, value) for key, value in request.GET.items() if key in form.fields and value],
+        members=_team_members(team),
+        page_title=_("Staffing planner"),
+    )
+    template = "reports/_staffing_plan.html" if request.headers.get("HX-Request") else "reports/staffing.html"
+    return _render(request, template, "staffing", {**context, "tables": []})
+
+
+def _team_members(team):
+    from leadflow.people import display_name
+
+    users = get_user_model().objects.filter(profile__team=team, is_active=True).order_by("last_name", "first_name")
+    return [(user.pk, display_name(user)) for user in users]
+
+
+@require_POST
+@staffing_required
+def staffing_apply(request):
+    """Save the what-if into the roster: the added shift for the chosen qualifier, the moved shift."""
+    form = PlannerForm(request.POST, teams=request.planned_teams)
+    team = _planner_team(request, form)
+    back = f"{reverse('reports:staffing')}?{request.POST.get('query', '')}"
+    if not form.is_valid() or not form.has_what_if():
+        messages.error(request, _("Nothing to apply: add or move a shift first."))
+        return redirect(back)
+    added = form.added_shift()
+    move_id, move_to = form.moved()
+    person = None
+    if added is not None:
+        person = get_user_model().objects.filter(pk=request.POST.get("person") or 0, profile__team=team).first()
+        if person is None or form.added_count() != 1:
+            messages.error(request, _("To apply an added shift, choose the one qualifier who works it."))
+            return redirect(back)
+    if added is not None:
+        services.shift_create(
+            actor=request.user,
+            team=team,
+            user=person,
+            weekday=added.weekday,
+            starts_at=_time_of(added.start),
+            ends_at=_time_of(added.end),
+        )
+    if move_id is not None:
+        services.shift_update(
+            actor=request.user,
+            shift=form.cleaned_data["move_shift"],
+            weekday=move_to.weekday,
+            starts_at=_time_of(move_to.start),
+            ends_at=_time_of(move_to.end),
+        )
+    messages.success(request, _("The roster is saved."))
+    return redirect(f"{reverse('reports:staffing')}?team={team.pk}")
+
+
+def _time_of(minutes):
+    from datetime import time
+
+    return time(minutes // 60, minutes % 60)
+
+
+@staffing_required
+def staffing_roster(request):
+    """The team's shifts: add one (POST), remove one (staffing_shift_delete)."""
+    form_team = PlannerForm(request.GET or None, teams=request.planned_teams)
+    team = _planner_team(request, form_team)
+    form = ShiftForm(request.POST or None, team=team)
+    if request.method == "POST" and form.is_valid():
+        services.shift_create(actor=request.user, team=team, **form.cleaned_data)
+        messages.success(request, _("The shift is added."))
+        return redirect(f"{reverse('reports:staffing-roster')}?team={team.pk}")
+    shifts = Shift.objects.filter(team=team).select_related("user").order_by("weekday", "starts_at", "pk")
+    context = {
+        "team": team,
+        "team_form": form_team,
+        "form": form,
+        "shifts": shifts,
+        "page_title": _("Roster"),
+        "tables": [],
+    }
+    return _render(request, "reports/staffing_roster.html", "staffing-roster", context)
+
+
+@require_POST
+@staffing_required
+def staffing_shift_delete(request, pk):
+    shift = get_object_or_404(Shift.objects.select_related("team"), pk=pk, team__in=request.planned_teams)
+    services.shift_delete(actor=request.user, shift=shift)
+    messages.success(request, _("The shift is removed."))
+    return redirect(f"{reverse('reports:staffing-roster')}?team={shift.team_id}")
+
+
+@staffing_required
+def staffing_backtest(request):
+    """The planner against history: the last full month, predicted vs measured share within the warning."""
+    form = PlannerForm(request.GET or None, teams=request.planned_teams)
+    team = _planner_team(request, form)
+    context = staffing_page.backtest(team=team)
+    context.update(planner_form=form, page_title=_("Staffing planner: check against history"), tables=[])
+    return _render(request, "reports/staffing_backtest.html", "staffing-backtest", context)
+
+
+@criteria_required
+def criteria(request):
+    """Criteria and outcomes: every answer and attribute against the rest; with a rule in the query
+    (?target=…&operator=…&value=…&action=…&months=…) its effect on the last months."""
+    form = _filter_form(request)
+    report_filter = form.report_filter()
+    context = criteria_pages.criteria_page(report_filter=report_filter, scope=request.report_scope)
+    rule_form = RuleForm(request.GET if "target" in request.GET else None, scope=request.report_scope)
+    if rule_form.is_bound and rule_form.is_valid():
+        team = rule_form.cleaned_data.get("checklist_team")
+        context.update(
+            criteria_pages.whatif_context(
+                rule=rule_form.cleaned_data["rule"],
+                scope=request.report_scope,
+                team_id=team.pk if team else report_filter.team_id,
+            ),
+            rule_text=rule_form.cleaned_data["text"],
+            promotable=rule_form.promotion() is not None,
+        )
+    context.update(
+        _period_context(form),
+        rule_form=rule_form,
+        period_keys=PERIOD_KEYS,
+        may_promote=may_promote_criteria(request.user),
+        promoted=criteria_pages.promoted_rules(scope=request.report_scope),
+        page_title=_("Criteria and outcomes"),
+    )
+    return _render(request, "reports/criteria.html", "criteria", context)
+
+
+@require_POST
+@criteria_required
+def criteria_promote(request):
+    """Promote the rule of the form into a new checklist version (the director only)."""
+    if not may_promote_criteria(request.user):
+        raise PermissionDenied(_("Only the director changes the qualification criteria."))
+    form = RuleForm(request.POST, scope=request.report_scope)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("reports:criteria")
+    promotion = form.promotion()
+    team = form.cleaned_data.get("checklist_team")
+    if team is None:
+        teams = list(form.fields["checklist_team"].queryset[:2])
+        team = teams[0] if len(teams) == 1 else None
+    if promotion is None or team is None:
+        messages.error(
+            request,
+            _("Choose the team.")
+            if promotion
+            else _(
+                "Only a rule on a checklist question with <, ≤, >, ≥ (numbers) or =, ≠, ∈ (options) can be promoted."
+            ),
+        )
+        query = request.POST.copy()
+        query.pop("csrfmiddlewaretoken", None)
+        return redirect(f"{reverse('reports:criteria')}?{query.urlencode()}")
+    rule = form.cleaned_data["rule"]
+    effect = criteria_pages.whatif_context(rule=rule, scope=request.report_scope, team_id=team.pk)["effect"]
+    code, fail = promotion
+    promoted = criteria_rule_promote(
+        actor=request.user,
+        rule=rule,
+        text=form.cleaned_data["text"],
+        team_id=team.pk,
+        criterion_code=code,
+        fail=fail,
+        effect=effect,
+    )
+    messages.success(
+        request,
+        _("The rule is now checklist version %(version)s of the team «%(team)s».")
+        % {"version": promoted.checklist.version, "team": team.name},
+    )
+    return redirect("reports:criteria")

@@ -31,6 +31,7 @@ ALLOWED_LATIN = {
     "google",  # the phone calendars a rep adds the visits feed to (names of products)
     "apple",
     "iphone",
+    "romi",  # return on marketing investment: the marketers' own word in Russian too (source economics)
 }
 
 ROLES = ["qualifier1", "qlead", "rep1", "salesmanager", "director"]
@@ -58,10 +59,16 @@ PAGES = [
     "reports:disqualified",
     "reports:sales",
     "reports:economics",
+    "reports:sources",
+    "reports:spend-import",
     "reports:pilot",
+    "reports:criteria",
     "reports:my",
     "reports:leads",
     "reports:exports-log",
+    "reports:staffing",
+    "reports:staffing-roster",
+    "reports:staffing-backtest",
 ]
 
 SCRIPT_OR_STYLE = re.compile(r"<(script|style|template)\b.*?</\1>", re.S | re.I)
@@ -150,6 +157,7 @@ def drilldown_pages(users):
         f"{leads}?figure=handoff.won&group_by=rest&dim={rep}",
         f"{leads}?figure=sales.disputed&group_by=rep&dim={rep}",
         f"{leads}?figure=economics.won",
+        f"{leads}?figure=sources.won",
         f"{leads}?figure=pilot.won&group_by=side&dim=b",
         f"{own}?figure=my.taken&dim=month",
         f"{own}?figure=my.won&dim=month",

@@ -24,7 +24,7 @@ from .lead import (
     has_sales_rep,
 )
 from .security import SecurityPolicy
-from .teams import Profile, Team, WorkingHours
+from .teams import Profile, Shift, Team, WorkingHours
 from .telephony import PbxAccount
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "ApiToken",
     "SecurityEvent",
     "SecurityPolicy",
+    "Shift",
     "api_key_hash",
     "CLOSED_STATUSES",
     "OPEN_STATUSES",

@@ -138,3 +138,29 @@ class Profile(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+class Shift(models.Model):
+    """The roster: a qualifier on shift every week on `weekday` from `starts_at` to `ends_at` (team time).
+
+    A weekly pattern, not dated rows: it is what a qualification lead keeps up to date, and what the
+    staffing planner compares with the hours the team's history needs (docs/staffing.md)."""
+
+    team = models.ForeignKey(Team, verbose_name=_("team"), on_delete=models.CASCADE, related_name="shifts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("qualifier"), on_delete=models.CASCADE, related_name="shifts"
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=WorkingHours.Weekday.choices)
+    starts_at = models.TimeField(_("starts at"))
+    ends_at = models.TimeField(_("ends at"))
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["team", "weekday", "starts_at", "user"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="shift_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.get_weekday_display()} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"

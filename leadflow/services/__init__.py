@@ -17,9 +17,14 @@ from .intake import (
     sla_deadlines,
 )
 from .notifications import NotificationDraft, notification_send, notifications_mark_read, notifications_send_many
+from .roster import ShiftRefused, shift_create, shift_delete, shift_update
 from .transitions import lead_transition, lock_lead, transition_action
 
 __all__ = [
+    "ShiftRefused",
+    "shift_create",
+    "shift_delete",
+    "shift_update",
     "HistoryEntry",
     "INTAKE_LEAD_FIELDS",
     "IntakeResult",

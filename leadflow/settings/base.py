@@ -274,6 +274,10 @@ HOT_CACHE_SECONDS = env.int("HOT_CACHE_SECONDS", default=5)
 # /healthz says 503 "sla-engine" and the SLA panel shows a red banner when the last sweep is older than
 # this (or, if it never ran, the heartbeat row: a grace period after install). Keep it > SLA_SWEEP_SECONDS.
 SLA_ENGINE_STALE_SECONDS = env.int("SLA_ENGINE_STALE_SECONDS", default=120)
+# Criteria and outcomes (reports/criteria): under this many hand-offs an answer gets no verdict
+# ("not enough data"), and the length of a visit for a measured lead without a recorded visit.
+CRITERIA_MIN_HANDOFFS = env.int("CRITERIA_MIN_HANDOFFS", default=30)
+CRITERIA_VISIT_HOURS = env.float("CRITERIA_VISIT_HOURS", default=2.0)
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "qualification.tasks.sla_sweep", "schedule": SLA_SWEEP_SECONDS},
     "lease-sweep": {"task": "qualification.tasks.claim_lease_sweep", "schedule": 60},

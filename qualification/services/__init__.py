@@ -6,7 +6,13 @@ public services are exported here; helpers stay private to their module.
 """
 
 from .calls import call_attempt_log, sla_state_on_first_call
-from .checklist import criterion_clean_value, criterion_evaluate, lead_answers_save
+from .checklist import (
+    checklist_copy,
+    checklist_version_create,
+    criterion_clean_value,
+    criterion_evaluate,
+    lead_answers_save,
+)
 from .claims import (
     claim_leases_expire,
     lead_claim,
@@ -29,6 +35,8 @@ __all__ = [
     "OPEN_DEAL_STATUSES",
     "UNREACHABLE_REASON",
     "call_attempt_log",
+    "checklist_copy",
+    "checklist_version_create",
     "claim_leases_expire",
     "criterion_clean_value",
     "criterion_evaluate",

@@ -3,6 +3,7 @@
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -141,3 +142,87 @@ def _criteria_refresh(*, lead, checklist):
 
 def _display(criterion, value):
     return selectors.answer_display(criterion, value)
+
+
+# --- a new version of the checklist (a criteria rule promoted on the criteria report) ---------------
+
+STEP = Decimal("0.01")  # the precision of Criterion.min_value / max_value
+
+
+def checklist_version_create(*, team_id: int, actor, criterion_code: str, fail: dict, note: str):
+    """Copy the team's active checklist into a new, active version in which the answers `fail`
+    describes no longer pass the criterion `criterion_code`, and deactivate the old one.
+
+    `fail` is one of {"below": n} (answers < n fail), {"below_or_equal": n}, {"above": n},
+    {"above_or_equal": n} for a number, {"values": [...]} for a choice (those options stop passing)
+    or a yes/no ([True] or [False]: that answer stops passing). The changed criterion becomes required,
+    so a failing answer keeps the lead from being qualified. Answers already given keep the version
+    they were asked in (their criterion rows stay with the old version). Returns the new checklist.
+    Not durable: the criteria report's promotion records its rule in the same transaction.
+    """
+    from ..models import Checklist
+
+    access_director(actor)
+    with transaction.atomic():
+        old = Checklist.objects.select_for_update().filter(team_id=team_id, is_active=True).first()
+        if old is None:
+            raise TransitionRefused(_("The team has no active criteria checklist."))
+        if not old.criteria.filter(code=criterion_code).exists():
+            raise TransitionRefused(_("The active checklist has no such question."))
+        Checklist.objects.filter(pk=old.pk).update(is_active=False)
+        return checklist_copy(
+            checklist=old, actor=actor, active=True, note=note, edit={criterion_code: lambda c: _make_fail(c, fail)}
+        )
+
+
+def checklist_copy(*, checklist, actor=None, active=False, note="", edit=None):
+    """A new version of `checklist`'s team (the next number) with a copy of every criterion, each passed
+    through `edit[code]` when given. The caller holds the transaction (and deactivates the old one when
+    `active`). Used by the criteria report's promotion and the admin's "copy as a new version"."""
+    from ..models import Checklist
+
+    latest = Checklist.objects.filter(team_id=checklist.team_id).aggregate(v=Max("version"))["v"] or 0
+    new = Checklist.objects.create(
+        team_id=checklist.team_id,
+        version=latest + 1,
+        title=checklist.title,
+        is_active=active,
+        created_by=actor,
+        based_on=checklist,
+        change_note=note[:500],
+    )
+    for criterion in list(checklist.criteria.order_by("position", "pk")):
+        criterion.pk = None
+        criterion.checklist = new
+        if edit and criterion.code in edit:
+            edit[criterion.code](criterion)
+        criterion.save()
+    return new
+
+
+def access_director(actor):
+    if not access.is_director(actor):
+        raise access.PermissionRefused(_("Only the director changes the qualification criteria."))
+
+
+def _make_fail(criterion, fail):
+    kind = criterion.kind
+    criterion.required = True
+    if kind == Criterion.Kind.NUMBER and {"below", "below_or_equal"} & set(fail):
+        bound = Decimal(str(fail.get("below", fail.get("below_or_equal"))))
+        bound = bound if "below" in fail else bound + STEP
+        criterion.min_value = bound if criterion.min_value is None else max(criterion.min_value, bound)
+    elif kind == Criterion.Kind.NUMBER and {"above", "above_or_equal"} & set(fail):
+        bound = Decimal(str(fail.get("above", fail.get("above_or_equal"))))
+        bound = bound if "above" in fail else bound - STEP
+        criterion.max_value = bound if criterion.max_value is None else min(criterion.max_value, bound)
+    elif kind == Criterion.Kind.CHOICE and "values" in fail:
+        failing = {str(value) for value in fail["values"]}
+        criterion.options = [
+            {**option, "passes": option.get("passes", False) and str(option.get("value")) not in failing}
+            for option in criterion.options
+        ]
+    elif kind == Criterion.Kind.YES_NO and fail.get("values") in ([True], [False]):
+        criterion.pass_if_yes = not fail["values"][0]
+    else:
+        raise TransitionRefused(_("This rule cannot be written as a pass rule of the question."))

@@ -14,6 +14,8 @@ def cell(context, row, column):
     """A row's value for a column, formatted by the column's kind; a count links to its leads."""
     value = row.get(column.key)
     text = display(value, column.kind_for(row))
+    if column.verbatim:
+        return format_html('<span translate="no">{}</span>', text)
     figure = column.drill_figure(row)
     count = column.drill_count(row)
     if figure is None or value is None or count is None:
@@ -80,3 +82,16 @@ def get(mapping, key):
 def duration(minutes):
     """Minutes as «4 ч 12 мин» / «3 дн 2 ч»."""
     return duration_text(minutes)
+
+
+@register.filter
+def points(share_difference, unsigned=""):
+    """A difference of two shares in percentage points, signed ("+1,2", "−0,8") unless `unsigned`;
+    "—" when unknown."""
+    if share_difference is None:
+        return "—"
+    value = share_difference * 100
+    text = f"{abs(value):.1f}".replace(".", ",")
+    if unsigned:
+        return text
+    return f"+{text}" if value > 0.05 else f"−{text}" if value < -0.05 else text

@@ -21,6 +21,7 @@ from leadflow.phones import normalize_phone
 from leadflow.services import sla_deadlines
 from leadflow.workhours import WorkCalendar
 from qualification.models import CallAttempt, Checklist, Criterion, LeadAnswer
+from reports.models import MarketingSpend
 from sales.models import Dispute, Measurement, Visit
 from tests.factories import LeadFactory
 
@@ -60,6 +61,7 @@ def counts():
         "visits": Visit.objects.count(),
         "measurements": Measurement.objects.count(),
         "statuses": dict(Counter(Lead.objects.values_list("status", flat=True))),
+        "spend": sorted(MarketingSpend.objects.values_list("source__code", "utm_campaign", "day", "amount")),
     }
 
 
@@ -306,6 +308,7 @@ def test_fast_calendar_agrees_with_the_work_calendar():
         ("rep1", "/board/"),
         ("salesmanager", "/board/"),
         ("director", "/reports/funnel/"),
+        ("director", "/reports/sources/?preset=this_quarter"),
         ("director", "/admin/leadflow/lead/"),
     ],
 )
@@ -314,3 +317,15 @@ def test_pages_show_the_demo_data(seeded, client, username, url):
     with time_machine.travel(NOW, tick=False):
         response = client.get(url)
     assert response.status_code == 200
+
+
+def test_spend_makes_source_economics_alive(seeded, client):
+    """Every paid source and campaign of the demo's leads has its spend, so the page shows costs and ROMI."""
+    assert MarketingSpend.objects.filter(utm_campaign="kuhni_msk_rsya").exists()
+    assert MarketingSpend.objects.filter(source__code="website", utm_campaign="").exists()  # the SEO fee
+    client.force_login(get_user_model().objects.get(username="director"))
+    with time_machine.travel(NOW, tick=False):
+        response = client.get("/reports/sources/", {"preset": "this_quarter"})
+    total = response.context["total"]
+    assert total["spend"] > 0 and total["leads"] > 0 and total["cost_per_lead"] > 0
+    assert total["romi"] is not None

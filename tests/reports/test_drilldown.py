@@ -129,8 +129,8 @@ PILOT = {"a_start": "2025-02-01", "a_end": "2025-02-28", "b_start": "2025-03-01"
 PAGES = (
     [("funnel", {**MARCH, "group_by": group_by}) for group_by in [*GROUPINGS, "criterion"]]
     + [("speed", {**MARCH, "group_by": group_by}) for group_by in ("team", "qualifier", "source", "hour")]
-    + [(name, MARCH) for name in ("handoff", "disqualified", "sales", "economics")]
-    + [("pilot", {**MARCH, **PILOT}), ("my", {})]
+    + [(name, MARCH) for name in ("handoff", "disqualified", "sales", "economics", "sources")]
+    + [("pilot", {**MARCH, **PILOT}), ("my", {}), ("criteria", MARCH)]
 )
 
 

@@ -207,6 +207,9 @@ MATRIX = {
     # the leads with client contacts (export logged) and the export log: issue 12 §3
     "reports:leads":         Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:exports-log":   Row(GET,  (L,    403,  403,  403,  403,  200,  403,  403,  403)),
+    # source economics and its spend upload (issue 18 §1): the company's money, the director's
+    "reports:sources":       Row(GET,  (L,    403,  403,  403,  403,  200,  403,  403,  403)),
+    "reports:spend-import":  Row(GET,  (L,    403,  403,  403,  403,  200,  403,  403,  403)),
     # two-factor sign-in: managers, the director and admins; to qualifiers and reps it does not exist.
     # Nobody here has a second factor: the code step sends them on, a code given is wrong (400).
     "two_factor:setup":      Row(GET,  (L,    404,  200,  404,  200,  200,  404,  200,  404)),

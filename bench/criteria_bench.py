@@ -1,0 +1,83 @@
+"""The "Criteria and outcomes" page and its rule what-if on 1,000,000 demo leads (PostgreSQL).
+
+    psql -h 127.0.0.1 -U postgres -c "create database leadflow_criteria_bench"
+    DATABASE_URL=postgres://postgres@127.0.0.1/leadflow_criteria_bench .venv/bin/python bench/criteria_bench.py
+    (or `make bench`; CRITERIA_BENCH_LEADS=200000 for a quicker run, CRITERIA_BENCH_ROUNDS=5)
+
+The database is topped up with `seed_demo` (its leads carry checklist answers, hand-offs, visits and
+deals), then each figure is timed over ROUNDS rounds and printed as min / median / max:
+- the page builder (reports.criteria.criteria_page: every question and attribute against the rest,
+  selectors + tables, the work of a request without HTML) over the last 30 days and the last year;
+- the what-if (reports.selectors.criteria.rule_effect) of a number rule and of a choice rule over the
+  last 6 and 12 months.
+Target (issue 17 §3): each under 1 s. The page reads the raw tables: there is no rollup of answers.
+"""
+
+import os
+import sys
+import time
+from datetime import timedelta
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench._common import print_table, seed_demo_up_to, setup_scratch_django  # noqa: E402
+
+LEADS = int(os.environ.get("CRITERIA_BENCH_LEADS", "1000000"))
+ROUNDS = int(os.environ.get("CRITERIA_BENCH_ROUNDS", "5"))
+TARGET_S = 1.0
+
+
+def timed(fn):
+    times = []
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return sorted(times)
+
+
+def main():
+    setup_scratch_django("criteria_bench", fills="demo leads")
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from reports.criteria import criteria_page
+    from reports.selectors import Period, ReportFilter, Scope
+    from reports.selectors.criteria import Rule, rule_effect
+
+    call_command("migrate", verbosity=0)
+    total, seeded = seed_demo_up_to(LEADS)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE qualification_leadanswer")
+        cursor.execute("ANALYZE sales_visit")
+    now = timezone.now()
+    scope = Scope()
+    cases = []
+    for label, days in (("page, last 30 days", 30), ("page, last year", 365)):
+        report_filter = ReportFilter(period=Period(now - timedelta(days=days), now))
+        cases.append((label, lambda f=report_filter: criteria_page(report_filter=f, scope=scope)))
+    rules = {
+        "timeline > 6 → nurture": ("q:timeline", "gt", (6.0,), "nurture"),
+        "product type = modular → disqualify": ("q:product_type", "eq", ("modular",), "disqualify"),
+    }
+    for name, (target, operator, values, action) in rules.items():
+        for months in (6, 12):
+            rule = Rule(target=target, operator=operator, values=values, action=action, months=months)
+            cases.append((f"what-if {name}, {months} months", lambda r=rule: rule_effect(rule=r, scope=scope)))
+    rows = []
+    for label, fn in cases:
+        fn()  # warm the caches the same way for every case
+        times = timed(fn)
+        verdict = "ok" if times[-1] < TARGET_S else "MISSED"
+        rows.append((label, f"{times[0]:.3f}", f"{times[len(times) // 2]:.3f}", f"{times[-1]:.3f}", verdict))
+    print_table(
+        f"{total:,} leads{seeded}; min / median / max of {ROUNDS} rounds, seconds; target < {TARGET_S:.0f} s",
+        ("figure", "min", "median", "max", "target"),
+        rows,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""The staffing planner (issue 17 §1) on a big database: the page and the what-if, min / median / max.
+
+    psql -h 127.0.0.1 -U postgres -c "create database leadflow_staffing_bench"
+    DATABASE_URL=postgres://postgres@127.0.0.1/leadflow_staffing_bench .venv/bin/python bench/staffing_bench.py
+    (or `make bench`; STAFFING_BENCH_LEADS=20000 for a quick run, default 1,000,000 demo leads)
+
+Tops the database up with `seed_demo` (COPY) to STAFFING_BENCH_LEADS leads over the demo's 91 days, then
+times, through the test client as the director (a whole request: the view, the history, the replay,
+the template), STAFFING_BENCH_ROUNDS rounds of:
+- the planner page, cold: the team's history not cached (its two queries + Erlang C + the simulation
+  per hour + the roster replay);
+- the planner page, warm: the history and the hours' needs cached (what a second visit costs);
+- the what-if: one more qualifier on Monday evening, the roster replayed twice (current and changed).
+Target: each under 1 s. The history is the last four whole weeks, so the cost follows the leads of
+four weeks, not the table's size: at 1,000,000 demo leads that is ~300,000 leads, a team of that
+size needs ~100 qualifiers an hour (far more than the demo roster's four: the replay is overloaded).
+"""
+
+import os
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench._common import ms, print_table, seed_demo_up_to, setup_scratch_django  # noqa: E402
+
+LEADS = int(os.environ.get("STAFFING_BENCH_LEADS", "1000000"))
+ROUNDS = int(os.environ.get("STAFFING_BENCH_ROUNDS", "5"))
+WHAT_IF = {"add_weekday": "0", "add_start": "18:00", "add_end": "21:00", "add_count": "1"}
+
+
+def timed(client, url, params, *, before=None):
+    spent = []
+    for _ in range(ROUNDS):
+        if before:
+            before()
+        started = time.perf_counter()
+        response = client.get(url, params)
+        spent.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.status_code
+    return spent
+
+
+def main():
+    setup_scratch_django("staffing_bench", fills="demo leads")
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.test import Client
+    from django.urls import reverse
+
+    from leadflow.models import Team
+
+    call_command("migrate", verbosity=0)
+    leads, seeded = seed_demo_up_to(LEADS)
+    team = Team.objects.get(name="Квалификация")
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="director"))
+    url = reverse("reports:staffing")
+    base = {"team": str(team.pk)}
+    rows = []
+    for name, params, before in (
+        ("planner, history not cached", base, cache.clear),
+        ("planner, cached", base, None),
+        ("what-if (+1 Mon 18-21)", {**base, **WHAT_IF}, None),
+    ):
+        spent = timed(client, url, params, before=before)
+        rows.append(
+            (name, ms(min(spent)), ms(statistics.median(spent)), ms(max(spent)), "yes" if max(spent) < 1 else "NO")
+        )
+    print_table(
+        f"staffing planner, {leads:,} leads{seeded}, {ROUNDS} rounds, ms (a whole request)",
+        ("request", "min", "median", "max", "< 1 s"),
+        rows,
+    )
+    return 0 if all(row[-1] == "yes" for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

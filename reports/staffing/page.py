@@ -1,0 +1,165 @@
+"""What the planner page shows: the heat map, the shares, the what-if; and the backtest page."""
+
+from dataclasses import replace
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from leadflow.models import Shift
+from leadflow.workhours import WorkCalendar
+
+from .. import rollup, selectors
+from ..selectors.common import Period, ReportFilter
+from . import history as team_history_module
+from .model import ShiftSpec, minutes_of, replay, requirements, staffing_plan, weekly_shares
+
+WEEKDAYS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+HISTORY_CACHE_SECONDS = 600
+
+
+def roster_of(team):
+    return [
+        ShiftSpec(
+            weekday=s.weekday, start=minutes_of(s.starts_at), end=minutes_of(s.ends_at), user_id=s.user_id, pk=s.pk
+        )
+        for s in Shift.objects.filter(team=team).order_by("weekday", "starts_at", "pk")
+    ]
+
+
+def what_if_roster(roster, *, add=None, add_count=1, move_id=None, move_to=None):
+    """The roster with the what-if applied (in memory, nothing saved): `add` (a ShiftSpec) `add_count`
+    times, and the shift `move_id` moved to `move_to` (a ShiftSpec: weekday, start, end)."""
+    result = []
+    for shift in roster:
+        if move_id is not None and shift.pk == move_id and move_to is not None:
+            shift = replace(shift, weekday=move_to.weekday, start=move_to.start, end=move_to.end)
+        result.append(shift)
+    if add is not None:
+        result += [add] * add_count
+    return result
+
+
+def cached_history(team, today):
+    first_day, days = team_history_module.history_window(today)
+    key = f"reports:staffing:history:{team.pk}:{first_day.isoformat()}:{days}"
+    history = cache.get(key)
+    if history is None:
+        history = team_history_module.team_history(team, first_day=first_day, days=days)
+        cache.set(key, history, HISTORY_CACHE_SECONDS)
+    return history
+
+
+def planner_page(*, team, target, sla_minutes, roster, what_if=None, today=None):
+    """The heat map of `team` for the current `roster` and, with `what_if` (the roster changed), for it too."""
+    today = today or timezone.localdate(timezone=ZoneInfo(team.time_zone))
+    calendar = WorkCalendar.for_team(team)
+    history = cached_history(team, today)
+    context = {
+        "team": team,
+        "target": target,
+        "sla_minutes": sla_minutes,
+        "breach_minutes": team.sla_breach_minutes,
+        "history_first": history.first_day,
+        "history_last": history.first_day + timedelta(days=history.days - 1),
+        "roster": roster,
+        "empty": not history.arrivals,
+    }
+    if context["empty"]:
+        return context
+    run = replay(history, calendar, breach_minutes=team.sla_breach_minutes)
+    key = f"reports:staffing:needs:{team.pk}:{history.first_day.isoformat()}:{history.days}:{target}:{sla_minutes}"
+    needs = cache.get(key)
+    if needs is None:
+        needs = requirements(history, run, target=target, sla_minutes=sla_minutes)
+        cache.set(key, needs, HISTORY_CACHE_SECONDS)
+    options = {"needs": needs, "sla_minutes": sla_minutes, "breach_minutes": team.sla_breach_minutes}
+    base = staffing_plan(history, run, roster, **options)
+    plan = staffing_plan(history, run, what_if, **options) if what_if is not None else base
+    context.update(base=base, plan=plan, grid=_grid(plan, target), hours=_hours(plan), history=history)
+    context["missed_hours"] = sum(1 for cell in plan.cells.values() if cell.missed(target))
+    return context
+
+
+def _hours(plan):
+    return sorted({hour for _weekday, hour in plan.cells})
+
+
+def _grid(plan, target):
+    hours = _hours(plan)
+    rows = []
+    for weekday in range(7):
+        cells = []
+        for hour in hours:
+            cell = plan.cells.get((weekday, hour))
+            if cell is None:
+                cells.append({"closed": True, "hour": hour})
+                continue
+            state = "none" if cell.share is None else "missed" if cell.missed(target) else "ok"
+            cells.append({"cell": cell, "state": state, "hour": hour, "short": cell.rostered - cell.required})
+        rows.append({"weekday": WEEKDAYS[weekday], "number": weekday, "cells": cells})
+    return rows
+
+
+# --- the backtest ---------------------------------------------------------------------------------
+
+
+def last_full_month(today):
+    first_this = today.replace(day=1)
+    last_month_end = first_this - timedelta(days=1)
+    return last_month_end.replace(day=1), first_this
+
+
+def backtest(*, team, today=None):
+    """For the last full month: per week, the share within the team's warning limit the planner predicts
+    (the month's own arrivals replayed with the current roster) and the one the speed dashboard measured
+    (the same selector, the same definition: within_warn / decided), and the error in points."""
+    tz = ZoneInfo(team.time_zone)
+    today = today or timezone.localdate(timezone=tz)
+    first, end = last_full_month(today)
+    history = team_history_module.team_history(team, first_day=first, days=(end - first).days)
+    calendar = WorkCalendar.for_team(team)
+    run = replay(history, calendar, breach_minutes=team.sla_breach_minutes)
+    from qualification import queue_sim
+
+    first_call, _leads = queue_sim.simulate(run.leads, qualifiers=run.line.roster_steps(roster_of(team)))
+    predicted = weekly_shares(run, first_call, team.sla_warn_minutes)
+    report_filter = ReportFilter(period=Period(rollup.day_start(first), rollup.day_start(end)), team_id=team.pk)
+    scope = selectors.Scope()
+    measured = selectors.speed(
+        leads=selectors.lead_base(report_filter=report_filter, scope=scope),
+        group_by="team",
+        plan=rollup.speed_plan(report_filter=report_filter, scope=scope, group_by="team"),
+    )
+    by_week = {timezone.localtime(row["week"], tz).date(): row for row in measured["trend"]}
+    rows = []
+    for monday, (leads, share) in predicted.items():
+        row = by_week.get(monday)
+        measured_share = row["warn_share"] if row else None
+        rows.append(
+            {
+                "week": monday,
+                "leads": leads,
+                "predicted": share,
+                "measured": measured_share,
+                "error": None if measured_share is None else share - measured_share,
+            }
+        )
+    errors = [abs(row["error"]) for row in rows if row["error"] is not None]
+    return {
+        "team": team,
+        "month": first,
+        "rows": rows,
+        "max_error": max(errors) if errors else None,
+        "mean_error": sum(errors) / len(errors) if errors else None,
+        "empty": not rows,
+    }
+
+
+def parse_day(value):
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
