@@ -1,18 +1,21 @@
-"""PBX notifications under load: Mango Office and Zadarma events on gunicorn beside the minimal insert
-endpoint (bench/minimal_urls.py), in the same run. Figures: each adapter's events per second against
-the minimal endpoint's, and the p95 of one event (target: under 50 ms with one connection).
+"""PBX notifications under load: our generic JSON webhook (POST /api/v1/calls/), Mango Office and Zadarma
+events on gunicorn beside the minimal insert endpoint (bench/minimal_urls.py), in the same run. Figures:
+each adapter's events per second against the minimal endpoint's (min / median / max over the rounds and
+the ratio of the medians), and the p95 of one event (target: under 50 ms with one connection).
 
     DATABASE_URL=postgres://postgres@127.0.0.1/leadflow_perf .venv/bin/python bench/pbx_webhooks.py
 
 Starts gunicorn on 127.0.0.1 (BENCH_WORKERS sync workers, default 2) with bench/settings_bench.py, seeds
-BENCH_LEADS open leads (default 300) and one account per provider, then alternates rounds —
-minimal, mango, zadarma — with BENCH_CONNECTIONS client threads (default 8, keep-alive, BENCH_SECONDS
-each, default 8; BENCH_ROUNDS, default 3), and one last round of each with a single connection. Every
-Mango call is five signed notifications (Appeared, Connected, Disconnected, summary, recording) and
+BENCH_LEADS open leads (default 300), a telephony API token and one account per provider, then
+alternates rounds — minimal, generic, mango, zadarma — with BENCH_CONNECTIONS client threads (default 8,
+keep-alive, BENCH_SECONDS each, default 8; BENCH_ROUNDS, default 3), and one last round of each with a
+single connection. Every generic call is one JSON event (the PBX posts the finished call, token auth),
+every Mango call five signed notifications (Appeared, Connected, Disconnected, summary, recording) and
 every Zadarma call three (NOTIFY_OUT_START, NOTIFY_OUT_END, NOTIFY_RECORD), with fresh timestamps: each
 call ends in one call attempt on its lead, the full path. The clients sign in Python (as the PBX
 would) for both providers and send the minimal endpoint a JSON body: the same client cost for all.
-The run's leads, calls and accounts are deleted at the end.
+The run's leads, calls and accounts are deleted at the end, its token revoked. A quick check that it
+runs (figures meaningless): BENCH_ROUNDS=1 BENCH_SECONDS=1 BENCH_LEADS=20 BENCH_CONNECTIONS=2.
 """
 
 import http.client
@@ -34,6 +37,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._common import free_port, percentile, print_table, require_postgres, wait_for_port  # noqa: E402
+from bench._common import summary as bench_summary  # noqa: E402
 
 HOST = "127.0.0.1"
 WORKERS = int(os.environ.get("BENCH_WORKERS", 2))
@@ -44,6 +48,8 @@ LEADS = int(os.environ.get("BENCH_LEADS", 300))
 SERIAL_SECONDS = 5
 RUN_ID = secrets.token_hex(4)
 MINIMAL_PATH = "/bench/minimal-insert/"
+ADAPTERS = ("generic", "mango", "zadarma")
+ADAPTERS_AND_MINIMAL = ("minimal", *ADAPTERS)
 
 
 def main():
@@ -56,8 +62,8 @@ def main():
     from django.db import connection
 
     from bench.minimal_urls import minimal_table_reset
-    from leadflow.models import PbxAccount, Source
-    from leadflow.services import lead_receive
+    from leadflow.models import ApiToken, PbxAccount, Source
+    from leadflow.services import api_token_issue, lead_receive
 
     call_command("migrate", verbosity=0)
     minimal_table_reset()
@@ -67,6 +73,7 @@ def main():
     zadarma = PbxAccount.objects.create(
         provider="zadarma", name=f"bench-{RUN_ID}", api_key=f"zk-{RUN_ID}", api_secret=secrets.token_hex(16)
     )
+    token = api_token_issue(kind=ApiToken.Kind.TELEPHONY, name=f"bench-{RUN_ID}")
     website = Source.objects.get(code="website")
     base = 79000000000 + int(RUN_ID[:4], 16) * 1000
     phones = []
@@ -82,6 +89,7 @@ def main():
         "minimal": lambda call_no: [
             (MINIMAL_PATH, "json", {"external_id": f"m{call_no}", "phone": "+79000000000"}, {})
         ],
+        "generic": lambda call_no: _generic_call(token.key, phones[call_no % LEADS], call_no),
         "mango": lambda call_no: _mango_call(mango, phones[call_no % LEADS], call_no),
         "zadarma": lambda call_no: _zadarma_call(zadarma, phones[call_no % LEADS], call_no),
     }
@@ -126,7 +134,7 @@ def main():
         rows,
     )
     summary = []
-    for label in ("minimal", "mango", "zadarma"):
+    for label in ADAPTERS_AND_MINIMAL:
         values = rates[label]
         summary.append(
             (
@@ -134,10 +142,17 @@ def main():
                 f"{min(values):,.0f} / {median(values):,.0f} / {max(values):,.0f}",
             )
         )
-    for label in ("mango", "zadarma"):
+    for label in ADAPTERS:
         ratio = median(rates[label]) / median(rates["minimal"])
         summary.append((f"{label} / minimal (median rounds)", f"{ratio:.2f}×"))
         p95 = serial[label][1] * 1000
+        bench_summary(
+            f"PBX {label}: events/s, median of {ROUNDS} rounds, {CONNECTIONS} conn",
+            f"{median(rates[label]):,.0f}",
+            reference=f"minimal {median(rates['minimal']):,.0f}",
+            ratio=f"{ratio:.2f}×",
+        )
+        bench_summary(f"PBX {label}: p95 of one event, 1 conn", f"{p95:.1f} ms", target="< 50 ms", met=p95 < 50)
         summary.append(
             (
                 f"{label} p95 of one event, 1 connection",
@@ -148,8 +163,24 @@ def main():
     summary.append(("call attempts made by the events", f"{attempts:,}"))
     summary.append(("errors + non-2xx", f"{errors:,}"))
     print_table("Summary", ("figure", "value"), summary)
-    late = any(serial[label][1] >= 0.05 for label in ("mango", "zadarma"))
+    late = any(serial[label][1] >= 0.05 for label in ADAPTERS)
     return 1 if errors or late else 0
+
+
+def _generic_call(key, phone, call_no):
+    """Our own webhook: the PBX posts the finished call once, JSON, token auth."""
+    started = datetime.now(UTC).replace(microsecond=0).isoformat()
+    body = {
+        "event_id": f"bench-{RUN_ID}-{call_no}",
+        "caller": "101",
+        "callee": phone,
+        "direction": "outbound",
+        "started_at": started,
+        "duration": 20,
+        "answered": True,
+        "operator": "101",
+    }
+    return [("/api/v1/calls/", "json", body, {"Authorization": f"Token {key}"})]
 
 
 def _mango_call(account, phone, call_no):
@@ -325,12 +356,13 @@ def _cleanup(run_id):
     from django.db import transaction
     from django_fsm_log.models import StateLog
 
-    from leadflow.models import Inquiry, Lead, Notification, PbxAccount
+    from leadflow.models import ApiToken, Inquiry, Lead, Notification, PbxAccount
+    from leadflow.services import api_token_revoke
     from qualification.models import CallAttempt, PbxCall
 
     accounts = PbxAccount.objects.filter(name=f"bench-{run_id}")
     ids = list(Lead.objects.filter(external_id__startswith=f"bench-{run_id}-").values_list("pk", flat=True))
-    attempts = CallAttempt.objects.filter(lead_id__in=ids, channel="pbx").count()
+    attempts = CallAttempt.objects.filter(lead_id__in=ids).exclude(channel="manual").count()
     with transaction.atomic():
         PbxCall.objects.filter(account__in=accounts).delete()
         CallAttempt.objects.filter(lead_id__in=ids).delete()
@@ -339,6 +371,8 @@ def _cleanup(run_id):
         Inquiry.objects.filter(lead_id__in=ids).delete()
         Lead.objects.filter(pk__in=ids).delete()
         accounts.delete()
+    for token in ApiToken.objects.filter(name=f"bench-{run_id}", revoked_at__isnull=True):
+        api_token_revoke(token_id=token.pk, actor=None)  # revoked, not deleted: its issue is an audit row
     return attempts
 
 

@@ -36,6 +36,11 @@ def _iso(moment):
     return moment.isoformat() if moment else ""
 
 
+def _flag(condition):
+    """A boolean data attribute: present (empty) when true, left out when false."""
+    return "" if condition else None
+
+
 def _row_class(record):
     if (record.callback_at and record.callback_at <= timezone.now()) or record.client_called_back_at:
         return "sla-callback"
@@ -71,7 +76,14 @@ class QueueTable(tables.Table):
     class Meta:
         template_name = "django_tables2/bootstrap5.html"
         attrs = {"class": "table table-hover table-sm align-middle mb-2 queue-table", "data-testid": "queue-table"}
-        row_attrs = {"class": _row_class, "data-lead-id": lambda record: record.pk}
+        row_attrs = {
+            "class": _row_class,
+            "data-lead-id": lambda record: record.pk,
+            # what the workspace's alerts watch (static/leadflow/workspace.js)
+            "data-unclaimed": lambda record: _flag(record.status == LeadStatus.NEW and record.qualifier_id is None),
+            "data-callback-due": lambda record: _flag(record.callback_at and record.callback_at <= timezone.now()),
+            "data-lead-name": lambda record: str(record),
+        }
         orderable = True
         empty_text = _("The queue is empty. New leads appear here by themselves.")
 
@@ -174,7 +186,8 @@ class QueueTable(tables.Table):
             return format_html(
                 '<form method="post" action="{}" class="d-inline me-1">'
                 '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-                '<button class="btn btn-sm btn-success" data-testid="row-call">{}</button></form>{}',
+                '<button class="btn btn-sm btn-success" data-testid="row-call" data-shortcut="call">{}</button>'
+                "</form>{}",
                 reverse("qualification:call-place", args=[record.pk]),
                 self.csrf_token,
                 _("Place the call"),

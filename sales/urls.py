@@ -32,6 +32,7 @@ urlpatterns = [
     path("calendar/", calendar.calendar, name="calendar"),
     path("slots/", calendar.slots, name="slots"),
     path("slots/book/", calendar.book, name="book"),
+    path("slots/book-and-hand-off/", calendar.book_and_hand_off, name="book-hand-off"),
     path("calendar/feed/", feeds.feed_settings, name="calendar-feed"),
     path("calendar/feed/rotate/", feeds.feed_rotate, name="calendar-feed-rotate"),
     path("calendar/feed/<str:token>.ics", feeds.feed, name="calendar-feed-ics"),

@@ -87,9 +87,10 @@ def lead_qualify_and_hand_off(
     """The qualifier's "Qualify" button: qualify (every required criterion must pass), then hand off.
 
     With the manual strategy (and no rep given) the lead stays qualified and the team lead is asked
-    to choose the rep; the note and best visit time are kept for that hand-off.
+    to choose the rep; the note and best visit time are kept for that hand-off. Not durable: the
+    booking page composes it with the visit in one transaction (sales.services.visit_book_and_hand_off).
     """
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         lead = lock_lead(lead_id)
         access.ensure_holder(lead=lead, actor=actor)
         checklist = selectors.active_checklist(team_id=lead.qualification_team_id)

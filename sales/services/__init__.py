@@ -20,6 +20,7 @@ from .handoffs import (
     handoff_flag_overdue,
 )
 from .visits import (
+    visit_book_and_hand_off,
     visit_mark_no_show,
     visit_reminders_evening,
     visit_reminders_morning,
@@ -42,6 +43,7 @@ __all__ = [
     "lead_lose",
     "lead_record_measurement",
     "lead_win",
+    "visit_book_and_hand_off",
     "visit_mark_no_show",
     "visit_reminders_evening",
     "visit_reminders_morning",

@@ -10,10 +10,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from leadflow import access, links
-from leadflow.models import HandoffState, LeadEvent, LeadStatus, Notification
+from leadflow.models import HandoffState, Lead, LeadEvent, LeadStatus, Notification
 from leadflow.services import history_record, lock_lead, notification_send
 from leadflow.workhours import WorkCalendar
-from qualification.services import eligible_sales_reps, lead_send_to_sales
+from qualification.services import eligible_sales_reps, lead_qualify_and_hand_off, lead_send_to_sales
 
 from ..exceptions import TransitionRefused, VisitClash
 from ..models import Visit
@@ -117,6 +117,42 @@ def visit_schedule(
                 url=links.deal_url(lead.pk),
                 dedupe_key=f"visit-booked:{visit.pk}",
             )
+        return visit
+
+
+def visit_book_and_hand_off(
+    *,
+    lead_id: int,
+    actor,
+    starts_at: datetime,
+    rep,
+    address: str = "",
+    note: str = "",
+    best_time_to_visit: str = "",
+) -> Visit:
+    """The qualifier's one flow during the call: book the rep's slot, then qualify (a lead being
+    qualified: every required criterion must pass) and hand off to the visit's rep, with `note` as the
+    hand-off note. One transaction: a refused qualify leaves no visit behind, a clash no hand-off."""
+    with transaction.atomic(durable=True):
+        visit = visit_schedule(lead_id=lead_id, actor=actor, starts_at=starts_at, address=address, note=note, rep=rep)
+        best_time = best_time_to_visit or _("Measurement booked: %(when)s") % {"when": _when(visit.starts_at)}
+        status = Lead.objects.values_list("status", flat=True).get(pk=lead_id)
+        if status == LeadStatus.QUALIFYING:
+            lead = lead_qualify_and_hand_off(lead_id=lead_id, actor=actor, note=note, best_time_to_visit=best_time)
+        elif status == LeadStatus.QUALIFIED:
+            lead = lead_send_to_sales(lead_id=lead_id, actor=actor, note=note, best_time_to_visit=best_time)
+        else:
+            raise TransitionRefused(_("The lead is already handed off: the visit is booked with its rep."))
+        if lead.status == LeadStatus.HANDED_OFF:
+            notification_send(
+                recipient=lead.sales_rep,
+                kind=Notification.Kind.INFO,
+                lead=lead,
+                text=_("Measurement booked for you: %(lead)s, %(when)s") % {"lead": lead, "when": _when(starts_at)},
+                url=links.deal_url(lead.pk),
+                dedupe_key=f"visit-booked:{visit.pk}",
+            )
+        visit.lead = lead
         return visit
 
 

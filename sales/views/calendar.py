@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from leadflow import access
@@ -107,10 +108,18 @@ def _slot_context(request, lead, *, form=None):
         "prev_start": max(start - timedelta(days=SLOT_DAYS), timezone.localdate()),
         "next_start": start + timedelta(days=SLOT_DAYS),
         "form": form or SlotBookForm(initial={"lead": lead.pk, "address": lead.address}),
-        "can_hand_off": lead.status == LeadStatus.QUALIFIED,
+        "can_hand_off": lead.status in (LeadStatus.QUALIFYING, LeadStatus.QUALIFIED),
+        "hand_off_blockers": _hand_off_blockers(lead),
         "next": request.GET.get("next", ""),
         "page_title": _("Book a measurement: %(lead)s") % {"lead": lead},
     }
+
+
+def _hand_off_blockers(lead):
+    """Why "Book and hand off" would be refused now (the qualify transition's own hints)."""
+    if lead.status != LeadStatus.QUALIFYING:
+        return []
+    return [capfirst(hint) for hint in lead.refusal_hints("qualify")]
 
 
 def _bookable_lead(request, lead_id):
@@ -135,30 +144,76 @@ def slots(request):
     return render(request, "sales/slots.html", _slot_context(request, lead))
 
 
-@post_action
-def book(request):
+def _booking_input(request):
+    """(lead, form, None) when the form is valid, else (lead, form, the page to answer with)."""
     form = SlotBookForm(request.POST)
     lead_id = request.POST.get("lead", "")
     if not lead_id.isdigit():
         raise PermissionRefused(_("Open this page from a lead."))
     lead, denied = _bookable_lead(request, int(lead_id))
     if denied:
-        return denied
+        return lead, form, denied
     if not form.is_valid():
-        return render(request, "sales/slots.html", _slot_context(request, lead, form=form), status=400)
-    rep_id, starts_at = form.cleaned_data["slot"]
-    rep = get_user_model().objects.filter(pk=rep_id).first()
-    visit = services.visit_schedule(
-        lead_id=lead.pk,
-        actor=request.user,
-        rep=rep,
-        starts_at=starts_at,
-        address=form.cleaned_data["address"],
-        note=form.cleaned_data["note"],
-        hand_off=form.cleaned_data["hand_off"],
-    )
-    message = _("Measurement booked: %(when)s with %(rep)s") % {
+        return lead, form, render(request, "sales/slots.html", _slot_context(request, lead, form=form), status=400)
+    return lead, form, None
+
+
+def _refused_with_input(request, lead, form, exc):
+    """A refusal (a taken slot, a criterion that fails) answered on the page with what was typed kept."""
+    form.add_error(None, exc.message)
+    return render(request, "sales/slots.html", _slot_context(request, lead, form=form), status=409)
+
+
+def _booked_message(visit, rep):
+    return _("Measurement booked: %(when)s with %(rep)s") % {
         "when": timezone.localtime(visit.starts_at).strftime("%d.%m.%Y %H:%M"),
         "rep": display_name(rep),
     }
-    return message, f"{reverse('sales:slots')}?lead={lead.pk}"
+
+
+@post_action
+def book(request):
+    lead, form, answered = _booking_input(request)
+    if answered:
+        return answered
+    rep_id, starts_at = form.cleaned_data["slot"]
+    rep = get_user_model().objects.filter(pk=rep_id).first()
+    try:
+        visit = services.visit_schedule(
+            lead_id=lead.pk,
+            actor=request.user,
+            rep=rep,
+            starts_at=starts_at,
+            address=form.cleaned_data["address"],
+            note=form.cleaned_data["note"],
+            hand_off=form.cleaned_data["hand_off"],
+        )
+    except TransitionRefused as exc:
+        return _refused_with_input(request, lead, form, exc)
+    return _booked_message(visit, rep), f"{reverse('sales:slots')}?lead={lead.pk}"
+
+
+@post_action
+def book_and_hand_off(request):
+    """Book the slot and qualify + hand off in one submit; the qualifier lands back in the queue."""
+    lead, form, answered = _booking_input(request)
+    if answered:
+        return answered
+    rep_id, starts_at = form.cleaned_data["slot"]
+    rep = get_user_model().objects.filter(pk=rep_id).first()
+    try:
+        visit = services.visit_book_and_hand_off(
+            lead_id=lead.pk,
+            actor=request.user,
+            rep=rep,
+            starts_at=starts_at,
+            address=form.cleaned_data["address"],
+            note=form.cleaned_data["note"],
+        )
+    except TransitionRefused as exc:
+        return _refused_with_input(request, lead, form, exc)
+    if visit.lead.status == LeadStatus.HANDED_OFF:
+        done = _("Qualified and handed off to %(rep)s.") % {"rep": display_name(visit.lead.sales_rep)}
+    else:
+        done = _("Qualified. The qualification lead will choose the sales rep.")
+    return f"{_booked_message(visit, rep)}. {done}", reverse("qualification:index")

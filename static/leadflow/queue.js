@@ -38,18 +38,30 @@
     });
   }
 
-  /* Poll only when the qualifier is not reading: pointer away from the table, nothing focused or
-     selected in it, the tab visible. */
-  function mayRefresh(box) {
+  /* The queue polls while the pointer rests on it (a qualifier watching it is who needs it fresh);
+     it pauses only while they type in a field of the queue page (the filters) or hold a
+     selection in the table (copying a phone number), and while the tab is hidden. */
+  function typingIn(scope) {
+    var el = document.activeElement;
+    if (!el || el === document.body || !scope.contains(el)) return false;
+    return el.matches("input:not([type=radio]):not([type=checkbox]):not([type=submit]):not([type=button]), textarea, select");
+  }
+  function selecting(box) {
+    var sel = window.getSelection && window.getSelection();
+    return !!(sel && sel.rangeCount && !sel.isCollapsed && box.contains(sel.anchorNode));
+  }
+  window.queueMayRefresh = function () {
+    var box = document.getElementById("queue-table");
+    if (!box || document.hidden) return false;
+    return !typingIn(document.querySelector("main") || document.body) && !selecting(box);
+  };
+  /* The SLA panel: not while the lead reads or picks a qualifier to reassign to (the swap would reset it). */
+  window.slaPanelMayRefresh = function () {
+    var box = document.getElementById("sla-panel");
     if (!box || document.hidden) return false;
     if (box.matches(":hover") || box.matches(":focus-within")) return false;
-    var sel = window.getSelection && window.getSelection();
-    if (sel && sel.rangeCount && !sel.isCollapsed && box.contains(sel.anchorNode)) return false;
-    return true;
-  }
-  window.queueMayRefresh = function () { return mayRefresh(document.getElementById("queue-table")); };
-  /* The SLA panel: not while the lead picks a qualifier to reassign to (the swap would reset it). */
-  window.slaPanelMayRefresh = function () { return mayRefresh(document.getElementById("sla-panel")); };
+    return !selecting(box);
+  };
 
   /* data-poll-guard="fn": a poll of that element is sent only when window[fn]() says so. An event
      listener, not an htmx trigger filter ("every 15s [fn()]"), which htmx would eval: the
