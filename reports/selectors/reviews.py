@@ -42,7 +42,7 @@ def _step_score(row):
 
 def call_review_scores(*, report_filter, scope):
     """Per qualifier (reviews, average score, acknowledged, from disputes), per qualifier and week, per
-    step and per step and week: five queries (the fifth names the qualifiers)."""
+    step and per step and week, the total: six queries (the sixth names the qualifiers)."""
     reviews = reviewed_calls(report_filter=report_filter, scope=scope)
     people = list(
         reviews.values("qualifier_id")
