@@ -105,6 +105,9 @@ def seed_demo(*, leads=DEFAULT_LEADS, seed=DEFAULT_SEED, if_empty=False, now=Non
         created = leads - existing
         if analyze:
             db.analyze(*filled)
+    from .reviews import seed_call_reviews
+
+    seed_call_reviews(seed=seed, log=log)  # idempotent: the review pages look alive
     return SeedResult(
         created_users=sorted(company.created),
         leads_before=existing,

@@ -204,7 +204,8 @@ class ReviewDrawForm(forms.Form):
         label=_("Team"), queryset=None, widget=forms.Select(attrs={"class": "form-select form-select-sm"})
     )
     week = forms.DateField(
-        label=_("Week"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
+        label=_("Week"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, teams, **kwargs):

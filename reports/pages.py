@@ -703,14 +703,16 @@ def disqualified_page(*, report_filter, scope):
     return {"total": result["total"], "tables": [reasons, people, sources]}
 
 
-def _weekly_pivot(rows, *, key, label_of):
-    """Rows [{week, <key>, score}] → one row per week with a score column per `key` value."""
+def _weekly_pivot(rows, *, key, label_of, order):
+    """Rows [{week, <key>, score}] → one row per week with a score column per `key` value, the columns
+    in `order` (a list of the key's values)."""
     columns, weeks = {}, {}
     for row in rows:
         columns.setdefault(row[key], label_of(row))
         week = weeks.setdefault(row["week"], {"label": row["week"].strftime("%d.%m.%Y")})
         week[f"c{row[key]}"] = row["score"]
-    return [(f"c{value}", label) for value, label in columns.items()], [weeks[week] for week in sorted(weeks)]
+    ranked = sorted(columns, key=lambda value: order.index(value) if value in order else len(order))
+    return [(f"c{value}", columns[value]) for value in ranked], [weeks[week] for week in sorted(weeks)]
 
 
 def reviews_page(*, report_filter, scope):
@@ -768,7 +770,12 @@ def reviews_page(*, report_filter, scope):
             "speed page)."
         ),
     )
-    columns, weeks = _weekly_pivot(result["weekly"], key="qualifier_id", label_of=lambda row: row["label"])
+    columns, weeks = _weekly_pivot(
+        result["weekly"],
+        key="qualifier_id",
+        label_of=lambda row: row["label"],
+        order=[row["qualifier_id"] for row in result["people"]],
+    )
     by_week = ReportTable(
         "qualifiers-by-week",
         _("Review score per qualifier by week"),
@@ -798,7 +805,12 @@ def reviews_page(*, report_filter, scope):
         note=_("Steps of every script version, matched by their code; done counts 1, partly ½, missed 0."),
     )
     step_rows = [{**row, "week": row["review__week"]} for row in result["step_weeks"]]
-    columns, weeks = _weekly_pivot(step_rows, key="step__code", label_of=lambda row: titles.get(row["step__code"], ""))
+    columns, weeks = _weekly_pivot(
+        step_rows,
+        key="step__code",
+        label_of=lambda row: titles.get(row["step__code"], ""),
+        order=[row["step__code"] for row in result["steps"]],
+    )
     steps_by_week = ReportTable(
         "steps-by-week",
         _("Step score by week"),

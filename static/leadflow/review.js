@@ -18,6 +18,11 @@
     });
     if (steps.length && marked === steps.length) out.textContent = Math.round((100 * total) / steps.length) + "%";
   }
-  form.addEventListener("change", update);
+  form.addEventListener("change", function (event) {
+    // a step ticked after a refused save: its error has been answered
+    const step = event.target.closest('[data-testid="review-step"]');
+    if (step) step.querySelectorAll('[data-testid="step-error"]').forEach(function (error) { error.remove(); });
+    update();
+  });
   update();
 })();

@@ -6,6 +6,8 @@ own lead; a sales rep and manager; the director. One of anna's leads of the prev
 and disputed; the dispute is upheld on Wednesday of the week.
 """
 
+import io
+import wave
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,13 +30,27 @@ STEPS = [
 ]
 
 
+def silent_wav(seconds=2, rate=8000):
+    """A real (silent) WAV file: the browser's <audio> loads it and knows its duration."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(1)
+        audio.setframerate(rate)
+        audio.writeframes(b"\x80" * rate * seconds)
+    return buffer.getvalue()
+
+
+AUDIO = silent_wav()
+
+
 def answered_call(lead, qualifier, at, *, recording=True, outcome=CallAttempt.Outcome.REACHED):
     attempt = CallAttempt.objects.create(
         lead=lead, actor=qualifier, outcome=outcome, called_at=at, duration_seconds=95, channel=CallAttempt.Channel.PBX
     )
     if recording:
-        record = CallRecording(attempt=attempt, content_type="audio/mpeg", size_bytes=4, duration_seconds=95)
-        record.file.save("call.mp3", ContentFile(b"ID3\x00"), save=True)
+        record = CallRecording(attempt=attempt, content_type="audio/wav", size_bytes=len(AUDIO), duration_seconds=2)
+        record.file.save("call.wav", ContentFile(AUDIO), save=True)
     return attempt
 
 

@@ -94,6 +94,7 @@ def test_scores_per_qualifier_beside_handoff_quality_and_sla(data):
     assert (budget["done"], budget["partly"], budget["missed"], budget["score"]) == (3, 1, 2, 3.5 / 6)
     assert [row["label"] for row in steps.rows] == [s["title"] for s in reviews_data.STEPS]  # the script's order
     assert steps_by_week.rows[0]["cgreeting"] == 0.75
+    assert [column.key for column in steps_by_week.columns[1:]] == [f"c{s['code']}" for s in reviews_data.STEPS]
     html = response.content.decode()
     assert "53,1" in html and "Оценка разборов" in html
 
