@@ -34,7 +34,8 @@ def _review_one(page, *, marks, score, prefix):
     assert steps.count() == len(marks)
     page.click("[data-testid=save-review]")  # nothing ticked: refused in Russian
     page.wait_for_selector("[data-testid=step-error]")
-    assert page.locator("[data-testid=step-error]").first.inner_text() == "Отметьте этот шаг: выполнен, частично или пропущен."
+    refusal = page.locator("[data-testid=step-error]").first.inner_text()
+    assert refusal == "Отметьте этот шаг: выполнен, частично или пропущен."
     for index, mark in enumerate(marks):
         steps.nth(index).locator(f"label[for$='_{['done', 'partly', 'missed'].index(mark)}']").click()
     page.fill("textarea[name=comment]", "Бюджет не спросила — разберём на тренинге.")
