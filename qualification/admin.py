@@ -114,6 +114,8 @@ class CallScriptAdmin(ScopedAdmin, admin.ModelAdmin):
         for formset in formsets:
             rows = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
             steps += sorted(rows, key=lambda row: row.get("position") or 0)
+            # nothing of the edited version is saved: the change message lists no inline rows
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         obj = request._script_to_publish
         published = call_script_publish(
             team=obj.team,

@@ -197,7 +197,7 @@ def call_review_save(*, review_id, actor, marks, comment=""):
             notification_send(
                 recipient=review.qualifier,
                 kind=Notification.Kind.INFO,
-                text=_("Your call was reviewed: %(score)s%%.") % {"score": round(review.score * 100)},
+                text=_("Your call was reviewed: %(score)s%%.") % {"score": review.score_percent},
                 url=reverse("qualification:my-reviews"),
                 dedupe_key=f"call-review:{review.pk}",
             )

@@ -205,3 +205,42 @@ def test_review_saved_scored_and_acknowledged(data):
     with pytest.raises(ReviewRefused):  # acknowledged: the verdict is final
         call_review_save(review_id=review.pk, actor=people["olga"], marks=marks_for(review, *["done"] * 4))
     assert ReviewMark.objects.filter(review=review, mark="missed").count() == 1
+
+
+def test_saving_a_script_in_the_admin_publishes_a_new_version(data):
+    from django.test import Client
+
+    old = data["script"]
+    steps = list(old.steps.order_by("position"))
+    client = Client()
+    client.force_login(data["people"]["admin"])
+    form = {
+        "team": data["team"].pk,
+        "stage": "first_call",
+        "title": "Первый звонок",
+        "text": "Новый текст",
+        "steps-TOTAL_FORMS": len(steps),
+        "steps-INITIAL_FORMS": len(steps),
+        "steps-MIN_NUM_FORMS": 0,
+        "steps-MAX_NUM_FORMS": 1000,
+    }
+    for index, step in enumerate(steps):
+        form.update(
+            {
+                f"steps-{index}-id": step.pk,
+                f"steps-{index}-script": old.pk,
+                f"steps-{index}-position": step.position,
+                f"steps-{index}-code": step.code,
+                f"steps-{index}-title": "Здороваемся" if step.code == "greeting" else step.title,
+                f"steps-{index}-hint": step.hint,
+            }
+        )
+    form["steps-3-DELETE"] = "on"  # the measurement step dropped from the new version
+    response = client.post(reverse("admin:qualification_callscript_change", args=[old.pk]), form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    new = CallScript.objects.get(team=data["team"], stage="first_call", is_active=True)
+    old.refresh_from_db()
+    assert new.version == old.version + 1 and new.text == "Новый текст" and old.text == "…"
+    assert [s.title for s in new.steps.all()] == ["Здороваемся", "Своя или модульная", "Бюджет"]
+    assert [s.title for s in old.steps.all()] == [s["title"] for s in reviews_data.STEPS]  # untouched
+    assert new.published_by == data["people"]["admin"]
