@@ -154,6 +154,16 @@ MATRIX = {
     "sales:photo-thumbnail": Row(GET,  (404,  403,  200,  403,  200,  200,  403,  403,  403), target="photo"),
     # the recording of the disputed lead's hand-off call: the same people as its photos (issue 16 §3)
     "qualification:recording": Row(GET, (404, 403,  200,  403,  200,  200,  403,  403,  403), target="recording"),
+    # call quality reviews (issue 16 §4): the team's qualification lead and the director; another team's
+    # lead gets their own (empty) lists and cannot draw team A (the form refuses the team); a qualifier
+    # only their own reviews (the world's review is another qualifier's call)
+    "qualification:reviews": Row(GET, (L,     403,  200,  403,  403,  200,  403,  200,  403)),
+    "qualification:reviews-done": Row(GET, (L, 403, 200,  403,  403,  200,  403,  200,  403)),
+    "qualification:review":  Row(GET,  (L,    403,  200,  403,  403,  200,  403,  403,  403), target="review"),
+    "qualification:review-draw": Row(POST, (L, 403, 302,  403,  403,  302,  403,  302,  403),
+                                 data=lambda w: {"team": w.teams["a"].pk, "week": "2026-11-30"}),
+    "qualification:my-reviews": Row(GET, (L,  200,  200,  403,  403,  200,  200,  200,  403)),
+    "qualification:review-acknowledge": Row(POST, (L, 403, 403, 403, 403, 403, 403, 403, 403), target="review"),
     "sales:win":             Row(POST, (L,    403,  403,  403,  302,  403,  403,  403,  403),
                                  target="lead:measured_a",
                                  data=lambda w: {"deal_amount": "400000", "deal_date": "2026-12-01"}),
@@ -191,6 +201,7 @@ MATRIX = {
     "reports:funnel":        Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:speed":         Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:handoff":       Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
+    "reports:reviews":       Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:disqualified":  Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:sales":         Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:economics":     Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),

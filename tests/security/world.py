@@ -56,6 +56,7 @@ class World:
     notification: object = None
     photo: object = None  # a photo of the disputed deal (its rep, manager, director and arbiters see it)
     recording: object = None  # the recording of the disputed lead's call (who may see the lead hears it)
+    review: object = None  # that call drawn for the qualification lead's review (issue 16 §4)
     feed_token: str = ""  # the deal owner's calendar feed link
 
     def user(self, role):
@@ -139,8 +140,18 @@ def build_world(**names):
         dispute=dispute,
         notification=notification,
         photo=_photo_of(leads["disputed_a"], owner),
-        recording=_recording_of(leads["disputed_a"], holder),
+        recording=(recording := _recording_of(leads["disputed_a"], holder)),
+        review=_review_of(recording, team_a),
         feed_token=feed_token,
+    )
+
+
+def _review_of(recording, team):
+    from qualification.models import CallReview, CallScript
+
+    script = CallScript.objects.filter(team=team, is_active=True).first()
+    return CallReview.objects.create(
+        attempt=recording.attempt, qualifier=recording.attempt.actor, team=team, week=NOW.date(), script=script
     )
 
 
