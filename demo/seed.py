@@ -110,6 +110,9 @@ def seed_demo(*, leads=DEFAULT_LEADS, seed=DEFAULT_SEED, if_empty=False, now=Non
             db.analyze(*filled)
     with transaction.atomic():
         seed_spend(actor=company.users["director"])
+    from .reviews import seed_call_reviews
+
+    seed_call_reviews(seed=seed, log=log)  # idempotent: the review pages look alive
     return SeedResult(
         created_users=sorted(company.created),
         leads_before=existing,

@@ -13,6 +13,8 @@ def navigation(request):
             "board": roles.has_role(user, roles.SALES_REP, roles.SALES_MANAGER, roles.DIRECTOR),
             "today": roles.has_role(user, roles.SALES_REP, roles.SALES_MANAGER),
             "reports": access.may_view_reports(user),
+            "reviews": access.may_review_calls(user),
+            "my_reviews": roles.has_role(user, roles.QUALIFIER) and not user.is_superuser,
             "admin": user.is_staff,
             "two_factor": roles.can_use_two_factor(user),
         },

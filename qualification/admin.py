@@ -6,7 +6,17 @@ from django.utils.translation import gettext_lazy as _
 
 from leadflow.admin_scope import ScopedAdmin, lead_rows, team_rows
 
-from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummary, LeadAnswer
+from .models import (
+    CallAttempt,
+    CallReview,
+    CallScript,
+    Checklist,
+    Criterion,
+    HandoffSummary,
+    LeadAnswer,
+    ReviewPolicy,
+    ScriptStep,
+)
 from .services import checklist_copy
 
 
@@ -68,12 +78,51 @@ class ChecklistAdmin(ScopedAdmin, admin.ModelAdmin):
         messages.success(request, _("%(checklist)s is now active.") % {"checklist": checklist})
 
 
+class ScriptStepInline(admin.TabularInline):
+    model = ScriptStep
+    extra = 0
+    fields = ("position", "code", "title", "hint")
+
+
 @admin.register(CallScript)
 class CallScriptAdmin(ScopedAdmin, admin.ModelAdmin):
+    """Saving a script publishes a new version with the edited text and steps (the one edited stays as
+    it was, with the reviews made against it): qualification.services.call_script_publish."""
+
     row_scope = team_rows("team")
 
-    list_display = ("title", "team", "stage", "is_active")
+    list_display = ("title", "team", "stage", "version", "is_active", "published_at")
     list_filter = ("team", "stage", "is_active")
+    fields = ("team", "stage", "title", "text")
+    inlines = [ScriptStepInline]
+
+    def save_model(self, request, obj, form, change):
+        request._script_to_publish = obj  # published with its steps in save_related
+
+    def save_related(self, request, form, formsets, change):
+        from .services import call_script_publish
+
+        steps = []
+        for formset in formsets:
+            rows = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+            steps += sorted(rows, key=lambda row: row.get("position") or 0)
+            # nothing of the edited version is saved: the change message lists no inline rows
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        obj = request._script_to_publish
+        published = call_script_publish(
+            team=obj.team,
+            stage=obj.stage,
+            title=obj.title,
+            text=obj.text,
+            steps=[{"code": row["code"], "title": row["title"], "hint": row.get("hint", "")} for row in steps],
+            actor=request.user,
+        )
+        form.instance = published
+        obj.pk = published.pk
+
+    def response_change(self, request, obj):
+        messages.success(request, _("Published as a new version; the previous version is kept as it was."))
+        return super().response_change(request, obj)
 
 
 @admin.register(CallAttempt)
@@ -118,6 +167,29 @@ class HandoffSummaryAdmin(ScopedAdmin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ReviewPolicy)
+class ReviewPolicyAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = team_rows("team")
+
+    list_display = ("team", "calls_per_qualifier")
+
+
+@admin.register(CallReview)
+class CallReviewAdmin(ScopedAdmin, admin.ModelAdmin):
+    row_scope = team_rows("team")
+
+    list_display = ("attempt", "qualifier", "week", "reason", "score", "reviewed_at", "acknowledged_at")
+    list_filter = ("reason", "team")
+    list_select_related = ("attempt__lead", "qualifier")
+    raw_id_fields = ("attempt", "qualifier", "reviewer", "script")
+
+    def has_change_permission(self, request, obj=None):
+        return False  # reviewed on /queue/reviews/, never edited behind the qualifier's back
 
     def has_add_permission(self, request):
         return False

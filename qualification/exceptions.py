@@ -18,3 +18,7 @@ class CallEventRefused(LeadflowError):
 class RecordingNotReady(Exception):
     """The PBX could not give a call's recording now (a 5xx, unreachable, an empty body): the fetch
     task retries with backoff. Not a user-facing error."""
+
+
+class ReviewRefused(LeadflowError):
+    """A call review that cannot be saved as asked (a step left unticked, an acknowledged review edited)."""

@@ -165,3 +165,51 @@ class ReassignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["qualifier"].queryset = qualifiers
         self.fields["qualifier"].label_from_instance = display_name
+
+
+class CallReviewForm(forms.Form):
+    """Each step of the review's script version ticked done / partly / missed, and a comment."""
+
+    comment = forms.CharField(
+        label=_("Comment for the qualifier"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 4}),
+    )
+
+    def __init__(self, *args, steps, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .models import ReviewMark
+
+        self.steps = list(steps)
+        for step in self.steps:
+            self.fields[f"step_{step.pk}"] = forms.ChoiceField(
+                label=step.title,
+                help_text=step.hint,
+                choices=ReviewMark.Mark.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Mark this step: done, partly or missed.")},
+            )
+        self.order_fields([*(f"step_{step.pk}" for step in self.steps), "comment"])
+
+    def step_fields(self):
+        return [self[f"step_{step.pk}"] for step in self.steps]
+
+    def marks(self):
+        return {step.pk: self.cleaned_data[f"step_{step.pk}"] for step in self.steps}
+
+
+class ReviewDrawForm(forms.Form):
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=None, widget=forms.Select(attrs={"class": "form-select form-select-sm"})
+    )
+    week = forms.DateField(
+        label=_("Week"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["team"].error_messages["required"] = _("Choose the team.")
+        self.fields["week"].error_messages["required"] = _("Choose a day of the week to draw.")

@@ -4,6 +4,8 @@ Data, not code: both are edited in the admin afterwards (a changed checklist bec
 Used by the data migration and by tests that flush the database (transactional tests, live server).
 """
 
+import re
+
 DEFAULT_TEAM = "Квалификация"
 
 KITCHEN_CHECKLIST_TITLE = "Кухни на заказ"
@@ -98,7 +100,56 @@ def ensure_kitchen_checklist(get_model):
         ensure_kitchen_valid_ranges(get_model)
     if not CallScript.objects.filter(team=team, stage="first_call").exists():
         CallScript.objects.create(team=team, stage="first_call", title="Первый звонок", text=FIRST_CALL_SCRIPT)
+    try:
+        get_model("qualification", "ScriptStep")  # absent in the seed migration 0003, which runs before 0011
+    except LookupError:
+        return checklist
+    ensure_script_steps(get_model)
     return checklist
+
+
+# What a reviewer listens for on a first call (issue 16 §4): the kitchen script's own steps.
+KITCHEN_SCRIPT_STEPS = [
+    ("greeting", "Приветствие", "Назвал себя и компанию, спросил, удобно ли говорить."),
+    ("product_type", "Своя кухня или модульная", "Выяснил, нужна кухня по размерам или готовая модульная."),
+    ("need", "Потребность", "Узнал, что за помещение, идёт ли ремонт, что важно клиенту."),
+    ("budget", "Бюджет", "Спросил бюджет и назвал нашу цену «от»."),
+    ("timeline", "Сроки", "Узнал, когда нужна установка."),
+    ("measurement", "Запись на замер", "Предложил бесплатный замер и договорился о времени."),
+    ("closing", "Завершение", "Подвёл итог, сказал, что будет дальше, попрощался."),
+]
+
+NUMBERED_LINE = re.compile(r"^\s*(\d+)[.)]\s*([^:«]{2,80}?)\s*:\s*(.*)$")
+
+
+def script_steps_from_text(text):
+    """The steps of a script: its numbered lines ("3. Бюджет: «…»") when it has at least three, else the
+    kitchen defaults. [{code, title, hint}]."""
+    if text.strip() == FIRST_CALL_SCRIPT.strip():
+        return default_script_steps()
+    parsed = []
+    for line in text.splitlines():
+        match = NUMBERED_LINE.match(line)
+        if match:
+            number, title, hint = match.groups()
+            parsed.append({"code": f"step-{number}", "title": title.strip()[:200], "hint": hint.strip()[:300]})
+    codes = {step["code"] for step in parsed}
+    if len(parsed) >= 3 and len(codes) == len(parsed):
+        return parsed
+    return default_script_steps()
+
+
+def default_script_steps():
+    return [{"code": code, "title": title, "hint": hint} for code, title, hint in KITCHEN_SCRIPT_STEPS]
+
+
+def ensure_script_steps(get_model):
+    """Every script without steps gets them from its text (the data migration 0012, the reference data)."""
+    CallScript = get_model("qualification", "CallScript")
+    ScriptStep = get_model("qualification", "ScriptStep")
+    for script in CallScript.objects.filter(steps__isnull=True):
+        for position, step in enumerate(script_steps_from_text(script.text)):
+            ScriptStep.objects.create(script=script, position=position, **step)
 
 
 def ensure_kitchen_valid_ranges(get_model):

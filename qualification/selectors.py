@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, DateTimeField, Exists, IntegerField, Min, OuterRef, Q, Subquery, Value
+from django.db.models import Count, DateTimeField, Exists, F, IntegerField, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -275,7 +275,7 @@ def failed_attempts_count(*, lead_id):
 
 
 def call_script(*, team_id, stage=CallScript.Stage.FIRST_CALL):
-    scripts = list(CallScript.objects.filter(team_id=team_id, is_active=True).order_by("stage", "pk"))
+    scripts = list(CallScript.objects.filter(team_id=team_id, is_active=True).order_by("stage", "-version", "pk"))
     return next((s for s in scripts if s.stage == stage), scripts[0] if scripts else None)
 
 
@@ -446,3 +446,74 @@ def team_load(*, team_id):
 
 def reason_id(*, kind, code):
     return Reason.objects.filter(kind=kind, code=code).values_list("pk", flat=True).first()
+
+
+# --- call quality reviews ------------------------------------------------------------------------
+
+
+def _reviews():
+    from .models import CallReview
+
+    return CallReview.objects.select_related(
+        "attempt__lead", "attempt__recording", "qualifier", "reviewer", "script", "team"
+    )
+
+
+def reviews_for_reviewer(*, user, done=False):
+    """The team's reviews for the qualification lead (the director: every team), pending or done."""
+    teams = access.review_team_ids(user)
+    reviews = _reviews() if teams is None else _reviews().filter(team_id__in=teams)
+    if done:
+        return reviews.filter(reviewed_at__isnull=False).order_by("-reviewed_at", "-pk")
+    return reviews.filter(reviewed_at__isnull=True).order_by("-week", "reason", "qualifier__last_name", "pk")
+
+
+def review_counts(*, user):
+    teams = access.review_team_ids(user)
+    from .models import CallReview
+
+    reviews = CallReview.objects.all() if teams is None else CallReview.objects.filter(team_id__in=teams)
+    return reviews.aggregate(
+        pending=Count("pk", filter=Q(reviewed_at__isnull=True)),
+        done=Count("pk", filter=Q(reviewed_at__isnull=False)),
+        unacknowledged=Count("pk", filter=Q(reviewed_at__isnull=False, acknowledged_at__isnull=True)),
+    )
+
+
+def review_detail(*, review_id):
+    """One review with its script version's steps and its marks (three queries)."""
+    from django.db.models import Prefetch
+
+    from .models import ScriptStep
+
+    return (
+        _reviews()
+        .prefetch_related(Prefetch("script__steps", queryset=ScriptStep.objects.order_by("position", "pk")), "marks")
+        .filter(pk=review_id)
+        .first()
+    )
+
+
+def reviews_of_qualifier(*, user):
+    """The qualifier's own reviewed calls, the unacknowledged first."""
+    from django.db.models import Prefetch
+
+    from .models import ReviewMark
+
+    return (
+        _reviews()
+        .filter(qualifier=user, reviewed_at__isnull=False)
+        .prefetch_related(
+            Prefetch("marks", queryset=ReviewMark.objects.select_related("step").order_by("step__position"))
+        )
+        .order_by(F("acknowledged_at").desc(nulls_first=True), "-reviewed_at", "-pk")
+    )
+
+
+def review_teams(*, user):
+    """The qualification teams whose calls `user` may draw and review."""
+    from leadflow.models import Team
+
+    teams = Team.objects.filter(kind=Team.Kind.QUALIFICATION, is_active=True).order_by("name")
+    scope = access.review_team_ids(user)
+    return teams if scope is None else teams.filter(pk__in=scope)

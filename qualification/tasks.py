@@ -64,3 +64,16 @@ def call_recordings_catch_up():
     from .services.recordings import call_recordings_catch_up as catch_up
 
     return catch_up()
+
+
+@shared_task(ignore_result=True)
+def call_review_samples_draw():
+    """Every Monday: draw last week's calls to review in every qualification team (idempotent)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from .services import review_samples_draw_all
+    from .services.reviews import week_start
+
+    return review_samples_draw_all(week=week_start(timezone.localdate()) - timedelta(days=7))

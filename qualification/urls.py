@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calls, recordings, sla, workspace
+from .views import calls, recordings, reviews, sla, workspace
 
 app_name = "qualification"
 
@@ -10,6 +10,12 @@ urlpatterns = [
     path("sla/", sla.sla_panel, name="sla-panel"),
     path("handoffs/", workspace.handoffs, name="handoffs"),
     path("recordings/<int:pk>/", recordings.recording, name="recording"),
+    path("reviews/", reviews.reviews, name="reviews"),
+    path("reviews/done/", reviews.reviews_done, name="reviews-done"),
+    path("reviews/draw/", reviews.review_draw, name="review-draw"),
+    path("reviews/mine/", reviews.my_reviews, name="my-reviews"),
+    path("reviews/<int:pk>/", reviews.review, name="review"),
+    path("reviews/<int:pk>/acknowledge/", reviews.review_acknowledge, name="review-acknowledge"),
     path("<int:lead_id>/", workspace.lead_detail, name="lead"),
     path("<int:lead_id>/claim/", workspace.lead_claim, name="claim"),
     path("<int:lead_id>/calls/", workspace.call_log, name="call-log"),

@@ -803,3 +803,124 @@ def source_economics_page(*, report_filter, scope, counterfactual=None):
             for product in result["missing_rates"]
         ],
     }
+
+
+def _weekly_pivot(rows, *, key, label_of, order):
+    """Rows [{week, <key>, score}] → one row per week with a score column per `key` value, the columns
+    in `order` (a list of the key's values)."""
+    columns, weeks = {}, {}
+    for row in rows:
+        columns.setdefault(row[key], label_of(row))
+        week = weeks.setdefault(row["week"], {"label": row["week"].strftime("%d.%m.%Y")})
+        week[f"c{row[key]}"] = row["score"]
+    ranked = sorted(columns, key=lambda value: order.index(value) if value in order else len(order))
+    return [(f"c{value}", columns[value]) for value in ranked], [weeks[week] for week in sorted(weeks)]
+
+
+def reviews_page(*, report_filter, scope):
+    """Call review scores per qualifier beside their hand-off quality and SLA (the same selectors as the
+    hand-off and speed pages), and per script step, by week."""
+    result = selectors.call_review_scores(report_filter=report_filter, scope=scope)
+    handoff = {
+        row["person_id"]: row for row in selectors.handoff_quality(report_filter=report_filter, scope=scope)["rows"]
+    }
+    plan = rollup.speed_plan(report_filter=report_filter, scope=scope, group_by="qualifier")
+    speed = selectors.speed(
+        leads=selectors.lead_base(report_filter=report_filter, scope=scope), group_by="qualifier", plan=plan
+    )
+    sla = {row["credited_id"]: row for row in speed["rows"]}
+    rows = []
+    for row in result["people"]:
+        person = row["qualifier_id"]
+        quality, calls = handoff.get(person, {}), sla.get(person, {})
+        rows.append(
+            {
+                **row,
+                "dim": ("qualifier", dim_value(person)),
+                **{
+                    key: quality.get(key)
+                    for key in ("handoffs", "accept_rate", "accepted", "upheld", "win_rate", "won")
+                },
+                **{
+                    key: calls.get(key)
+                    for key in ("decided", "warn_share", "within_warn", "breach_share", "within_breach")
+                },
+            }
+        )
+    people = ReportTable(
+        "qualifiers",
+        _("Call review score per qualifier, beside hand-off quality and SLA"),
+        [
+            Column("label", _("Qualifier"), "text"),
+            Column("reviews", _("Calls reviewed"), "int", of_leads=False),
+            Column("score", _("Review score"), "pct", of_leads=False),
+            Column("from_disputes", _("Of them behind upheld disputes"), "int", of_leads=False),
+            Column("acknowledged_share", _("Acknowledged"), "pct", of_leads=False),
+            figure_column("handoffs", "handoffs", "int", link="handoff.handoffs"),
+            Column("accept_rate", _("Accepted"), "pct", link="handoff.accepted", count="accepted"),
+            figure_column("upheld", "upheld", "int", link="handoff.upheld"),
+            Column("win_rate", _("Win rate"), "pct", link="handoff.won", count="won"),
+            Column("warn_share", _("Within warning"), "pct", link="speed.within_warn", count="within_warn"),
+            Column("breach_share", _("Before breach"), "pct", link="speed.within_breach", count="within_breach"),
+        ],
+        rows,
+        chart=Chart("bar", [("score", _("Review score")), ("warn_share", _("Within warning"))], percent=True),
+        footer={**result["total"], "label": str(_("Total")), "dim": None},
+        note=_(
+            "Reviews of the calls made in the period. Hand-off figures: hand-offs made in the period (as on the "
+            "hand-off quality page); SLA: leads received in the period, credited to their first caller (as on the "
+            "speed page)."
+        ),
+    )
+    columns, weeks = _weekly_pivot(
+        result["weekly"],
+        key="qualifier_id",
+        label_of=lambda row: row["label"],
+        order=[row["qualifier_id"] for row in result["people"]],
+    )
+    by_week = ReportTable(
+        "qualifiers-by-week",
+        _("Review score per qualifier by week"),
+        [
+            Column("label", _("Week from"), "text"),
+            *(Column(key, label, "pct", of_leads=False) for key, label in columns),
+        ],
+        weeks,
+        chart=Chart("line", columns, percent=True),
+    )
+    titles = {row["step__code"]: row["title"] for row in result["steps"]}
+    for row in result["steps"]:
+        row["label"] = row["title"]
+    steps = ReportTable(
+        "steps",
+        _("Script steps: how they are covered"),
+        [
+            Column("label", _("Step"), "text"),
+            Column("marked", _("Calls reviewed"), "int", of_leads=False),
+            Column("done", _("Covered"), "int", of_leads=False),
+            Column("partly", _("Partly"), "int", of_leads=False),
+            Column("missed", _("Missed"), "int", of_leads=False),
+            Column("score", _("Step score"), "pct", of_leads=False),
+        ],
+        result["steps"],
+        chart=Chart("bar", [("score", _("Step score"))], horizontal=True, percent=True),
+        note=_("Steps of every script version, matched by their code; done counts 1, partly ½, missed 0."),
+    )
+    step_rows = [{**row, "week": row["review__week"]} for row in result["step_weeks"]]
+    columns, weeks = _weekly_pivot(
+        step_rows,
+        key="step__code",
+        label_of=lambda row: titles.get(row["step__code"], ""),
+        order=[row["step__code"] for row in result["steps"]],
+    )
+    steps_by_week = ReportTable(
+        "steps-by-week",
+        _("Step score by week"),
+        [
+            Column("label", _("Week from"), "text"),
+            *(Column(key, label, "pct", of_leads=False) for key, label in columns),
+        ],
+        weeks,
+        chart=Chart("line", columns, percent=True),
+    )
+    return {"tables": [people, by_week, steps, steps_by_week], "total": result["total"], "figures": FIGURES}

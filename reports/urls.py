@@ -9,6 +9,7 @@ urlpatterns = [
     path("funnel/", views.funnel, name="funnel"),
     path("speed/", views.speed, name="speed"),
     path("handoff/", views.handoff, name="handoff"),
+    path("reviews/", views.reviews, name="reviews"),
     path("disqualified/", views.disqualified, name="disqualified"),
     path("sales/", views.sales, name="sales"),
     path("economics/", views.economics, name="economics"),

@@ -43,6 +43,7 @@ TABS = [
     ("reports:funnel", gettext_lazy("Funnel")),
     ("reports:speed", gettext_lazy("Speed to lead")),
     ("reports:handoff", gettext_lazy("Hand-off quality")),
+    ("reports:reviews", gettext_lazy("Call reviews")),
     ("reports:disqualified", gettext_lazy("Disqualification")),
     ("reports:sales", gettext_lazy("Sales")),
     ("reports:economics", gettext_lazy("Economics")),
@@ -168,6 +169,14 @@ def handoff(request):
     context = pages.handoff_page(report_filter=form.report_filter(), scope=request.report_scope)
     context.update(_period_context(form), page_title=_("Hand-off quality"))
     return _render(request, "reports/handoff.html", "handoff", context)
+
+
+@reports_required
+def reviews(request):
+    form = _filter_form(request)
+    context = pages.reviews_page(report_filter=form.report_filter(), scope=request.report_scope)
+    context.update(_period_context(form), page_title=_("Call reviews"))
+    return _render(request, "reports/reviews.html", "reviews", context)
 
 
 @reports_required

@@ -8,5 +8,7 @@ class SalesConfig(AppConfig):
 
     def ready(self):
         from .personal_data import register as register_personal_data
+        from .reviews import register as register_review_sources
 
         register_personal_data()  # what leadflow.privacy exports and anonymises (152-ФЗ)
+        register_review_sources()  # upheld disputes' hand-off calls join the qualification lead's call reviews

@@ -316,6 +316,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "qualification.tasks.call_recordings_expire",
         "schedule": crontab(hour=env.int("RECORDING_RETENTION_HOUR", default=3), minute=45),
     },
+    # call quality reviews (issue 16 §4): Mondays 06:00, last week's sample in every qualification team
+    "call-review-samples": {
+        "task": "qualification.tasks.call_review_samples_draw",
+        "schedule": crontab(day_of_week="mon", hour=env.int("CALL_REVIEW_DRAW_HOUR", default=6), minute=0),
+    },
 }
 
 # --- API ----------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('qualification', '0010_call_recordings'),
+        ('qualification', '0012_script_versions_and_steps'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

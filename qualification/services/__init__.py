@@ -30,10 +30,26 @@ from .handoff import (
     sales_rep_choose,
 )
 from .qualify import UNREACHABLE_REASON, lead_disqualify, lead_qualify
+from .reviews import (
+    ReviewRefused,
+    call_review_acknowledge,
+    call_review_save,
+    call_script_publish,
+    review_sample_draw,
+    review_samples_draw_all,
+    review_score,
+)
 
 __all__ = [
     "OPEN_DEAL_STATUSES",
     "UNREACHABLE_REASON",
+    "ReviewRefused",
+    "call_review_acknowledge",
+    "call_review_save",
+    "call_script_publish",
+    "review_sample_draw",
+    "review_samples_draw_all",
+    "review_score",
     "call_attempt_log",
     "checklist_copy",
     "checklist_version_create",

@@ -9,6 +9,7 @@ from .handoff import handoff_quality
 from .leads import leads_with_contacts
 from .mystats import own_stats, team_stats
 from .pilot import pilot_comparison
+from .reviews import call_review_scores
 from .sales import sales_per_rep
 from .speed import speed
 
@@ -16,6 +17,7 @@ __all__ = [
     "Period",
     "ReportFilter",
     "Scope",
+    "call_review_scores",
     "disqualified",
     "economics",
     "export_log",

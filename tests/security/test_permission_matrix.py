@@ -26,7 +26,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_fsm_log.models import StateLog
 
-from leadflow.models import Lead, Notification, Reason
+from leadflow.models import Lead, Notification, Reason, Shift
 from leadflow.services import engine_heartbeat_record
 from qualification.models import CallAttempt, LeadAnswer
 from sales.models import Dispute, Visit
@@ -154,6 +154,16 @@ MATRIX = {
     "sales:photo-thumbnail": Row(GET,  (404,  403,  200,  403,  200,  200,  403,  403,  403), target="photo"),
     # the recording of the disputed lead's hand-off call: the same people as its photos (issue 16 §3)
     "qualification:recording": Row(GET, (404, 403,  200,  403,  200,  200,  403,  403,  403), target="recording"),
+    # call quality reviews (issue 16 §4): the team's qualification lead and the director; another team's
+    # lead gets their own (empty) lists and cannot draw team A (the form refuses the team); a qualifier
+    # only their own reviews (the world's review is another qualifier's call)
+    "qualification:reviews": Row(GET, (L,     403,  200,  403,  403,  200,  403,  200,  403)),
+    "qualification:reviews-done": Row(GET, (L, 403, 200,  403,  403,  200,  403,  200,  403)),
+    "qualification:review":  Row(GET,  (L,    403,  200,  403,  403,  200,  403,  403,  403), target="review"),
+    "qualification:review-draw": Row(POST, (L, 403, 302,  403,  403,  302,  403,  302,  403),
+                                 data=lambda w: {"team": w.teams["a"].pk, "week": "2026-11-30"}),
+    "qualification:my-reviews": Row(GET, (L,  200,  200,  403,  403,  200,  200,  200,  403)),
+    "qualification:review-acknowledge": Row(POST, (L, 403, 403, 403, 403, 403, 403, 403, 403), target="review"),
     "sales:win":             Row(POST, (L,    403,  403,  403,  302,  403,  403,  403,  403),
                                  target="lead:measured_a",
                                  data=lambda w: {"deal_amount": "400000", "deal_date": "2026-12-01"}),
@@ -196,6 +206,18 @@ MATRIX = {
     "reports:funnel":        Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:speed":         Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:handoff":       Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
+    "reports:reviews":       Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
+    # the staffing planner and its roster (issue 17 §1): the qualification lead (own team) and the director;
+    # an empty what-if applies nothing (302 back with a message); another team's shift is not found
+    "reports:staffing":      Row(GET,  (L,    403,  200,  403,  403,  200,  403,  200,  403)),
+    "reports:staffing-roster": Row(GET, (L,   403,  200,  403,  403,  200,  403,  200,  403)),
+    "reports:staffing-backtest": Row(GET, (L, 403,  200,  403,  403,  200,  403,  200,  403)),
+    "reports:staffing-apply": Row(POST, (L,   403,  302,  403,  403,  302,  403,  302,  403), data=lambda w: {}),
+    "reports:staffing-shift-delete": Row(POST, (L, 403, 302, 403, 403, 302, 403, 404, 403), target="shift"),
+    # criteria and outcomes (issue 17 §2): the qualification lead (own team) and the director; only the
+    # director promotes a rule (an empty form goes back to the page with the errors)
+    "reports:criteria":      Row(GET,  (L,    403,  200,  403,  403,  200,  403,  200,  403)),
+    "reports:criteria-promote": Row(POST, (L, 403,  403,  403,  403,  302,  403,  403,  403), data=lambda w: {}),
     "reports:disqualified":  Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:sales":         Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
     "reports:economics":     Row(GET,  (L,    403,  200,  403,  200,  200,  403,  200,  403)),
@@ -326,6 +348,7 @@ def fingerprint():
         CallAttempt.objects.count(),
         LeadAnswer.objects.count(),
         StateLog.objects.count(),
+        Shift.objects.count(),
     )
 
 

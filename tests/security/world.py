@@ -6,12 +6,12 @@ disputed hand-off. Every lead has a distinctive name, so a list page that leaks 
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from leadflow import roles
-from leadflow.models import Lead, Notification, Team
+from leadflow.models import Lead, Notification, Shift, Team
 from leadflow.services import notification_send
 from qualification import services as q
 from sales import services as s
@@ -56,6 +56,8 @@ class World:
     notification: object = None
     photo: object = None  # a photo of the disputed deal (its rep, manager, director and arbiters see it)
     recording: object = None  # the recording of the disputed lead's call (who may see the lead hears it)
+    review: object = None  # that call drawn for the qualification lead's review (issue 16 §4)
+    shift: object = None  # team A's qualifier on the roster (the staffing planner, issue 17 §1)
     feed_token: str = ""  # the deal owner's calendar feed link
 
     def user(self, role):
@@ -139,8 +141,21 @@ def build_world(**names):
         dispute=dispute,
         notification=notification,
         photo=_photo_of(leads["disputed_a"], owner),
-        recording=_recording_of(leads["disputed_a"], holder),
+        recording=(recording := _recording_of(leads["disputed_a"], holder)),
+        review=_review_of(recording, team_a),
+        shift=Shift.objects.create(
+            team=team_a, user=people["qualifier"], weekday=0, starts_at=time(9), ends_at=time(18)
+        ),
         feed_token=feed_token,
+    )
+
+
+def _review_of(recording, team):
+    from qualification.models import CallReview, CallScript
+
+    script = CallScript.objects.filter(team=team, is_active=True).first()
+    return CallReview.objects.create(
+        attempt=recording.attempt, qualifier=recording.attempt.actor, team=team, week=NOW.date(), script=script
     )
 
 
