@@ -34,9 +34,9 @@ def test_seeded_business_speaks_its_own_words(name):
 
     assert vertical.current().code == name
     preset_codes = {kind: {r["code"] for r in items} for kind, items in preset["reasons"].items()}
-    used = set(
-        Lead.objects.filter(disqualify_reason__isnull=False).values_list("disqualify_reason__kind", "disqualify_reason__code")
-    ) | set(Lead.objects.filter(lose_reason__isnull=False).values_list("lose_reason__kind", "lose_reason__code"))
+    closed = Lead.objects.filter(disqualify_reason__isnull=False)
+    used = set(closed.values_list("disqualify_reason__kind", "disqualify_reason__code"))
+    used |= set(Lead.objects.filter(lose_reason__isnull=False).values_list("lose_reason__kind", "lose_reason__code"))
     assert used and all(code in preset_codes[kind] for kind, code in used)
     assert not Reason.objects.filter(is_active=True, code="modular").exists() or name == "kitchens"
 
@@ -50,7 +50,8 @@ def test_seeded_business_speaks_its_own_words(name):
     assert LeadAnswer.objects.exists()
     assert set(LeadAnswer.objects.values_list("criterion__checklist", flat=True)) == {checklist.pk}
 
-    quotes = Lead.objects.filter(quote_amount__isnull=False).aggregate(low=Min("quote_amount"), high=Max("quote_amount"))
+    quoted = Lead.objects.filter(quote_amount__isnull=False)
+    quotes = quoted.aggregate(low=Min("quote_amount"), high=Max("quote_amount"))
     assert preset["demo"]["quote"]["min"] <= quotes["low"] <= quotes["high"] <= preset["demo"]["quote"]["max"]
     assert Measurement.objects.exists()
     assert MeasurementKit.objects.get(team__isnull=True, is_active=True).title == preset["visit_form"]["title"]
