@@ -431,3 +431,16 @@ def ensure_may_export(user, *, kind):
 def ensure_may_read_export_log(user):
     if not is_director(user):
         raise PermissionRefused(_("The export log is for the director."))
+
+
+# --- installation setup ----------------------------------------------------------------------------
+
+
+def may_set_up(user):
+    """The business preset and the teams of the installation (the first-run wizard) are the director's."""
+    return user.is_authenticated and is_director(user)
+
+
+def ensure_may_set_up(actor):
+    if not may_set_up(actor):
+        raise PermissionRefused(_("Only the director sets up the installation."))
