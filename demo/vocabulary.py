@@ -229,7 +229,7 @@ class PresetWords:
         demo = preset["demo"]
         self.code = preset["code"]
         self.domain = demo["company_domain"]
-        self.product_interest = demo["product_interest"]
+        self.product_interest = preset["asks_product_interest"]
         self.messages = demo["messages"]
         self.yandex_campaigns = demo["utm_campaigns"]["yandex_direct"]
         self.website_campaigns = {name: tuple(pair) for name, pair in demo["utm_campaigns"]["website"].items()}

@@ -31,6 +31,7 @@ class Profile:
     visit_name: str = "Замер"
     visit_minutes: int = 90
     words: dict = field(default_factory=dict)
+    asks_product_interest: bool = True
 
     def as_dict(self):
         return {
@@ -39,6 +40,7 @@ class Profile:
             "visit_name": self.visit_name,
             "visit_minutes": self.visit_minutes,
             "words": dict(self.words),
+            "asks_product_interest": self.asks_product_interest,
         }
 
 
@@ -72,7 +74,9 @@ def _from_db():
     row = Vertical.objects.order_by("pk").first()
     if row is None:
         return DEFAULT.as_dict()
-    return Profile(row.code, row.title, row.visit_name, row.visit_minutes, dict(row.words or {})).as_dict()
+    return Profile(
+        row.code, row.title, row.visit_name, row.visit_minutes, dict(row.words or {}), row.asks_product_interest
+    ).as_dict()
 
 
 def forget():

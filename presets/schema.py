@@ -101,6 +101,7 @@ SCHEMA = {
     "required": [
         "code",
         "title",
+        "asks_product_interest",
         "checklist",
         "call_script",
         "reasons",
@@ -116,6 +117,8 @@ SCHEMA = {
     "properties": {
         "code": CODE,
         "title": {"type": "string", "minLength": 1, "maxLength": 120},
+        # the kitchen's "made to measure or modular?" on the public form and the lead (ProductInterest)
+        "asks_product_interest": {"type": "boolean"},
         "checklist": {
             "type": "object",
             "required": ["title", "criteria"],
@@ -173,7 +176,6 @@ SCHEMA = {
             "type": "object",
             "required": [
                 "company_domain",
-                "product_interest",
                 "messages",
                 "utm_campaigns",
                 "competitors",
@@ -186,7 +188,6 @@ SCHEMA = {
             "additionalProperties": False,
             "properties": {
                 "company_domain": TEXT,
-                "product_interest": {"type": "boolean"},
                 "messages": {
                     "type": "object",
                     "required": ["target", "off_product", "unknown"],

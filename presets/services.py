@@ -64,6 +64,7 @@ def preset_apply(*, name: str, actor=None, teams: list[TeamSpec] | None = None, 
                 visit_name=preset["visit"]["name"],
                 visit_minutes=preset["visit"]["minutes"],
                 words=preset["visit"]["words"],
+                asks_product_interest=preset["asks_product_interest"],
             )
         )
         for kind, items in preset["reasons"].items():

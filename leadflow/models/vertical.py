@@ -18,6 +18,11 @@ class Vertical(models.Model):
     )
     # {"замер": "приём", "замера": "приёма", …}: forms of the visit's word replaced in the Russian interface
     words = models.JSONField(_("interface words"), default=dict, blank=True)
+    asks_product_interest = models.BooleanField(
+        _("asks made to measure or modular"),
+        default=True,
+        help_text=_("The kitchen's question on the public form; other businesses leave it out."),
+    )
     applied_at = models.DateTimeField(_("applied"), default=timezone.now)
 
     class Meta:

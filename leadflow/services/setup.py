@@ -99,7 +99,9 @@ def team_setup(*, team: Team, hours: dict, sla: dict) -> list[str]:
 
 
 @transaction.atomic
-def vertical_set(*, code: str, title: str, visit_name: str, visit_minutes: int, words: dict) -> list[str]:
+def vertical_set(
+    *, code: str, title: str, visit_name: str, visit_minutes: int, words: dict, asks_product_interest: bool = True
+) -> list[str]:
     """The installation's business profile (one row); every process reads the new one after commit."""
     row = Vertical.objects.select_for_update().order_by("pk").first()
     wanted = {
@@ -108,6 +110,7 @@ def vertical_set(*, code: str, title: str, visit_name: str, visit_minutes: int, 
         "visit_name": visit_name,
         "visit_minutes": visit_minutes,
         "words": dict(words),
+        "asks_product_interest": asks_product_interest,
     }
     if row is not None and all(getattr(row, name) == value for name, value in wanted.items()):
         return []

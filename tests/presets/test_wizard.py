@@ -92,3 +92,10 @@ def test_admin_index_links_to_the_wizard_until_set_up(client):
     page = client.get(reverse("admin:index")).content.decode()
     assert "Система ещё не настроена." not in page
     assert "Бизнес: Недвижимость: офис продаж новостроек (визит: Показ объекта)." in page
+
+
+def test_the_public_form_asks_what_kitchen_only_in_a_kitchen_installation(client):
+    assert "Какая кухня вас интересует?" in client.get("/intake/").content.decode()
+    preset_apply(name="clinic")
+    page = client.get("/intake/").content.decode()
+    assert "Какая кухня вас интересует?" not in page and "кухн" not in page.lower()
