@@ -205,5 +205,5 @@ def test_the_wizard_sets_up_a_clinic_that_then_runs_end_to_end(browser, clock):
     with laptop.expect_navigation():
         laptop.click("[data-testid=apply]")
     done = look(laptop, "wizard_done", "clinic")
-    assert "Частная клиника" in done and "версия 2" in done
+    assert "Частная клиника" in done and "чек-лист «Стоматология: имплантация и протезирование»" in done
     run_journey(browser, clock, "clinic")

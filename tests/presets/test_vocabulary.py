@@ -74,3 +74,9 @@ def test_the_calendar_of_a_clinic_says_appointment(client):
     page = client.get(reverse("sales:calendar"), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
     assert "приём" in page.lower()
     assert not KITCHEN_WORD.search(page)
+
+
+def test_a_clinic_has_appointments_not_trips():
+    preset_apply(name="clinic")
+    assert ru("measurement visits") == "приёмы"
+    assert ru("Walls, windows, water and gas, photos and the quote: a form for the phone.").startswith("Жалобы, план")
