@@ -1,4 +1,5 @@
-"""Admin of the qualification workspace: criteria checklists (versioned), call scripts, call log."""
+"""Admin of the qualification workspace: criteria checklists (versioned), call scripts, hand-off routes,
+call log."""
 
 from django.contrib import admin, messages
 from django.db import transaction
@@ -7,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from leadflow.admin_scope import ScopedAdmin, lead_rows, team_rows
 
-from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffSummary, LeadAnswer
+from .models import CallAttempt, CallScript, Checklist, Criterion, HandoffRoute, HandoffSummary, LeadAnswer
 
 
 class CriterionInline(admin.StackedInline):
@@ -82,6 +83,18 @@ class CallScriptAdmin(ScopedAdmin, admin.ModelAdmin):
 
     list_display = ("title", "team", "stage", "is_active")
     list_filter = ("team", "stage", "is_active")
+
+
+@admin.register(HandoffRoute)
+class HandoffRouteAdmin(ScopedAdmin, admin.ModelAdmin):
+    """Several sales teams fed by one qualification team: the first matching rule picks the sales team."""
+
+    row_scope = team_rows("team")
+
+    list_display = ("team", "position", "region", "product_interest", "source", "sales_team", "is_active")
+    list_filter = ("team", "sales_team", "is_active")
+    list_select_related = ("team", "source", "sales_team")
+    ordering = ("team", "position", "pk")
 
 
 @admin.register(CallAttempt)

@@ -446,3 +446,19 @@ def team_load(*, team_id):
 
 def reason_id(*, kind, code):
     return Reason.objects.filter(kind=kind, code=code).values_list("pk", flat=True).first()
+
+
+def sales_team_for(lead):
+    """The sales team a lead of its qualification team goes to: the first matching hand-off route
+    (qualification.models.HandoffRoute), else the team's own sales team (None when it has none)."""
+    from leadflow.models import Team
+
+    from .models import HandoffRoute
+
+    routes = HandoffRoute.objects.filter(team_id=lead.qualification_team_id, is_active=True).select_related(
+        "sales_team"
+    )
+    for route in routes.order_by("position", "pk"):
+        if route.matches(lead):
+            return route.sales_team
+    return Team.objects.select_related("sales_team").get(pk=lead.qualification_team_id).sales_team
