@@ -80,7 +80,7 @@ def checklist_publish(*, team: Team, title: str, criteria: list[dict]) -> tuple[
 def call_script_set(*, team: Team, stage: str, title: str, text: str) -> list[str]:
     """The team's active script of `stage` says `title` and `text`: unchanged when it does, else the old
     one is kept inactive and a new one is active."""
-    active = list(CallScript.objects.select_for_update().filter(team=team, stage=stage, is_active=True))
+    active = list(CallScript.objects.select_for_update().filter(team=team, stage=stage, is_active=True).order_by("pk"))
     if len(active) == 1 and (active[0].title, active[0].text) == (title, text):
         return []
     CallScript.objects.filter(pk__in=[script.pk for script in active]).update(is_active=False)

@@ -43,7 +43,7 @@ def _row(source, get):
 def kit_publish(*, title: str, fields: list[dict]) -> tuple[MeasurementKit, list[str]]:
     """Make `fields` the active default visit form (every sales team without its own)."""
     wanted = [_row(item, lambda item, name: item.get(name, _DEFAULTS.get(name))) for item in fields]
-    kits = MeasurementKit.objects.select_for_update().filter(team__isnull=True)
+    kits = MeasurementKit.objects.select_for_update().filter(team__isnull=True).order_by("version")  # no join
     active = kits.filter(is_active=True).first()
     if active is not None:
         current = [_row(field, getattr) for field in active.fields.order_by("position", "pk")]
