@@ -18,25 +18,27 @@ def preset_choices():
 
 
 class SetupForm(forms.Form):
-    preset = forms.ChoiceField(label=_("Business"), widget=forms.RadioSelect, choices=preset_choices)
-    qualification_name = forms.CharField(label=_("Qualification team"), max_length=120, initial="Квалификация")
+    preset = forms.ChoiceField(
+        label=_("Business"), widget=forms.RadioSelect(attrs={"class": "form-check-input"}), choices=preset_choices
+    )
+    qualification_name = forms.CharField(label=_("Team name"), max_length=120, initial="Квалификация")
     qualification_days = forms.TypedMultipleChoiceField(
         label=_("Working days"),
         choices=WEEKDAYS,
         coerce=int,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         initial=[0, 1, 2, 3, 4, 5, 6],
     )
     qualification_opens = forms.TimeField(label=_("opens at"), initial=time(9), widget=forms.TimeInput(format="%H:%M"))
     qualification_closes = forms.TimeField(
         label=_("closes at"), initial=time(21), widget=forms.TimeInput(format="%H:%M")
     )
-    sales_name = forms.CharField(label=_("Sales team"), max_length=120, initial="Продажи (Москва)")
+    sales_name = forms.CharField(label=_("Team name"), max_length=120, initial="Продажи (Москва)")
     sales_days = forms.TypedMultipleChoiceField(
         label=_("Working days"),
         choices=WEEKDAYS,
         coerce=int,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         initial=[0, 1, 2, 3, 4, 5],
     )
     sales_opens = forms.TimeField(label=_("opens at"), initial=time(9), widget=forms.TimeInput(format="%H:%M"))
