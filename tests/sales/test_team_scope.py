@@ -91,3 +91,24 @@ def test_arbitration_shows_and_decides_only_the_team_s_disputes(client, deals, p
     client.force_login(people["manager"])
     page = client.get(reverse("sales:arbitration")).content.decode()
     assert "Москвичёв Аркадий" in page and "Питерская" not in page
+
+
+def test_the_reports_team_filter_splits_the_deals_by_sales_team(two_cities, people, piter):
+    """The reports' team filter (reports.selectors.common.ReportFilter) reads a sales team as its reps'
+    deals: Petersburg's filter counts the routed lead, Moscow's does not."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from reports.selectors.common import Period, ReportFilter
+    from tests.factories import sales_team as moscow_team
+
+    moscow, petersburg = two_cities
+    year = Period(datetime(2000, 1, 1, tzinfo=ZoneInfo("UTC")), datetime(2100, 1, 1, tzinfo=ZoneInfo("UTC")))
+
+    def deals_of(team):
+        return set(
+            Lead.objects.filter(ReportFilter(period=year, team_id=team.pk).lead_q()).values_list("pk", flat=True)
+        )
+
+    assert deals_of(piter["team"]) == {petersburg.pk}
+    assert deals_of(moscow_team()) == {moscow.pk}
