@@ -43,6 +43,7 @@ def contact(rng, index, path, ctx):
     kind = "junk" if path in funnel.JUNK_PATHS else "target"
     weights = funnel.SOURCE_WEIGHTS[kind]
     source_code = pick(rng, list(weights), list(weights.values()))
+    vocab = ctx.words
     if path == "dq_modular":
         interest = "modular" if rng.random() < 0.8 else "unknown"
     elif path == "dq_spam":
@@ -52,27 +53,22 @@ def contact(rng, index, path, ctx):
     if source_code == "call_tracking":
         message = words.CALL_MESSAGE
     else:
-        pool = {"custom": words.MESSAGES_CUSTOM, "modular": words.MESSAGES_MODULAR}.get(
-            interest, words.MESSAGES_UNKNOWN
-        )
-        message = rng.choice(pool)
+        pool = {"custom": "target", "modular": "off_product"}.get(interest, "unknown")
+        message = rng.choice(vocab.messages[pool])
+    if not vocab.product_interest:  # "custom / modular" is the kitchen's distinction
+        interest = "unknown"
     utm_source = utm_medium = utm_campaign = ""
     if source_code == "yandex_direct":
         utm_source, utm_medium = "yandex", "cpc"
-        utm_campaign = rng.choice(words.UTM_CAMPAIGNS["yandex_direct"])
+        utm_campaign = rng.choice(vocab.yandex_campaigns)
     elif source_code == "website":
-        utm_campaign = rng.choice(words.UTM_CAMPAIGNS["website"])
-        utm_source, utm_medium = {
-            "seo": ("google", "organic"),
-            "kuhni_vk_target": ("vk", "cpc"),
-            "kuhni_google_search": ("google", "cpc"),
-            "blog_kuhni_idei": ("dzen", "referral"),
-        }[utm_campaign]
+        utm_campaign = rng.choice(list(vocab.website_campaigns))
+        utm_source, utm_medium = vocab.website_campaigns[utm_campaign]
         if utm_campaign == "seo":
             utm_campaign = ""
     elif source_code == "call_tracking" and rng.random() < 0.7:
         utm_source, utm_medium = "yandex", "cpc"
-        utm_campaign = rng.choice(words.UTM_CAMPAIGNS["yandex_direct"])
+        utm_campaign = rng.choice(vocab.yandex_campaigns)
     return {
         "name": name,
         "phone": funnel.phone(index),

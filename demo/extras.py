@@ -174,7 +174,8 @@ class SalesRows:
 
     def __init__(self, ctx):
         self.ctx = ctx
-        self.tags = dict(ObjectionTag.objects.values_list("code", "pk"))
+        by_code = dict(ObjectionTag.objects.values_list("code", "pk"))
+        self.tags = {role: by_code[code] for role, code in ctx.words.roles["objection"].items() if code in by_code}
         self.visit_ids = IdCounter(Visit)
         self.measurement_ids = IdCounter(Measurement)
         self.disputes = sales_bulk.dispute_rows_writer()

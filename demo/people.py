@@ -54,7 +54,7 @@ class Company:
         return [self.users[p.username] for p in PEOPLE if p.role == role]
 
 
-def ensure_company() -> Company:
+def ensure_company(*, domain="kuhni-demo.ru") -> Company:
     """Teams, users, groups and profiles; creates what is missing and never resets a password."""
     qualification = Team.objects.get(name=QUALIFICATION_TEAM)
     sales = Team.objects.get(name=SALES_TEAM)
@@ -69,7 +69,7 @@ def ensure_company() -> Company:
                 username=person.username,
                 first_name=person.first_name,
                 last_name=person.last_name,
-                email=f"{person.username}@kuhni-demo.ru",
+                email=f"{person.username}@{domain}",
                 is_staff=person.staff,
                 is_superuser=not person.role,
             )

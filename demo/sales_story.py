@@ -6,7 +6,6 @@ import math
 from leadflow.models import HandoffState, LeadEvent
 
 from . import funnel
-from . import vocabulary as words
 from .contacts import pick
 
 QUALIFYING = "qualifying"
@@ -66,9 +65,9 @@ class SalesStory:
         raised = scal.add_minutes(handed_off, rng.uniform(10, 100))
         if raised > now:
             return None
-        reason_code = rng.choice(list(words.DISPUTE_COMMENTS))
+        reason_code = rng.choice(list(ctx.words.dispute_comments))
         reason = ctx.dispute_reasons[reason_code]
-        comment = words.DISPUTE_COMMENTS[reason_code]
+        comment = ctx.words.dispute_comments[reason_code]
         row["handoff_state"] = HandoffState.DISPUTED
         story.event(raised, LeadEvent.HANDOFF_DISPUTED, rep, f"{reason.title}. {comment}")
         qualifier = row["handed_off_by_id"]
@@ -181,7 +180,7 @@ class SalesStory:
         measured = visit_start + 90 * MINUTE + rng.randint(10 * MINUTE, 3 * HOUR)
         if measured > now:
             return
-        quote = _quote(rng)
+        quote = _quote(rng, self.ctx.words)
         visit.update(status="done", changed=measured)
         row.update(quote_amount=quote, measured_at=measured)
         story.transition(measured, LeadEvent.RECORD_MEASUREMENT, MEASURED, rep, self.text["quote"] % {"amount": quote})
@@ -191,12 +190,12 @@ class SalesStory:
             closed = scal.add_minutes(measured + DAY * rng.randint(2, 21), rng.uniform(0, 500))
             if closed > now:
                 return
-            amount = max(funnel.QUOTE_RANGE[0], int(round(quote * rng.uniform(0.88, 1.0), -3)))
+            amount = max(self.ctx.words.quote_range[0], int(round(quote * rng.uniform(0.88, 1.0), -3)))
             row.update(
                 deal_amount=amount,
                 deal_date=ctx.local_date(closed),
                 closed_at=closed,
-                outcome_note=rng.choice(words.WIN_NOTES),
+                outcome_note=rng.choice(self.ctx.words.win_notes),
             )
             story.transition(closed, LeadEvent.WIN, WON, rep, self.text["contract"] % {"amount": amount})
         else:
@@ -209,8 +208,8 @@ class SalesStory:
 
     def _lose(self, rng, story, rep, ts, reason_code):
         reason = self.ctx.lose_reasons[reason_code]
-        competitor = rng.choice(words.COMPETITORS) if reason_code == "competitor" else ""
-        note = rng.choice(words.LOST_NOTES)
+        competitor = rng.choice(self.ctx.words.competitors) if reason_code == "competitor" else ""
+        note = rng.choice(self.ctx.words.lost_notes)
         story.row.update(lose_reason_id=reason.pk, competitor=competitor, outcome_note=note, closed_at=ts)
         parts = [reason.title, competitor and self.text["competitor"] % {"name": competitor}, note]
         story.transition(ts, LeadEvent.LOSE, LOST, rep, ". ".join(part for part in parts if part))
@@ -241,9 +240,9 @@ def _acceptance_minutes(rng):
     return rng.uniform(121, 400)
 
 
-def _quote(rng):
-    low, high = funnel.QUOTE_RANGE
+def _quote(rng, vocab):
+    low, high = vocab.quote_range
     while True:
-        value = funnel.QUOTE_MEDIAN * math.exp(rng.gauss(0, funnel.QUOTE_SIGMA))
+        value = vocab.quote_median * math.exp(rng.gauss(0, vocab.quote_sigma))
         if low <= value <= high:
             return int(round(value, -3))

@@ -218,3 +218,27 @@ DISPUTE_COMMENTS = {
     "not_decision_maker": "Звонила соседка, решение принимает не она.",
     "wrong_contact": "Номер не отвечает, по нему другой человек.",
 }
+
+
+class PresetWords:
+    """The words of one business preset's demo (presets/data/<code>.json, "demo"): the requests people
+    write, the ad campaigns, competitors, notes, the dispute comments by the demo's reason role, the
+    quotes. Names, phones and places above are shared by every preset."""
+
+    def __init__(self, preset):
+        demo = preset["demo"]
+        self.code = preset["code"]
+        self.domain = demo["company_domain"]
+        self.product_interest = preset["asks_product_interest"]
+        self.messages = demo["messages"]
+        self.yandex_campaigns = demo["utm_campaigns"]["yandex_direct"]
+        self.website_campaigns = {name: tuple(pair) for name, pair in demo["utm_campaigns"]["website"].items()}
+        self.competitors = demo["competitors"]
+        self.win_notes = demo["win_notes"]
+        self.lost_notes = demo["lost_notes"]
+        self.roles = demo["reason_roles"]
+        by_code = demo["dispute_comments"]
+        self.dispute_comments = {role: by_code[code] for role, code in self.roles["dispute"].items() if code in by_code}
+        quote = demo["quote"]
+        self.quote_median, self.quote_sigma = quote["median"], quote["sigma"]
+        self.quote_range = (quote["min"], quote["max"])

@@ -129,12 +129,28 @@ def queue_leads_scope(user):
 # --- deals -----------------------------------------------------------------------------------------
 
 
+def managed_sales_team_id(user):
+    """The one sales team whose deals and disputes a sales manager works (their profile's team), or None
+    for every team: the director, and a sales manager who belongs to no team (one-team installations)."""
+    if is_director(user) or not roles.has_role(user, roles.SALES_MANAGER):
+        return None
+    return member_team_id(user)
+
+
 def may_work_deal(user, lead):
-    return is_board_manager(user) or (lead.sales_rep_id is not None and lead.sales_rep_id == user.pk)
+    """A rep their own deals; the sales manager the deals of their team's reps; the director every deal."""
+    if lead.sales_rep_id is not None and lead.sales_rep_id == user.pk:
+        return True
+    if not is_board_manager(user):
+        return False
+    team_id = managed_sales_team_id(user)
+    if team_id is None or lead.sales_rep_id is None:
+        return True
+    return Profile.objects.filter(user_id=lead.sales_rep_id, team_id=team_id).exists()
 
 
 def ensure_deal_owner(*, lead, actor):
-    """A rep acts only on their own deals; the sales manager (and director) on every deal."""
+    """A rep acts only on their own deals; the sales manager on their team's; the director on every deal."""
     if not may_work_deal(actor, lead):
         raise PermissionRefused(_("This deal belongs to another sales rep."))
 
@@ -185,6 +201,8 @@ def arbitrates_disputes_of(user, lead):
     if not may_arbitrate(user) or not lead.disputes.exists():
         return False
     scope = arbitration_scope(user)
+    if roles.has_role(user, roles.SALES_MANAGER) and not may_work_deal(user, lead):
+        return False
     return scope is None or lead.qualification_team_id in scope
 
 
@@ -279,6 +297,8 @@ def ensure_arbiter(actor, *, lead=None):
     scope = arbitration_scope(actor) if lead is not None else None
     if scope is not None and lead.qualification_team_id not in scope:
         raise PermissionRefused(_("This dispute is about a lead of another qualification team."))
+    if lead is not None and roles.has_role(actor, roles.SALES_MANAGER) and not may_work_deal(actor, lead):
+        raise PermissionRefused(_("This dispute is about a deal of another sales team."))
 
 
 # --- call quality reviews --------------------------------------------------------------------------
@@ -360,7 +380,10 @@ def leads_scope(user, *, prefix=""):
     if roles.has_role(user, roles.QUALIFICATION_LEAD):
         scope |= q(qualification_team_id__in=qualification_team_ids_led_by(user))
     if roles.has_role(user, roles.SALES_MANAGER) and team_id is not None:
-        scope |= q(qualification_team__sales_team_id=team_id) | q(sales_rep__profile__team_id=team_id)
+        # the feeding teams' leads before a rep has them, and the deals of the team's own reps (a lead the
+        # shared qualification team routed to another sales team is that team's)
+        scope |= q(qualification_team__sales_team_id=team_id, sales_rep__isnull=True)
+        scope |= q(sales_rep__profile__team_id=team_id)
     if roles.has_role(user, roles.QUALIFIER) and team_id is not None:
         mine = q(qualifier__isnull=True) | q(qualifier_id=user.pk) | q(handed_off_by_id=user.pk)
         scope |= q(qualification_team_id=team_id) & mine
@@ -502,3 +525,16 @@ def ensure_may_plan_team(*, team, actor):
     team_ids = planned_team_ids(actor)
     if team.kind != Team.Kind.QUALIFICATION or (team_ids is not None and team.pk not in team_ids):
         raise PermissionRefused(_("Only the team's qualification lead and the director plan its roster."))
+
+
+# --- installation setup ----------------------------------------------------------------------------
+
+
+def may_set_up(user):
+    """The business preset and the teams of the installation (the first-run wizard) are the director's."""
+    return user.is_authenticated and is_director(user)
+
+
+def ensure_may_set_up(actor):
+    if not may_set_up(actor):
+        raise PermissionRefused(_("Only the director sets up the installation."))

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from . import vertical
 from .models import Lead, ProductInterest, Source
 from .phones import normalize_phone
 
@@ -99,6 +100,8 @@ class IntakeForm(LeadFieldsForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if not vertical.current().asks_product_interest:  # "what kitchen?" is the kitchen preset's question
+            self.fields["product_interest"] = forms.CharField(required=False, widget=forms.HiddenInput)
         for name, field in self.fields.items():
             if isinstance(field.widget, forms.TextInput | forms.EmailInput | forms.Textarea) and name != self.HONEYPOT:
                 field.widget.attrs["class"] = "form-control"

@@ -24,6 +24,7 @@ urlpatterns = [
     path("queue/", include("qualification.urls")),
     path("board/", include("sales.urls")),
     path("reports/", include("reports.urls")),
+    path("setup/", include("presets.urls")),  # the first-run wizard (business preset, teams, hours)
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -1,4 +1,5 @@
-"""Admin of the qualification workspace: criteria checklists (versioned), call scripts, call log."""
+"""Admin of the qualification workspace: criteria checklists (versioned), call scripts, hand-off routes,
+call log."""
 
 from django.contrib import admin, messages
 from django.db import models, transaction
@@ -12,6 +13,7 @@ from .models import (
     CallScript,
     Checklist,
     Criterion,
+    HandoffRoute,
     HandoffSummary,
     LeadAnswer,
     ReviewPolicy,
@@ -123,6 +125,18 @@ class CallScriptAdmin(ScopedAdmin, admin.ModelAdmin):
     def response_change(self, request, obj):
         messages.success(request, _("Published as a new version; the previous version is kept as it was."))
         return super().response_change(request, obj)
+
+
+@admin.register(HandoffRoute)
+class HandoffRouteAdmin(ScopedAdmin, admin.ModelAdmin):
+    """Several sales teams fed by one qualification team: the first matching rule picks the sales team."""
+
+    row_scope = team_rows("team")
+
+    list_display = ("team", "position", "region", "product_interest", "source", "sales_team", "is_active")
+    list_filter = ("team", "sales_team", "is_active")
+    list_select_related = ("team", "source", "sales_team")
+    ordering = ("team", "position", "pk")
 
 
 @admin.register(CallAttempt)

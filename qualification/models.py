@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from leadflow.models import Lead, Reason, Team
+from leadflow.models import Lead, ProductInterest, Reason, Team
 
 
 class CallAttempt(models.Model):
@@ -518,3 +518,59 @@ class HandoffSummary(models.Model):
 
     def __str__(self):
         return f"#{self.lead_id} → {self.sales_rep}"
+
+
+class HandoffRoute(models.Model):
+    """A hand-off rule of a qualification team feeding several sales teams (Moscow, Saint Petersburg):
+    the first active rule (by position) whose every filled condition matches the lead picks the sales
+    team; no rule matching: the team's own "hands off to sales team"."""
+
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("qualification team"),
+        on_delete=models.CASCADE,
+        related_name="handoff_routes",
+        limit_choices_to={"kind": "qualification"},
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    region = models.CharField(
+        _("region or city"),
+        max_length=120,
+        blank=True,
+        help_text=_("The lead's region or city, exactly (letter case ignored). Empty: any."),
+    )
+    product_interest = models.CharField(
+        _("product interest"), max_length=20, choices=ProductInterest.choices, blank=True, help_text=_("Empty: any.")
+    )
+    source = models.ForeignKey(
+        "leadflow.Source",
+        verbose_name=_("source"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: any."),
+    )
+    sales_team = models.ForeignKey(
+        Team,
+        verbose_name=_("hands off to sales team"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "sales"},
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("hand-off route")
+        verbose_name_plural = _("hand-off routes")
+        ordering = ["team", "position", "pk"]
+
+    def __str__(self):
+        return f"{self.team} → {self.sales_team}"
+
+    def matches(self, lead) -> bool:
+        if self.region and self.region.casefold() not in {lead.region.casefold(), lead.city.casefold()}:
+            return False
+        if self.product_interest and self.product_interest != lead.product_interest:
+            return False
+        return not (self.source_id and self.source_id != lead.source_id)

@@ -517,3 +517,19 @@ def review_teams(*, user):
     teams = Team.objects.filter(kind=Team.Kind.QUALIFICATION, is_active=True).order_by("name")
     scope = access.review_team_ids(user)
     return teams if scope is None else teams.filter(pk__in=scope)
+
+
+def sales_team_for(lead):
+    """The sales team a lead of its qualification team goes to: the first matching hand-off route
+    (qualification.models.HandoffRoute), else the team's own sales team (None when it has none)."""
+    from leadflow.models import Team
+
+    from .models import HandoffRoute
+
+    routes = HandoffRoute.objects.filter(team_id=lead.qualification_team_id, is_active=True).select_related(
+        "sales_team"
+    )
+    for route in routes.order_by("position", "pk"):
+        if route.matches(lead):
+            return route.sales_team
+    return Team.objects.select_related("sales_team").get(pk=lead.qualification_team_id).sales_team

@@ -247,3 +247,41 @@ def spend_record(
         spend.full_clean()
         spend.save()
     return spend, outcome
+
+
+def bonus_plans_sync(*, plans: list[dict], valid_from) -> list[str]:
+    """The role-wide plans (no team, no person) of a business preset, in force from `valid_from`.
+
+    A plan of the same name and role with the same money: unchanged. With other money: the old one ends
+    the day before the new one starts (never before its own first day), so pay statements of the
+    months it covered keep it. A plan of another name is left as it is (the director ends it)."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from .models import BonusPlan
+
+    changes = []
+    with transaction.atomic():
+        for item in plans:
+            money = {
+                name: Decimal(str(item[name])).quantize(Decimal("0.01"))
+                for name in ("fixed_monthly", "bonus_per_won_deal", "revenue_share_percent")
+            }
+            current = (
+                BonusPlan.objects.select_for_update()
+                .filter(
+                    name=item["name"], role=item["role"], team__isnull=True, user__isnull=True, valid_to__isnull=True
+                )
+                .order_by("-valid_from")
+                .first()
+            )
+            if current is not None and all(getattr(current, name) == value for name, value in money.items()):
+                continue
+            starts = valid_from
+            if current is not None:
+                starts = max(valid_from, current.valid_from + timedelta(days=1))
+                current.valid_to = starts - timedelta(days=1)
+                current.save(update_fields=["valid_to"])
+            BonusPlan.objects.create(name=item["name"], role=item["role"], valid_from=starts, **money)
+            changes.append(_("bonus plan: %(name)s") % {"name": item["name"]})
+    return changes

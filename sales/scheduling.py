@@ -9,13 +9,16 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 
+from leadflow import vertical
+
 # "Running late" on the rep's day: the delays offered (minutes) and the most a report may say.
 LATE_CHOICES = (10, 15, 20, 30, 45, 60)
 LATE_MAX_MINUTES = 180
 
 
 def visit_minutes():
-    return getattr(settings, "SALES_VISIT_MINUTES", 90)
+    """The setting when given (tests, an override), else the vertical's visit length (90 for a kitchen)."""
+    return getattr(settings, "SALES_VISIT_MINUTES", None) or vertical.visit_minutes()
 
 
 def travel_buffer_minutes():

@@ -91,6 +91,32 @@ def _deal_queryset():
     )
 
 
+class TeamDeals:
+    """Every rep of one sales team: passed where a rep is (the board of a sales manager who runs one team
+    of several). False in a condition, so the pages treat it like "all reps" of the board they see."""
+
+    def __init__(self, team_id):
+        self.team_id = team_id
+
+    def __bool__(self):
+        return False
+
+    def __eq__(self, other):
+        return isinstance(other, TeamDeals) and other.team_id == self.team_id
+
+    def __hash__(self):
+        return hash(("team", self.team_id))
+
+
+def of_rep(qs, rep, field="sales_rep"):
+    """`qs` narrowed to one rep, to the reps of one sales team (TeamDeals), or not at all (None)."""
+    if rep is None:
+        return qs
+    if isinstance(rep, TeamDeals):
+        return qs.filter(**{f"{field}__profile__team_id": rep.team_id})
+    return qs.filter(**{field: rep})
+
+
 def board_leads(*, rep=None, now=None):
     """Open deals plus this month's won and lost ones, of one rep or all reps."""
     since = month_start(now)
@@ -102,9 +128,7 @@ def board_leads(*, rep=None, now=None):
             | Q(status__in=[LeadStatus.WON, LeadStatus.LOST], closed_at__gte=since)
         )
     )
-    if rep is not None:
-        qs = qs.filter(sales_rep=rep)
-    return qs.order_by("handed_off_at", "pk")
+    return of_rep(qs, rep).order_by("handed_off_at", "pk")
 
 
 @dataclass
@@ -236,9 +260,7 @@ def _cards_of(ids, now):
 def _board(*, rep, now, per_column):
     """(columns, the number of the board's deals, their last update): the columns' queries also give
     the leads' half of the board's signature, so a page does not scan the board's deals twice."""
-    deals = Lead.objects.filter(sales_rep__isnull=False).order_by()
-    if rep is not None:
-        deals = deals.filter(sales_rep=rep)
+    deals = of_rep(Lead.objects.filter(sales_rep__isnull=False).order_by(), rep)
     totals, picked, last = {}, [], []
     # open deals: one window query ranks and counts the cards of each open column
     ranked = (
@@ -309,7 +331,7 @@ def board_signature(*, rep=None, now=None):
 def _signature(lead_count, lead_last, rep):
     # every visit of the rep (or of all reps), not only the board's: no join with the leads, and a change
     # to a visit no card shows only costs one needless refresh
-    visits = Visit.objects.filter(rep=rep) if rep is not None else Visit.objects.all()
+    visits = of_rep(Visit.objects.all(), rep, field="rep")
     visit_part = visits.aggregate(n=Count("pk"), last=Max("updated_at"))
     stamp = [lead_count, lead_last, visit_part["n"], visit_part["last"]]
     return "-".join(str(part.timestamp() if hasattr(part, "timestamp") else part) for part in stamp)
@@ -320,9 +342,7 @@ def closed_deals(*, rep=None):
     qs = Lead.objects.select_related("sales_rep", "lose_reason", "handed_off_by").filter(
         sales_rep__isnull=False, status__in=[LeadStatus.WON, LeadStatus.LOST]
     )
-    if rep is not None:
-        qs = qs.filter(sales_rep=rep)
-    return qs.order_by("-closed_at")
+    return of_rep(qs, rep).order_by("-closed_at")
 
 
 def deal_detail(*, lead_id):
@@ -353,14 +373,17 @@ def deal_detail(*, lead_id):
     return lead, history
 
 
-def arbitration_queue(*, qualification_team_ids=None):
+def arbitration_queue(*, qualification_team_ids=None, sales_team_id=None):
     """Pending disputes first (oldest first), then the last decisions; only the disputes on leads of
-    `qualification_team_ids` when given (a qualification lead sees their own team's)."""
+    `qualification_team_ids` when given (a qualification lead sees their own team's), and on deals of
+    the reps of `sales_team_id` when given (a sales manager sees their own team's)."""
     base = Dispute.objects.select_related(
         "lead", "reason", "raised_by", "qualifier", "sales_rep", "decided_by", "counts_against_user"
     ).prefetch_related(Prefetch("lead__answers", queryset=LeadAnswer.objects.select_related("criterion")))
     if qualification_team_ids is not None:
         base = base.filter(lead__qualification_team_id__in=qualification_team_ids)
+    if sales_team_id is not None:
+        base = base.filter(sales_rep__profile__team_id=sales_team_id)
     pending = list(base.filter(decision=Dispute.Decision.PENDING).order_by("raised_at"))
     decided = list(base.exclude(decision=Dispute.Decision.PENDING).order_by("-decided_at")[:30])
     return pending, decided

@@ -37,6 +37,21 @@ def _hotcache_empty():
 
 
 @pytest.fixture(autouse=True)
+def _vertical_default():
+    """A fresh test database has no business profile (the kitchen default): the shared cache says so,
+    and the Russian catalog speaks kitchen again after a test that applied another vertical."""
+    from django.utils import translation
+
+    from leadflow import vertical
+
+    vertical.prime()
+    yield
+    vertical.prime()
+    with translation.override("ru"):
+        vertical.vocabulary_activate(vertical.DEFAULT)
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path_factory):
     """Uploaded files (measurement photos) go to a temporary folder, never to the checkout's var/."""
     settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"

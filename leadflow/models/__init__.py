@@ -26,6 +26,7 @@ from .lead import (
 from .security import SecurityPolicy
 from .teams import Profile, Shift, Team, WorkingHours
 from .telephony import PbxAccount
+from .vertical import Vertical
 
 __all__ = [
     "PbxAccount",
@@ -52,6 +53,7 @@ __all__ = [
     "SlaState",
     "Source",
     "Team",
+    "Vertical",
     "WorkingHours",
     "_new_token_key",
     "all_criteria_pass",

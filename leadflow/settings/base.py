@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "qualification",
     "sales",
     "reports",
+    "presets",  # business presets (kitchens, clinic, real estate, B2B): apply_preset, the first-run wizard
     "demo",  # seed_demo: the demo company, built on top of every app
 ]
 
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "leadflow.vertical.VerticalVocabularyMiddleware",  # "замер" → the vertical's visit (leadflow/vertical.py)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -123,13 +123,13 @@ def lead_qualify_and_hand_off(
 
 
 def _hand_off_locked(*, lead, actor, sales_rep, note):
-    team = Team.objects.select_related("sales_team").get(pk=lead.qualification_team_id)
-    if team.sales_team is None:
+    sales_team = selectors.sales_team_for(lead)  # by the team's hand-off routes, else its sales team
+    if sales_team is None:
         raise TransitionRefused(_("The team has no sales team to hand off to."))
-    if sales_rep is None or not eligible_sales_reps(sales_team=team.sales_team).filter(pk=sales_rep.pk).exists():
-        raise TransitionRefused(_("Choose an active, available sales rep of %(team)s.") % {"team": team.sales_team})
+    if sales_rep is None or not eligible_sales_reps(sales_team=sales_team).filter(pk=sales_rep.pk).exists():
+        raise TransitionRefused(_("Choose an active, available sales rep of %(team)s.") % {"team": sales_team})
     now = timezone.now()
-    due = WorkCalendar.for_team(team.sales_team).add_working_minutes(now, team.sales_team.acceptance_window_minutes)
+    due = WorkCalendar.for_team(sales_team).add_working_minutes(now, sales_team.acceptance_window_minutes)
 
     def prepare(locked):
         locked.sales_rep = sales_rep
@@ -147,16 +147,17 @@ def _hand_off_locked(*, lead, actor, sales_rep, note):
 
 
 def _send_to_sales_locked(*, lead, actor, sales_rep, note, best_time_to_visit):
-    team = Team.objects.select_related("sales_team").get(pk=lead.qualification_team_id)
-    if team.sales_team is None:
+    team = Team.objects.get(pk=lead.qualification_team_id)
+    sales_team = selectors.sales_team_for(lead)
+    if sales_team is None:
         raise TransitionRefused(_("The team has no sales team to hand off to."))
     if sales_rep is not None and not roles.can_manage_queue(lead, actor):
         raise PermissionRefused(_("Only the qualification lead chooses the sales rep by hand."))
     if sales_rep is None and lead.booked_rep_id is not None:
         # the client was promised a measurement with this rep during the call
-        sales_rep = eligible_sales_reps(sales_team=team.sales_team).filter(pk=lead.booked_rep_id).first()
+        sales_rep = eligible_sales_reps(sales_team=sales_team).filter(pk=lead.booked_rep_id).first()
     if sales_rep is None:
-        sales_rep = sales_rep_choose(sales_team=team.sales_team, strategy=team.assignment_strategy)
+        sales_rep = sales_rep_choose(sales_team=sales_team, strategy=team.assignment_strategy)
         if sales_rep is None:
             if team.assignment_strategy == Team.AssignmentStrategy.MANUAL:
                 raise TransitionRefused(_("The qualification lead chooses the sales rep for this team."))

@@ -220,8 +220,10 @@ def _card_url(lead):
 
 def _reps_for(user, lead):
     """The reps the qualification lead may pick by hand; None for a qualifier (the team's rule picks)."""
-    sales_team = lead.qualification_team.sales_team
-    if sales_team is None or not access.is_queue_manager(user):
+    if not access.is_queue_manager(user):
+        return None
+    sales_team = selectors.sales_team_for(lead)  # the hand-off routes, else the team's sales team
+    if sales_team is None:
         return None
     return services.eligible_sales_reps(sales_team=sales_team).order_by("first_name", "last_name")
 

@@ -8,16 +8,16 @@ from django.utils.translation import gettext as _
 from leadflow import roles
 from leadflow.models import Team
 from leadflow.people import display_name
+from qualification.selectors import sales_team_for
 
 
 def sales_team_of(lead):
-    """The sales team that works the lead: the rep's team, else the one the qualification team feeds."""
+    """The sales team that works the lead: the rep's team, else the one its qualification team routes it to."""
     rep = lead.sales_rep
     team_id = getattr(getattr(rep, "profile", None), "team_id", None) if rep else None
     if team_id:
         return Team.objects.get(pk=team_id)
-    qualification_team = Team.objects.select_related("sales_team").get(pk=lead.qualification_team_id)
-    return qualification_team.sales_team
+    return sales_team_for(lead)  # where the hand-off routes send it
 
 
 def _people_with_role(role, team):

@@ -15,7 +15,10 @@ from .common import post_action
 
 
 def _queue(request, *, bound=None, status=200):
-    pending, decided = selectors.arbitration_queue(qualification_team_ids=access.arbitration_scope(request.user))
+    pending, decided = selectors.arbitration_queue(
+        qualification_team_ids=access.arbitration_scope(request.user),
+        sales_team_id=access.managed_sales_team_id(request.user),
+    )
     bound = bound or {}
     reasons = disqualify_reasons()
     photos = kit.photos_of(dispute.lead_id for dispute in pending)

@@ -38,8 +38,11 @@ def _board_scope(request):
     user = request.user
     wanted = request.GET.get("rep", "")
     if access.is_board_manager(user):
-        reps = list(selectors.sales_reps())
+        team_id = access.managed_sales_team_id(user)  # a sales manager: their team's reps and deals only
+        reps = list(selectors.sales_reps(team=team_id))
         rep = next((r for r in reps if str(r.pk) == wanted), None)
+        if rep is None and team_id is not None:
+            return selectors.TeamDeals(team_id), reps
         return rep, reps
     if wanted and wanted != str(user.pk):
         raise PermissionRefused(_("You can only see your own deals."))
@@ -175,7 +178,9 @@ def closed(request):
     """Won and lost deals of every month, searchable (the board shows the current month only)."""
     manager = access.is_board_manager(request.user)
     reps = selectors.sales_reps() if manager else None
-    qs = selectors.closed_deals(rep=None if manager else request.user)
+    team_id = access.managed_sales_team_id(request.user)
+    everyone = selectors.TeamDeals(team_id) if team_id is not None else None
+    qs = selectors.closed_deals(rep=everyone if manager else request.user)
     filterset = ClosedDealFilter(request.GET or None, queryset=qs, reps=reps)
     table = ClosedDealTable(filterset.qs)
     RequestConfig(request, paginate={"per_page": 30}).configure(table)

@@ -1,11 +1,13 @@
-"""manage.py seed_demo [--leads N] [--seed S] [--if-empty] [--no-analyze]: the demo kitchen company, idempotent."""
+"""manage.py seed_demo [--preset NAME] [--leads N] [--seed S] [--if-empty] [--no-analyze]: the demo company
+(a kitchen maker by default; a clinic, a new-build sales office or a B2B service with --preset), idempotent."""
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from demo.people import DEMO_PASSWORD, role_label
-from demo.seed import DEFAULT_LEADS, DEFAULT_SEED, PEOPLE, seed_demo
+from demo.seed import DEFAULT_LEADS, DEFAULT_PRESET, DEFAULT_SEED, PEOPLE, seed_demo
 from leadflow.models import LeadStatus
+from presets import schema
 
 
 class Command(BaseCommand):
@@ -19,6 +21,12 @@ class Command(BaseCommand):
             "--leads", type=int, default=DEFAULT_LEADS, help="number of demo leads (default %(default)s)"
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default %(default)s)")
+        parser.add_argument(
+            "--preset",
+            default=DEFAULT_PRESET,
+            choices=schema.names(),
+            help="the business (default %(default)s): applied first, then its demo leads",
+        )
         parser.add_argument("--if-empty", action="store_true", help="do nothing when the database has any lead")
         parser.add_argument(
             "--no-analyze",
@@ -26,7 +34,7 @@ class Command(BaseCommand):
             help="leave the planner's statistics as the bulk load left them (benches measure that state)",
         )
 
-    def handle(self, *args, leads, seed, if_empty, no_analyze=False, **options):
+    def handle(self, *args, leads, seed, if_empty, no_analyze=False, preset=DEFAULT_PRESET, **options):
         if leads < 0:
             self.stderr.write("--leads must be 0 or more")
             return
@@ -35,6 +43,7 @@ class Command(BaseCommand):
             leads=leads,
             seed=seed,
             if_empty=if_empty,
+            preset=preset,
             analyze=not no_analyze,
             log=self.stdout.write if verbose else None,
         )
