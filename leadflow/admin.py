@@ -385,7 +385,18 @@ class InquiryInline(admin.TabularInline):
         return super().get_queryset(request).select_related("source").order_by("received_at", "pk")
 
 
-LEAD_EDITABLE = ("name", "phone", "email", "city", "region", "address", "product_interest", "message", "is_archived")
+LEAD_EDITABLE = (
+    "name",
+    "phone",
+    "email",
+    "city",
+    "region",
+    "address",
+    "language",
+    "product_interest",
+    "message",
+    "is_archived",
+)
 
 
 class LeadAdminForm(forms.ModelForm):
@@ -441,7 +452,7 @@ class LeadAdmin(ScopedAdmin, admin.ModelAdmin):
         css = {"all": ["leadflow/admin_lead.css"]}
 
     fieldsets = (
-        (_("Contact"), {"fields": ("name", "phone", "email", "city", "region", "address")}),
+        (_("Contact"), {"fields": ("name", "phone", "email", "city", "region", "address", "language")}),
         (
             _("Origin"),
             {

@@ -9,16 +9,38 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from . import vertical
-from .models import Lead, ProductInterest, Source
+from .models import Language, Lead, ProductInterest, Source
 from .phones import normalize_phone
 
 PHONE_INPUT_MAX_LENGTH = 40  # raw input before normalisation: "+7 (912) 345-67-89 доб. 12" and the like
 MESSAGE_MAX_LENGTH = 5000
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign")
+LANGUAGE_INPUT_MAX_LENGTH = 40  # a code ("en") or the language's name ("Английский")
 
 
 def model_max_length(name):
     return Lead._meta.get_field(name).max_length
+
+
+def unknown_language(value):
+    return ValidationError(
+        _("Unknown language “%(value)s”: use one of the codes %(codes)s."),
+        code="invalid_language",
+        params={"value": value, "codes": ", ".join(Language.values)},
+    )
+
+
+def language_code(value):
+    """The code of the language `value` names: a code or the language's name, any letter case ("EN",
+    "английский"); "" when blank. Raises ValidationError for anything else."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    key = text.casefold()
+    for code, label in Language.choices:
+        if key in (code, str(label).casefold()):
+            return code
+    raise unknown_language(text)
 
 
 class LeadFieldsForm(forms.Form):
@@ -31,6 +53,7 @@ class LeadFieldsForm(forms.Form):
     product_interest = forms.ChoiceField(
         label=_("What kitchen are you looking for?"), choices=ProductInterest.choices, required=False
     )
+    language = forms.CharField(label=_("Language"), max_length=LANGUAGE_INPUT_MAX_LENGTH, required=False)
     message = forms.CharField(label=_("Message"), max_length=MESSAGE_MAX_LENGTH, required=False)
     utm_source = forms.CharField(max_length=model_max_length("utm_source"), required=False)
     utm_medium = forms.CharField(max_length=model_max_length("utm_medium"), required=False)
@@ -42,10 +65,13 @@ class LeadFieldsForm(forms.Form):
     def clean_product_interest(self):
         return self.cleaned_data["product_interest"] or ProductInterest.UNKNOWN
 
+    def clean_language(self):
+        return language_code(self.cleaned_data.get("language"))
+
     def lead_fields(self):
         """Keyword arguments for `leadflow.services.lead_receive` (source and channel are the caller's)."""
         data = self.cleaned_data
-        keys = ("name", "email", "city", "product_interest", "message", *UTM_FIELDS)
+        keys = ("name", "email", "city", "product_interest", "language", "message", *UTM_FIELDS)
         return {"phone": data["phone"], **{key: data.get(key) or "" for key in keys}}
 
 
@@ -90,6 +116,7 @@ class IntakeForm(LeadFieldsForm):
         label=_("I agree to the processing of my personal data"),
         error_messages={"required": _("We can only call you back with your consent.")},
     )
+    language = None  # the public form does not ask it (the API, the import and the qualifier's call do)
     website = forms.CharField(
         label=_("Leave this field empty"),
         required=False,
@@ -151,7 +178,7 @@ class ImportUploadForm(forms.Form):
         label=_("File"),
         help_text=_(
             "CSV (UTF-8 or Windows-1251, comma or semicolon) or XLSX. The first row names the columns: "
-            "phone (required), name, email, city, product_interest, message, external_id, source, "
+            "phone (required), name, email, city, product_interest, language, message, external_id, source, "
             "utm_source, utm_medium, utm_campaign."
         ),
     )

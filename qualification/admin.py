@@ -133,8 +133,8 @@ class HandoffRouteAdmin(ScopedAdmin, admin.ModelAdmin):
 
     row_scope = team_rows("team")
 
-    list_display = ("team", "position", "region", "product_interest", "source", "sales_team", "is_active")
-    list_filter = ("team", "sales_team", "is_active")
+    list_display = ("team", "position", "region", "product_interest", "language", "source", "sales_team", "is_active")
+    list_filter = ("team", "sales_team", "language", "is_active")
     list_select_related = ("team", "source", "sales_team")
     ordering = ("team", "position", "pk")
 

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from leadflow.models import Lead, ProductInterest, Reason, Team
+from leadflow.models import Language, Lead, ProductInterest, Reason, Team
 
 
 class CallAttempt(models.Model):
@@ -551,6 +551,13 @@ class HandoffRoute(models.Model):
         related_name="+",
         help_text=_("Empty: any."),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=Language.choices,
+        blank=True,
+        help_text=_("The language the client wants to be served in. Empty: any."),
+    )
     sales_team = models.ForeignKey(
         Team,
         verbose_name=_("hands off to sales team"),
@@ -572,5 +579,7 @@ class HandoffRoute(models.Model):
         if self.region and self.region.casefold() not in {lead.region.casefold(), lead.city.casefold()}:
             return False
         if self.product_interest and self.product_interest != lead.product_interest:
+            return False
+        if self.language and self.language != lead.language:
             return False
         return not (self.source_id and self.source_id != lead.source_id)

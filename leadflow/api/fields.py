@@ -4,7 +4,7 @@ from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from leadflow.forms import PHONE_INPUT_MAX_LENGTH, model_max_length
+from leadflow.forms import PHONE_INPUT_MAX_LENGTH, model_max_length, unknown_language
 
 
 class TextField(serializers.CharField):
@@ -23,6 +23,18 @@ class IdentifierField(serializers.CharField):
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class LanguageField(serializers.ChoiceField):
+    """A language code of leadflow.models.Language, exactly; anything else is refused with the same
+    message as the import's (leadflow.forms.unknown_language)."""
+
+    def to_internal_value(self, data):
+        if data == "" and self.allow_blank:
+            return ""
+        if not isinstance(data, str) or data not in self.choice_strings_to_values:
+            raise serializers.ValidationError(unknown_language(data).messages)
+        return self.choice_strings_to_values[data]
 
 
 def _form_encoded(field):

@@ -6,16 +6,17 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from leadflow.forms import MESSAGE_MAX_LENGTH, PHONE_INPUT_MAX_LENGTH, model_max_length
-from leadflow.models import LeadStatus, ProductInterest
+from leadflow.models import Language, LeadStatus, ProductInterest
 from leadflow.phones import normalize_phone
 
-from .fields import ExternalIdField, PhoneInputField, TextField
+from .fields import ExternalIdField, LanguageField, PhoneInputField, TextField
 
 LEAD_FIELDS = (
     "name",
     "email",
     "city",
     "product_interest",
+    "language",
     "message",
     "utm_source",
     "utm_medium",
@@ -45,6 +46,12 @@ class LeadIntakeSerializer(serializers.Serializer):
     message = TextField(max_length=MESSAGE_MAX_LENGTH, required=False, allow_blank=True)
     product_interest = serializers.ChoiceField(
         choices=ProductInterest.choices, required=False, default=ProductInterest.UNKNOWN
+    )
+    language = LanguageField(
+        choices=Language.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("The language the client wants to be served in (its code); hand-off routes may use it."),
     )
     city = TextField(max_length=model_max_length("city"), required=False, allow_blank=True)
     utm_source = TextField(max_length=model_max_length("utm_source"), required=False, allow_blank=True)

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import RETURN_VALUE, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
@@ -55,6 +56,17 @@ class ProductInterest(models.TextChoices):
     CUSTOM = "custom", _("Custom")
     MODULAR = "modular", _("Modular")
     UNKNOWN = "unknown", _("Unknown")
+
+
+class Language(models.TextChoices):
+    """The language a client wants to be served in (hand-off routes may pick a team by it)."""
+
+    RU = "ru", pgettext_lazy("client language", "Russian")
+    EN = "en", pgettext_lazy("client language", "English")
+    TT = "tt", pgettext_lazy("client language", "Tatar")
+    KK = "kk", pgettext_lazy("client language", "Kazakh")
+    UZ = "uz", pgettext_lazy("client language", "Uzbek")
+    ZH = "zh", pgettext_lazy("client language", "Chinese")
 
 
 class HandoffState(models.TextChoices):
@@ -125,6 +137,15 @@ class Lead(models.Model):
     utm_campaign = models.CharField("utm_campaign", max_length=200, blank=True)
     product_interest = models.CharField(
         _("product interest"), max_length=20, choices=ProductInterest.choices, default=ProductInterest.UNKNOWN
+    )
+    # no index: nothing filters leads by it, and intake stays lean (docs/performance.md)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=Language.choices,
+        blank=True,
+        default="",
+        help_text=_("The language the client wants to be served in. Empty: not said."),
     )
     message = models.TextField(_("message"), blank=True)
     received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)

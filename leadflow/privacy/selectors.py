@@ -25,6 +25,7 @@ LEAD_EXPORT_FIELDS = (
     "city",
     "region",
     "address",
+    "language",
     "product_interest",
     "message",
     "outcome_note",
@@ -102,6 +103,7 @@ def _lead_row(lead):
     row = {name: getattr(lead, name) for name in LEAD_EXPORT_FIELDS}
     row["status"] = lead.get_status_display()
     row["product_interest"] = lead.get_product_interest_display()
+    row["language"] = lead.get_language_display()
     row["source"] = lead.source.name
     row.update(inquiries=[], history=[])
     return row

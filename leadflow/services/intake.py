@@ -53,6 +53,7 @@ INTAKE_LEAD_FIELDS = (
     "utm_medium",
     "utm_campaign",
     "product_interest",
+    "language",
     "message",
 )
 

@@ -3,10 +3,8 @@ is down, a phone typed with letters. Each answer is JSON and in the schema, and 
 
 import pytest
 from django.db import OperationalError, connection
-from rest_framework.test import APIClient
 
-from leadflow.models import Inquiry, Lead, Source
-from leadflow.services import api_token_issue
+from leadflow.models import Inquiry, Lead
 from tests.reliability.schema import documented_statuses, validate_body
 
 URL = "/api/v1/leads/"
@@ -25,11 +23,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api():
-    token = api_token_issue(source=Source.objects.get(code="website"))
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="ru")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
+def api(russian_api):
+    return russian_api
 
 
 class TestReusedKey:

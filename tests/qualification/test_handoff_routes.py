@@ -71,3 +71,53 @@ def test_the_hand_off_goes_to_a_rep_of_the_routed_team(teams):
     q.lead_answers_save(lead_id=lead.pk, actor=qualifier, answers=KITCHEN_PASSING_ANSWERS)
     lead = q.lead_qualify_and_hand_off(lead_id=lead.pk, actor=qualifier)
     assert (lead.status, lead.sales_rep) == (LeadStatus.HANDED_OFF, piter_rep)
+
+
+def test_a_language_rule_sends_english_speakers_to_petersburg_and_the_rest_falls_through(teams):
+    callcentre, moscow, petersburg = teams
+    HandoffRoute.objects.filter(team=callcentre).delete()
+    HandoffRoute.objects.create(team=callcentre, position=1, language="en", sales_team=petersburg)
+    assert sales_team_for(LeadFactory(region="Москва", language="en")) == petersburg
+    assert sales_team_for(LeadFactory(region="Москва", language="ru")) == moscow
+    assert sales_team_for(LeadFactory(region="Москва", language="")) == moscow  # not said: no language rule
+
+
+def test_a_language_is_one_more_condition_of_a_rule(teams):
+    callcentre, moscow, petersburg = teams
+    HandoffRoute.objects.filter(team=callcentre).delete()
+    HandoffRoute.objects.create(team=callcentre, region="Москва", language="zh", sales_team=petersburg)
+    assert sales_team_for(LeadFactory(region="Москва", language="zh")) == petersburg
+    assert sales_team_for(LeadFactory(region="Тверь", language="zh")) == moscow
+    assert sales_team_for(LeadFactory(region="Москва", language="en")) == moscow
+
+
+def test_a_rule_without_a_language_takes_every_language(teams):
+    _callcentre, _moscow, petersburg = teams
+    assert sales_team_for(LeadFactory(region="Санкт-Петербург", language="uz")) == petersburg
+
+
+def test_the_english_speaker_is_handed_to_a_petersburg_rep(teams):
+    callcentre, moscow, petersburg = teams
+    HandoffRoute.objects.filter(team=callcentre).delete()
+    HandoffRoute.objects.create(team=callcentre, language="en", sales_team=petersburg)
+    qualifier = make_user(roles.QUALIFIER, team=callcentre)
+    moscow_rep = make_user(roles.SALES_REP, team=moscow)
+    piter_rep = make_user(roles.SALES_REP, team=petersburg)
+    kitchen_checklist()
+    handed = {}
+    for language in ("en", "ru"):
+        lead = queue_lead(region="Москва", language=language)
+        q.lead_claim(lead_id=lead.pk, actor=qualifier)
+        q.lead_answers_save(lead_id=lead.pk, actor=qualifier, answers=KITCHEN_PASSING_ANSWERS)
+        handed[language] = q.lead_qualify_and_hand_off(lead_id=lead.pk, actor=qualifier).sales_rep
+    assert handed == {"en": piter_rep, "ru": moscow_rep}
+
+
+def test_the_routes_admin_shows_and_filters_by_language(admin_client, teams):
+    callcentre, _moscow, petersburg = teams
+    HandoffRoute.objects.create(team=callcentre, position=3, language="en", sales_team=petersburg)
+    response = admin_client.get("/admin/qualification/handoffroute/", {"language__exact": "en"})
+    assert response.status_code == 200
+    rows = list(response.context["cl"].result_list)
+    assert [route.language for route in rows] == ["en"]
+    assert "Английский" in response.content.decode()
