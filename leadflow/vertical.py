@@ -149,5 +149,11 @@ class VerticalVocabularyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        vocabulary_activate()
+        # The API's machine-facing answers (intake, webhooks, the OpenAPI document) name no visit, and
+        # must not depend on reading the profile: a webhook is answered even before any page was shown.
+        if not request.path_info.startswith(API_PREFIX):
+            vocabulary_activate()
         return self.get_response(request)
+
+
+API_PREFIX = "/api/"

@@ -232,6 +232,8 @@ MATRIX = {
     # source economics and its spend upload (issue 18 §1): the company's money, the director's
     "reports:sources":       Row(GET,  (L,    403,  403,  403,  403,  200,  403,  403,  403)),
     "reports:spend-import":  Row(GET,  (L,    403,  403,  403,  403,  200,  403,  403,  403)),
+    # the first-run wizard (issue 18 §2): the director sets up the installation
+    "presets:wizard":        Row(GET,  (L,    403,  403,  403,  403,  200,  403,  403,  403)),
     # two-factor sign-in: managers, the director and admins; to qualifiers and reps it does not exist.
     # Nobody here has a second factor: the code step sends them on, a code given is wrong (400).
     "two_factor:setup":      Row(GET,  (L,    404,  200,  404,  200,  200,  404,  200,  404)),
