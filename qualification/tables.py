@@ -1,10 +1,12 @@
 """Tables of the qualifier's workspace (django-tables2). Cells render from annotated rows only."""
 
+import html
+
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -108,6 +110,22 @@ def _url_of(name):
     return lambda pk: f"{prefix}{pk}{suffix}"
 
 
+def _escape(value):
+    """conditional_escape without its lazy-string wrapper, whose checks cost more than the escaping: the
+    values here are plain (labels are translated once per page). Same output (Django's escape is
+    html.escape)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def _format(template, *args, **kwargs):
+    """format_html with `_escape`: the same markup."""
+    return mark_safe(  # noqa: S308  (every argument escaped)
+        template.format(*map(_escape, args), **{key: _escape(value) for key, value in kwargs.items()})
+    )
+
+
 def _labels(choices):
     return {value: str(label) for value, label in choices}
 
@@ -127,11 +145,19 @@ class QueueRows:
         self.lead_url = _url_of("qualification:lead")
         self.claim_url = _url_of("qualification:claim")
         self.call_url = _url_of("qualification:call-place")
-        self.buckets = {
-            bucket.value: (css, str(title), str(bucket.label)) for bucket, (css, title) in BUCKET_BADGES.items()
+        self.buckets = {  # the four badges, formatted once
+            bucket.value: _format(
+                '<span class="badge {} queue-bucket" title="{}" data-testid="queue-bucket" data-bucket="{}">{}</span>',
+                css,
+                title,
+                bucket.value,
+                bucket.label,
+            )
+            for bucket, (css, title) in BUCKET_BADGES.items()
         }
         self.sla_labels = _labels(SlaState.choices)
         self.status_labels = _labels(LeadStatus.choices)
+        self.status_badges = {}  # status → its badge, formatted at its first row
         self.product_labels = _labels(Lead._meta.get_field("product_interest").flatchoices)
         self.text = {
             "called_back": gettext("Client called back"),
@@ -158,34 +184,27 @@ class QueueRows:
             "data-callback-due": _flag(record.callback_at and record.callback_at <= now),
             "data-lead-name": str(record),
         }
-        cells = "".join([f"<td {td}>{conditional_escape(self.cells[name](record))}</td>" for name, td in self.columns])
+        cells = "".join([f"<td {td}>{_escape(self.cells[name](record))}</td>" for name, td in self.columns])
         return mark_safe(f"<tr {AttributeDict(attrs).as_html()}>{cells}</tr>")  # noqa: S308  (every part escaped)
 
-    # one method per column: the cell's content (escaped by format_html unless it is already safe)
+    # one method per column: the cell's content (escaped unless it is already safe HTML)
 
     def _queue_bucket(self, record):
         if record.queue_bucket in EMPTY:
             return "—"
-        css, title, label = self.buckets[record.queue_bucket]
-        return format_html(
-            '<span class="badge {} queue-bucket" title="{}" data-testid="queue-bucket" data-bucket="{}">{}</span>',
-            css,
-            title,
-            record.queue_bucket,
-            label,
-        )
+        return self.buckets[record.queue_bucket]
 
     def _due(self, record):
         if record.due_at in EMPTY:
             return "—"
         if record.client_called_back_at:
-            return format_html(
+            return _format(
                 '<span class="badge text-bg-danger" data-testid="called-back">{}</span> {}',
                 self.text["called_back"],
                 timezone.localtime(record.client_called_back_at).strftime("%H:%M"),
             )
         if record.callback_at:
-            return format_html(
+            return _format(
                 '<span class="badge text-bg-primary me-1">{}</span>'
                 '<span class="countdown" data-deadline="{}" data-kind="callback">{}</span>',
                 self.text["callback"],
@@ -194,7 +213,7 @@ class QueueRows:
             )
         sla_label = self.sla_labels.get(record.sla_state, record.sla_state)
         if record.sla_state in OPEN_SLA and record.sla_breach_at and record.first_call_at is None:
-            return format_html(
+            return _format(
                 '<span class="sla-dot sla-dot-{state}" title="{label}"></span>'
                 '<span class="countdown" data-deadline="{deadline}" data-warn="{warn}" data-kind="sla"'
                 ' data-testid="countdown">{local}</span>',
@@ -204,7 +223,7 @@ class QueueRows:
                 warn=_iso(record.sla_warn_at),
                 local=timezone.localtime(record.sla_breach_at).strftime("%H:%M"),
             )
-        return format_html('<span class="text-muted small">{}</span>', sla_label)
+        return _format('<span class="text-muted small">{}</span>', sla_label)
 
     def _received_at(self, record):
         if record.received_at in EMPTY:
@@ -214,7 +233,7 @@ class QueueRows:
     def _name(self, record):
         if record.name in EMPTY:  # as django-tables2 did: no name, no link (the row's "Open" still is)
             return "—"
-        return format_html(
+        return _format(
             '<a href="{}" class="fw-semibold text-decoration-none">{}</a><div class="small text-muted">{}</div>',
             self.lead_url(record.pk),
             record.name,
@@ -235,30 +254,33 @@ class QueueRows:
         return "—" if value in EMPTY else self.product_labels.get(value, value)
 
     def _status(self, record):
-        return format_html(
-            '<span class="badge {}">{}</span>',
-            STATUS_BADGES.get(record.status, "text-bg-light"),
-            self.status_labels.get(record.status, record.status),
-        )
+        badge = self.status_badges.get(record.status)
+        if badge is None:
+            badge = self.status_badges[record.status] = _format(
+                '<span class="badge {}">{}</span>',
+                STATUS_BADGES.get(record.status, "text-bg-light"),
+                self.status_labels.get(record.status, record.status),
+            )
+        return badge
 
     def _qualifier(self, record):
         if record.qualifier is None:
             return "—"
         held = ""
         if record.claimed_at:
-            held = format_html(
+            held = _format(
                 '<div class="small text-muted">{} <span class="elapsed" data-since="{}"></span></div>',
                 self.text["for"],
                 _iso(record.claimed_at),
             )
-        return format_html("{}{}", display_name(record.qualifier), held)
+        return _format("{}{}", display_name(record.qualifier), held)
 
     def _attempts(self, record):
         return "—" if record.attempts in EMPTY else localize(record.attempts)
 
     def _actions(self, record):
         if record.status == LeadStatus.NEW and record.qualifier_id is None:
-            return format_html(
+            return _format(
                 '<form method="post" action="{}" class="d-inline">'
                 '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
                 '<button class="btn btn-sm btn-outline-primary">{}</button></form>',
@@ -266,11 +288,11 @@ class QueueRows:
                 self.csrf_token,
                 self.text["take"],
             )
-        open_link = format_html(
+        open_link = _format(
             '<a class="btn btn-sm btn-outline-secondary" href="{}">{}</a>', self.lead_url(record.pk), self.text["open"]
         )
         if self.click_to_call and record.status == LeadStatus.QUALIFYING and record.qualifier_id == self.user.pk:
-            return format_html(
+            return _format(
                 '<form method="post" action="{}" class="d-inline me-1">'
                 '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
                 '<button class="btn btn-sm btn-success" data-testid="row-call" data-shortcut="call">{}</button>'
