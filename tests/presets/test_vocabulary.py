@@ -80,3 +80,15 @@ def test_a_clinic_has_appointments_not_trips():
     preset_apply(name="clinic")
     assert ru("measurement visits") == "приёмы"
     assert ru("Walls, windows, water and gas, photos and the quote: a form for the phone.").startswith("Жалобы, план")
+
+
+def test_a_celery_task_speaks_the_vertical_too():
+    """Visit reminders and digests are written by the worker, outside any request."""
+    from celery.signals import task_prerun
+
+    preset_apply(name="clinic")
+    with translation.override("ru"):
+        vertical.vocabulary_activate(vertical.DEFAULT)  # the worker's catalog as it starts: the kitchen words
+        assert gettext("Schedule the measurement") == "Назначьте замер"
+        task_prerun.send(sender=None, task_id="t1", task=None, args=(), kwargs={})
+        assert gettext("Schedule the measurement") == "Назначьте приём"
