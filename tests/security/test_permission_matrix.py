@@ -163,7 +163,9 @@ MATRIX = {
     "qualification:review-draw": Row(POST, (L, 403, 302,  403,  403,  302,  403,  302,  403),
                                  data=lambda w: {"team": w.teams["a"].pk, "week": "2026-11-30"}),
     "qualification:my-reviews": Row(GET, (L,  200,  200,  403,  403,  200,  200,  200,  403)),
-    "qualification:review-acknowledge": Row(POST, (L, 403, 403, 403, 403, 403, 403, 403, 403), target="review"),
+    # only the qualifier whose call was reviewed acknowledges it, once it is reviewed
+    "qualification:review-acknowledge": Row(POST, (L, 302, 403, 403, 403, 403, 403, 403, 403),
+                                 target="own_review"),
     "sales:win":             Row(POST, (L,    403,  403,  403,  302,  403,  403,  403,  403),
                                  target="lead:measured_a",
                                  data=lambda w: {"deal_amount": "400000", "deal_date": "2026-12-01"}),

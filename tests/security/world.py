@@ -57,6 +57,7 @@ class World:
     photo: object = None  # a photo of the disputed deal (its rep, manager, director and arbiters see it)
     recording: object = None  # the recording of the disputed lead's call (who may see the lead hears it)
     review: object = None  # that call drawn for the qualification lead's review (issue 16 §4)
+    own_review: object = None  # a reviewed call of the team A qualifier's own: theirs to acknowledge
     shift: object = None  # team A's qualifier on the roster (the staffing planner, issue 17 §1)
     feed_token: str = ""  # the deal owner's calendar feed link
 
@@ -143,10 +144,27 @@ def build_world(**names):
         photo=_photo_of(leads["disputed_a"], owner),
         recording=(recording := _recording_of(leads["disputed_a"], holder)),
         review=_review_of(recording, team_a),
+        own_review=_reviewed_call_of(leads["new_a"], people["qualifier"], people["qlead"], team_a),
         shift=Shift.objects.create(
             team=team_a, user=people["qualifier"], weekday=0, starts_at=time(9), ends_at=time(18)
         ),
         feed_token=feed_token,
+    )
+
+
+def _reviewed_call_of(lead, qualifier, reviewer, team):
+    from qualification.models import CallAttempt, CallReview, CallScript
+
+    attempt = CallAttempt.objects.create(lead=lead, actor=qualifier, outcome=CallAttempt.Outcome.REACHED)
+    return CallReview.objects.create(
+        attempt=attempt,
+        qualifier=qualifier,
+        team=team,
+        week=NOW.date(),
+        script=CallScript.objects.filter(team=team, is_active=True).first(),
+        reviewer=reviewer,
+        reviewed_at=NOW,
+        score=Decimal("0.75"),
     )
 
 
