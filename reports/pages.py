@@ -805,6 +805,20 @@ def source_economics_page(*, report_filter, scope, counterfactual=None):
     }
 
 
+def _weekly_table(slug, title, columns, weeks):
+    """A week per row, a score column per person or step (from `_weekly_pivot`), drawn as lines."""
+    return ReportTable(
+        slug,
+        title,
+        [
+            Column("label", _("Week from"), "text"),
+            *(Column(key, label, "pct", of_leads=False) for key, label in columns),
+        ],
+        weeks,
+        chart=Chart("line", columns, percent=True),
+    )
+
+
 def _weekly_pivot(rows, *, key, label_of, order):
     """Rows [{week, <key>, score}] → one row per week with a score column per `key` value, the columns
     in `order` (a list of the key's values)."""
@@ -878,16 +892,7 @@ def reviews_page(*, report_filter, scope):
         label_of=lambda row: row["label"],
         order=[row["qualifier_id"] for row in result["people"]],
     )
-    by_week = ReportTable(
-        "qualifiers-by-week",
-        _("Review score per qualifier by week"),
-        [
-            Column("label", _("Week from"), "text"),
-            *(Column(key, label, "pct", of_leads=False) for key, label in columns),
-        ],
-        weeks,
-        chart=Chart("line", columns, percent=True),
-    )
+    by_week = _weekly_table("qualifiers-by-week", _("Review score per qualifier by week"), columns, weeks)
     titles = {row["step__code"]: row["title"] for row in result["steps"]}
     for row in result["steps"]:
         row["label"] = row["title"]
@@ -913,14 +918,5 @@ def reviews_page(*, report_filter, scope):
         label_of=lambda row: titles.get(row["step__code"], ""),
         order=[row["step__code"] for row in result["steps"]],
     )
-    steps_by_week = ReportTable(
-        "steps-by-week",
-        _("Step score by week"),
-        [
-            Column("label", _("Week from"), "text"),
-            *(Column(key, label, "pct", of_leads=False) for key, label in columns),
-        ],
-        weeks,
-        chart=Chart("line", columns, percent=True),
-    )
+    steps_by_week = _weekly_table("steps-by-week", _("Step score by week"), columns, weeks)
     return {"tables": [people, by_week, steps, steps_by_week], "total": result["total"], "figures": FIGURES}

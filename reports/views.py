@@ -117,8 +117,6 @@ def _render(request, template, page_name, context):
         tab_query=_tab_query(query),
         can_view_reports=access.may_view_reports(request.user),
         can_read_export_log=access.is_director(request.user),
-        can_plan_staffing=access.may_plan_staffing(request.user),
-        can_view_criteria=may_view_criteria(request.user),
     )
     return render(request, template, context)
 
@@ -336,8 +334,6 @@ def exports_log(request):
             "tabs": visible_tabs(request.user),
             "can_view_reports": True,
             "can_read_export_log": True,
-            "can_view_criteria": True,
-            "can_plan_staffing": access.may_plan_staffing(request.user),
         },
     )
 
