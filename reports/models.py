@@ -257,6 +257,41 @@ class RollupState(models.Model):
         return f"{self.covered_from} … {self.covered_until}"
 
 
+class CriteriaDailyRollup(models.Model):
+    """What became of the leads received on one local day (settings.TIME_ZONE), per qualification team,
+    by one dimension of the criteria page: `total`, an attribute (`a:source`…) or a question's latest
+    answer (`q:<code>`; a choice or yes/no by its JSON `key`, a number by its exact value `num`, banded
+    when read). Built by reports.rollup with DailyLeadRollup; never edited by hand (docs/criteria.md)."""
+
+    day = models.DateField(_("day"))
+    team_id = models.IntegerField(_("qualification team"), null=True)
+    dimension = models.CharField(_("dimension"), max_length=48)
+    key = models.TextField(_("value"), blank=True)
+    num = models.FloatField(_("number"), null=True)
+    leads = models.IntegerField(default=0)
+    handoffs = models.IntegerField(default=0)
+    upheld = models.IntegerField(default=0)
+    measured = models.IntegerField(default=0)
+    won = models.IntegerField(default=0)
+    disqualified = models.IntegerField(default=0)
+    comeback = models.IntegerField(default=0)
+    revenue = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    # for the rule what-if: of the handed-off leads, measured ones, their done visits and the visits' length,
+    # and measured ones without a done visit
+    handed_measured = models.IntegerField(default=0)
+    visits = models.IntegerField(default=0)
+    visit_seconds = models.FloatField(default=0)
+    measured_no_visit = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("criteria rollup")
+        verbose_name_plural = _("criteria rollup")
+        indexes = [models.Index(fields=["dimension", "day"], name="criteria_rollup_dim_day_idx")]
+
+    def __str__(self):
+        return f"{self.day} {self.dimension} {self.key or self.num}: {self.leads}"
+
+
 class CriteriaRule(models.Model):
     """A candidate qualification rule the director tried on past months (reports "Criteria and
     outcomes"), kept when it is promoted into a new checklist version: the trail of who changed the

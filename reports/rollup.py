@@ -53,7 +53,7 @@ from django.utils import timezone
 from leadflow.db import Seconds, analyze
 from leadflow.models import Lead, LeadStatus
 
-from .models import DailyLeadRollup, LeadDurationHistogram, RollupState
+from .models import CriteriaDailyRollup, DailyLeadRollup, LeadDurationHistogram, RollupState
 
 BUCKET_RATIO = 1.02
 MAX_RELATIVE_ERROR = math.sqrt(BUCKET_RATIO) - 1  # 0.00995
@@ -275,6 +275,40 @@ def _build_days(first_day, last_day_exclusive):
         )
         columns = [("day", "r_day"), *KEY_COLUMNS, *[(key, key) for key in aggregates]]
         _insert_select(DailyLeadRollup, columns, rows)
+    _build_criteria_days(first_day, last_day_exclusive)
+
+
+def _build_criteria_days(first_day, last_day_exclusive):
+    """The criteria page's rows of the days [first_day, last_day_exclusive): the same grouped sums as the
+    page computes raw (reports.selectors.criteria.grouped_rows), per day and team; seven queries."""
+    from .selectors.criteria import RULE_SUMS, grouped_rows
+
+    tz = local_tz()
+    CriteriaDailyRollup.objects.filter(day__gte=first_day, day__lt=last_day_exclusive).delete()
+    received = {"received_at__gte": day_start(first_day), "received_at__lt": day_start(last_day_exclusive)}
+    answers_q = Q(**{f"lead__{name}": value for name, value in received.items()}, lead__merged_into__isnull=True)
+    extra = {
+        "r_day": (TruncDate("received_at", tzinfo=tz), TruncDate("lead__received_at", tzinfo=tz)),
+        "r_team": (F("qualification_team_id"), F("lead__qualification_team_id")),
+    }
+    rows = grouped_rows(
+        leads=_leads_received(first_day, last_day_exclusive), answers_q=answers_q, extra=extra, visits=True
+    )
+    CriteriaDailyRollup.objects.bulk_create(
+        (
+            CriteriaDailyRollup(
+                day=row["r_day"].date() if isinstance(row["r_day"], datetime) else row["r_day"],
+                team_id=row["r_team"],
+                dimension=row["dimension"],
+                key=row["key"],
+                num=row["num"],
+                **{name: row[name] or 0 for name in RULE_SUMS if name != "revenue"},
+                revenue=row["revenue"],
+            )
+            for row in rows
+        ),
+        batch_size=1000,
+    )
 
 
 def _build_months(first_month, last_month_exclusive):
@@ -429,7 +463,7 @@ def rollup_rebuild(*, days=None, now=None):
 def _analyze():
     """Fresh planner statistics after a rebuild (PostgreSQL): without them the read sorts on disk."""
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        analyze(DailyLeadRollup, LeadDurationHistogram)
+        analyze(DailyLeadRollup, LeadDurationHistogram, CriteriaDailyRollup)
 
 
 def rollup_refresh(*, now=None):
@@ -450,6 +484,7 @@ def rollup_refresh(*, now=None):
             .order_by()
             .distinct()
         )
+        changed |= _criteria_days_changed(since, state.covered_from, state.covered_until)
         if state.covered_until < until:
             changed.update(state.covered_until + timedelta(days=i) for i in range((until - state.covered_until).days))
         for day in sorted(changed):
@@ -462,6 +497,18 @@ def rollup_refresh(*, now=None):
         state.save()
         _forget_state()
     return state
+
+
+def _criteria_days_changed(since, first_day, end_day):
+    """Held days whose criteria rows moved without a lead of theirs changing: a lead won since `since`
+    made an earlier disqualified lead of its phone "bought later"; a visit changed (the what-if's hours)."""
+    from sales.models import Visit
+
+    received = Q(received_at__gte=day_start(first_day), received_at__lt=day_start(end_day))
+    won_phones = Lead.objects.filter(updated_at__gte=since, status=LeadStatus.WON).values("phone")
+    visited = Visit.objects.filter(updated_at__gte=since).values("lead_id")
+    comebacks = Lead.objects.filter(received, phone__in=won_phones, disqualified_at__isnull=False)
+    return _days_of(comebacks) | _days_of(Lead.objects.filter(received, pk__in=visited))
 
 
 # --- read --------------------------------------------------------------------------------------------
@@ -557,20 +604,15 @@ def rollup_plan(*, report_filter, scope):
     director's or a qualification lead's scope (a team filter: its team's rows, and from raw the leads
     of other teams handed to its reps), and at least one whole month of the period held; the period's
     other days come from raw. None: the exact raw computation."""
-    if report_filter.person_id or report_filter.source_id or report_filter.region:
+    narrowed = bool(report_filter.person_id or report_filter.source_id or report_filter.region)
+    keys = rollup_keys(scope=scope, team_id=report_filter.team_id, narrowed=narrowed)
+    if keys is None:
         return None
-    team_q, extra_q = Q(), None
-    if not scope.sees_all:
-        team_ids = scope.team_ids or frozenset()
-        if scope.lead_q != Q(qualification_team_id=next(iter(team_ids), None)) or len(team_ids) != 1:
-            return None  # a sales manager's scope reaches leads by their rep's team: not a rollup key
-        team_q = Q(team_id__in=team_ids)
-        if report_filter.team_id and report_filter.team_id not in team_ids:
-            return None
-    elif report_filter.team_id:
-        team_q = Q(team_id=report_filter.team_id)
+    team_q, extra_team = keys
+    extra_q = None
+    if extra_team is not None:
         # the team filter also counts leads handed to the team's reps: those of other teams come from raw
-        extra_q = Q(sales_rep__profile__team_id=report_filter.team_id) & ~Q(qualification_team_id=report_filter.team_id)
+        extra_q = Q(sales_rep__profile__team_id=extra_team) & ~Q(qualification_team_id=extra_team)
     if timezone.get_current_timezone_name() != settings.TIME_ZONE:
         return None  # the rollup's days, hours and weeks are those of settings.TIME_ZONE
     state = rollup_state()
@@ -596,6 +638,105 @@ def rollup_plan(*, report_filter, scope):
     return RollupPlan(
         first_month=first, end_month=last, team_q=team_q, extra_q=extra_q, covers_period=covers, stale=stale
     )
+
+
+def rollup_keys(*, scope, team_id=None, narrowed=False):
+    """(the Q over the rollup rows' team, the team whose reps' leads of other teams a team filter also
+    counts or None), or None when the rollup's keys cannot say which leads a page counts: a person /
+    source / region filter (`narrowed`), a sales manager's scope (leads by their rep's team). The director
+    sees every team; a qualification lead their own."""
+    if narrowed:
+        return None
+    if not scope.sees_all:
+        team_ids = scope.team_ids or frozenset()
+        if scope.lead_q != Q(qualification_team_id=next(iter(team_ids), None)) or len(team_ids) != 1:
+            return None  # a sales manager's scope reaches leads by their rep's team: not a rollup key
+        if team_id and team_id not in team_ids:
+            return None
+        return Q(team_id__in=team_ids), None
+    if team_id:
+        return Q(team_id=team_id), team_id
+    return Q(), None
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """The criteria page's plan (issue 17): the held days [first_day, end_day) but the `stale` ones come
+    from the CriteriaDailyRollup rows matching `team_q`; the rest of the period (its first and last
+    part days, today, the stale days) and the leads a team filter counts through its reps
+    (`extra_team`) are computed raw. Counts and sums only, so any period splits at day boundaries."""
+
+    first_day: date
+    end_day: date
+    team_q: Q
+    extra_team: int | None = None
+    stale: frozenset = frozenset()
+
+    def days_q(self):
+        q = Q(day__gte=self.first_day, day__lt=self.end_day)
+        return q & ~Q(day__in=sorted(self.stale)) if self.stale else q
+
+    def held_q(self, prefix=""):
+        field = f"{prefix}received_at"
+        q = Q(**{f"{field}__gte": day_start(self.first_day), f"{field}__lt": day_start(self.end_day)})
+        for day in sorted(self.stale):
+            q &= ~Q(**{f"{field}__gte": day_start(day), f"{field}__lt": day_start(day + timedelta(days=1))})
+        return q
+
+    def outside_q(self, prefix=""):
+        """The leads (prefix "lead__": their answers) the rollup does not hold."""
+        held = self.held_q(prefix)
+        outside = ~held
+        if self.extra_team is not None:
+            team = self.extra_team
+            reps = Q(**{f"{prefix}sales_rep__profile__team_id": team}) & ~Q(**{f"{prefix}qualification_team_id": team})
+            outside |= held & reps
+        return outside
+
+    def tail(self, leads):
+        return leads.filter(self.outside_q())
+
+
+def day_plan(*, start, end, scope, team_id=None, narrowed=False, reps_of_team=True):
+    """The held days of [start, end) for the criteria page and its what-if (DayPlan), or None: compute it
+    all raw (a filter the rollup cannot key, no rollup, no whole held day in the period, every day stale).
+    `reps_of_team`: a team filter also counts the leads handed to its reps (the page's filter does; the
+    what-if's team is the qualification team only)."""
+    keys = rollup_keys(scope=scope, team_id=team_id, narrowed=narrowed)
+    state = rollup_state() if keys is not None else None
+    if state is None:
+        return None
+    team_q, extra_team = keys
+    covered_from, covered_until, changes_seen_until = state
+    tz = local_tz()
+    first = timezone.localdate(start, timezone=tz)
+    if day_start(first) < start:
+        first += timedelta(days=1)
+    first = max(first, covered_from)
+    last = min(timezone.localdate(end, timezone=tz), covered_until, today())
+    if first >= last:
+        return None
+    stale = stale_days(first, last, changes_seen_until)
+    if len(stale) >= (last - first).days:
+        return None
+    return DayPlan(first, last, team_q, extra_team if reps_of_team else None, stale)
+
+
+def _days_of(leads):
+    days = leads.annotate(r_day=TruncDate("received_at", tzinfo=local_tz())).values_list("r_day", flat=True)
+    return {day.date() if isinstance(day, datetime) else day for day in days.order_by().distinct()}
+
+
+def stale_days(first_day, end_day, changes_seen_until):
+    """The days of [first_day, end_day) whose criteria rows may be out of date: a lead received on them
+    changed since the rollup's last refresh, or a lead won since then brought back one of their
+    disqualified leads' phones ("disqualified, bought later"). Two queries on indexes."""
+    since = changes_seen_until - CHANGE_OVERLAP
+    received = Q(received_at__gte=day_start(first_day), received_at__lt=day_start(end_day))
+    changed = Lead.objects.filter(updated_at__gte=since)
+    won_phones = changed.filter(status=LeadStatus.WON).values("phone")
+    comebacks = Lead.objects.filter(received, phone__in=won_phones, disqualified_at__isnull=False)
+    return frozenset(_days_of(changed.filter(received)) | _days_of(comebacks))
 
 
 # dimension → (the histogram kind, its group column, the same value over Lead for the raw rest)

@@ -16,6 +16,7 @@ Queries: one for the cohort, one for the choice/yes-no answers, one for the numb
 attribute, one for the questions; never a loop over leads.
 """
 
+import bisect
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,10 +34,12 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -73,15 +76,22 @@ FIGURE_KEYS = ("leads", "handoffs", "upheld", "measured", "won", "disqualified",
 
 
 def _upheld(prefix=""):
-    return Exists(Dispute.objects.filter(lead_id=OuterRef(f"{prefix}pk"), decision=Dispute.Decision.UPHELD))
+    """Whether a dispute on the lead was upheld: `pk IN (the upheld disputes' leads)`, uncorrelated, so
+    PostgreSQL hashes the few upheld disputes once instead of probing them per lead and per figure."""
+    upheld = Dispute.objects.filter(decision=Dispute.Decision.UPHELD).values("lead_id")
+    return Q(**{f"{prefix}pk__in": upheld})
 
 
 def _came_back_won(prefix=""):
-    return Exists(
+    """A disqualified lead not won itself whose phone came back as a later lead that was won; only
+    disqualified leads probe the later leads (the others are False without a lookup)."""
+    later_won = Exists(
         Lead.objects.filter(
             phone=OuterRef(f"{prefix}phone"), received_at__gt=OuterRef(f"{prefix}received_at"), status=LeadStatus.WON
         )
     )
+    disqualified_not_won = Q(**{f"{prefix}disqualified_at__isnull": False}) & ~Q(**{f"{prefix}status": LeadStatus.WON})
+    return Case(When(disqualified_not_won, then=later_won), default=Value(False), output_field=BooleanField())
 
 
 def figure_q(figure, prefix=""):
@@ -107,18 +117,41 @@ def _flag(expression):
     return ExpressionWrapper(expression, output_field=BooleanField())
 
 
-def with_flags(queryset, prefix=""):
-    """Leads (prefix "") or answers (prefix "lead__") annotated with what the figures need."""
+def _done_visits(prefix=""):
+    return Visit.objects.filter(lead_id=OuterRef(f"{prefix}pk"), status=Visit.Status.DONE).order_by().values("lead_id")
+
+
+def with_flags(queryset, prefix="", *, visits=False):
+    """Leads (prefix "") or answers (prefix "lead__") annotated with what the figures need; `visits`: also
+    the lead's done visits and their length in seconds (the rule what-if's hours)."""
     lead = prefix or ""
-    return queryset.annotate(is_upheld=_flag(_upheld(lead)), came_back_won_flag=_flag(_came_back_won(lead)))
+    queryset = queryset.annotate(is_upheld=_flag(_upheld(lead)), came_back_won_flag=_flag(_came_back_won(lead)))
+    if visits:
+        done = _done_visits(lead)
+        queryset = queryset.annotate(
+            done_visits=Coalesce(Subquery(done.annotate(n=Count("pk")).values("n")), 0),
+            done_seconds=Coalesce(
+                Subquery(done.annotate(s=Sum(Seconds("ends_at", "starts_at"))).values("s")),
+                Value(0.0),
+                output_field=FloatField(),
+            ),
+        )
+    return queryset
 
 
-def aggregates(prefix=""):
+def aggregates(prefix="", *, visits=False):
     counted = {
         key: Count(f"{prefix}pk", filter=figure_q(key, prefix)) if key != "leads" else Count(f"{prefix}pk")
         for key in FIGURE_KEYS
     }
     counted["revenue"] = Sum(f"{prefix}deal_amount", filter=figure_q("won", prefix))
+    if visits:
+        handed = figure_q("handoffs", prefix)
+        measured = Q(**{f"{prefix}measured_at__isnull": False})
+        counted["handed_measured"] = Count(f"{prefix}pk", filter=handed & measured)
+        counted["visits"] = Sum("done_visits", filter=handed)
+        counted["visit_seconds"] = Sum("done_seconds", filter=handed)
+        counted["measured_no_visit"] = Count(f"{prefix}pk", filter=handed & measured & Q(done_visits=0))
     return counted
 
 
@@ -276,64 +309,146 @@ def _finish(row, total):
     return row
 
 
+PAGE_SUMS = (*FIGURE_KEYS, "revenue")
+RULE_SUMS = (*PAGE_SUMS, "handed_measured", "visits", "visit_seconds", "measured_no_visit")
+
+
+def grouped_rows(*, leads, answers_q, extra=None, visits=False):
+    """The cohort `leads` summed per dimension: {'dimension', 'key', 'num', *extra, the sums} for the total
+    ('total'), each attribute's values ('a:<attribute>', key = the value as text, '' for none) and each
+    question's latest answers ('q:<code>': a choice or yes/no by its JSON `key`, a number by `num`) of the
+    leads matching `answers_q` (a Q over LeadAnswer selecting the same leads). `extra`: {name: (expression
+    over Lead, the same over LeadAnswer)} grouped by too (the rollup's day and team). Seven queries."""
+    extra = extra or {}
+    names = list(extra)
+    lead_sums = aggregates(visits=visits)
+    flagged = with_flags(leads, visits=visits).annotate(**{name: pair[0] for name, pair in extra.items()})
+    rows = [
+        {"dimension": "total", "key": "", "num": None, **row}
+        for row in flagged.values(*names).annotate(**lead_sums).order_by()
+    ]
+    for attribute, (_title, field_name) in ATTRIBUTES.items():
+        for row in flagged.values(*names, field_name).annotate(**lead_sums).order_by():
+            value = row.pop(field_name)
+            key = "" if value is None else str(value)
+            rows.append({"dimension": f"a:{attribute}", "key": key, "num": None, **row})
+    answer_sums = aggregates("lead__", visits=visits)
+    answers = with_flags(latest_answers().filter(answers_q), "lead__", visits=visits).annotate(
+        **{name: pair[1] for name, pair in extra.items()}
+    )
+    plain = answers.filter(criterion__kind__in=[Criterion.Kind.CHOICE, Criterion.Kind.YES_NO])
+    for row in plain.values(*names, "criterion__code", "value").annotate(**answer_sums).order_by():
+        code, value = row.pop("criterion__code"), row.pop("value")
+        rows.append({"dimension": f"q:{code}", "key": json.dumps(value, ensure_ascii=False), "num": None, **row})
+    numbers = answers.filter(criterion__kind=Criterion.Kind.NUMBER).annotate(num=JsonNumber("value"))
+    for row in numbers.values(*names, "criterion__code", "num").annotate(**answer_sums).order_by():
+        rows.append({"dimension": f"q:{row.pop('criterion__code')}", "key": "", **row})
+    return rows
+
+
+def _add_up(rows, sums):
+    """{(dimension, key, num): the sums} of rows, rows of the same key added up (the rollup's held days and
+    the raw rest)."""
+    merged = {}
+    for row in rows:
+        target = merged.setdefault((row["dimension"], row["key"], row["num"]), dict.fromkeys(sums, 0))
+        for name in sums:
+            target[name] += row.get(name) or 0
+    return merged
+
+
+def _rollup_rows(plan, sums, **filters):
+    from ..models import CriteriaDailyRollup
+
+    rows = CriteriaDailyRollup.objects.filter(plan.team_q, plan.days_q(), **filters)
+    return list(rows.values("dimension", "key", "num").annotate(**{name: Sum(name) for name in sums}).order_by())
+
+
+def criteria_plan(*, report_filter, scope):
+    """Whether the page reads the rollup's held days (reports.rollup.day_plan) or computes it all raw."""
+    from ..rollup import day_plan
+
+    narrowed = bool(report_filter.person_id or report_filter.source_id or report_filter.region)
+    period = report_filter.period
+    return day_plan(start=period.start, end=period.end, scope=scope, team_id=report_filter.team_id, narrowed=narrowed)
+
+
 def criteria_outcomes(*, report_filter, scope):
-    """{'total', 'groups': [{'key', 'title', 'rows'}]}: a group per question, then per attribute."""
-    leads = with_flags(lead_base(report_filter=report_filter, scope=scope))
-    total = leads.aggregate(**aggregates())
-    for key in (*FIGURE_KEYS, "revenue"):
-        total[key] = total[key] or 0
-    asked = questions(team_id=report_filter.team_id)
-    numbers = [q for q in asked if q.kind == Criterion.Kind.NUMBER]
+    """{'total', 'groups': [{'key', 'title', 'rows'}], 'from_rollup'}: a group per question, then per
+    attribute. The held days of the period come from the rollup, the rest (today, days changed since the
+    last refresh, the leads a filter narrows to) is computed raw the same way; the sums are exact."""
+    leads = lead_base(report_filter=report_filter, scope=scope)
     lead_q = _lead_q(report_filter, scope)
-    answer_aggregates = aggregates("lead__")
-    by_code = {}
-    plain = with_flags(latest_answers().filter(lead_q), "lead__")
-    for row in (
-        plain.filter(criterion__kind__in=[Criterion.Kind.CHOICE, Criterion.Kind.YES_NO])
-        .values("criterion__code", "value")
-        .annotate(**answer_aggregates)
-        .order_by()
-    ):
-        by_code.setdefault(row["criterion__code"], []).append(row)
-    if numbers:
-        banded = with_flags(answers_of(lead_q, numbers), "lead__").filter(criterion__kind=Criterion.Kind.NUMBER)
-        for row in banded.values("criterion__code", "band").annotate(**answer_aggregates).order_by():
-            by_code.setdefault(row["criterion__code"], []).append(row)
+    plan = criteria_plan(report_filter=report_filter, scope=scope)
+    if plan is None:
+        rows = grouped_rows(leads=leads, answers_q=lead_q)
+    else:
+        rows = _rollup_rows(plan, PAGE_SUMS)
+        tail = plan.tail(leads)
+        if tail is not None:
+            rows += grouped_rows(leads=tail, answers_q=lead_q & plan.outside_q("lead__"))
+    merged = _add_up(rows, PAGE_SUMS)
+    total = merged.get(("total", "", None)) or dict.fromkeys(PAGE_SUMS, 0)
+    by_dimension = {}
+    for (dimension, key, num), sums in merged.items():
+        by_dimension.setdefault(dimension, []).append({"key": key, "num": num, **sums})
+    asked = questions(team_id=report_filter.team_id)
     groups = []
     for question in asked:
-        rows = []
-        for row in by_code.get(question.code, []):
-            if question.kind == Criterion.Kind.NUMBER:
-                if row["band"] < 0:
-                    continue
-                row["label"] = question.band_labels()[row["band"]]
-                row["dim"] = (f"q:{question.code}", str(row["band"]))
-                row["order"] = row["band"]
-            else:
-                row["label"] = str(question.answer_label(row["value"]))
-                row["dim"] = (f"q:{question.code}", json.dumps(row["value"], ensure_ascii=False))
-                row["order"] = -row["leads"]
-            rows.append(_finish(row, total))
-        rows.sort(key=lambda r: (r["order"], r["label"]))
-        groups.append({"key": f"q:{question.code}", "title": question.text, "kind": question.kind, "rows": rows})
+        rows = _question_rows(question, by_dimension.get(f"q:{question.code}", []))
+        groups.append(
+            {
+                "key": f"q:{question.code}",
+                "title": question.text,
+                "kind": question.kind,
+                "rows": [_finish(row, total) for row in rows],
+            }
+        )
     sources = None
-    for attribute, (title, field_name) in ATTRIBUTES.items():
+    for attribute, (title, _field_name) in ATTRIBUTES.items():
         rows = []
-        for row in leads.values(field_name).annotate(**aggregates()).order_by("-leads", field_name):
-            value = row[field_name]
+        for row in sorted(by_dimension.get(f"a:{attribute}", []), key=lambda r: (-r["leads"], r["key"])):
+            key = row["key"]
             if attribute == "source":
                 if sources is None:
                     sources = dict(Source.objects.values_list("pk", "name"))
-                row["label"] = sources.get(value, "—")
+                row["label"] = sources.get(int(key), "—") if key else "—"
             elif attribute == "product_interest":
-                row["label"] = str(dict(ProductInterest.choices).get(value, value or _("Not given")))
+                row["label"] = str(dict(ProductInterest.choices).get(key, key or _("Not given")))
             else:
-                row["label"] = value or str(_("Not given"))
-                row["translate_no"] = attribute == "utm_campaign" and bool(value)  # typed by marketing tools
-            row["dim"] = (f"a:{attribute}", "" if value is None else str(value))
+                row["label"] = key or str(_("Not given"))
+                row["translate_no"] = attribute == "utm_campaign" and bool(key)  # typed by marketing tools
+            row["dim"] = (f"a:{attribute}", key)
             rows.append(_finish(row, total))
         groups.append({"key": f"a:{attribute}", "title": str(title), "kind": "attribute", "rows": rows})
-    return {"total": total, "groups": groups, "min_handoffs": min_handoffs()}
+    return {"total": total, "groups": groups, "min_handoffs": min_handoffs(), "from_rollup": plan is not None}
+
+
+def _question_rows(question, rows):
+    """The rows of one question: choices and yes/no as they are, numbers added up into their bands."""
+    if question.kind != Criterion.Kind.NUMBER:
+        result = []
+        for row in rows:
+            if row["num"] is not None or not row["key"]:
+                continue  # a number answered before the question became a choice
+            row["label"] = str(question.answer_label(json.loads(row["key"])))
+            row["dim"] = (f"q:{question.code}", row["key"])
+            row["order"] = -row["leads"]
+            result.append(row)
+        return sorted(result, key=lambda r: (r["order"], r["label"]))
+    labels = question.band_labels()
+    bands = {}
+    for row in rows:
+        if row["num"] is None:
+            continue  # not a number (an answer typed before the question became one)
+        band = bisect.bisect_right(question.bands, row["num"])
+        target = bands.setdefault(band, dict.fromkeys(PAGE_SUMS, 0))
+        for name in PAGE_SUMS:
+            target[name] += row[name]
+    return [
+        {**sums, "label": labels[band], "dim": (f"q:{question.code}", str(band)), "order": band}
+        for band, sums in sorted(bands.items())
+    ]
 
 
 CRITERIA_FIGURES = tuple(f"criteria.{key}" for key in FIGURE_KEYS)
@@ -420,44 +535,67 @@ def whatif_period(months, now=None):
     return now - relativedelta(months=months), now
 
 
+def rule_rollup_q(rule):
+    """The Q over the rollup rows of the rule's dimension that the rule catches (the same answers as rule_q)."""
+    if rule.is_question and rule.operator in LOOKUP:
+        return Q(**{f"num__{LOOKUP[rule.operator]}": rule.values[0]})
+    if rule.is_question and rule.operator in ("eq", "ne") and isinstance(rule.values[0], float):
+        matches = Q(num=rule.values[0])
+    elif rule.is_question:
+        matches = Q(key__in=[json.dumps(value, ensure_ascii=False) for value in rule.values])
+    else:
+        matches = Q(key__in=["" if value is None else str(value) for value in rule.values])
+    return ~matches if rule.operator == "ne" else matches
+
+
 def rule_effect(*, rule, scope, team_id=None, now=None):
     """What the rule would have done to the leads received in its last `months` months: hand-offs
     removed, wins lost, revenue at risk, reps' hours saved (the caught hand-offs' done visits by their
-    own length, plus CRITERIA_VISIT_HOURS per measured lead without a recorded visit). Two queries."""
+    own length, plus CRITERIA_VISIT_HOURS per measured lead without a recorded visit). The rollup's held
+    days (two queries) and the rest raw (one query grouped by caught or not); never a loop over leads."""
+    from ..rollup import day_plan
+
     start, end = whatif_period(rule.months, now)
     leads = Lead.objects.filter(scope.leads(), received_at__gte=start, received_at__lt=end, merged_into__isnull=True)
     if team_id:
         leads = leads.filter(qualification_team_id=team_id)
-    leads = with_flags(leads)
-    caught = rule_q(rule)
-    handed = figure_q("handoffs")
-    won = figure_q("won")
-    done_visit = Exists(Visit.objects.filter(lead_id=OuterRef("pk"), status=Visit.Status.DONE))
-    leads = leads.annotate(
-        is_caught=Case(When(caught, then=Value(True)), default=Value(False)), done_visit=_flag(done_visit)
-    )
-    effect = leads.aggregate(
-        leads=Count("pk"),
-        handoffs=Count("pk", filter=handed),
-        won=Count("pk", filter=won),
-        revenue=Sum("deal_amount", filter=won),
-        caught=Count("pk", filter=Q(is_caught=True)),
-        handoffs_removed=Count("pk", filter=Q(is_caught=True) & handed),
-        wins_lost=Count("pk", filter=Q(is_caught=True) & won),
-        revenue_at_risk=Sum("deal_amount", filter=Q(is_caught=True) & won),
-        measured_removed=Count("pk", filter=Q(is_caught=True) & handed & Q(measured_at__isnull=False)),
-        measured_without_visit=Count(
-            "pk", filter=Q(is_caught=True) & handed & Q(measured_at__isnull=False) & Q(done_visit=False)
-        ),
-    )
-    caught_ids = leads.filter(is_caught=True).filter(handed).values("pk")
-    visits = Visit.objects.filter(lead_id__in=caught_ids, status=Visit.Status.DONE).aggregate(
-        visits=Count("pk"), seconds=Sum(Seconds("ends_at", "starts_at"))
-    )
-    effect["revenue"] = effect["revenue"] or Decimal(0)
-    effect["revenue_at_risk"] = effect["revenue_at_risk"] or Decimal(0)
-    effect["visits"] = visits["visits"] + effect["measured_without_visit"]
-    effect["hours_saved"] = (visits["seconds"] or 0) / 3600 + effect["measured_without_visit"] * visit_hours()
+    total, caught = dict.fromkeys(RULE_SUMS, 0), dict.fromkeys(RULE_SUMS, 0)
+    plan = day_plan(start=start, end=end, scope=scope, team_id=team_id, reps_of_team=False)
+    if plan is not None:
+        from ..models import CriteriaDailyRollup
+
+        held = CriteriaDailyRollup.objects.filter(plan.team_q, plan.days_q())
+        sums = {name: Sum(name) for name in RULE_SUMS}
+        for target, rows in (
+            (total, held.filter(dimension="total")),
+            (caught, held.filter(rule_rollup_q(rule), dimension=rule.target)),
+        ):
+            figures = rows.aggregate(**sums)
+            for name in RULE_SUMS:
+                target[name] += figures[name] or 0
+        leads = plan.tail(leads)
+    if leads is not None:
+        is_caught = Case(When(rule_q(rule), then=Value(True)), default=Value(False), output_field=BooleanField())
+        raw = with_flags(leads, visits=True).annotate(is_caught=is_caught)
+        for row in raw.values("is_caught").annotate(**aggregates(visits=True)).order_by():
+            for target in (total, caught) if row["is_caught"] else (total,):
+                for name in RULE_SUMS:
+                    target[name] += row[name] or 0
+    effect = {
+        "leads": total["leads"],
+        "handoffs": total["handoffs"],
+        "won": total["won"],
+        "revenue": Decimal(total["revenue"] or 0),
+        "caught": caught["leads"],
+        "handoffs_removed": caught["handoffs"],
+        "wins_lost": caught["won"],
+        "revenue_at_risk": Decimal(caught["revenue"] or 0),
+        "measured_removed": caught["handed_measured"],
+        "measured_without_visit": caught["measured_no_visit"],
+        "from_rollup": plan is not None,
+    }
+    effect["visits"] = caught["visits"] + effect["measured_without_visit"]
+    effect["hours_saved"] = (caught["visit_seconds"] or 0) / 3600 + effect["measured_without_visit"] * visit_hours()
     effect["win_rate_caught"] = ratio(effect["wins_lost"], effect["handoffs_removed"])
     effect["win_rate_kept"] = ratio(
         effect["won"] - effect["wins_lost"], effect["handoffs"] - effect["handoffs_removed"]
