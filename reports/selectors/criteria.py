@@ -11,9 +11,13 @@ Cohort: the leads received in the period (the funnel's lead_base). Per lead:
 
 An answer is the lead's latest answer to the question (by checklist version; questions are matched by
 code across versions). Numbers are put in bands (settings.CRITERIA_NUMBER_BANDS, else the question's
-own pass bounds). "The rest" of a row is every other lead of the cohort (not answered included).
-Queries: one for the cohort, one for the choice/yes-no answers, one for the numbers, one per
-attribute, one for the questions; never a loop over leads.
+own pass bounds, when read: the sums are kept per exact number). "The rest" of a row is every other
+lead of the cohort (not answered included).
+Reading: the whole days the report rollup holds come from `CriteriaDailyRollup` (one query; built from
+`grouped_rows`, the same computation as the raw path), the rest of the period (its part days, today,
+days with a lead changed since the last refresh, a filter the rollup cannot key) raw: one query for the
+cohort, one per attribute, one for the choice/yes-no answers, one for the numbers; one for the
+questions. Never a loop over leads.
 """
 
 import bisect
@@ -304,37 +308,61 @@ PAGE_SUMS = (*FIGURE_KEYS, "revenue")
 RULE_SUMS = (*PAGE_SUMS, "handed_measured", "visits", "visit_seconds", "measured_no_visit")
 
 
-def grouped_rows(*, leads, extra=None, visits=False):
-    """The cohort `leads` summed per dimension: {'dimension', 'key', 'num', *extra, the sums} for the total
+def _as_number(value):
+    """A JSON answer as a number (None for a string, a boolean or nothing), as JsonNumber in SQL."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def grouped_rows(*, leads, extra=None, visits=False, only=None):
+    """The cohort `leads` summed per dimension: [{'dimension', 'key', 'num', *extra, the sums}] for the total
     ('total'), each attribute's values ('a:<attribute>', key = the value as text, '' for none) and each
-    question's latest answers ('q:<code>': a choice or yes/no by its JSON `key`, a number by `num`; read
-    as `lead_id IN (the leads)`, so PostgreSQL starts from the few leads, not the answers). `extra`: {name: (expression
-    over Lead, the same over LeadAnswer)} grouped by too (the rollup's day and team). Seven queries."""
+    question's latest answers ('q:<code>': a choice or yes/no by its JSON `key`, a number by `num`).
+    `extra`: {name: (expression over Lead, the same over LeadAnswer)} grouped by too (the rollup's day and
+    team). `only`: the total and this one dimension (the what-if).
+    Two queries: the leads grouped by the four attributes at once (the total and each attribute added up
+    here from those groups), and the latest answers grouped by question and value, read as `lead_id IN
+    (the leads)` so that PostgreSQL starts from the leads, not from every answer."""
     extra = extra or {}
     names = list(extra)
+    merged = {}
+
+    def add(row, dimension, key, num, sums):
+        target = merged.setdefault((*(row[name] for name in names), dimension, key, num), dict.fromkeys(sums, 0))
+        for name in sums:
+            target[name] += row[name] or 0
+
     lead_sums = aggregates(visits=visits)
+    attributes = {f"a:{name}": field_name for name, (_title, field_name) in ATTRIBUTES.items()}
     flagged = with_flags(leads, visits=visits).annotate(**{name: pair[0] for name, pair in extra.items()})
-    rows = [
-        {"dimension": "total", "key": "", "num": None, **row}
-        for row in flagged.values(*names).annotate(**lead_sums).order_by()
+    for row in flagged.values(*names, *attributes.values()).annotate(**lead_sums).order_by():
+        add(row, "total", "", None, lead_sums)
+        for dimension, field_name in attributes.items():
+            if only is None or only == dimension:
+                value = row[field_name]
+                add(row, dimension, "" if value is None else str(value), None, lead_sums)
+    if only is None or only.startswith("q:"):
+        answer_sums = aggregates("lead__", visits=visits)
+        answers = latest_answers().filter(lead__in=leads.values("pk"))
+        if only is not None:
+            answers = answers.filter(criterion__code=only[2:])
+        answers = with_flags(answers, "lead__", visits=visits).annotate(
+            **{name: pair[1] for name, pair in extra.items()}
+        )
+        grouped = answers.values(*names, "criterion__code", "criterion__kind", "value")
+        for row in grouped.annotate(**answer_sums).order_by():
+            dimension, value = f"q:{row['criterion__code']}", row["value"]
+            if row["criterion__kind"] == Criterion.Kind.NUMBER:
+                add(row, dimension, "", _as_number(value), answer_sums)
+            else:
+                add(row, dimension, json.dumps(value, ensure_ascii=False), None, answer_sums)
+    width = len(names)
+    return [
+        {**dict(zip(names, group[:width], strict=True)), "dimension": group[width], "key": group[width + 1]}
+        | {"num": group[width + 2], **sums}
+        for group, sums in merged.items()
     ]
-    for attribute, (_title, field_name) in ATTRIBUTES.items():
-        for row in flagged.values(*names, field_name).annotate(**lead_sums).order_by():
-            value = row.pop(field_name)
-            key = "" if value is None else str(value)
-            rows.append({"dimension": f"a:{attribute}", "key": key, "num": None, **row})
-    answer_sums = aggregates("lead__", visits=visits)
-    answers = with_flags(latest_answers().filter(lead__in=leads.values("pk")), "lead__", visits=visits).annotate(
-        **{name: pair[1] for name, pair in extra.items()}
-    )
-    plain = answers.filter(criterion__kind__in=[Criterion.Kind.CHOICE, Criterion.Kind.YES_NO])
-    for row in plain.values(*names, "criterion__code", "value").annotate(**answer_sums).order_by():
-        code, value = row.pop("criterion__code"), row.pop("value")
-        rows.append({"dimension": f"q:{code}", "key": json.dumps(value, ensure_ascii=False), "num": None, **row})
-    numbers = answers.filter(criterion__kind=Criterion.Kind.NUMBER).annotate(num=JsonNumber("value"))
-    for row in numbers.values(*names, "criterion__code", "num").annotate(**answer_sums).order_by():
-        rows.append({"dimension": f"q:{row.pop('criterion__code')}", "key": "", **row})
-    return rows
 
 
 def _add_up(rows, sums):
@@ -498,51 +526,39 @@ class Rule:
         return self.target[2:]
 
 
-def rule_q(rule):
-    """The Q over Lead of the leads the rule would have caught."""
-    if rule.is_question:
-        answers = latest_answers().filter(criterion__code=rule.code, lead_id=OuterRef("pk"))
-        if rule.operator in LOOKUP:
-            answers = answers.annotate(num=JsonNumber("value")).filter(
-                **{f"num__{LOOKUP[rule.operator]}": rule.values[0]}
-            )
-        else:
-            matches = Q()
-            for value in rule.values:
-                matches |= Q(value=value)
-            if rule.operator in ("eq", "ne") and isinstance(rule.values[0], float):
-                answers = answers.annotate(num=JsonNumber("value"))
-                matches = Q(num=rule.values[0])
-            answers = answers.exclude(matches) if rule.operator == "ne" else answers.filter(matches)
-        return Q(Exists(answers))
-    field_name = ATTRIBUTES[rule.code][1]
-    matches = Q(**{f"{field_name}__in": list(rule.values)})
-    return ~matches if rule.operator == "ne" else matches
-
-
 def whatif_period(months, now=None):
     now = now or timezone.now()
     return now - relativedelta(months=months), now
 
 
-def rule_rollup_q(rule):
-    """The Q over the rollup rows of the rule's dimension that the rule catches (the same answers as rule_q)."""
-    if rule.is_question and rule.operator in LOOKUP:
-        return Q(**{f"num__{LOOKUP[rule.operator]}": rule.values[0]})
+NUMBER_TESTS = {
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+}
+
+
+def rule_catches(rule, key, num):
+    """Whether the rule catches the leads of one row of its dimension (key / num as grouped_rows gives them):
+    a number compared as a number; = / ≠ / ∈ a choice or yes/no by its value; an attribute by its text."""
+    if rule.is_question and rule.operator in NUMBER_TESTS:
+        return num is not None and NUMBER_TESTS[rule.operator](num, rule.values[0])
     if rule.is_question and rule.operator in ("eq", "ne") and isinstance(rule.values[0], float):
-        matches = Q(num=rule.values[0])
+        hit = num is not None and num == rule.values[0]
     elif rule.is_question:
-        matches = Q(key__in=[json.dumps(value, ensure_ascii=False) for value in rule.values])
+        hit = num is None and key in {json.dumps(value, ensure_ascii=False) for value in rule.values}
     else:
-        matches = Q(key__in=["" if value is None else str(value) for value in rule.values])
-    return ~matches if rule.operator == "ne" else matches
+        hit = key in {"" if value is None else str(value) for value in rule.values}
+    return not hit if rule.operator == "ne" else hit
 
 
 def rule_effect(*, rule, scope, team_id=None, now=None):
     """What the rule would have done to the leads received in its last `months` months: hand-offs
     removed, wins lost, revenue at risk, reps' hours saved (the caught hand-offs' done visits by their
-    own length, plus CRITERIA_VISIT_HOURS per measured lead without a recorded visit). The rollup's held
-    days (two queries) and the rest raw (one query grouped by caught or not); never a loop over leads."""
+    own length, plus CRITERIA_VISIT_HOURS per measured lead without a recorded visit). The rows of the
+    total and of the rule's dimension: the rollup's held days (one query) and the rest raw (grouped_rows,
+    two queries), each row caught or not by `rule_catches`; never a loop over leads."""
     from ..rollup import day_plan
 
     start, end = whatif_period(rule.months, now)
@@ -551,26 +567,21 @@ def rule_effect(*, rule, scope, team_id=None, now=None):
         leads = leads.filter(qualification_team_id=team_id)
     total, caught = dict.fromkeys(RULE_SUMS, 0), dict.fromkeys(RULE_SUMS, 0)
     plan = day_plan(start=start, end=end, scope=scope, team_id=team_id, reps_of_team=False)
+    rows = []
     if plan is not None:
-        from ..models import CriteriaDailyRollup
-
-        held = CriteriaDailyRollup.objects.filter(plan.team_q, plan.days_q())
-        sums = {name: Sum(name) for name in RULE_SUMS}
-        for target, rows in (
-            (total, held.filter(dimension="total")),
-            (caught, held.filter(rule_rollup_q(rule), dimension=rule.target)),
-        ):
-            figures = rows.aggregate(**sums)
-            for name in RULE_SUMS:
-                target[name] += figures[name] or 0
+        rows += _rollup_rows(plan, RULE_SUMS, dimension__in=["total", rule.target])
         leads = plan.tail(leads)
-    if leads is not None:
-        is_caught = Case(When(rule_q(rule), then=Value(True)), default=Value(False), output_field=BooleanField())
-        raw = with_flags(leads, visits=True).annotate(is_caught=is_caught)
-        for row in raw.values("is_caught").annotate(**aggregates(visits=True)).order_by():
-            for target in (total, caught) if row["is_caught"] else (total,):
-                for name in RULE_SUMS:
-                    target[name] += row[name] or 0
+    rows += grouped_rows(leads=leads, visits=True, only=rule.target)
+    for row in rows:
+        if row["dimension"] == "total":
+            targets = (total,)
+        elif row["dimension"] == rule.target and rule_catches(rule, row["key"], row["num"]):
+            targets = (caught,)
+        else:
+            continue
+        for target in targets:
+            for name in RULE_SUMS:
+                target[name] += row[name] or 0
     effect = {
         "leads": total["leads"],
         "handoffs": total["handoffs"],

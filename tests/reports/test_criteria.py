@@ -176,14 +176,14 @@ def test_drilldown_lists_the_leads_counted(built):
 
 def test_page_query_count_is_constant(built, django_assert_num_queries):
     march = ReportFilter(period=MARCH)
-    # without a rollup: whether there is one (cached for a minute), the cohort, 4 attributes, choice answers,
-    # number answers, questions, source names
-    with django_assert_num_queries(10):
+    # without a rollup: whether there is one (cached for a minute), the leads grouped by their attributes, the
+    # answers grouped by question and value, the questions, the source names
+    with django_assert_num_queries(5):
         criteria_outcomes(report_filter=march, scope=Scope())
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(4):
         criteria_outcomes(report_filter=march, scope=Scope())
     rule = Rule(target="q:timeline", operator="gt", values=(6.0,), action="nurture", months=6)
-    with django_assert_num_queries(1):  # the leads grouped by caught or not, with their visits
+    with django_assert_num_queries(2):  # the leads grouped by their attributes, the timeline answers by value
         rule_effect(rule=rule, scope=Scope(), now=NOW)
 
 

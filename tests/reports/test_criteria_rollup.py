@@ -275,6 +275,6 @@ def test_page_from_rollup_makes_the_same_queries_for_ten_times_the_leads(now):
     with CaptureQueriesContext(connection) as big:
         result = criteria_outcomes(report_filter=report_filter, scope=Scope())
     assert result["from_rollup"] and result["total"]["leads"] > 1500
-    # stale days (2), the held rows, today's leads raw (7: total, 4 attributes, 2 kinds of answers),
-    # the questions, the source names
-    assert len(small) == len(big) == 12
+    # stale days (2), the held rows, today's leads raw (2: grouped by attributes, answers by question and
+    # value), the questions, the source names
+    assert len(small) == len(big) == 7
