@@ -11,7 +11,9 @@ machine, the backend's own CPU (`/proc/<pg_backend_pid()>/stat`): on a shared ma
 what a claim costs the cores. Paths: the reference (`queue_page._reference_claim`: UPDATE … WHERE id =
 (pick FOR UPDATE SKIP LOCKED), no history), the app (`lead_claim_next`: one statement on PostgreSQL) and
 the ORM path it replaced (`claims._claim_next_skip_locked`). Needs "bench" in the database's name; fills
-it up to BENCH_COST_LEADS demo leads (default 20,000) when it has fewer.
+it up to BENCH_COST_LEADS demo leads (default 20,000) when it has fewer, and ANALYZEs the lead table: run
+it by hand on its own database, not within `make bench` (bench/run.py leaves it out), where it would
+change the statistics state that queue_page measures "as loaded".
 """
 
 import os
