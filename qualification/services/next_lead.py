@@ -21,6 +21,7 @@ it (tests/qualification/test_claim_next_sql.py holds both equal to the ORM path'
 """
 
 import enum
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -63,6 +64,7 @@ class _Statement:
 
 
 _COMPILED = {}  # database alias → _Statement
+_COMPILING = threading.Lock()  # one compile per process, not one per thread that presses first
 
 
 def claim_next_in_one_statement(*, actor, team_id):
@@ -92,6 +94,11 @@ def claim_next_in_one_statement(*, actor, team_id):
 
 
 def _compile():
+    with _COMPILING:
+        return _COMPILED.get(connection.alias) or _compile_locked()
+
+
+def _compile_locked():
     alias = connection.alias
     qn = connection.ops.quote_name
     gate = RawSQL('NOT EXISTS (SELECT 1 FROM "next_callback")', (), output_field=BooleanField())
