@@ -105,7 +105,7 @@ def next_lead_locked(*, user, team_id):
     """
 
     def build():
-        callback = _due_callbacks(user_id=user.pk, now=_NOW).values("pk")[:1]
+        callback = due_callbacks(user_id=user.pk, now=_NOW).values("pk")[:1]
         pick = (
             claimable_leads(team_id=team_id, now=_NOW)
             .select_for_update(skip_locked=True, of=("self",))
@@ -118,10 +118,11 @@ def next_lead_locked(*, user, team_id):
 
 def due_callback_for(*, user):
     """The lead whose callback `user` promised is due now (the earliest), or None."""
-    return _due_callbacks(user_id=user.pk).first()
+    return due_callbacks(user_id=user.pk).first()
 
 
-def _due_callbacks(*, user_id, now=None):
+def due_callbacks(*, user_id, now=None):
+    """The callbacks `user_id` promised that are due at `now`, earliest first (already theirs: no claim)."""
     return Lead.objects.filter(
         qualifier_id=user_id, status=LeadStatus.QUALIFYING, callback_at__lte=now or timezone.now()
     ).order_by("callback_at", "pk")

@@ -15,6 +15,7 @@ from leadflow.services import history_record, lead_transition, lock_lead, notifi
 
 from .. import selectors
 from ..exceptions import AlreadyClaimed, PermissionRefused, TransitionRefused
+from .next_lead import claim_next_in_one_statement
 
 
 def lead_claim(*, lead_id: int, actor) -> Lead:
@@ -47,15 +48,19 @@ def lead_claim_next(*, actor) -> Lead | None:
     """Claim the most urgent unclaimed lead of the actor's team, or None when the pool is empty.
 
     A callback the actor promised that is due now comes first (it is already theirs: no claim).
-    PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED` hands concurrent callers different rows without
-    waiting. Elsewhere (SQLite takes its write lock at BEGIN, so writers are serialised) the
-    candidate is re-checked under `lock_lead` and the next one tried if someone was faster.
+    PostgreSQL: one statement picks with `FOR UPDATE SKIP LOCKED` (concurrent callers get different rows
+    without waiting), claims and writes the history row (`next_lead.claim_next_in_one_statement`).
+    Other databases with SKIP LOCKED: the same pick, then the claim through the ORM. Elsewhere (SQLite
+    takes its write lock at BEGIN, so writers are serialised) the candidate is re-checked under
+    `lock_lead` and the next one tried if someone was faster.
     """
     team_id = access.member_team_id(actor)
     if team_id is None:
         raise PermissionRefused(_("You are not on a qualification team."))
     if not roles.can_qualify(None, actor):
         raise PermissionRefused(_("Only qualifiers take leads from the queue."))
+    if connection.vendor == "postgresql":
+        return claim_next_in_one_statement(actor=actor, team_id=team_id)
     if connection.features.has_select_for_update_skip_locked:
         return _claim_next_skip_locked(team_id=team_id, actor=actor)
     due_callback = selectors.due_callback_for(user=actor)
@@ -76,7 +81,8 @@ def lead_claim_next(*, actor) -> Lead | None:
 
 
 def _claim_next_skip_locked(*, team_id, actor):
-    """One statement reads the due callback or picks and locks the lead (`selectors.next_lead_locked`).
+    """The ORM path with SKIP LOCKED (PostgreSQL's one statement is tested equal to it).
+    One statement reads the due callback or picks and locks the lead (`selectors.next_lead_locked`).
     Under READ COMMITTED PostgreSQL locks the row's newest version and re-checks the WHERE on it, so a
     lead claimed meanwhile is skipped and the one returned is unclaimed and ours until commit: no
     second read under `lock_lead`, no savepoint, no retry. A due callback is the actor's already:
