@@ -149,9 +149,14 @@ class DisqualifyForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control", "placeholder": _("Comment (optional)")}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, reasons=None, **kwargs):
+        """`reasons`: the (pk, title) pairs to show (selectors.disqualify_reason_choices, cached) instead of
+        reading the table while rendering; a submitted reason is always checked against the table."""
         kwargs.setdefault("auto_id", "dq_%s")
         super().__init__(*args, **kwargs)
+        if reasons is not None:
+            field = self.fields["reason"]
+            field.choices = [("", field.empty_label), *reasons]
 
 
 class ReassignForm(forms.Form):

@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, DateTimeField, Exists, F, IntegerField, Min, OuterRef, Q, Subquery, Value
+from django.db.models import Count, DateTimeField, F, IntegerField, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
-from leadflow import access, roles
+from leadflow import access, hotcache, roles
 from leadflow.models import Inquiry, Lead, LeadEvent, LeadStatus, PbxAccount, Profile, Reason
 
 from . import queue_order
@@ -262,13 +262,19 @@ def pbx_call_signature(call):
 
 
 def click_to_call_ready(user):
-    """A PBX is connected and the person has an extension: "Позвонить" asks the PBX instead of `tel:`."""
-    return (
-        Profile.objects.filter(user_id=user.pk)
-        .exclude(phone_extension="")
-        .filter(Exists(PbxAccount.objects.filter(is_active=True)))
-        .exists()
-    )  # one query on every queue poll
+    """A PBX is connected and the person has an extension: "Позвонить" asks the PBX instead of `tel:`.
+
+    Whether a PBX is connected is kept a few seconds per process (`pbx_connected`): one query, on every
+    queue poll and card, only where there is a PBX at all."""
+    if not pbx_connected():
+        return False
+    return Profile.objects.filter(user_id=user.pk).exclude(phone_extension="").exists()
+
+
+def pbx_connected():
+    """An active PBX account exists (leadflow.hotcache: a few seconds per process, cleared by any save
+    or delete of an account in this process; qualification/apps.py)."""
+    return hotcache.get_or_load("pbx-connected", PbxAccount.objects.filter(is_active=True).exists)
 
 
 def failed_attempts_count(*, lead_id):
@@ -290,6 +296,29 @@ def active_checklist(*, team_id):
             Prefetch("criteria", queryset=Criterion.objects.select_related("disqualify_reason").order_by("position"))
         )
         .first()
+    )
+
+
+def active_checklist_for_card(*, team_id):
+    """`active_checklist` for showing on the card, kept a few seconds per process (leadflow.hotcache; a
+    save or delete of a checklist or criterion clears it in this process, qualification/apps.py). The
+    instances are shared between requests: read them, never change them. Saving answers reads the
+    active checklist afresh (services.lead_answers_save), so a card built in another process from the
+    version just replaced is refused with a message, never saved against the wrong version."""
+    return hotcache.get_or_load(("card-checklist", team_id), lambda: active_checklist(team_id=team_id))
+
+
+def call_script_for_card(*, team_id):
+    """`call_script` of the first call, kept a few seconds per process like the checklist."""
+    return hotcache.get_or_load(("card-script", team_id), lambda: call_script(team_id=team_id))
+
+
+def disqualify_reason_choices():
+    """(pk, title) of the active disqualification reasons in form order, kept a few seconds per process:
+    the card's reason list (the submitted reason is checked against the table, forms.DisqualifyForm)."""
+    return hotcache.get_or_load(
+        "disqualify-reason-choices",
+        lambda: tuple((r.pk, str(r)) for r in Reason.objects.filter(kind=Reason.Kind.DISQUALIFY, is_active=True)),
     )
 
 
@@ -447,6 +476,11 @@ def team_load(*, team_id):
 
 def reason_id(*, kind, code):
     return Reason.objects.filter(kind=kind, code=code).values_list("pk", flat=True).first()
+
+
+def reason_id_cached(*, kind, code):
+    """`reason_id` kept a few seconds per process (the card's "unreachable" button)."""
+    return hotcache.get_or_load(("reason-id", kind, code), lambda: reason_id(kind=kind, code=code))
 
 
 # --- call quality reviews ------------------------------------------------------------------------
