@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
 from leadflow import access, hotcache, roles
+from leadflow.compiled import compiled_query
 from leadflow.models import Inquiry, Lead, LeadEvent, LeadStatus, PbxAccount, Profile, Reason
 
 from . import queue_order
@@ -176,9 +177,19 @@ def lead_for_card_queryset():
     )
 
 
+def lead_for_card_by_id(lead_id):
+    """`lead_for_card_queryset()`'s lead `lead_id` or None, its SQL compiled once (leadflow.compiled)."""
+    rows = compiled_query("card-lead", lambda pk: lead_for_card_queryset().filter(pk=pk), lead_id)
+    return rows[0] if rows else None
+
+
 def lead_history(*, lead):
+    return _history_of(ContentType.objects.get_for_model(Lead).pk, lead.pk)
+
+
+def _history_of(content_type_id, object_id):
     return (
-        StateLog.objects.filter(content_type=ContentType.objects.get_for_model(Lead), object_id=lead.pk)
+        StateLog.objects.filter(content_type_id=content_type_id, object_id=object_id)
         .select_related("by")
         .order_by("-timestamp", "-pk")
     )
@@ -186,7 +197,8 @@ def lead_history(*, lead):
 
 def lead_history_rows(*, lead):
     """The history with a readable label per row (LeadEvent's word; an unknown stored code reads "Event")."""
-    rows = list(lead_history(lead=lead))
+    content_type_id = ContentType.objects.get_for_model(Lead).pk
+    rows = compiled_query("card-history", _history_of, content_type_id, lead.pk)  # leadflow.compiled
     for row in rows:
         row.label = LeadEvent.label_of(row.transition)
         row.source_label, row.state_label = _status_label(row.source_state), _status_label(row.state)
@@ -207,7 +219,7 @@ def phone_inquiries(*, lead):
     (…)`: as one join, PostgreSQL without fresh statistics (right after a bulk load) hashed the whole
     inquiry table (1M rows, 380 ms); a short literal list is an index scan whatever the statistics say.
     """
-    lead_ids = list(Lead.objects.filter(phone=lead.phone).values_list("pk", flat=True)[:50]) or [lead.pk]
+    lead_ids = compiled_query("card-phone-leads", _lead_ids_of_phone, lead.phone) or [lead.pk]
     return (
         Inquiry.objects.filter(lead_id__in=lead_ids)
         .select_related("source", "lead")
@@ -215,7 +227,16 @@ def phone_inquiries(*, lead):
     )
 
 
+def _lead_ids_of_phone(phone):
+    return Lead.objects.filter(phone=phone).values_list("pk", flat=True)[:50]
+
+
 def call_attempts(*, lead_id):
+    """The lead's call attempts, newest first (a list; its SQL compiled once, leadflow.compiled)."""
+    return compiled_query("card-attempts", _attempts_of, lead_id)
+
+
+def _attempts_of(lead_id):
     return (
         CallAttempt.objects.filter(lead_id=lead_id).select_related("actor", "recording").order_by("-called_at", "-pk")
     )
@@ -251,7 +272,13 @@ def call_recordings_of(handed_off_at_by_lead):
 
 
 def pbx_call_latest(*, lead_id):
-    return PbxCall.objects.filter(lead_id=lead_id).select_related("user").order_by("-placed_at", "-pk").first()
+    """The lead's latest PBX call or None (its SQL compiled once, leadflow.compiled)."""
+    rows = compiled_query("pbx-call-latest", _latest_pbx_call_of, lead_id)
+    return rows[0] if rows else None
+
+
+def _latest_pbx_call_of(lead_id):
+    return PbxCall.objects.filter(lead_id=lead_id).select_related("user").order_by("-placed_at", "-pk")[:1]
 
 
 def pbx_call_signature(call):
@@ -381,7 +408,7 @@ class ChecklistState:
 
 def checklist_state(*, lead, checklist):
     """The lead's answers against `checklist` (one query for the answers; criteria are prefetched)."""
-    answers = list(LeadAnswer.objects.filter(lead_id=lead.pk).select_related("criterion"))
+    answers = compiled_query("lead-answers", _answers_of, lead.pk)  # leadflow.compiled
     if checklist is None:
         return ChecklistState(checklist=None, old_answers=answers)
     criteria = list(checklist.criteria.all())
@@ -390,6 +417,10 @@ def checklist_state(*, lead, checklist):
     current_ids = {c.pk for c in criteria}
     old = [a for a in answers if a.criterion_id not in current_ids]
     return ChecklistState(checklist=checklist, rows=rows, old_answers=old)
+
+
+def _answers_of(lead_id):
+    return LeadAnswer.objects.filter(lead_id=lead_id).select_related("criterion")
 
 
 def answers_snapshot(*, lead):

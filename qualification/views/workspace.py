@@ -100,7 +100,7 @@ def lead_claim(request, lead_id):
 
 
 def _visible_lead(request, lead_id):
-    return access.lead_for_actor(lead_id=lead_id, actor=request.user, queryset=selectors.lead_for_card_queryset())
+    return access.lead_for_actor(lead_id=lead_id, actor=request.user, load=selectors.lead_for_card_by_id)
 
 
 @queue_access
