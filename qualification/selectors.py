@@ -505,6 +505,11 @@ def team_load(*, team_id):
     )
 
 
+def team_load_rows(*, team_id):
+    """`team_load` as a list, its SQL compiled once per connection (leadflow.compiled)."""
+    return compiled_query("team-load", lambda team: team_load(team_id=team), team_id)
+
+
 def reason_id(*, kind, code):
     return Reason.objects.filter(kind=kind, code=code).values_list("pk", flat=True).first()
 
