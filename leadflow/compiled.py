@@ -25,9 +25,10 @@ def compiled_query(name, build, *args, using="default"):
     """The model instances of `build(*args)`, its SQL compiled once (per connection) under `name`."""
     connection = connections[using]
     cache = connection.__dict__.setdefault("_leadflow_compiled", {})
-    entry = cache.get(name)
+    key = (name, getattr(build, "__code__", build))  # a name given to two builds by mistake keeps both apart
+    entry = cache.get(key)
     if entry is None:
-        entry = cache[name] = _compile(build, len(args), using)
+        entry = cache[key] = _compile(build, len(args), using)
     queryset, compiler, sql, params, slots = entry
     values = list(params)
     for position, index in slots:

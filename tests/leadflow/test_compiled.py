@@ -55,3 +55,11 @@ def test_the_statement_is_compiled_once_and_run_each_time():
 def test_an_argument_that_is_not_a_parameter_is_refused():
     with pytest.raises(ValueError, match="not plain parameters"):
         compiled_query("test-bad", lambda pk: Lead.objects.filter(pk__gt=0), 1)
+
+
+def test_one_name_for_two_builds_keeps_them_apart():
+    lead = LeadFactory(phone="+79161112244")
+    assert compiled_query("test-same", lambda pk: Lead.objects.filter(pk=pk).values_list("phone", flat=True), lead.pk)
+    assert compiled_query("test-same", lambda pk: Lead.objects.filter(pk=pk).values_list("pk", flat=True), lead.pk) == [
+        lead.pk
+    ]
