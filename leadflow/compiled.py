@@ -9,7 +9,8 @@ through Django's own iterable, so the model instances (and their `select_related
 exactly what the queryset itself gives.
 
 Rules for `build`: the same queryset shape whatever the values (no `if` on an argument), every argument
-used as a plain query parameter (a pk, a string compared as is), nothing evaluated. The cache lives on
+used as a plain query parameter (a pk, a string compared as is), nothing evaluated, and every other value
+in it a constant (a variable it closes over is compiled in once: pass it as an argument instead). The cache lives on
 the connection object (one per thread), so a compiler never crosses threads.
 """
 
