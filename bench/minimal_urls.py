@@ -4,8 +4,10 @@ leadflow/urls.py. Its table `bench_minimal_insert` is made empty by minimal_tabl
 
 import json
 
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -38,7 +40,15 @@ def minimal_insert(request):
     return JsonResponse({"id": row_id}, status=201)
 
 
+@login_required
+def minimal_page(request):
+    """The floor of every page: session, user, roles, the middleware, the context processors and
+    base.html with nothing in it (bench/queue_page_cpu.py's reference)."""
+    return render(request, "base.html", {"page_title": "Leadflow"})
+
+
 urlpatterns = [
     path("bench/minimal-insert/", minimal_insert, name="bench-minimal-insert"),
+    path("bench/minimal-page/", minimal_page, name="bench-minimal-page"),
     path("", include("leadflow.urls")),
 ]

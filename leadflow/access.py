@@ -104,9 +104,13 @@ def ensure_may_view_lead(*, lead, actor):
     raise PermissionRefused(_("This lead is held by another qualifier."))
 
 
-def lead_for_actor(*, lead_id, actor, queryset=None):
-    """The lead if `actor` may open its card; LeadNotFound or PermissionRefused otherwise."""
-    lead = (queryset if queryset is not None else Lead.objects).filter(pk=lead_id).first()
+def lead_for_actor(*, lead_id, actor, queryset=None, load=None):
+    """The lead if `actor` may open its card; LeadNotFound or PermissionRefused otherwise. `load(lead_id)`
+    (the lead or None) replaces the lookup in `queryset` (the card's precompiled read)."""
+    if load is not None:
+        lead = load(lead_id)
+    else:
+        lead = (queryset if queryset is not None else Lead.objects).filter(pk=lead_id).first()
     if lead is None:
         raise LeadNotFound()
     ensure_may_view_lead(lead=lead, actor=actor)

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from leadflow import hotcache
 from leadflow.admin_scope import ScopedAdmin, lead_rows, team_rows
 
 from .models import (
@@ -77,6 +78,7 @@ class ChecklistAdmin(ScopedAdmin, admin.ModelAdmin):
         with transaction.atomic():
             Checklist.objects.filter(team=checklist.team, is_active=True).update(is_active=False)
             Checklist.objects.filter(pk=checklist.pk).update(is_active=True)
+            transaction.on_commit(hotcache.clear)  # the cards' cached checklist (update() sends no signal)
         messages.success(request, _("%(checklist)s is now active.") % {"checklist": checklist})
 
 

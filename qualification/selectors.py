@@ -6,14 +6,15 @@ from datetime import UTC, datetime
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, DateTimeField, Exists, F, IntegerField, Min, OuterRef, Q, Subquery, Value
+from django.db.models import Count, DateTimeField, F, IntegerField, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
-from leadflow import access, roles
+from leadflow import access, hotcache, roles
+from leadflow.compiled import compiled_query
 from leadflow.models import Inquiry, Lead, LeadEvent, LeadStatus, PbxAccount, Profile, Reason
 
 from . import queue_order
@@ -128,17 +129,33 @@ def due_callbacks(*, user_id, now=None):
     ).order_by("callback_at", "pk")
 
 
+QUEUE_COUNTS = ("unclaimed", "mine", "warned", "breached", "awaiting_rep")
+
+
 def queue_counts(*, user, team_id=None):
-    """Header figures for the queue page in one aggregate query."""
+    """Header figures for the queue page in one aggregate query, its SQL compiled once (leadflow.compiled):
+    grouped by the team, which the filter fixes, so it is one row (none when the team has no lead in
+    the queue: zeros)."""
     team_id = team_id or access.team_id_of(user)
-    return Lead.objects.filter(
-        qualification_team_id=team_id, status__in=QUEUE_STATUSES, is_archived=False, merged_into__isnull=True
-    ).aggregate(
-        unclaimed=Count("pk", filter=Q(status=LeadStatus.NEW, qualifier__isnull=True)),
-        mine=Count("pk", filter=Q(status=LeadStatus.QUALIFYING, qualifier_id=user.pk)),
-        warned=Count("pk", filter=Q(status=LeadStatus.NEW, sla_state="warned")),
-        breached=Count("pk", filter=Q(status=LeadStatus.NEW, sla_state="breached")),
-        awaiting_rep=Count("pk", filter=Q(status=LeadStatus.QUALIFIED)),
+    rows = compiled_query("queue-counts", _queue_counts_of, team_id, user.pk)
+    return dict(zip(QUEUE_COUNTS, rows[0] if rows else (0,) * len(QUEUE_COUNTS), strict=True))
+
+
+def _queue_counts_of(team_id, user_id):
+    return (
+        Lead.objects.filter(
+            qualification_team_id=team_id, status__in=QUEUE_STATUSES, is_archived=False, merged_into__isnull=True
+        )
+        .order_by()
+        .values("qualification_team_id")
+        .annotate(
+            unclaimed=Count("pk", filter=Q(status=LeadStatus.NEW, qualifier__isnull=True)),
+            mine=Count("pk", filter=Q(status=LeadStatus.QUALIFYING, qualifier_id=user_id)),
+            warned=Count("pk", filter=Q(status=LeadStatus.NEW, sla_state="warned")),
+            breached=Count("pk", filter=Q(status=LeadStatus.NEW, sla_state="breached")),
+            awaiting_rep=Count("pk", filter=Q(status=LeadStatus.QUALIFIED)),
+        )
+        .values_list(*QUEUE_COUNTS)
     )
 
 
@@ -176,9 +193,19 @@ def lead_for_card_queryset():
     )
 
 
+def lead_for_card_by_id(lead_id):
+    """`lead_for_card_queryset()`'s lead `lead_id` or None, its SQL compiled once (leadflow.compiled)."""
+    rows = compiled_query("card-lead", lambda pk: lead_for_card_queryset().filter(pk=pk), lead_id)
+    return rows[0] if rows else None
+
+
 def lead_history(*, lead):
+    return _history_of(ContentType.objects.get_for_model(Lead).pk, lead.pk)
+
+
+def _history_of(content_type_id, object_id):
     return (
-        StateLog.objects.filter(content_type=ContentType.objects.get_for_model(Lead), object_id=lead.pk)
+        StateLog.objects.filter(content_type_id=content_type_id, object_id=object_id)
         .select_related("by")
         .order_by("-timestamp", "-pk")
     )
@@ -186,7 +213,8 @@ def lead_history(*, lead):
 
 def lead_history_rows(*, lead):
     """The history with a readable label per row (LeadEvent's word; an unknown stored code reads "Event")."""
-    rows = list(lead_history(lead=lead))
+    content_type_id = ContentType.objects.get_for_model(Lead).pk
+    rows = compiled_query("card-history", _history_of, content_type_id, lead.pk)  # leadflow.compiled
     for row in rows:
         row.label = LeadEvent.label_of(row.transition)
         row.source_label, row.state_label = _status_label(row.source_state), _status_label(row.state)
@@ -207,7 +235,7 @@ def phone_inquiries(*, lead):
     (…)`: as one join, PostgreSQL without fresh statistics (right after a bulk load) hashed the whole
     inquiry table (1M rows, 380 ms); a short literal list is an index scan whatever the statistics say.
     """
-    lead_ids = list(Lead.objects.filter(phone=lead.phone).values_list("pk", flat=True)[:50]) or [lead.pk]
+    lead_ids = compiled_query("card-phone-leads", _lead_ids_of_phone, lead.phone) or [lead.pk]
     return (
         Inquiry.objects.filter(lead_id__in=lead_ids)
         .select_related("source", "lead")
@@ -215,7 +243,16 @@ def phone_inquiries(*, lead):
     )
 
 
+def _lead_ids_of_phone(phone):
+    return Lead.objects.filter(phone=phone).values_list("pk", flat=True)[:50]
+
+
 def call_attempts(*, lead_id):
+    """The lead's call attempts, newest first (a list; its SQL compiled once, leadflow.compiled)."""
+    return compiled_query("card-attempts", _attempts_of, lead_id)
+
+
+def _attempts_of(lead_id):
     return (
         CallAttempt.objects.filter(lead_id=lead_id).select_related("actor", "recording").order_by("-called_at", "-pk")
     )
@@ -251,7 +288,13 @@ def call_recordings_of(handed_off_at_by_lead):
 
 
 def pbx_call_latest(*, lead_id):
-    return PbxCall.objects.filter(lead_id=lead_id).select_related("user").order_by("-placed_at", "-pk").first()
+    """The lead's latest PBX call or None (its SQL compiled once, leadflow.compiled)."""
+    rows = compiled_query("pbx-call-latest", _latest_pbx_call_of, lead_id)
+    return rows[0] if rows else None
+
+
+def _latest_pbx_call_of(lead_id):
+    return PbxCall.objects.filter(lead_id=lead_id).select_related("user").order_by("-placed_at", "-pk")[:1]
 
 
 def pbx_call_signature(call):
@@ -262,13 +305,19 @@ def pbx_call_signature(call):
 
 
 def click_to_call_ready(user):
-    """A PBX is connected and the person has an extension: "Позвонить" asks the PBX instead of `tel:`."""
-    return (
-        Profile.objects.filter(user_id=user.pk)
-        .exclude(phone_extension="")
-        .filter(Exists(PbxAccount.objects.filter(is_active=True)))
-        .exists()
-    )  # one query on every queue poll
+    """A PBX is connected and the person has an extension: "Позвонить" asks the PBX instead of `tel:`.
+
+    Whether a PBX is connected is kept a few seconds per process (`pbx_connected`): one query, on every
+    queue poll and card, only where there is a PBX at all."""
+    if not pbx_connected():
+        return False
+    return Profile.objects.filter(user_id=user.pk).exclude(phone_extension="").exists()
+
+
+def pbx_connected():
+    """An active PBX account exists (leadflow.hotcache: a few seconds per process, cleared by any save
+    or delete of an account in this process; qualification/apps.py)."""
+    return hotcache.get_or_load("pbx-connected", PbxAccount.objects.filter(is_active=True).exists)
 
 
 def failed_attempts_count(*, lead_id):
@@ -290,6 +339,29 @@ def active_checklist(*, team_id):
             Prefetch("criteria", queryset=Criterion.objects.select_related("disqualify_reason").order_by("position"))
         )
         .first()
+    )
+
+
+def active_checklist_for_card(*, team_id):
+    """`active_checklist` for showing on the card, kept a few seconds per process (leadflow.hotcache; a
+    save or delete of a checklist or criterion clears it in this process, qualification/apps.py). The
+    instances are shared between requests: read them, never change them. Saving answers reads the
+    active checklist afresh (services.lead_answers_save), so a card built in another process from the
+    version just replaced is refused with a message, never saved against the wrong version."""
+    return hotcache.get_or_load(("card-checklist", team_id), lambda: active_checklist(team_id=team_id))
+
+
+def call_script_for_card(*, team_id):
+    """`call_script` of the first call, kept a few seconds per process like the checklist."""
+    return hotcache.get_or_load(("card-script", team_id), lambda: call_script(team_id=team_id))
+
+
+def disqualify_reason_choices():
+    """(pk, title) of the active disqualification reasons in form order, kept a few seconds per process:
+    the card's reason list (the submitted reason is checked against the table, forms.DisqualifyForm)."""
+    return hotcache.get_or_load(
+        "disqualify-reason-choices",
+        lambda: tuple((r.pk, str(r)) for r in Reason.objects.filter(kind=Reason.Kind.DISQUALIFY, is_active=True)),
     )
 
 
@@ -352,7 +424,7 @@ class ChecklistState:
 
 def checklist_state(*, lead, checklist):
     """The lead's answers against `checklist` (one query for the answers; criteria are prefetched)."""
-    answers = list(LeadAnswer.objects.filter(lead_id=lead.pk).select_related("criterion"))
+    answers = compiled_query("lead-answers", _answers_of, lead.pk)  # leadflow.compiled
     if checklist is None:
         return ChecklistState(checklist=None, old_answers=answers)
     criteria = list(checklist.criteria.all())
@@ -361,6 +433,10 @@ def checklist_state(*, lead, checklist):
     current_ids = {c.pk for c in criteria}
     old = [a for a in answers if a.criterion_id not in current_ids]
     return ChecklistState(checklist=checklist, rows=rows, old_answers=old)
+
+
+def _answers_of(lead_id):
+    return LeadAnswer.objects.filter(lead_id=lead_id).select_related("criterion")
 
 
 def answers_snapshot(*, lead):
@@ -445,8 +521,18 @@ def team_load(*, team_id):
     )
 
 
+def team_load_rows(*, team_id):
+    """`team_load` as a list, its SQL compiled once per connection (leadflow.compiled)."""
+    return compiled_query("team-load", lambda team: team_load(team_id=team), team_id)
+
+
 def reason_id(*, kind, code):
     return Reason.objects.filter(kind=kind, code=code).values_list("pk", flat=True).first()
+
+
+def reason_id_cached(*, kind, code):
+    """`reason_id` kept a few seconds per process (the card's "unreachable" button)."""
+    return hotcache.get_or_load(("reason-id", kind, code), lambda: reason_id(kind=kind, code=code))
 
 
 # --- call quality reviews ------------------------------------------------------------------------

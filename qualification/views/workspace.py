@@ -6,13 +6,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
-from leadflow import access, live
+from leadflow import access, hotcache, live
 from leadflow.middleware import refusal_returns_to, safe_next
 from leadflow.models import LeadStatus, Reason, all_criteria_pass
 from leadflow.people import display_name
@@ -72,9 +74,23 @@ def index(request):
     context.update(
         page_title=_("Queue"),
         counts=selectors.queue_counts(user=user, team_id=team_id),
-        team_load=list(selectors.team_load(team_id=team_id)) if manager else None,
+        team_load=selectors.team_load_rows(team_id=team_id) if manager else None,
+        filter_fields=_filter_fields(queue),
     )
     return render(request, "qualification/index.html", context)
+
+
+def _filter_fields(queue):
+    """The filter form's fields as HTML. With no filter in the query string (the queue as it opens, any
+    page of it) they are the same for everyone: rendered once per language and kept a few seconds per
+    process (leadflow.hotcache; saving a source clears it). Seven widgets cost ~4.7 ms of CPU per page."""
+    fields = queue.form.fields
+    if queue.is_bound and any(name in queue.data for name in fields):
+        return render_to_string("qualification/_queue_filter_fields.html", {"filter": queue})
+    return hotcache.get_or_load(
+        ("queue-filter-fields", get_language()),
+        lambda: render_to_string("qualification/_queue_filter_fields.html", {"filter": QueueFilter(None)}),
+    )
 
 
 @queue_access
@@ -100,7 +116,7 @@ def lead_claim(request, lead_id):
 
 
 def _visible_lead(request, lead_id):
-    return access.lead_for_actor(lead_id=lead_id, actor=request.user, queryset=selectors.lead_for_card_queryset())
+    return access.lead_for_actor(lead_id=lead_id, actor=request.user, load=selectors.lead_for_card_by_id)
 
 
 @queue_access
@@ -110,12 +126,17 @@ def lead_detail(request, lead_id):
 
 
 def _card_context(request, lead, *, call_form=None, checklist_form=None):
+    """The card's context. A form the page does not show for the lead's status is not built (None), so
+    its choices are not read: the decision forms only while the lead is new or in qualification, the
+    hand-off form once it is qualified, the reassign form for a manager while new or in qualification
+    (the template's conditions, templates/qualification/lead.html)."""
     user = request.user
     manager = access.is_queue_manager(user)
     holder = lead.qualifier_id == user.pk
     can_act = lead.status == LeadStatus.QUALIFYING and (holder or manager)
+    deciding = lead.status in (LeadStatus.NEW, LeadStatus.QUALIFYING)  # the "Decision" card is shown
     team = lead.qualification_team
-    checklist = selectors.active_checklist(team_id=team.pk)
+    checklist = selectors.active_checklist_for_card(team_id=team.pk)
     state = selectors.checklist_state(lead=lead, checklist=checklist)
     attempts = list(selectors.call_attempts(lead_id=lead.pk))
     failed = sum(1 for a in attempts if a.failed)
@@ -137,8 +158,10 @@ def _card_context(request, lead, *, call_form=None, checklist_form=None):
         for row in state.failing_required:
             question = row.criterion.question.rstrip("?")
             qualify_blockers.append(_("Fails: %(q)s — %(a)s.") % {"q": question, "a": row.display})
-    reps = _reps_for(user, lead)
+    qualified = lead.status == LeadStatus.QUALIFIED
+    reps = _reps_for(user, lead) if deciding or qualified else None
     suggested = state.suggested_reason
+    click_to_call = selectors.click_to_call_ready(user)
     return {
         "page_title": str(lead),
         "lead": lead,
@@ -152,24 +175,37 @@ def _card_context(request, lead, *, call_form=None, checklist_form=None):
         "failed_attempts": failed,
         "max_failed_attempts": team.max_failed_attempts,
         "can_unreachable": can_act and failed >= team.max_failed_attempts,
-        "script": selectors.call_script(team_id=team.pk),
+        "script": selectors.call_script_for_card(team_id=team.pk),
         "checklist": checklist,
         "checklist_state": state,
         "checklist_form": checklist_form or ChecklistForm(checklist_state=state),
-        "call_form": call_form or CallAttemptForm(),
-        "qualify_form": QualifyForm(reps=reps),
+        "call_form": call_form or (CallAttemptForm() if can_act else None),
+        "qualify_form": QualifyForm(reps=reps) if deciding else None,
         "qualify_blockers": qualify_blockers,
-        "disqualify_form": DisqualifyForm(initial={"reason": suggested.pk if suggested else None}),
+        "disqualify_form": (
+            DisqualifyForm(
+                initial={"reason": suggested.pk if suggested else None},
+                reasons=selectors.disqualify_reason_choices(),
+            )
+            if deciding
+            else None
+        ),
         "suggested_reason": suggested,
-        "hand_off_form": QualifyForm(reps=reps) if lead.status == LeadStatus.QUALIFIED else None,
-        "reassign_form": ReassignForm(qualifiers=selectors.team_qualifiers(team_id=team.pk)) if manager else None,
+        "hand_off_form": QualifyForm(reps=reps) if qualified else None,
+        "reassign_form": (
+            ReassignForm(qualifiers=selectors.team_qualifiers(team_id=team.pk)) if manager and deciding else None
+        ),
         "summary": selectors.latest_handoff_summary(lead_id=lead.pk) if lead.handed_off_at else None,
         "outcomes": CallAttempt.Outcome.choices,
-        "click_to_call": selectors.click_to_call_ready(user),
+        "click_to_call": click_to_call,
         "pbx_call": (pbx_call := selectors.pbx_call_latest(lead_id=lead.pk)),
         "pbx_sig": selectors.pbx_call_signature(pbx_call),
         "live_poll_seconds": 2,
-        "unreachable_reason_id": selectors.reason_id(kind=Reason.Kind.DISQUALIFY, code=services.UNREACHABLE_REASON),
+        "unreachable_reason_id": (
+            selectors.reason_id_cached(kind=Reason.Kind.DISQUALIFY, code=services.UNREACHABLE_REASON)
+            if deciding
+            else None
+        ),
     }
 
 

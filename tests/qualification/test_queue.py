@@ -181,7 +181,7 @@ def test_lead_model_untouched_by_page_view(client, qualifier):
 # "who holds what" strip, the SLA engine's heartbeat for its banner and the two-factor gate's one query,
 # leadflow/two_factor/selectors.py). The queue order and its bucket badge are computed in the row query.
 # +1 since click-to-call: is a PBX connected and does the person have an extension (one EXISTS, any queue size)
-QUEUE_PAGE_QUERIES = {"qualifier": 11, "qlead": 14}
+QUEUE_PAGE_QUERIES = {"qualifier": 8, "qlead": 11}
 
 
 @pytest.mark.parametrize("user_fixture", ["qualifier", "qlead"])
