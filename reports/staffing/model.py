@@ -36,19 +36,35 @@ class ShiftSpec:
 @dataclass(frozen=True)
 class History:
     """What the planner learns from a team's past: when leads came, how long a first call holds a
-    qualifier, how often a call is answered."""
+    qualifier, how often a call is answered. Compact whatever the volume (reports/staffing/history.py)."""
 
     first_day: date
     days: int
-    arrivals: list  # aware datetimes, sorted
-    handle_minutes: list  # claim → end of the first call, per lead called
+    arrivals: list  # [(aware datetime of a minute, leads received in it)], sorted
+    handle_minutes: dict  # {minutes: how many leads}: claim → end of the first call
     answered_share: float
     callback_share: float
     calls_per_lead: float
 
+    @classmethod
+    def from_moments(cls, *, arrivals, handle_minutes, **rest):
+        """From one moment per lead and one handle time per lead (hand-built histories in tests)."""
+        counts, handles = {}, {}
+        for moment in arrivals:
+            minute = moment.replace(second=0, microsecond=0)
+            counts[minute] = counts.get(minute, 0) + 1
+        for minutes in handle_minutes:
+            handles[minutes] = handles.get(minutes, 0) + 1
+        return cls(arrivals=sorted(counts.items()), handle_minutes=dict(sorted(handles.items())), **rest)
+
+    @property
+    def leads(self):
+        return sum(n for _minute, n in self.arrivals)
+
     @property
     def handle_mean(self):
-        return sum(self.handle_minutes) / len(self.handle_minutes) if self.handle_minutes else 0.0
+        n = sum(self.handle_minutes.values())
+        return sum(minutes * count for minutes, count in self.handle_minutes.items()) / n if n else 0.0
 
 
 class WorkLine:
@@ -144,24 +160,33 @@ class Replay:
 def replay(history, calendar, *, breach_minutes):
     line = WorkLine(calendar, history.first_day, history.days)
     rng = random.Random(SEED)
-    samples = history.handle_minutes or [queue_sim.TALK_MEDIAN]
+    handles = history.handle_minutes or {queue_sim.TALK_MEDIAN: 1}
+    values, cumulative, total = [], [], 0
+    for minutes, count in handles.items():
+        total += count
+        values.append(minutes)
+        cumulative.append(total)
 
-    def handle(rng, _answered):
-        return rng.choice(samples)
+    def handle(rng, _answered):  # a handle time drawn from the histogram, as likely as it was measured
+        return values[bisect.bisect_right(cumulative, rng.random() * total)]
 
     leads, slot_of, week_of, received_day = [], {}, {}, {}
-    for moment in history.arrivals:
+    for moment, count in history.arrivals:
         position = line.position(moment)
         if position is None or position >= line.total:
             continue
-        lead = queue_sim.Lead(pk=len(leads) + 1, received_at=position, day=0, breach=breach_minutes)
-        queue_sim.draw_fate(
-            lead, rng, p_answer=history.answered_share, p_callback=history.callback_share, handle=handle
-        )
-        leads.append(lead)
-        slot_of[lead.pk] = line.slot(position)
-        week_of[lead.pk] = (line.local_time(position).date() - history.first_day).days // 7
-        received_day[lead.pk] = moment.astimezone(calendar.tz).date()
+        slot = line.slot(position)
+        week = (line.local_time(position).date() - history.first_day).days // 7
+        day = moment.astimezone(calendar.tz).date()
+        for _n in range(count):
+            lead = queue_sim.Lead(pk=len(leads) + 1, received_at=position, day=0, breach=breach_minutes)
+            queue_sim.draw_fate(
+                lead, rng, p_answer=history.answered_share, p_callback=history.callback_share, handle=handle
+            )
+            leads.append(lead)
+            slot_of[lead.pk] = slot
+            week_of[lead.pk] = week
+            received_day[lead.pk] = day
     return Replay(line=line, leads=leads, slot_of=slot_of, week_of=week_of, received_day=received_day)
 
 

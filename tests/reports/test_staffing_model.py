@@ -15,7 +15,7 @@ CALENDAR = WorkCalendar(time_zone="Europe/Moscow", windows={0: (time(9), time(10
 def burst_history(per_burst=6, handle=10.0):
     """Every Monday at 09:00 sharp `per_burst` leads at once, each call `handle` minutes, always answered."""
     arrivals = [datetime.combine(day, time(9), MSK) for day in MONDAYS for _ in range(per_burst)]
-    return History(
+    return History.from_moments(
         first_day=MONDAYS[0],
         days=28,
         arrivals=arrivals,
