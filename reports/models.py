@@ -441,7 +441,8 @@ class StaffingSnapshot(models.Model):
     """The staffing planner's expensive part for a big team, computed once (reports.staffing.snapshot):
     for one team, history window and promise, what each weekday × hour needs (the simulation of every
     arrival of the window) and the roster replay's expected shares for the roster of `roster_key`.
-    Refreshed by a nightly task; a page that finds none (or another roster) computes it and stores it.
+    Refreshed by a nightly task; a page that finds none (or another roster) computes it and stores it;
+    the window's history is kept with it, so a big team's page does not read the lead table.
     Only teams whose window holds more than reports.staffing.page.LIVE_LEADS leads use it."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", verbose_name=_("team"))
@@ -450,6 +451,9 @@ class StaffingSnapshot(models.Model):
     target_percent = models.PositiveSmallIntegerField(_("promise, %"))
     sla_minutes = models.PositiveSmallIntegerField(_("within, minutes"))
     leads = models.IntegerField(_("leads of the window"))
+    # the window's history as the planner reads it (arrivals per minute, the handle-time histogram, the
+    # call shares): a big team's page reads it from here, not from the lead table (at most a day old)
+    history = models.JSONField(_("history"))
     needs = models.JSONField(_("needs per weekday and hour"))
     roster_key = models.CharField(_("roster"), max_length=64)
     plan = models.JSONField(_("expected shares with the roster"))

@@ -17,6 +17,7 @@ from . import erlang
 
 SEED = 17  # the fates are drawn from a fixed seed: the same page twice shows the same numbers
 MAX_AGENTS = 200
+LINEAR_STEPS = 4  # the needs' search steps one by one this far above the Erlang C estimate, then gallops
 
 
 @dataclass(frozen=True)
@@ -303,14 +304,46 @@ def _required_by_simulation(leads, week_of, target, sla_minutes, start):
             hits += sum(1 for lead in group if first_call.get(lead.pk, sla_minutes + 1) <= sla_minutes)
         return hits >= target * len(leads) - 1e-9
 
-    agents = max(1, start)
+    agents = min(max(1, start), MAX_AGENTS)
     if meets(agents):
-        while agents > 1 and meets(agents - 1):
+        # downwards likewise: one at a time for a few steps, then galloping (Erlang C can ask for far
+        # more than the cap when a night's leads enter at opening)
+        for _step in range(LINEAR_STEPS):
+            if agents == 1 or not meets(agents - 1):
+                return agents
             agents -= 1
-        return agents
-    while agents < MAX_AGENTS and not meets(agents):
+        high, stride = agents, 1  # `high` meets
+        while True:
+            low = max(0, high - stride)
+            if low == 0 or not meets(low):
+                break
+            high, stride = low, stride * 2
+        while high - low > 1:  # low fails (or is 0), high meets
+            middle = (low + high) // 2
+            if meets(middle):
+                high = middle
+            else:
+                low = middle
+        return high
+    # upwards: one at a time for the usual few steps, then by doubling strides and halving back (a burst
+    # at opening can need a hundred more than Erlang C says: ~10 runs instead of ~100 at 1,000,000 leads)
+    for _step in range(LINEAR_STEPS):
         agents += 1
-    return agents
+        if agents >= MAX_AGENTS or meets(agents):
+            return min(agents, MAX_AGENTS)
+    low, stride = agents, 1  # `low` does not meet
+    while True:
+        high = min(MAX_AGENTS, low + stride)
+        if high == MAX_AGENTS or meets(high):
+            break
+        low, stride = high, stride * 2
+    while high - low > 1:  # low fails, high meets (or is the cap)
+        middle = (low + high) // 2
+        if meets(middle):
+            high = middle
+        else:
+            low = middle
+    return high
 
 
 def weekly_shares(run, first_call, limit):

@@ -46,11 +46,15 @@ def what_if_roster(roster, *, add=None, add_count=1, move_id=None, move_to=None)
 
 
 def cached_history(team, today):
+    """The team's history of the window: from the cache, else kept with a big team's snapshot, else
+    read (reports.staffing.history); cached for HISTORY_CACHE_SECONDS."""
     first_day, days = team_history_module.history_window(today)
     key = f"reports:staffing:history:{team.pk}:{first_day.isoformat()}:{days}"
     history = cache.get(key)
     if history is None:
-        history = team_history_module.team_history(team, first_day=first_day, days=days)
+        history = snapshot.stored_history(team, first_day, days)
+        if history is None:
+            history = team_history_module.team_history(team, first_day=first_day, days=days)
         cache.set(key, history, HISTORY_CACHE_SECONDS)
     return history
 

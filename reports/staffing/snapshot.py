@@ -3,10 +3,11 @@
 Below `LIVE_LEADS` leads in the history window every request replays the whole window (reports.staffing.page).
 Above it, two things change, nothing else:
 
-- the hours' needs and the current roster's replay (every arrival of the window, as below the limit)
-  are computed once and kept in `StaffingSnapshot` (one row per team, window and promise; refreshed
-  nightly by `reports.tasks.staffing_snapshots_refresh`, computed by the first page that finds none or
-  finds it made for another roster);
+- the window's history (as reports.staffing.history reads it: three aggregate queries that take
+  seconds at 1,000,000 leads), the hours' needs and the current roster's replay (every arrival of
+  the window, as below the limit) are computed once and kept in `StaffingSnapshot` (one row per
+  team, window and promise; refreshed nightly by `reports.tasks.staffing_snapshots_refresh`, computed
+  by the first page that finds none or finds it made for another roster);
 - the what-if replays only the days it changes: for each weekday whose shifts differ, its most recent
   open days (at least one, as many as fit in `WHAT_IF_LEADS` leads), each from an empty queue at the
   day's opening, once with the current roster and once with the changed one. The difference per hour
@@ -17,7 +18,7 @@ Above it, two things change, nothing else:
 import bisect
 import hashlib
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from qualification import queue_sim
 
@@ -43,7 +44,7 @@ def snapshot_plan(team, history, calendar, *, target, sla_minutes, roster, refre
         "target_percent": round(target * 100),
         "sla_minutes": sla_minutes,
     }
-    row = None if refresh else StaffingSnapshot.objects.filter(**lookup).first()
+    row = None if refresh else StaffingSnapshot.objects.filter(**lookup).defer("history").first()
     if row is not None and row.leads == history.leads and row.roster_key == key:
         needs = needs_from_json(row.needs)
         return needs, plan_from_json(row.plan, needs, roster)
@@ -57,9 +58,49 @@ def snapshot_plan(team, history, calendar, *, target, sla_minutes, roster, refre
     )
     StaffingSnapshot.objects.update_or_create(  # its own transaction and row lock: two pages at once agree
         **lookup,
-        defaults={"leads": history.leads, "needs": needs_to_json(needs), "roster_key": key, "plan": plan_to_json(plan)},
+        defaults={
+            "leads": history.leads,
+            "history": history_to_json(history),
+            "needs": needs_to_json(needs),
+            "roster_key": key,
+            "plan": plan_to_json(plan),
+        },
     )
     return needs, plan
+
+
+def stored_history(team, first_day, days):
+    """The history kept with the team's snapshot of this window (any promise), or None: a team has a
+    snapshot only when its window held more than LIVE_LEADS leads."""
+    row = (
+        StaffingSnapshot.objects.filter(team=team, first_day=first_day, days=days)
+        .order_by("-computed_at")
+        .values_list("history", flat=True)
+        .first()
+    )
+    return history_from_json(row, first_day=first_day, days=days) if row else None
+
+
+def history_to_json(history):
+    return {
+        "arrivals": [[int(minute.timestamp()) // 60, n] for minute, n in history.arrivals],
+        "handle": [[minutes, n] for minutes, n in history.handle_minutes.items()],
+        "answered_share": history.answered_share,
+        "callback_share": history.callback_share,
+        "calls_per_lead": history.calls_per_lead,
+    }
+
+
+def history_from_json(data, *, first_day, days):
+    return History(
+        first_day=first_day,
+        days=days,
+        arrivals=[(datetime.fromtimestamp(minute * 60, UTC), n) for minute, n in data["arrivals"]],
+        handle_minutes=dict(data["handle"]),
+        answered_share=data["answered_share"],
+        callback_share=data["callback_share"],
+        calls_per_lead=data["calls_per_lead"],
+    )
 
 
 def needs_to_json(needs):

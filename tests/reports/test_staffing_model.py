@@ -86,3 +86,17 @@ def test_the_simulator_follows_the_roster_steps():
     assert first_call == {1: 5.0, 2: 5.0}  # nobody until minute 5, then both at once
     first_call, _ = queue_sim.simulate(leads, qualifiers=[(0.0, 1), (3.0, 0)])
     assert first_call == {1: 0.0}  # the shift ended with the call in hand: the second lead is never called
+
+
+def test_the_needs_search_gallops_to_the_same_answer_as_counting_one_by_one(monkeypatch):
+    """60 leads at 09:00 sharp, 10 minutes a call, 90 % within 15: calls start at 0 and 10 only, so
+    54 / 2 = 27 on shift; Erlang C says far fewer, so the search leaves the one-by-one steps."""
+    from reports.staffing import model
+
+    history = burst_history(per_burst=60)
+    run = replay(history, CALENDAR, breach_minutes=20)
+    needs = requirements(history, run, target=0.9, sla_minutes=15)
+    _per_week, estimate, needed = needs[(0, 9)]
+    assert estimate + model.LINEAR_STEPS < needed == 27
+    monkeypatch.setattr(model, "LINEAR_STEPS", model.MAX_AGENTS)  # one by one all the way
+    assert requirements(history, run, target=0.9, sla_minutes=15)[(0, 9)][2] == 27
