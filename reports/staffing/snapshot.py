@@ -10,7 +10,8 @@ Above it, two things change, nothing else:
   by the first page that finds none or finds it made for another roster);
 - the what-if replays only the days it changes: for each weekday whose shifts differ, its most recent
   open days (at least one, as many as fit in `WHAT_IF_LEADS` leads), each from an empty queue at the
-  day's opening, once with the current roster and once with the changed one. The difference per hour
+  day's opening, with the changed roster (the current roster's run of every day alone is kept with the
+  snapshot, so a what-if runs one replay per day, not two). The difference per hour
   (and, scaled to the weekday's leads in the window, overall) is added to the snapshot's shares.
   tests/reports/test_staffing_snapshot.py holds it within WHAT_IF_TOLERANCE of the full replay.
 """
@@ -35,7 +36,8 @@ def roster_key(roster):
 
 
 def snapshot_plan(team, history, calendar, *, target, sla_minutes, roster, refresh=False):
-    """(needs, the current roster's Plan) from the snapshot, computed and stored when absent or stale."""
+    """(needs, the current roster's Plan, its run of each day alone: `days_of_roster`) from the snapshot,
+    computed and stored when absent or stale."""
     key = roster_key(roster)
     lookup = {
         "team": team,
@@ -47,7 +49,7 @@ def snapshot_plan(team, history, calendar, *, target, sla_minutes, roster, refre
     row = None if refresh else StaffingSnapshot.objects.filter(**lookup).defer("history").first()
     if row is not None and row.leads == history.leads and row.roster_key == key:
         needs = needs_from_json(row.needs)
-        return needs, plan_from_json(row.plan, needs, roster)
+        return needs, plan_from_json(row.plan, needs, roster), days_from_json(row.plan.get("days", {}))
     run = replay(history, calendar, breach_minutes=team.sla_breach_minutes)
     if row is not None and row.leads == history.leads:
         needs = needs_from_json(row.needs)  # the needs do not depend on the roster
@@ -56,6 +58,7 @@ def snapshot_plan(team, history, calendar, *, target, sla_minutes, roster, refre
     plan = staffing_plan(
         history, run, roster, needs=needs, sla_minutes=sla_minutes, breach_minutes=team.sla_breach_minutes
     )
+    days = days_of_roster(history, calendar, roster, sla_minutes=sla_minutes, breach_minutes=team.sla_breach_minutes)
     StaffingSnapshot.objects.update_or_create(  # its own transaction and row lock: two pages at once agree
         **lookup,
         defaults={
@@ -63,10 +66,10 @@ def snapshot_plan(team, history, calendar, *, target, sla_minutes, roster, refre
             "history": history_to_json(history),
             "needs": needs_to_json(needs),
             "roster_key": key,
-            "plan": plan_to_json(plan),
+            "plan": {**plan_to_json(plan), "days": days_to_json(days)},
         },
     )
-    return needs, plan
+    return needs, plan, days
 
 
 def stored_history(team, first_day, days):
@@ -101,6 +104,14 @@ def history_from_json(data, *, first_day, days):
         callback_share=data["callback_share"],
         calls_per_lead=data["calls_per_lead"],
     )
+
+
+def days_to_json(days):
+    return {day: [[*slot, *hits] for slot, hits in slots.items()] for day, slots in days.items()}
+
+
+def days_from_json(data):
+    return {day: {(row[0], row[1]): tuple(row[2:]) for row in rows} for day, rows in data.items()}
 
 
 def needs_to_json(needs):
@@ -199,7 +210,34 @@ def _minute(arrival):
     return arrival[0]
 
 
-def what_if_by_days(history, calendar, *, base, roster, what_if, sla_minutes, breach_minutes, budget=None):
+def day_hits(run, shifts, limits):
+    """{slot: (called within limits[0], within limits[1], leads)} of one day's replay with `shifts`."""
+    first_call, _ = queue_sim.simulate(run.leads, qualifiers=run.line.roster_steps(shifts))
+    hits = {}
+    for lead in run.leads:
+        row = hits.setdefault(run.slot_of[lead.pk], [0, 0, 0])
+        row[0] += _within(first_call, lead, limits[0])
+        row[1] += _within(first_call, lead, limits[1])
+        row[2] += 1
+    return hits
+
+
+def days_of_roster(history, calendar, roster, *, sla_minutes, breach_minutes):
+    """{ISO day: {slot: hits}} of every open day of the window replayed alone with the current roster:
+    the "before" side of every what-if, kept with the snapshot so a what-if runs one replay, not two."""
+    calendar = _RememberedWindows(calendar)
+    result = {}
+    for n in range(history.days):
+        sub = day_history(history, calendar, history.first_day + timedelta(days=n))
+        if sub is not None and sub.arrivals:
+            run = replay(sub, calendar, breach_minutes=breach_minutes)
+            result[sub.first_day.isoformat()] = day_hits(run, roster, (sla_minutes, breach_minutes))
+    return result
+
+
+def what_if_by_days(
+    history, calendar, *, base, roster, what_if, sla_minutes, breach_minutes, budget=None, days_before=None
+):
     """The plan `base` (the current roster, whole window) moved by the effect of `what_if` on the days it
     changes (see the module's docstring). Returns (Plan, the days replayed)."""
     budget = WHAT_IF_LEADS if budget is None else budget
@@ -220,18 +258,19 @@ def what_if_by_days(history, calendar, *, base, roster, what_if, sla_minutes, br
                 chosen.append(days[round_])
                 spent += days[round_].leads
     delta_hits, slot_leads, weekday_sample = {}, {}, {}
+    limits = (sla_minutes, breach_minutes)
     for sub in chosen:
         run = replay(sub, calendar, breach_minutes=breach_minutes)
-        before, _ = queue_sim.simulate(run.leads, qualifiers=run.line.roster_steps(roster))
-        after, _ = queue_sim.simulate(run.leads, qualifiers=run.line.roster_steps(what_if))
-        for lead in run.leads:
-            slot = run.slot_of[lead.pk]
-            gain = _within(after, lead, sla_minutes) - _within(before, lead, sla_minutes)
-            gain_breach = _within(after, lead, breach_minutes) - _within(before, lead, breach_minutes)
-            hits = delta_hits.setdefault(slot, [0, 0])
-            hits[0] += gain
-            hits[1] += gain_breach
-            slot_leads[slot] = slot_leads.get(slot, 0) + 1
+        before = (days_before or {}).get(sub.first_day.isoformat())
+        if before is None:  # not kept with the snapshot (or no snapshot): the current roster's run too
+            before = day_hits(run, roster, limits)
+        after = day_hits(run, what_if, limits)
+        for slot, (hits, hits_breach, n) in after.items():
+            was = before.get(slot, (0, 0, 0))
+            delta = delta_hits.setdefault(slot, [0, 0])
+            delta[0] += hits - was[0]
+            delta[1] += hits_breach - was[1]
+            slot_leads[slot] = slot_leads.get(slot, 0) + n
         weekday_sample[sub.first_day.weekday()] = weekday_sample.get(sub.first_day.weekday(), 0) + len(run.leads)
     cells = {}
     for slot, cell in base.cells.items():

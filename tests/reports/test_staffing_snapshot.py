@@ -50,7 +50,7 @@ def test_the_what_if_by_days_is_within_the_tolerance_of_the_full_replay(demo):
         history = team_history.team_history(team, first_day=first, days=days)
         calendar = WorkCalendar.for_team(team)
         roster = roster_of(team)
-        stored_needs, stored_base = snapshot.snapshot_plan(
+        stored_needs, stored_base, days_before = snapshot.snapshot_plan(
             team, history, calendar, target=0.9, sla_minutes=team.sla_warn_minutes, roster=roster
         )
         for name, change in WHAT_IFS.items():
@@ -71,6 +71,18 @@ def test_the_what_if_by_days_is_within_the_tolerance_of_the_full_replay(demo):
                     budget=budget,
                 )
                 assert len(replayed) == 1 if budget == 0 else len(replayed) >= 3, name  # 4 November: a holiday
+                with_stored, _days = snapshot.what_if_by_days(
+                    history,
+                    calendar,
+                    base=stored_base,
+                    roster=roster,
+                    what_if=shifts,
+                    sla_minutes=team.sla_warn_minutes,
+                    breach_minutes=team.sla_breach_minutes,
+                    budget=budget,
+                    days_before=days_before,
+                )
+                assert with_stored == approx  # the current roster's days kept with the snapshot: the same run
                 assert approx.share == pytest.approx(exact.share, abs=snapshot.WHAT_IF_TOLERANCE), name
                 assert approx.share_breach == pytest.approx(exact.share_breach, abs=snapshot.WHAT_IF_TOLERANCE), name
                 changed = snapshot.changed_weekdays(roster, shifts)
@@ -161,6 +173,7 @@ def test_the_big_teams_page_reads_a_constant_number_of_queries(client, big, djan
     with django_assert_num_queries(15):  # the history kept with the snapshot + the snapshot: no lead read
         response = client.get(url, {"team": team.pk})
     assert response.context["snapshot"]
+    assert "Большая команда: история четырёх недель" in response.content.decode()
     what_if = {"team": team.pk, "add_weekday": 0, "add_start": "09:00", "add_end": "10:00", "add_count": 2}
     with django_assert_num_queries(14):  # the history cached; the snapshot, no query per day replayed
         response = client.get(url, what_if)
