@@ -38,8 +38,9 @@ def rollup_rebuild_recent():
 
 
 @shared_task(ignore_result=True)
-def staffing_snapshots_refresh():
-    """Nightly: the staffing planner's snapshot of every big team (reports.staffing.snapshot)."""
+def staffing_snapshots_refresh(team_id=None):
+    """Nightly: the staffing planner's snapshot of every big team (reports.staffing.snapshot); with
+    `team_id`, that team's (queued by its page after a roster change)."""
     from .staffing.snapshot import snapshots_refresh
 
-    return snapshots_refresh()
+    return snapshots_refresh(team_id=team_id)

@@ -78,13 +78,12 @@ def planner_page(*, team, target, sla_minutes, roster, what_if=None, today=None)
         return context
     options = {"sla_minutes": sla_minutes, "breach_minutes": team.sla_breach_minutes}
     if history.leads > LIVE_LEADS:  # a big team: the snapshot and the what-if by days (staffing.snapshot)
-        _needs, base, days_before = snapshot.snapshot_plan(
-            team, history, calendar, target=target, sla_minutes=sla_minutes, roster=roster
-        )
-        plan = base
+        stored = snapshot.snapshot_plan(team, history, calendar, target=target, sla_minutes=sla_minutes, roster=roster)
+        base = plan = stored.plan
+        context["snapshot_estimated"] = stored.estimated
         if what_if is not None:
             plan, context["replayed_days"] = snapshot.what_if_by_days(
-                history, calendar, base=base, roster=roster, what_if=what_if, days_before=days_before, **options
+                history, calendar, base=base, roster=roster, what_if=what_if, days_before=stored.days_before, **options
             )
             context["replayed_days_text"] = ", ".join(f"{day:%d.%m.%Y}" for day in context["replayed_days"])
         context["snapshot"] = True

@@ -18,15 +18,19 @@ Above it, two things change, nothing else:
 
 import bisect
 import hashlib
-from dataclasses import replace
+import logging
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from qualification import queue_sim
 
 from ..models import StaffingSnapshot
-from .model import Cell, History, Plan, local_midnight, replay, requirements, staffing_plan
+from .model import Cell, History, Plan, ShiftSpec, local_midnight, replay, requirements, staffing_plan
+
+log = logging.getLogger(__name__)
 
 WHAT_IF_LEADS = 8_000
+REFRESH_QUEUED_SECONDS = 30 * 60  # a roster's recomputation is queued at most once in this time
 WHAT_IF_TOLERANCE = 0.05  # the what-if by days vs the full replay: shares within 5 points (tested)
 
 
@@ -36,8 +40,9 @@ def roster_key(roster):
 
 
 def snapshot_plan(team, history, calendar, *, target, sla_minutes, roster, refresh=False):
-    """(needs, the current roster's Plan, its run of each day alone: `days_of_roster`) from the snapshot,
-    computed and stored when absent or stale."""
+    """The team's `Snapshot` for this history and promise: stored, or computed and stored when there is none
+    (or it was made from other leads); made for another roster, it is moved to this one as a what-if
+    (`estimated`) and the recomputation is queued."""
     key = roster_key(roster)
     lookup = {
         "team": team,
@@ -49,7 +54,24 @@ def snapshot_plan(team, history, calendar, *, target, sla_minutes, roster, refre
     row = None if refresh else StaffingSnapshot.objects.filter(**lookup).defer("history").first()
     if row is not None and row.leads == history.leads and row.roster_key == key:
         needs = needs_from_json(row.needs)
-        return needs, plan_from_json(row.plan, needs, roster), days_from_json(row.plan.get("days", {}))
+        return Snapshot(needs, plan_from_json(row.plan, needs, roster), days_from_json(row.plan.get("days", {})))
+    if row is not None and row.leads == history.leads and "roster" in row.plan:
+        # the roster changed since: the stored roster's figures moved by the change, as a what-if, until the
+        # recomputation queued here replaces them (a request cannot replay a big team's window)
+        needs = needs_from_json(row.needs)
+        made_for = [ShiftSpec(weekday=weekday, start=start, end=end) for weekday, start, end in row.plan["roster"]]
+        plan, _days = what_if_by_days(
+            history,
+            calendar,
+            base=plan_from_json(row.plan, needs, made_for),
+            roster=made_for,
+            what_if=roster,
+            sla_minutes=sla_minutes,
+            breach_minutes=team.sla_breach_minutes,
+            days_before=days_from_json(row.plan.get("days", {})),
+        )
+        _refresh_later(team, key)
+        return Snapshot(needs, plan, None, estimated=True)
     run = replay(history, calendar, breach_minutes=team.sla_breach_minutes)
     if row is not None and row.leads == history.leads:
         needs = needs_from_json(row.needs)  # the needs do not depend on the roster
@@ -66,10 +88,36 @@ def snapshot_plan(team, history, calendar, *, target, sla_minutes, roster, refre
             "history": history_to_json(history),
             "needs": needs_to_json(needs),
             "roster_key": key,
-            "plan": {**plan_to_json(plan), "days": days_to_json(days)},
+            "plan": {
+                **plan_to_json(plan),
+                "days": days_to_json(days),
+                "roster": sorted([shift.weekday, shift.start, shift.end] for shift in roster),
+            },
         },
     )
-    return needs, plan, days
+    return Snapshot(needs, plan, days)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    needs: dict
+    plan: Plan  # the current roster's
+    days_before: dict | None  # the current roster's run of each day alone (None: not known yet)
+    estimated: bool = False  # the roster changed since the snapshot: the plan is a what-if of the stored one
+
+
+def _refresh_later(team, key):
+    """Queue the team's recomputation once per roster (never raises: the nightly task catches up)."""
+    from django.core.cache import cache
+
+    from ..tasks import staffing_snapshots_refresh
+
+    if not cache.add(f"reports:staffing:refreshing:{team.pk}:{key}", 1, REFRESH_QUEUED_SECONDS):
+        return
+    try:
+        staffing_snapshots_refresh.apply_async(kwargs={"team_id": team.pk}, retry=False)
+    except Exception:
+        log.warning("staffing snapshot of team %s not queued; the nightly task will make it", team.pk, exc_info=True)
 
 
 def stored_history(team, first_day, days):
@@ -348,7 +396,7 @@ def _leads_by_weekday(history, calendar):
     return by_weekday
 
 
-def snapshots_refresh(*, today=None):
+def snapshots_refresh(*, today=None, team_id=None):
     """Recompute the snapshot of every big qualification team for the default promise (90 % within the
     team's warning limit) and its roster now; returns the teams' ids refreshed. Safe to run twice."""
     from zoneinfo import ZoneInfo
@@ -362,7 +410,8 @@ def snapshots_refresh(*, today=None):
     from .page import DEFAULT_TARGET, LIVE_LEADS, roster_of
 
     refreshed = []
-    for team in Team.objects.filter(kind=Team.Kind.QUALIFICATION, is_active=True).order_by("pk"):
+    teams = Team.objects.filter(kind=Team.Kind.QUALIFICATION, is_active=True).order_by("pk")
+    for team in teams.filter(pk=team_id) if team_id is not None else teams:
         day = today or timezone.localdate(timezone=ZoneInfo(team.time_zone))
         first_day, days = team_history.history_window(day)
         history = team_history.team_history(team, first_day=first_day, days=days)
