@@ -470,3 +470,38 @@ def spend_overlapping(spend):
     other = rows.filter(granularity=MarketingSpend.Granularity.DAY, day__gte=first, day__lt=following)
     other = other.order_by("day").first()
     return other.day.strftime("%d.%m.%Y") if other else None
+
+
+class StaffingSnapshot(models.Model):
+    """The staffing planner's expensive part for a big team, computed once (reports.staffing.snapshot):
+    for one team, history window and promise, what each weekday × hour needs (the simulation of every
+    arrival of the window) and the roster replay's expected shares for the roster of `roster_key`.
+    Refreshed by a nightly task; a page that finds none (or another roster) computes it and stores it;
+    the window's history is kept with it, so a big team's page does not read the lead table.
+    Only teams whose window holds more than reports.staffing.page.LIVE_LEADS leads use it."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", verbose_name=_("team"))
+    first_day = models.DateField(_("history from"))
+    days = models.PositiveSmallIntegerField(_("days"))
+    target_percent = models.PositiveSmallIntegerField(_("promise, %"))
+    sla_minutes = models.PositiveSmallIntegerField(_("within, minutes"))
+    leads = models.IntegerField(_("leads of the window"))
+    # the window's history as the planner reads it (arrivals per minute, the handle-time histogram, the
+    # call shares): a big team's page reads it from here, not from the lead table (at most a day old)
+    history = models.JSONField(_("history"))
+    needs = models.JSONField(_("needs per weekday and hour"))
+    roster_key = models.CharField(_("roster"), max_length=64)
+    plan = models.JSONField(_("expected shares with the roster"))
+    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("staffing snapshot")
+        verbose_name_plural = _("staffing snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "first_day", "days", "target_percent", "sla_minutes"], name="staffing_snapshot_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.team_id} {self.first_day} {self.target_percent}%/{self.sla_minutes}"

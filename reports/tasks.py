@@ -1,7 +1,7 @@
 """Celery tasks of the reports. Each re-reads state and is safe to run twice.
 
 Beat entries (settings.CELERY_BEAT_SCHEDULE): weekly_digest on Mondays at 09:00 Moscow time; rollup_refresh
-every REPORT_ROLLUP_REFRESH_SECONDS; rollup_rebuild_recent nightly.
+every REPORT_ROLLUP_REFRESH_SECONDS; rollup_rebuild_recent nightly; staffing_snapshots_refresh nightly.
 """
 
 from datetime import date
@@ -35,3 +35,12 @@ def rollup_rebuild_recent():
     from .rollup import NIGHTLY_DAYS, rollup_rebuild
 
     rollup_rebuild(days=NIGHTLY_DAYS)
+
+
+@shared_task(ignore_result=True)
+def staffing_snapshots_refresh(team_id=None):
+    """Nightly: the staffing planner's snapshot of every big team (reports.staffing.snapshot); with
+    `team_id`, that team's (queued by its page after a roster change)."""
+    from .staffing.snapshot import snapshots_refresh
+
+    return snapshots_refresh(team_id=team_id)

@@ -373,7 +373,7 @@ def staffing(request):
     form = PlannerForm(request.GET or None, teams=request.planned_teams)
     team = _planner_team(request, form)
     valid = bool(request.GET) and form.is_valid()  # an invalid what-if shows the roster as it is
-    target = form.target_share() if valid else 0.9
+    target = form.target_share() if valid else staffing_page.DEFAULT_TARGET
     sla = form.sla_minutes(team) if valid else team.sla_warn_minutes
     roster = staffing_page.roster_of(team)
     what_if = None
@@ -392,7 +392,9 @@ def staffing(request):
         page_title=_("Staffing planner"),
     )
     template = "reports/_staffing_plan.html" if request.headers.get("HX-Request") else "reports/staffing.html"
-    return _render(request, template, "staffing", {**context, "tables": []})
+    return _render(
+        request, template, "staffing", {**context, "tables": [], "own_tables": staffing_page.planner_tables(context)}
+    )
 
 
 def _team_members(team):
@@ -484,7 +486,12 @@ def staffing_backtest(request):
     form = PlannerForm(request.GET or None, teams=request.planned_teams)
     team = _planner_team(request, form)
     context = staffing_page.backtest(team=team)
-    context.update(planner_form=form, page_title=_("Staffing planner: check against history"), tables=[])
+    context.update(
+        planner_form=form,
+        page_title=_("Staffing planner: check against history"),
+        tables=[],
+        own_tables=staffing_page.backtest_tables(context),
+    )
     return _render(request, "reports/staffing_backtest.html", "staffing-backtest", context)
 
 

@@ -304,6 +304,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.rollup_refresh",
         "schedule": env.int("REPORT_ROLLUP_REFRESH_SECONDS", default=300),
     },
+    # the staffing planner's snapshot of teams too big to replay on every request (docs/staffing.md)
+    "staffing-snapshots-nightly": {
+        "task": "reports.tasks.staffing_snapshots_refresh",
+        "schedule": crontab(hour=env.int("STAFFING_SNAPSHOT_HOUR", default=3), minute=30),
+    },
     "report-rollup-nightly": {
         "task": "reports.tasks.rollup_rebuild_recent",
         "schedule": crontab(hour=env.int("REPORT_ROLLUP_NIGHTLY_HOUR", default=2), minute=15),

@@ -14,10 +14,13 @@ from leadflow.workhours import WorkCalendar
 from .. import rollup, selectors
 from ..selectors.common import Period, ReportFilter
 from . import history as team_history_module
+from . import snapshot
 from .model import ShiftSpec, minutes_of, replay, requirements, staffing_plan, weekly_shares
 
 WEEKDAYS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
 HISTORY_CACHE_SECONDS = 600
+DEFAULT_TARGET = 0.9  # the promise when none is asked: 90 % called within the limit
+LIVE_LEADS = 5_000  # a window up to this many leads is replayed whole on every request (~0.5 s)
 
 
 def roster_of(team):
@@ -43,11 +46,15 @@ def what_if_roster(roster, *, add=None, add_count=1, move_id=None, move_to=None)
 
 
 def cached_history(team, today):
+    """The team's history of the window: from the cache, else kept with a big team's snapshot, else
+    read (reports.staffing.history); cached for HISTORY_CACHE_SECONDS."""
     first_day, days = team_history_module.history_window(today)
     key = f"reports:staffing:history:{team.pk}:{first_day.isoformat()}:{days}"
     history = cache.get(key)
     if history is None:
-        history = team_history_module.team_history(team, first_day=first_day, days=days)
+        history = snapshot.stored_history(team, first_day, days)
+        if history is None:
+            history = team_history_module.team_history(team, first_day=first_day, days=days)
         cache.set(key, history, HISTORY_CACHE_SECONDS)
     return history
 
@@ -69,15 +76,26 @@ def planner_page(*, team, target, sla_minutes, roster, what_if=None, today=None)
     }
     if context["empty"]:
         return context
-    run = replay(history, calendar, breach_minutes=team.sla_breach_minutes)
-    key = f"reports:staffing:needs:{team.pk}:{history.first_day.isoformat()}:{history.days}:{target}:{sla_minutes}"
-    needs = cache.get(key)
-    if needs is None:
-        needs = requirements(history, run, target=target, sla_minutes=sla_minutes)
-        cache.set(key, needs, HISTORY_CACHE_SECONDS)
-    options = {"needs": needs, "sla_minutes": sla_minutes, "breach_minutes": team.sla_breach_minutes}
-    base = staffing_plan(history, run, roster, **options)
-    plan = staffing_plan(history, run, what_if, **options) if what_if is not None else base
+    options = {"sla_minutes": sla_minutes, "breach_minutes": team.sla_breach_minutes}
+    if history.leads > LIVE_LEADS:  # a big team: the snapshot and the what-if by days (staffing.snapshot)
+        stored = snapshot.snapshot_plan(team, history, calendar, target=target, sla_minutes=sla_minutes, roster=roster)
+        base = plan = stored.plan
+        context["snapshot_estimated"] = stored.estimated
+        if what_if is not None:
+            plan, context["replayed_days"] = snapshot.what_if_by_days(
+                history, calendar, base=base, roster=roster, what_if=what_if, days_before=stored.days_before, **options
+            )
+            context["replayed_days_text"] = ", ".join(f"{day:%d.%m.%Y}" for day in context["replayed_days"])
+        context["snapshot"] = True
+    else:
+        run = replay(history, calendar, breach_minutes=team.sla_breach_minutes)
+        key = f"reports:staffing:needs:{team.pk}:{history.first_day.isoformat()}:{history.days}:{target}:{sla_minutes}"
+        needs = cache.get(key)
+        if needs is None:
+            needs = requirements(history, run, target=target, sla_minutes=sla_minutes)
+            cache.set(key, needs, HISTORY_CACHE_SECONDS)
+        base = staffing_plan(history, run, roster, needs=needs, **options)
+        plan = staffing_plan(history, run, what_if, needs=needs, **options) if what_if is not None else base
     context.update(base=base, plan=plan, grid=_grid(plan, target), hours=_hours(plan), history=history)
     context["missed_hours"] = sum(1 for cell in plan.cells.values() if cell.missed(target))
     return context
@@ -163,3 +181,87 @@ def parse_day(value):
         return date.fromisoformat(value)
     except (TypeError, ValueError):
         return None
+
+
+# --- the exports (the same tables as the page; reports.exports writes them and logs the download) -----
+
+
+def planner_tables(context):
+    """The planner's tables for CSV/XLSX: every open hour (needed vs on shift, the expected shares) and
+    the expected shares overall; with a what-if, its figures beside the current roster's."""
+    from ..tables import Column, ReportTable
+
+    sla, breach = context["sla_minutes"], context["breach_minutes"]
+    base, plan, what_if = context.get("base"), context.get("plan"), context.get("what_if")
+    columns = [
+        Column("weekday", _("Day"), "text"),
+        Column("hour", _("Hour"), "text"),
+        Column("leads_per_week", _("Leads a week"), "num", of_leads=False),
+        Column("required", _("Needed (simulation)"), "int", of_leads=False),
+        Column("erlang", _("Needed (Erlang C)"), "int", of_leads=False),
+        Column("rostered", _("On shift"), "int", of_leads=False),
+        Column("short", _("On shift − needed"), "int", of_leads=False),
+        Column("share", _("Expected within %(minutes)s min") % {"minutes": sla}, "pct", of_leads=False),
+        Column("share_breach", _("Expected within %(minutes)s min") % {"minutes": breach}, "pct", of_leads=False),
+    ]
+    if what_if:
+        columns += [
+            Column("rostered_now", _("On shift, current roster"), "int", of_leads=False),
+            Column(
+                "share_now",
+                _("Expected within %(minutes)s min, current roster") % {"minutes": sla},
+                "pct",
+                of_leads=False,
+            ),
+        ]
+    rows = []  # no leads in the window: the tables without rows
+    for (weekday, hour), cell in sorted(plan.cells.items() if plan else ()):
+        row = {
+            "weekday": str(WEEKDAYS[weekday]),
+            "hour": f"{hour:02d}:00",
+            "leads_per_week": round(cell.leads_per_week, 2),
+            "required": cell.required,
+            "erlang": cell.erlang,
+            "rostered": cell.rostered,
+            "short": cell.rostered - cell.required,
+            "share": cell.share,
+            "share_breach": cell.share_breach,
+        }
+        if what_if:
+            now = base.cells[(weekday, hour)]
+            row.update(rostered_now=now.rostered, share_now=now.share)
+        rows.append(row)
+    hours = ReportTable(slug="hours", title=_("Needed vs on shift per weekday and hour"), columns=columns, rows=rows)
+    share_rows = []
+    if base:
+        share_rows.append({"roster": str(_("Current roster")), "share": base.share, "share_breach": base.share_breach})
+    if what_if and plan:
+        share_rows.append(
+            {"roster": str(_("With the what-if")), "share": plan.share, "share_breach": plan.share_breach}
+        )
+    shares = ReportTable(
+        slug="shares",
+        title=_("Expected shares"),
+        columns=[Column("roster", _("Roster"), "text"), *columns[7:9]],
+        rows=share_rows,
+    )
+    return [hours, shares]
+
+
+def backtest_tables(context):
+    from ..tables import Column, ReportTable
+
+    rows = [{**row, "week": row["week"].isoformat()} for row in context["rows"]]
+    table = ReportTable(
+        slug="backtest",
+        title=_("Predicted vs measured share within the warning limit"),
+        columns=[
+            Column("week", _("Week from"), "text"),
+            Column("leads", _("Leads"), "int", of_leads=False),
+            Column("predicted", _("Predicted by the planner"), "pct", of_leads=False),
+            Column("measured", _("Measured by the speed dashboard"), "pct", of_leads=False),
+            Column("error", _("Error (predicted − measured)"), "pct", of_leads=False),
+        ],
+        rows=rows,
+    )
+    return [table] if rows else []

@@ -15,7 +15,7 @@ CALENDAR = WorkCalendar(time_zone="Europe/Moscow", windows={0: (time(9), time(10
 def burst_history(per_burst=6, handle=10.0):
     """Every Monday at 09:00 sharp `per_burst` leads at once, each call `handle` minutes, always answered."""
     arrivals = [datetime.combine(day, time(9), MSK) for day in MONDAYS for _ in range(per_burst)]
-    return History(
+    return History.from_moments(
         first_day=MONDAYS[0],
         days=28,
         arrivals=arrivals,
@@ -86,3 +86,54 @@ def test_the_simulator_follows_the_roster_steps():
     assert first_call == {1: 5.0, 2: 5.0}  # nobody until minute 5, then both at once
     first_call, _ = queue_sim.simulate(leads, qualifiers=[(0.0, 1), (3.0, 0)])
     assert first_call == {1: 0.0}  # the shift ended with the call in hand: the second lead is never called
+
+
+def test_the_needs_search_gallops_to_the_same_answer_as_counting_one_by_one(monkeypatch):
+    """60 leads at 09:00 sharp, 10 minutes a call, 90 % within 15: calls start at 0 and 10 only, so
+    54 / 2 = 27 on shift; Erlang C says far fewer, so the search leaves the one-by-one steps."""
+    from reports.staffing import model
+
+    history = burst_history(per_burst=60)
+    run = replay(history, CALENDAR, breach_minutes=20)
+    needs = requirements(history, run, target=0.9, sla_minutes=15)
+    _per_week, estimate, needed = needs[(0, 9)]
+    assert estimate + model.LINEAR_STEPS < needed == 27
+    monkeypatch.setattr(model, "LINEAR_STEPS", model.MAX_AGENTS)  # one by one all the way
+    assert requirements(history, run, target=0.9, sla_minutes=15)[(0, 9)][2] == 27
+
+
+def test_the_inlined_fates_are_queue_sims_own():
+    """model._fate_drawer draws what queue_sim.draw_fate draws with the histogram's handle function."""
+    import bisect
+    import random
+
+    from reports.staffing import model
+
+    history = History.from_moments(
+        first_day=MONDAYS[0],
+        days=28,
+        arrivals=[],
+        handle_minutes=[1.5, 4.0, 4.0, 9.5],
+        answered_share=0.55,
+        callback_share=0.2,
+        calls_per_lead=1.4,
+    )
+    values, cumulative = [1.5, 4.0, 9.5], [1, 3, 4]
+    fast = model._fate_drawer(random.Random(17), history, values, cumulative, 4)
+    slow_rng = random.Random(17)
+    for pk in range(1, 50):
+        mine = fast(queue_sim.Lead(pk=pk, received_at=0, day=0))
+        theirs = queue_sim.draw_fate(
+            queue_sim.Lead(pk=pk, received_at=0, day=0),
+            slow_rng,
+            p_answer=0.55,
+            p_callback=0.2,
+            handle=lambda rng, _answered: values[bisect.bisect_right(cumulative, rng.random() * 4)],
+        )
+        assert (mine.answers, mine.handle, mine.asks_callback, mine.callback_delay, mine.lease) == (
+            theirs.answers,
+            theirs.handle,
+            theirs.asks_callback,
+            theirs.callback_delay,
+            theirs.lease,
+        )
