@@ -1,0 +1,152 @@
+"""Who may see and do what to which lead, deal or team: the one place for these rules.
+
+Views, services, selectors and the admin all ask here (Zulip's `access_*_by_id` helpers are the model):
+
+- `ensure_*` raise `PermissionRefused` with the reason a person reads (services call them, so a rule
+  holds whatever the entry point; the view boundary in `leadflow.web` turns the refusal into the 403
+  page);
+- `*_for_actor` fetch an object and check it in one step (views);
+- `may_*` / `is_*` answer yes or no for what a page shows (a button, a column);
+- `*_scope` give the querysets' filters (selectors, the admin).
+
+Roles are Django groups (`leadflow.roles`); a superuser passes every role check. A package (`people`,
+`leads`, `deals`, `reviews`, `scopes`, `pages`); everything is imported from `leadflow.access`.
+"""
+
+from ..exceptions import LeadNotFound, PermissionRefused
+from .deals import (
+    arbitrates_disputes_of,
+    arbitration_scope,
+    day_rep_for_actor,
+    deal_for_actor,
+    ensure_arbiter,
+    ensure_deal_owner,
+    ensure_may_book,
+    ensure_may_correct_deal,
+    ensure_may_hear_calls,
+    ensure_may_see_deal_files,
+    ensure_visit_rep,
+    managed_sales_team_id,
+    may_arbitrate,
+    may_correct_deal,
+    may_hear_calls,
+    may_see_deal_files,
+    may_work_deal,
+    qualification_team_ids_led_by,
+)
+from .leads import (
+    ensure_holder,
+    ensure_may_view_lead,
+    ensure_queue_manager,
+    ensure_team_member,
+    lead_for_actor,
+    queue_leads_scope,
+)
+from .pages import (
+    EXPORT_COMPANY,
+    EXPORT_CONTACTS,
+    EXPORT_OWN,
+    EXPORT_TEAM,
+    ensure_may_export,
+    ensure_may_handle_personal_data,
+    ensure_may_plan_team,
+    ensure_may_read_export_log,
+    ensure_may_set_up,
+    may_export_contacts,
+    may_handle_personal_data,
+    may_plan_staffing,
+    may_set_up,
+    may_view_company_spend,
+    may_view_reports,
+    planned_team_ids,
+)
+from .people import (
+    is_board_manager,
+    is_director,
+    is_queue_manager,
+    member_team_id,
+    team_id_of,
+    team_of,
+    works_board,
+    works_queue,
+)
+from .reviews import ensure_may_review, ensure_own_review, may_review_calls, review_team_ids
+from .scopes import (
+    NOTHING,
+    director_only_scope,
+    everyone_scope,
+    lead_history_scope,
+    leads_scope,
+    own_rows_scope,
+    people_scope,
+    row_team_id,
+    team_ids_of,
+    teams_scope,
+)
+
+__all__ = [
+    "LeadNotFound",
+    "PermissionRefused",
+    "EXPORT_COMPANY",
+    "EXPORT_CONTACTS",
+    "EXPORT_OWN",
+    "EXPORT_TEAM",
+    "NOTHING",
+    "arbitrates_disputes_of",
+    "arbitration_scope",
+    "day_rep_for_actor",
+    "deal_for_actor",
+    "director_only_scope",
+    "ensure_arbiter",
+    "ensure_deal_owner",
+    "ensure_holder",
+    "ensure_may_book",
+    "ensure_may_correct_deal",
+    "ensure_may_export",
+    "ensure_may_handle_personal_data",
+    "ensure_may_hear_calls",
+    "ensure_may_plan_team",
+    "ensure_may_read_export_log",
+    "ensure_may_review",
+    "ensure_may_see_deal_files",
+    "ensure_may_set_up",
+    "ensure_may_view_lead",
+    "ensure_own_review",
+    "ensure_queue_manager",
+    "ensure_team_member",
+    "ensure_visit_rep",
+    "everyone_scope",
+    "is_board_manager",
+    "is_director",
+    "is_queue_manager",
+    "lead_for_actor",
+    "lead_history_scope",
+    "leads_scope",
+    "managed_sales_team_id",
+    "may_arbitrate",
+    "may_correct_deal",
+    "may_export_contacts",
+    "may_handle_personal_data",
+    "may_hear_calls",
+    "may_plan_staffing",
+    "may_review_calls",
+    "may_see_deal_files",
+    "may_set_up",
+    "may_view_company_spend",
+    "may_view_reports",
+    "may_work_deal",
+    "member_team_id",
+    "own_rows_scope",
+    "people_scope",
+    "planned_team_ids",
+    "qualification_team_ids_led_by",
+    "queue_leads_scope",
+    "review_team_ids",
+    "row_team_id",
+    "team_id_of",
+    "team_ids_of",
+    "team_of",
+    "teams_scope",
+    "works_board",
+    "works_queue",
+]
