@@ -316,8 +316,8 @@ def test_a_big_teams_backtest_is_read_from_the_nightly_task(client, big, monkeyp
     live = client.get(url, {"team": team.pk}).context  # no snapshot yet: computed in the request
     assert [row["predicted"] for row in live["rows"]] == pytest.approx([2 / 6] * 4)
     assert staffing_snapshots_refresh() == [team.pk]  # the snapshot and the backtest
-    backtest_predicted = page.backtest_predicted
-    monkeypatch.setattr(page, "backtest_predicted", _no_search)
+    backtest_rows = page.backtest_rows
+    monkeypatch.setattr(page, "backtest_rows", _no_search)  # neither the replay nor the speed selector
     response = client.get(url, {"team": team.pk})
     assert response.context["rows"] == live["rows"] and not response.context["pending"]
     Shift.objects.create(team=team, user=people["qlead"], weekday=0, starts_at=shift.starts_at, ends_at=shift.ends_at)
@@ -326,7 +326,7 @@ def test_a_big_teams_backtest_is_read_from_the_nightly_task(client, big, monkeyp
         assert response.context["pending"] and not response.context["rows"]
         assert "Большая команда: проверка по истории" in response.content.decode()
     assert queued == [("staffing_backtest_refresh", {"team_id": team.pk})]
-    monkeypatch.setattr(page, "backtest_predicted", backtest_predicted)
+    monkeypatch.setattr(page, "backtest_rows", backtest_rows)
     from reports.tasks import staffing_backtest_refresh
 
     staffing_backtest_refresh(team.pk)
