@@ -102,7 +102,8 @@ def planner_page(*, team, target, sla_minutes, roster, what_if=None, today=None)
             cache.set(key, needs, HISTORY_CACHE_SECONDS)
         base = staffing_plan(history, run, roster, needs=needs, **options)
         plan = staffing_plan(history, run, what_if, needs=needs, **options) if what_if is not None else base
-    context.update(base=base, plan=plan, grid=_grid(plan, target), hours=_hours(plan), history=history)
+    grid = _grid(plan, target, estimated_needs=context.get("needs_pending", False))
+    context.update(base=base, plan=plan, grid=grid, hours=_hours(plan), history=history)
     context["missed_hours"] = sum(1 for cell in plan.cells.values() if cell.missed(target))
     return context
 
@@ -111,7 +112,7 @@ def _hours(plan):
     return sorted({hour for _weekday, hour in plan.cells})
 
 
-def _grid(plan, target):
+def _grid(plan, target, *, estimated_needs=False):
     hours = _hours(plan)
     rows = []
     for weekday in range(7):
@@ -122,7 +123,10 @@ def _grid(plan, target):
                 cells.append({"closed": True, "hour": hour})
                 continue
             state = "none" if cell.share is None else "missed" if cell.missed(target) else "ok"
-            cells.append({"cell": cell, "state": state, "hour": hour, "short": cell.rostered - cell.required})
+            need = f"≈{cell.required}" if estimated_needs else cell.required  # Erlang C's until the search
+            cells.append(
+                {"cell": cell, "state": state, "hour": hour, "short": cell.rostered - cell.required, "need": need}
+            )
         rows.append({"weekday": WEEKDAYS[weekday], "number": weekday, "cells": cells})
     return rows
 

@@ -22,6 +22,8 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from django.utils import timezone
+
 from qualification import queue_sim
 
 from ..models import StaffingSnapshot
@@ -105,6 +107,7 @@ def snapshot_plan(team, history, calendar, *, target, sla_minutes, roster, refre
     StaffingSnapshot.objects.update_or_create(  # its own transaction and row lock: two pages at once agree
         **lookup,
         defaults={
+            "computed_at": timezone.now(),  # the newest row's history is the page's (`stored_history`)
             "leads": history.leads,
             "history": history_to_json(history),
             "needs": needs_to_json(needs),
@@ -225,7 +228,7 @@ def stored_history(team, first_day, days):
     snapshot only when its window held more than LIVE_LEADS leads."""
     row = (
         StaffingSnapshot.objects.filter(team=team, first_day=first_day, days=days)
-        .order_by("-computed_at")
+        .order_by("-computed_at", "-pk")
         .values_list("history", flat=True)
         .first()
     )
@@ -539,8 +542,6 @@ def snapshots_refresh(*, today=None, team_id=None, target_percent=None, sla_minu
     and its roster now, and the backtest of the last full month (`backtest`); returns the teams' ids
     refreshed. Safe to run twice."""
     from zoneinfo import ZoneInfo
-
-    from django.utils import timezone
 
     from leadflow.models import Team
     from leadflow.workhours import WorkCalendar
