@@ -14,7 +14,7 @@ from reports.models import StaffingSnapshot
 from reports.staffing import history as team_history
 from reports.staffing import snapshot
 from reports.staffing.model import ShiftSpec, replay, requirements, staffing_plan
-from reports.staffing.page import planner_page, roster_of, what_if_roster
+from reports.staffing.page import planner_page, planner_tables, roster_of, what_if_roster
 
 pytestmark = pytest.mark.django_db
 DEMO_NOW = "2026-11-30 12:00 +03:00"
@@ -252,6 +252,8 @@ def test_a_new_promise_reads_the_stored_replay_and_queues_its_needs(client, big,
                 assert (cell.share, cell.share_breach) == pytest.approx((exact_cell.share, exact_cell.share_breach))
                 assert cell.missed(target) == exact_cell.missed(target)  # the red/green: exact
                 assert cell.required == cell.erlang == needs[(0, 9)][1]  # Erlang C's, marked pending
+                hours = planner_tables({**page, "what_if": False})[0]
+                assert [(row["required"], row["short"]) for row in hours.rows] == [(None, None)]  # not exported
         # 1 qualifier, 6 leads at 09:00, 10 min each: called at 0, 10, 20… → 1/6 within 5, 2/6 within 10, 3/6 within 20
         assert live[(0.95, 5)][1].share == pytest.approx(1 / 6) and live[(0.95, 20)][1].share == pytest.approx(3 / 6)
         assert queued == [
