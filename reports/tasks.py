@@ -38,9 +38,25 @@ def rollup_rebuild_recent():
 
 
 @shared_task(ignore_result=True)
-def staffing_snapshots_refresh(team_id=None):
-    """Nightly: the staffing planner's snapshot of every big team (reports.staffing.snapshot); with
-    `team_id`, that team's (queued by its page after a roster change)."""
+def staffing_snapshots_refresh(team_id=None, target_percent=None, sla_minutes=None):
+    """Nightly: the staffing planner's snapshot and backtest of every big team (reports.staffing.snapshot);
+    with `team_id`, that team's (queued by its page after a roster change), for the promise given
+    (`target_percent` within `sla_minutes`, queued by a what-if that changed it; the backtest not redone)."""
     from .staffing.snapshot import snapshots_refresh
 
-    return snapshots_refresh(team_id=team_id)
+    promise = target_percent is not None or sla_minutes is not None
+    return snapshots_refresh(
+        team_id=team_id, target_percent=target_percent, sla_minutes=sla_minutes, backtest=not promise
+    )
+
+
+@shared_task(ignore_result=True)
+def staffing_backtest_refresh(team_id):
+    """The backtest of a big team's last full month (queued by its page when none is kept for its roster)."""
+    from leadflow.models import Team
+
+    from .staffing.page import backtest_refresh
+
+    team = Team.objects.filter(pk=team_id).first()
+    if team is not None:
+        backtest_refresh(team)

@@ -7,6 +7,7 @@ distance on the line. A slot is a weekday × hour of the team's time zone (0 = M
 """
 
 import bisect
+import math
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -17,6 +18,7 @@ from . import erlang
 
 SEED = 17  # the fates are drawn from a fixed seed: the same page twice shows the same numbers
 MAX_AGENTS = 200
+MAX_WAIT_COUNTED = 240  # wait_counts keeps first-call waits per minute up to this (the form's largest limit)
 LINEAR_STEPS = 4  # the needs' search steps one by one this far above the Erlang C estimate, then gallops
 
 
@@ -262,13 +264,15 @@ def requirements(history, run, *, target, sla_minutes):
     return result
 
 
-def staffing_plan(history, run, shifts, *, needs, sla_minutes, breach_minutes):
+def staffing_plan(history, run, shifts, *, needs, sla_minutes, breach_minutes, first_call=None):
     """Required (`needs`, from `requirements`) vs rostered per slot, and the shares expected with the
-    roster `shifts`: the whole history replayed, the queue carried from hour to hour."""
+    roster `shifts`: the whole history replayed, the queue carried from hour to hour (`first_call`: that
+    replay's {pk: wait}, when already run by `roster_waits`)."""
     by_slot = {}
     for lead in run.leads:
         by_slot.setdefault(run.slot_of[lead.pk], []).append(lead)
-    first_call, _leads = queue_sim.simulate(run.leads, qualifiers=run.line.roster_steps(shifts))
+    if first_call is None:
+        first_call = roster_waits(run, shifts)
     total = _shares(run.leads, first_call, (sla_minutes, breach_minutes))
     cells = {}
     for (weekday, hour), (per_week, estimate, needed) in needs.items():
@@ -291,6 +295,36 @@ def staffing_plan(history, run, shifts, *, needs, sla_minutes, breach_minutes):
         weeks=history.days / 7,
         handle_mean=history.handle_mean,
     )
+
+
+def roster_waits(run, shifts):
+    """{pk: working minutes from entering the queue to the first call} of the replay with `shifts`."""
+    first_call, _leads = queue_sim.simulate(run.leads, qualifiers=run.line.roster_steps(shifts))
+    return first_call
+
+
+def wait_counts(run, first_call, cap=MAX_WAIT_COUNTED):
+    """{slot: [leads, c0, c1, …]}: per slot, how many leads and how many were first called within
+    (m − 1, m] working minutes (c0: at once), m up to `cap`, trailing zeros dropped. The share within
+    any whole limit L ≤ cap is then (c0 + … + cL) / leads, exactly as `_shares` counts it
+    (w ≤ L ⇔ ⌈w⌉ ≤ L for a whole L): a new SLA limit reads the stored replay, no new one."""
+    rows = {}
+    for lead in run.leads:
+        row = rows.setdefault(run.slot_of[lead.pk], [0])
+        row[0] += 1
+        wait = first_call.get(lead.pk)
+        if wait is None or wait > cap:
+            continue
+        minute = max(0, math.ceil(wait))
+        while len(row) < minute + 2:
+            row.append(0)
+        row[minute + 1] += 1
+    return rows
+
+
+def within_counted(row, limit):
+    """Leads of a `wait_counts` row called within `limit` (a whole number of minutes ≤ the cap)."""
+    return sum(row[1 : limit + 2])
 
 
 def _shares(leads, first_call, limits):

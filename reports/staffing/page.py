@@ -21,6 +21,7 @@ WEEKDAYS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")
 HISTORY_CACHE_SECONDS = 600
 DEFAULT_TARGET = 0.9  # the promise when none is asked: 90 % called within the limit
 LIVE_LEADS = 5_000  # a window up to this many leads is replayed whole on every request (~0.5 s)
+BACKTEST_CACHE_SECONDS = 8 * 24 * 3600  # a big team's backtest, made nightly, outlives a missed night
 
 
 def roster_of(team):
@@ -45,11 +46,15 @@ def what_if_roster(roster, *, add=None, add_count=1, move_id=None, move_to=None)
     return result
 
 
+def history_cache_key(team, first_day, days):
+    return f"reports:staffing:history:{team.pk}:{first_day.isoformat()}:{days}"
+
+
 def cached_history(team, today):
     """The team's history of the window: from the cache, else kept with a big team's snapshot, else
     read (reports.staffing.history); cached for HISTORY_CACHE_SECONDS."""
     first_day, days = team_history_module.history_window(today)
-    key = f"reports:staffing:history:{team.pk}:{first_day.isoformat()}:{days}"
+    key = history_cache_key(team, first_day, days)
     history = cache.get(key)
     if history is None:
         history = snapshot.stored_history(team, first_day, days)
@@ -81,6 +86,7 @@ def planner_page(*, team, target, sla_minutes, roster, what_if=None, today=None)
         stored = snapshot.snapshot_plan(team, history, calendar, target=target, sla_minutes=sla_minutes, roster=roster)
         base = plan = stored.plan
         context["snapshot_estimated"] = stored.estimated
+        context["needs_pending"] = stored.needs_pending
         if what_if is not None:
             plan, context["replayed_days"] = snapshot.what_if_by_days(
                 history, calendar, base=base, roster=roster, what_if=what_if, days_before=stored.days_before, **options
@@ -96,7 +102,8 @@ def planner_page(*, team, target, sla_minutes, roster, what_if=None, today=None)
             cache.set(key, needs, HISTORY_CACHE_SECONDS)
         base = staffing_plan(history, run, roster, needs=needs, **options)
         plan = staffing_plan(history, run, what_if, needs=needs, **options) if what_if is not None else base
-    context.update(base=base, plan=plan, grid=_grid(plan, target), hours=_hours(plan), history=history)
+    grid = _grid(plan, target, estimated_needs=context.get("needs_pending", False))
+    context.update(base=base, plan=plan, grid=grid, hours=_hours(plan), history=history)
     context["missed_hours"] = sum(1 for cell in plan.cells.values() if cell.missed(target))
     return context
 
@@ -105,7 +112,7 @@ def _hours(plan):
     return sorted({hour for _weekday, hour in plan.cells})
 
 
-def _grid(plan, target):
+def _grid(plan, target, *, estimated_needs=False):
     hours = _hours(plan)
     rows = []
     for weekday in range(7):
@@ -116,7 +123,10 @@ def _grid(plan, target):
                 cells.append({"closed": True, "hour": hour})
                 continue
             state = "none" if cell.share is None else "missed" if cell.missed(target) else "ok"
-            cells.append({"cell": cell, "state": state, "hour": hour, "short": cell.rostered - cell.required})
+            need = f"≈{cell.required}" if estimated_needs else cell.required  # Erlang C's until the search
+            cells.append(
+                {"cell": cell, "state": state, "hour": hour, "short": cell.rostered - cell.required, "need": need}
+            )
         rows.append({"weekday": WEEKDAYS[weekday], "number": weekday, "cells": cells})
     return rows
 
@@ -133,17 +143,43 @@ def last_full_month(today):
 def backtest(*, team, today=None):
     """For the last full month: per week, the share within the team's warning limit the planner predicts
     (the month's own arrivals replayed with the current roster) and the one the speed dashboard measured
-    (the same selector, the same definition: within_warn / decided), and the error in points."""
+    (the same selector, the same definition: within_warn / decided), and the error in points.
+
+    A big team (one with a staffing snapshot: more than LIVE_LEADS leads in the planner's window) reads the
+    weeks computed by the nightly task for this month and roster (`backtest_refresh`, kept in the cache:
+    the month's ~340,000 leads at 1,000,000 are not replayed, nor the speed selector run, per request);
+    when there are none (the roster changed) the computation is queued and the page says so."""
     tz = ZoneInfo(team.time_zone)
     today = today or timezone.localdate(timezone=tz)
     first, end = last_full_month(today)
-    history = team_history_module.team_history(team, first_day=first, days=(end - first).days)
-    calendar = WorkCalendar.for_team(team)
-    run = replay(history, calendar, breach_minutes=team.sla_breach_minutes)
-    from qualification import queue_sim
+    roster = roster_of(team)
+    pending = False
+    if _is_big(team, today):
+        key = _backtest_key(team, first, roster)
+        rows = cache.get(key)
+        if rows is None:
+            _backtest_later(team, first, roster)
+            rows = cache.get(key)  # the task ran at once (Celery eager) or another page queued it
+        pending = rows is None
+        rows = rows or []
+    else:
+        rows = backtest_rows(team, first, end, roster)
+    errors = [abs(row["error"]) for row in rows if row["error"] is not None]
+    return {
+        "team": team,
+        "month": first,
+        "rows": rows,
+        "max_error": max(errors) if errors else None,
+        "mean_error": sum(errors) / len(errors) if errors else None,
+        "empty": not rows and not pending,
+        "pending": pending,
+    }
 
-    first_call, _leads = queue_sim.simulate(run.leads, qualifiers=run.line.roster_steps(roster_of(team)))
-    predicted = weekly_shares(run, first_call, team.sla_warn_minutes)
+
+def backtest_rows(team, first, end, roster):
+    """The backtest's weeks: the prediction (`backtest_predicted`) beside the speed dashboard's measure."""
+    tz = ZoneInfo(team.time_zone)
+    predicted = backtest_predicted(team, first, end, roster)
     report_filter = ReportFilter(period=Period(rollup.day_start(first), rollup.day_start(end)), team_id=team.pk)
     scope = selectors.Scope()
     measured = selectors.speed(
@@ -165,15 +201,53 @@ def backtest(*, team, today=None):
                 "error": None if measured_share is None else share - measured_share,
             }
         )
-    errors = [abs(row["error"]) for row in rows if row["error"] is not None]
-    return {
-        "team": team,
-        "month": first,
-        "rows": rows,
-        "max_error": max(errors) if errors else None,
-        "mean_error": sum(errors) / len(errors) if errors else None,
-        "empty": not rows,
-    }
+    return rows
+
+
+def backtest_predicted(team, first, end, roster):
+    """{Monday: (leads, predicted share within the warning limit)}: the month's arrivals replayed with `roster`."""
+    history = team_history_module.team_history(team, first_day=first, days=(end - first).days)
+    calendar = WorkCalendar.for_team(team)
+    run = replay(history, calendar, breach_minutes=team.sla_breach_minutes)
+    from qualification import queue_sim
+
+    first_call, _leads = queue_sim.simulate(run.leads, qualifiers=run.line.roster_steps(roster))
+    return weekly_shares(run, first_call, team.sla_warn_minutes)
+
+
+def backtest_refresh(team, *, today=None):
+    """Compute a big team's backtest of the last full month with its roster now, and keep it (the nightly
+    task, or queued by the backtest page after a roster change): the measured side is then as of that
+    computation, at most a day old, like the planner's history. Safe to run twice."""
+    today = today or timezone.localdate(timezone=ZoneInfo(team.time_zone))
+    first, end = last_full_month(today)
+    roster = roster_of(team)
+    rows = backtest_rows(team, first, end, roster)
+    cache.set(_backtest_key(team, first, roster), rows, BACKTEST_CACHE_SECONDS)
+    return rows
+
+
+def _is_big(team, today):
+    from ..models import StaffingSnapshot
+
+    first_day, days = team_history_module.history_window(today)
+    return StaffingSnapshot.objects.filter(team=team, first_day=first_day, days=days, leads__gt=LIVE_LEADS).exists()
+
+
+def _backtest_key(team, first, roster):
+    return f"reports:staffing:backtest-weeks:{team.pk}:{first.isoformat()}:{snapshot.roster_key(roster)}"
+
+
+def _backtest_later(team, first, roster):
+    """Queue the team's backtest once per month and roster (never raises: the nightly task makes it)."""
+    from ..tasks import staffing_backtest_refresh
+
+    if not cache.add(f"{_backtest_key(team, first, roster)}:queued", 1, snapshot.REFRESH_QUEUED_SECONDS):
+        return
+    try:
+        staffing_backtest_refresh.apply_async(kwargs={"team_id": team.pk}, retry=False)
+    except Exception:
+        snapshot.log.warning("staffing backtest of team %s not queued; the nightly task will make it", team.pk)
 
 
 def parse_day(value):
@@ -215,15 +289,16 @@ def planner_tables(context):
             ),
         ]
     rows = []  # no leads in the window: the tables without rows
+    pending = context.get("needs_pending")  # the needs' search for this promise is queued: not exported
     for (weekday, hour), cell in sorted(plan.cells.items() if plan else ()):
         row = {
             "weekday": str(WEEKDAYS[weekday]),
             "hour": f"{hour:02d}:00",
             "leads_per_week": round(cell.leads_per_week, 2),
-            "required": cell.required,
+            "required": None if pending else cell.required,
             "erlang": cell.erlang,
             "rostered": cell.rostered,
-            "short": cell.rostered - cell.required,
+            "short": None if pending else cell.rostered - cell.required,
             "share": cell.share,
             "share_breach": cell.share_breach,
         }

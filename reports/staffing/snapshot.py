@@ -22,10 +22,26 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from django.utils import timezone
+
 from qualification import queue_sim
 
 from ..models import StaffingSnapshot
-from .model import Cell, History, Plan, ShiftSpec, local_midnight, replay, requirements, staffing_plan
+from .model import (
+    MAX_WAIT_COUNTED,
+    Cell,
+    History,
+    Plan,
+    ShiftSpec,
+    WorkLine,
+    local_midnight,
+    replay,
+    requirements,
+    roster_waits,
+    staffing_plan,
+    wait_counts,
+    within_counted,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +57,10 @@ def roster_key(roster):
 
 def snapshot_plan(team, history, calendar, *, target, sla_minutes, roster, refresh=False):
     """The team's `Snapshot` for this history and promise: stored, or computed and stored when there is none
-    (or it was made from other leads); made for another roster, it is moved to this one as a what-if
-    (`estimated`) and the recomputation is queued."""
+    for any promise of the window (or it was made from other leads); made for another roster, it is moved to
+    this one as a what-if (`estimated`) and the recomputation is queued; made for another promise only, its
+    replay is re-read at the new limit and the needs are Erlang C's until the promise's own snapshot, queued,
+    is made (`needs_pending`): no request of a big team searches the needs of the whole window."""
     key = roster_key(roster)
     lookup = {
         "team": team,
@@ -51,51 +69,58 @@ def snapshot_plan(team, history, calendar, *, target, sla_minutes, roster, refre
         "target_percent": round(target * 100),
         "sla_minutes": sla_minutes,
     }
+    limits = (sla_minutes, team.sla_breach_minutes)
     row = None if refresh else StaffingSnapshot.objects.filter(**lookup).defer("history").first()
     if row is not None and row.leads == history.leads and row.roster_key == key:
         needs = needs_from_json(row.needs)
-        return Snapshot(needs, plan_from_json(row.plan, needs, roster), days_from_json(row.plan.get("days", {})))
+        return Snapshot(needs, plan_from_json(row.plan, needs, roster), days_at(row.plan, limits))
     if row is not None and row.leads == history.leads and "roster" in row.plan:
         # the roster changed since: the stored roster's figures moved by the change, as a what-if, until the
         # recomputation queued here replaces them (a request cannot replay a big team's window)
         needs = needs_from_json(row.needs)
-        made_for = [ShiftSpec(weekday=weekday, start=start, end=end) for weekday, start, end in row.plan["roster"]]
-        plan, _days = what_if_by_days(
-            history,
-            calendar,
-            base=plan_from_json(row.plan, needs, made_for),
-            roster=made_for,
-            what_if=roster,
-            sla_minutes=sla_minutes,
-            breach_minutes=team.sla_breach_minutes,
-            days_before=days_from_json(row.plan.get("days", {})),
-        )
-        _refresh_later(team, key)
+        plan = _moved_to(row, needs, history, calendar, roster, limits)
+        _refresh_later(team, key, target=target, sla_minutes=sla_minutes)
         return Snapshot(needs, plan, None, estimated=True)
+    if not refresh and (row is None or row.leads != history.leads):
+        # none for this promise made from this history (the page's history is the newest snapshot's): another
+        # promise's snapshot re-read, this one's queued
+        answer = _another_promise(team, history, calendar, target=target, limits=limits, roster=roster)
+        if answer is not None:
+            _refresh_later(team, key, target=target, sla_minutes=sla_minutes)
+            return answer
     run = replay(history, calendar, breach_minutes=team.sla_breach_minutes)
     if row is not None and row.leads == history.leads:
         needs = needs_from_json(row.needs)  # the needs do not depend on the roster
     else:
         needs = requirements(history, run, target=target, sla_minutes=sla_minutes)
+    first_call = roster_waits(run, roster)
     plan = staffing_plan(
-        history, run, roster, needs=needs, sla_minutes=sla_minutes, breach_minutes=team.sla_breach_minutes
+        history,
+        run,
+        roster,
+        needs=needs,
+        sla_minutes=sla_minutes,
+        breach_minutes=team.sla_breach_minutes,
+        first_call=first_call,
     )
-    days = days_of_roster(history, calendar, roster, sla_minutes=sla_minutes, breach_minutes=team.sla_breach_minutes)
+    day_waits = days_of_roster(history, calendar, roster, breach_minutes=team.sla_breach_minutes)
     StaffingSnapshot.objects.update_or_create(  # its own transaction and row lock: two pages at once agree
         **lookup,
         defaults={
+            "computed_at": timezone.now(),  # the newest row's history is the page's (`stored_history`)
             "leads": history.leads,
             "history": history_to_json(history),
             "needs": needs_to_json(needs),
             "roster_key": key,
             "plan": {
                 **plan_to_json(plan),
-                "days": days_to_json(days),
+                "waits": counts_to_json(wait_counts(run, first_call)),
+                "day_waits": {day: counts_to_json(slots) for day, slots in day_waits.items()},
                 "roster": sorted([shift.weekday, shift.start, shift.end] for shift in roster),
             },
         },
     )
-    return Snapshot(needs, plan, days)
+    return Snapshot(needs, plan, days_at({"day_waits": day_waits}, limits))
 
 
 @dataclass(frozen=True)
@@ -104,18 +129,96 @@ class Snapshot:
     plan: Plan  # the current roster's
     days_before: dict | None  # the current roster's run of each day alone (None: not known yet)
     estimated: bool = False  # the roster changed since the snapshot: the plan is a what-if of the stored one
+    needs_pending: bool = False  # made for another promise: the needs are Erlang C's until the promise's own
 
 
-def _refresh_later(team, key):
-    """Queue the team's recomputation once per roster (never raises: the nightly task catches up)."""
+def _stored_roster(row):
+    return [ShiftSpec(weekday=weekday, start=start, end=end) for weekday, start, end in row.plan["roster"]]
+
+
+def _moved_to(row, needs, history, calendar, roster, limits, base=None):
+    """The stored roster's plan of `row` (or `base`) moved to `roster` as a what-if (its days replayed)."""
+    made_for = _stored_roster(row)
+    plan, _days = what_if_by_days(
+        history,
+        calendar,
+        base=base or plan_from_json(row.plan, needs, made_for),
+        roster=made_for,
+        what_if=roster,
+        sla_minutes=limits[0],
+        breach_minutes=limits[1],
+        days_before=days_at(row.plan, limits),
+    )
+    return plan
+
+
+def _another_promise(team, history, calendar, *, target, limits, roster):
+    """The window's snapshot made for another promise, re-read for this one, or None when there is none or it
+    cannot be re-read (made before the waits were kept, and for another limit).
+
+    What is exact: the roster replay does not depend on X, and the waits kept per slot and minute
+    (`wait_counts`) give its share within any limit up to MAX_WAIT_COUNTED, so the shares and the red/green
+    (a share against X) of the stored roster are those of a full computation. What is not: the hours'
+    needs (the simulation's search depends on X and the limit) are Erlang C's for the new promise until the
+    recomputation replaces them; a roster changed since is moved by its days, as after a roster change."""
+    rows = (
+        StaffingSnapshot.objects.filter(team=team, first_day=history.first_day, days=history.days, leads=history.leads)
+        .defer("history")
+        .order_by("-computed_at")
+    )
+    key = roster_key(roster)
+    usable = [
+        row
+        for row in rows
+        if "roster" in row.plan
+        and (row.sla_minutes == limits[0] or ("waits" in row.plan and max(limits) <= MAX_WAIT_COUNTED))
+    ]
+    if not usable:
+        return None
+    row = min(usable, key=lambda row: (row.roster_key != key, row.sla_minutes != limits[0]))
+    needs = erlang_needs(history, calendar, needs_from_json(row.needs), target=target, sla_minutes=limits[0])
+    made_for = _stored_roster(row)
+    base = plan_from_json(row.plan, needs, made_for, limits=limits)
+    if row.roster_key == key:
+        return Snapshot(needs, base, days_at(row.plan, limits), needs_pending=True)
+    plan = _moved_to(row, needs, history, calendar, roster, limits, base=base)
+    return Snapshot(needs, plan, None, estimated=True, needs_pending=True)
+
+
+def erlang_needs(history, calendar, stored, *, target, sla_minutes):
+    """`stored` needs (leads a week per slot do not depend on the promise) with Erlang C's estimate for
+    this promise as both the estimate and, until the simulation's search is made, the needed count."""
+    from . import erlang
+
+    open_hours = WorkLine(_RememberedWindows(calendar), history.first_day, history.days).open_slots()
+    weeks = history.days / 7
+    handle = history.handle_mean * max(1.0, history.calls_per_lead)
+    result = {}
+    for slot, (per_week, _estimate, _needed) in stored.items():
+        hours = open_hours.get(slot, 0)
+        per_hour = per_week * weeks / hours if hours else 0.0
+        estimate = erlang.agents_needed(
+            leads_per_hour=per_hour, handle_minutes=handle, target_minutes=sla_minutes, share=target
+        )
+        result[slot] = (per_week, estimate, estimate if per_week else 0)
+    return result
+
+
+def _refresh_later(team, key, *, target=None, sla_minutes=None):
+    """Queue the team's recomputation for this promise once per roster (never raises: the nightly task
+    catches up with the default promise)."""
     from django.core.cache import cache
 
     from ..tasks import staffing_snapshots_refresh
 
-    if not cache.add(f"reports:staffing:refreshing:{team.pk}:{key}", 1, REFRESH_QUEUED_SECONDS):
+    promise = {}
+    if target is not None:
+        promise = {"target_percent": round(target * 100), "sla_minutes": sla_minutes}
+    marker = f"reports:staffing:refreshing:{team.pk}:{key}:{promise.get('target_percent')}:{sla_minutes}"
+    if not cache.add(marker, 1, REFRESH_QUEUED_SECONDS):
         return
     try:
-        staffing_snapshots_refresh.apply_async(kwargs={"team_id": team.pk}, retry=False)
+        staffing_snapshots_refresh.apply_async(kwargs={"team_id": team.pk, **promise}, retry=False)
     except Exception:
         log.warning("staffing snapshot of team %s not queued; the nightly task will make it", team.pk, exc_info=True)
 
@@ -125,7 +228,7 @@ def stored_history(team, first_day, days):
     snapshot only when its window held more than LIVE_LEADS leads."""
     row = (
         StaffingSnapshot.objects.filter(team=team, first_day=first_day, days=days)
-        .order_by("-computed_at")
+        .order_by("-computed_at", "-pk")
         .values_list("history", flat=True)
         .first()
     )
@@ -154,12 +257,31 @@ def history_from_json(data, *, first_day, days):
     )
 
 
-def days_to_json(days):
-    return {day: [[*slot, *hits] for slot, hits in slots.items()] for day, slots in days.items()}
+def counts_to_json(counts):
+    return [[*slot, *row] for slot, row in sorted(counts.items())]
 
 
-def days_from_json(data):
-    return {day: {(row[0], row[1]): tuple(row[2:]) for row in rows} for day, rows in data.items()}
+def counts_from_json(rows):
+    return {(row[0], row[1]): row[2:] for row in rows}
+
+
+def days_at(plan_data, limits):
+    """{ISO day: {slot: (within limits[0], within limits[1], leads)}} of the stored roster's days, re-read
+    from their waits (`day_waits`) at these limits; a snapshot made before the waits were kept has them
+    at its own limit only (`days`, used when it is this one). None when not known."""
+    if "day_waits" in plan_data:
+        if max(limits) > MAX_WAIT_COUNTED:
+            return None
+        return {
+            day: {
+                slot: (within_counted(row, limits[0]), within_counted(row, limits[1]), row[0])
+                for slot, row in (slots.items() if isinstance(slots, dict) else counts_from_json(slots).items())
+            }
+            for day, slots in plan_data["day_waits"].items()
+        }
+    if "days" in plan_data and plan_data.get("limits", limits) == limits:
+        return {day: {(row[0], row[1]): tuple(row[2:]) for row in rows} for day, rows in plan_data["days"].items()}
+    return None
 
 
 def needs_to_json(needs):
@@ -181,11 +303,28 @@ def plan_to_json(plan):
     }
 
 
-def plan_from_json(data, needs, roster):
+def plan_from_json(data, needs, roster, *, limits=None):
+    """The stored plan; with `limits` (another SLA limit than the snapshot's) its shares re-read from the
+    waits kept per slot and minute (`wait_counts`): the same replay, counted at the new limits."""
     from .model import _rostered
 
     cells = {}
+    shares = None
+    if limits is not None and "waits" in data:
+        shares = {}
+        totals = [0, 0, 0]
+        for slot, row in counts_from_json(data["waits"]).items():
+            hits = (within_counted(row, limits[0]), within_counted(row, limits[1]))
+            shares[slot] = tuple(n / row[0] for n in hits) if row[0] else (None, None)
+            totals = [totals[0] + hits[0], totals[1] + hits[1], totals[2] + row[0]]
+        data = {
+            **data,
+            "share": totals[0] / totals[2] if totals[2] else None,
+            "share_breach": totals[1] / totals[2] if totals[2] else None,
+        }
     for weekday, hour, share, share_breach in data["cells"]:
+        if shares is not None:
+            share, share_breach = shares.get((weekday, hour), (None, None))
         per_week, erlang, needed = needs[(weekday, hour)]
         cells[(weekday, hour)] = Cell(
             weekday=weekday,
@@ -270,16 +409,17 @@ def day_hits(run, shifts, limits):
     return hits
 
 
-def days_of_roster(history, calendar, roster, *, sla_minutes, breach_minutes):
-    """{ISO day: {slot: hits}} of every open day of the window replayed alone with the current roster:
-    the "before" side of every what-if, kept with the snapshot so a what-if runs one replay, not two."""
+def days_of_roster(history, calendar, roster, *, breach_minutes):
+    """{ISO day: {slot: wait counts}} of every open day of the window replayed alone with the current
+    roster: the "before" side of every what-if (`days_at` reads it at any limit), kept with the snapshot so
+    a what-if runs one replay, not two."""
     calendar = _RememberedWindows(calendar)
     result = {}
     for n in range(history.days):
         sub = day_history(history, calendar, history.first_day + timedelta(days=n))
         if sub is not None and sub.arrivals:
             run = replay(sub, calendar, breach_minutes=breach_minutes)
-            result[sub.first_day.isoformat()] = day_hits(run, roster, (sla_minutes, breach_minutes))
+            result[sub.first_day.isoformat()] = wait_counts(run, roster_waits(run, roster))
     return result
 
 
@@ -396,35 +536,42 @@ def _leads_by_weekday(history, calendar):
     return by_weekday
 
 
-def snapshots_refresh(*, today=None, team_id=None):
-    """Recompute the snapshot of every big qualification team for the default promise (90 % within the
-    team's warning limit) and its roster now; returns the teams' ids refreshed. Safe to run twice."""
+def snapshots_refresh(*, today=None, team_id=None, target_percent=None, sla_minutes=None, backtest=True):
+    """Recompute the snapshot of every big qualification team (or of `team_id`) for the default promise
+    (90 % within the team's warning limit), or for the promise given (queued by a page that asked for it),
+    and its roster now, and the backtest of the last full month (`backtest`); returns the teams' ids
+    refreshed. Safe to run twice."""
     from zoneinfo import ZoneInfo
-
-    from django.utils import timezone
 
     from leadflow.models import Team
     from leadflow.workhours import WorkCalendar
 
     from . import history as team_history
-    from .page import DEFAULT_TARGET, LIVE_LEADS, roster_of
+    from .page import DEFAULT_TARGET, LIVE_LEADS, backtest_refresh, roster_of
 
     refreshed = []
     teams = Team.objects.filter(kind=Team.Kind.QUALIFICATION, is_active=True).order_by("pk")
     for team in teams.filter(pk=team_id) if team_id is not None else teams:
         day = today or timezone.localdate(timezone=ZoneInfo(team.time_zone))
         first_day, days = team_history.history_window(day)
-        history = team_history.team_history(team, first_day=first_day, days=days)
+        history = None
+        if target_percent is not None or sla_minutes is not None:
+            # a promise a page asked for: from the history the page showed (kept with the window's snapshot)
+            history = stored_history(team, first_day, days)
+        if history is None:
+            history = team_history.team_history(team, first_day=first_day, days=days)
         if history.leads <= LIVE_LEADS:
             continue
         snapshot_plan(
             team,
             history,
             WorkCalendar.for_team(team),
-            target=DEFAULT_TARGET,
-            sla_minutes=team.sla_warn_minutes,
+            target=DEFAULT_TARGET if target_percent is None else target_percent / 100,
+            sla_minutes=team.sla_warn_minutes if sla_minutes is None else sla_minutes,
             roster=roster_of(team),
             refresh=True,
         )
+        if backtest:
+            backtest_refresh(team, today=day)
         refreshed.append(team.pk)
     return refreshed

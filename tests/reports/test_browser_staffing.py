@@ -56,3 +56,26 @@ def test_the_demo_planner_and_its_backtest(page):
     page.goto(f"{page.base_url}/reports/staffing/backtest/")
     assert page.locator("[data-testid=backtest] tbody tr").count() >= 4
     page.save_screenshot("staffing_backtest_demo")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_big_team_asks_for_another_promise(page, monkeypatch):
+    """A big team (its figures from the nightly snapshot) asks for 95 % within 10 minutes: the shares and the
+    red/green at once, the needs marked as Erlang C's estimate while the promise's own are computed."""
+    from reports import tasks
+    from reports.staffing import page as planner
+
+    monkeypatch.setattr(planner, "LIVE_LEADS", 0)
+    monkeypatch.setattr(tasks.staffing_snapshots_refresh, "apply_async", lambda **_kwargs: None)  # queued
+    cache.clear()
+    team, _people, _shift = staffing_data.build(staffing_data.mondays_before(timezone.localtime()))
+    tasks.staffing_snapshots_refresh()  # the nightly task
+    page.login("boss")
+    page.goto(f"{page.base_url}/reports/staffing/?team={team.pk}&target=95&sla=10")
+    cell = page.locator("[data-testid=cell-0-9]")
+    assert cell.get_attribute("data-state") == "missed"
+    assert cell.inner_text().strip().startswith("1/≈")
+    assert "33,3 %" in page.locator("[data-testid=share-sla]").inner_text()  # 2 of 6 within 10 minutes
+    assert "считается (в очереди)" in page.locator("[data-testid=needs-pending]").inner_text()
+    page.save_screenshot("staffing_planner_new_promise")

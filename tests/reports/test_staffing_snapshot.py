@@ -2,7 +2,7 @@
 snapshot holds exactly what the live replay computes, and the what-if replayed on the days it changes
 stays within WHAT_IF_TOLERANCE of the what-if replayed over the whole window, on the demo's data."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
@@ -14,7 +14,7 @@ from reports.models import StaffingSnapshot
 from reports.staffing import history as team_history
 from reports.staffing import snapshot
 from reports.staffing.model import ShiftSpec, replay, requirements, staffing_plan
-from reports.staffing.page import planner_page, roster_of, what_if_roster
+from reports.staffing.page import planner_page, planner_tables, roster_of, what_if_roster
 
 pytestmark = pytest.mark.django_db
 DEMO_NOW = "2026-11-30 12:00 +03:00"
@@ -198,3 +198,140 @@ def test_the_big_teams_page_reads_a_constant_number_of_queries(client, big, djan
     with django_assert_num_queries(15):
         response = client.get(url, {"team": team.pk})
     assert response.context["plan"].leads == 44
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The page's queued recomputations, recorded instead of run (Celery is eager in the tests)."""
+    from reports import tasks
+
+    calls = []
+    for name in ("staffing_snapshots_refresh", "staffing_backtest_refresh"):
+        task = getattr(tasks, name)
+        monkeypatch.setattr(task, "apply_async", lambda *, kwargs, name=name, **_options: calls.append((name, kwargs)))
+    return calls
+
+
+def _no_search(*_args, **_kwargs):
+    raise AssertionError("the needs of the whole window searched on the request path")
+
+
+def test_a_new_promise_reads_the_stored_replay_and_queues_its_needs(client, big, monkeypatch, queued):
+    """Another X or SLA limit for a big team: answered from the snapshot made for the default promise (the
+    roster replay's waits kept per minute give its shares at any limit, exactly), the needs Erlang C's
+    until the promise's own snapshot, queued once, replaces them; no request searches the needs."""
+    from django.urls import reverse
+
+    from reports.staffing import model
+    from reports.tasks import staffing_snapshots_refresh
+
+    team, _people, _shift = big
+    roster = roster_of(team)
+    default = planner_page(team=team, target=0.9, sla_minutes=15, roster=roster)  # stores the snapshot
+    assert not default["needs_pending"]
+    history = default["history"]
+    calendar = WorkCalendar.for_team(team)
+    run = replay(history, calendar, breach_minutes=team.sla_breach_minutes)
+    live = {}
+    for target, sla in ((0.95, 10), (0.95, 5), (0.95, 20), (0.8, 15)):
+        needs = requirements(history, run, target=target, sla_minutes=sla)
+        live[target, sla] = (
+            needs,
+            staffing_plan(history, run, roster, needs=needs, sla_minutes=sla, breach_minutes=team.sla_breach_minutes),
+        )
+    with monkeypatch.context() as patched:  # from here no request may search the needs
+        patched.setattr(snapshot, "requirements", _no_search)
+        patched.setattr(model, "requirements", _no_search)
+        for (target, sla), (needs, exact) in live.items():
+            for _twice in range(2):
+                page = planner_page(team=team, target=target, sla_minutes=sla, roster=roster)
+                assert page["needs_pending"] and not page["snapshot_estimated"]
+                assert page["plan"].share == pytest.approx(exact.share)
+                assert page["plan"].share_breach == pytest.approx(exact.share_breach)
+                cell, exact_cell = page["plan"].cells[(0, 9)], exact.cells[(0, 9)]
+                assert (cell.share, cell.share_breach) == pytest.approx((exact_cell.share, exact_cell.share_breach))
+                assert cell.missed(target) == exact_cell.missed(target)  # the red/green: exact
+                assert cell.required == cell.erlang == needs[(0, 9)][1]  # Erlang C's, marked pending
+                hours = planner_tables({**page, "what_if": False})[0]
+                assert [(row["required"], row["short"]) for row in hours.rows] == [(None, None)]  # not exported
+        # 1 qualifier, 6 leads at 09:00, 10 min each: called at 0, 10, 20… → 1/6 within 5, 2/6 within 10, 3/6 within 20
+        assert live[(0.95, 5)][1].share == pytest.approx(1 / 6) and live[(0.95, 20)][1].share == pytest.approx(3 / 6)
+        assert queued == [
+            ("staffing_snapshots_refresh", {"team_id": team.pk, "target_percent": percent, "sla_minutes": sla})
+            for percent, sla in ((95, 10), (95, 5), (95, 20), (80, 15))
+        ]  # each promise once, however often asked
+        # a what-if with the new promise: the days it changes replayed from the re-read days, no search
+        shifts = what_if_roster(roster, add=ShiftSpec(weekday=0, start=9 * 60, end=10 * 60), add_count=1)
+        what_if = planner_page(team=team, target=0.95, sla_minutes=10, roster=roster, what_if=shifts)
+        assert what_if["plan"].cells[(0, 9)].share == pytest.approx(4 / 6)  # two on shift: 0, 0, 10, 10 within 10
+        client.force_login(_people["director"])
+        response = client.get(reverse("reports:staffing"), {"team": team.pk, "target": 95, "sla": 10})
+        content = response.content.decode()
+        assert 'data-testid="needs-pending"' in content and "считается (в очереди)" in content
+        assert "1/≈" in content and "нужно ≈" in content  # the cell and the missed hour: Erlang C's, marked
+    staffing_snapshots_refresh(team_id=team.pk, target_percent=95, sla_minutes=10)  # what the page queued
+    done = planner_page(team=team, target=0.95, sla_minutes=10, roster=roster)
+    assert not done["needs_pending"]
+    assert done["plan"] == live[(0.95, 10)][1]
+    # the nightly task reads the leads again for the default promise: that promise's row, older, is not
+    # searched again in a request either (the page's history is the newest snapshot's)
+    from tests.factories import LeadFactory
+
+    from . import staffing_data
+
+    for _n in range(20):
+        LeadFactory(qualification_team=team, received_at=staffing_data.MONDAYS[0])
+    with time_machine.travel(staffing_data.TODAY + timedelta(hours=15), tick=False):  # the night after
+        staffing_snapshots_refresh()
+        cache.clear()
+        with monkeypatch.context() as patched:
+            patched.setattr(snapshot, "requirements", _no_search)
+            later = planner_page(team=team, target=0.95, sla_minutes=10, roster=roster)
+    assert later["needs_pending"] and later["plan"].leads == 44
+
+
+def test_a_new_promise_after_a_roster_change_is_estimated_and_not_searched(big, monkeypatch, queued):
+    from leadflow.models import Shift
+
+    team, people, shift = big
+    planner_page(team=team, target=0.9, sla_minutes=15, roster=roster_of(team))
+    Shift.objects.create(team=team, user=people["qlead"], weekday=0, starts_at=shift.starts_at, ends_at=shift.ends_at)
+    monkeypatch.setattr(snapshot, "requirements", _no_search)
+    page = planner_page(team=team, target=0.95, sla_minutes=10, roster=roster_of(team))
+    assert page["needs_pending"] and page["snapshot_estimated"]
+    assert page["plan"].cells[(0, 9)].share == pytest.approx(4 / 6)
+    assert page["plan"].cells[(0, 9)].rostered == 2
+    assert len(queued) == 1
+
+
+def test_a_big_teams_backtest_is_read_from_the_nightly_task(client, big, monkeypatch, queued):
+    """The backtest of a big team is computed by the nightly task (for the month and the roster) and read
+    by the page; after a roster change it is queued once and the page says so; small teams stay live."""
+    from django.urls import reverse
+
+    from leadflow.models import Shift
+    from reports.staffing import page
+    from reports.tasks import staffing_snapshots_refresh
+
+    team, people, shift = big
+    client.force_login(people["director"])
+    url = reverse("reports:staffing-backtest")
+    live = client.get(url, {"team": team.pk}).context  # no snapshot yet: computed in the request
+    assert [row["predicted"] for row in live["rows"]] == pytest.approx([2 / 6] * 4)
+    assert staffing_snapshots_refresh() == [team.pk]  # the snapshot and the backtest
+    backtest_rows = page.backtest_rows
+    monkeypatch.setattr(page, "backtest_rows", _no_search)  # neither the replay nor the speed selector
+    response = client.get(url, {"team": team.pk})
+    assert response.context["rows"] == live["rows"] and not response.context["pending"]
+    Shift.objects.create(team=team, user=people["qlead"], weekday=0, starts_at=shift.starts_at, ends_at=shift.ends_at)
+    for _twice in range(2):
+        response = client.get(url, {"team": team.pk})
+        assert response.context["pending"] and not response.context["rows"]
+        assert "Большая команда: проверка по истории" in response.content.decode()
+    assert queued == [("staffing_backtest_refresh", {"team_id": team.pk})]
+    monkeypatch.setattr(page, "backtest_rows", backtest_rows)
+    from reports.tasks import staffing_backtest_refresh
+
+    staffing_backtest_refresh(team.pk)
+    response = client.get(url, {"team": team.pk})
+    assert [row["predicted"] for row in response.context["rows"]] == pytest.approx([4 / 6] * 4)
