@@ -247,6 +247,9 @@ class LeadSimulator(SalesStory):
             story.insert_event(
                 breach_at, LeadEvent.SLA_BREACH, self.text["sla_breach"] % {"minutes": ctx.breach_minutes}
             )
+        # as `auto_now` leaves it: the moment of the lead's last change, not the seeding (the report rollup
+        # reads a lead changed since its last refresh as a stale day)
+        row["updated_at"] = min(now, max(event[0] for event in story.events))
         batch.leads.append(tuple(row[column] for column in LEAD_COLUMNS))
         ct = ctx.lead_content_type_id
         for ts, source, target, name, actor, description in story.events:

@@ -181,6 +181,9 @@ def test_call_attempts_and_history_match_the_leads(seeded):
         claim = next((row for row in rows if row.transition == "claim"), None)
         if claim is not None:
             assert claim.by_id == lead.qualifier_id and claim.timestamp == lead.claimed_at
+        # `updated_at` as a real lead's: its last change, not the moment of seeding (the report rollup
+        # would read every seeded day as changed since its last refresh)
+        assert lead.updated_at == min(NOW, max(row.timestamp for row in rows)), lead.pk
     assert StateLog.objects.filter(transition="win").count() == Lead.objects.filter(status=LeadStatus.WON).count()
 
 
