@@ -82,6 +82,27 @@ def main():
         for months in (6, 12):
             rule = Rule(target=target, operator=operator, values=values, action=action, months=months)
             cases.append((f"what-if {name}, {months} months", lambda r=rule: rule_effect(rule=r, scope=scope)))
+    rows = _timed_rows(cases, total)
+    # a working day: qualifiers and reps change leads of earlier days between two refreshes of the rollup, and
+    # those days are read raw (`rollup.stale_days`) until the next refresh: one lead on each of three days
+    from leadflow.models import Lead
+
+    for days_ago in (5, 12, 40):
+        moment = now - timedelta(days=days_ago)
+        lead = Lead.objects.filter(received_at__gte=moment, received_at__lt=moment + timedelta(days=1)).first()
+        if lead is not None:
+            Lead.objects.filter(pk=lead.pk).update(last_activity_at=now)  # stamps updated_at (Lead's queryset)
+    changed = " (3 earlier days changed since the refresh)"
+    rows += _timed_rows([(label + changed, fn) for label, fn in cases if "all raw" not in label], total)
+    print_table(
+        f"{total:,} leads{seeded}; min / median / max of {ROUNDS} rounds, seconds; target < {TARGET_S:.0f} s",
+        ("figure", "min", "median", "max", "target"),
+        rows,
+    )
+    return 0
+
+
+def _timed_rows(cases, total):
     rows = []
     for label, fn in cases:
         fn()  # warm the caches the same way for every case
@@ -97,12 +118,7 @@ def main():
                 met=times[-1] < TARGET_S,
             )
         rows.append((label, f"{times[0]:.3f}", f"{times[len(times) // 2]:.3f}", f"{times[-1]:.3f}", verdict))
-    print_table(
-        f"{total:,} leads{seeded}; min / median / max of {ROUNDS} rounds, seconds; target < {TARGET_S:.0f} s",
-        ("figure", "min", "median", "max", "target"),
-        rows,
-    )
-    return 0
+    return rows
 
 
 if __name__ == "__main__":
