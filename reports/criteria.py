@@ -85,6 +85,8 @@ def criteria_page(*, report_filter, scope):
         "flags": flags,
         "total": result["total"],
         "min_handoffs": result["min_handoffs"],
+        "as_of": result["as_of"],
+        "lagging_days": result["lagging_days"],
     }
 
 

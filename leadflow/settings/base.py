@@ -280,6 +280,9 @@ SLA_ENGINE_STALE_SECONDS = env.int("SLA_ENGINE_STALE_SECONDS", default=120)
 # ("not enough data"), and the length of a visit for a measured lead without a recorded visit.
 CRITERIA_MIN_HANDOFFS = env.int("CRITERIA_MIN_HANDOFFS", default=30)
 CRITERIA_VISIT_HOURS = env.float("CRITERIA_VISIT_HOURS", default=2.0)
+# The criteria page reads the days changed since the rollup's last refresh raw (exact) while they hold at most
+# this many leads; past it, those days are shown as of the refresh (docs/criteria.md)
+CRITERIA_STALE_RAW_LEADS = env.int("CRITERIA_STALE_RAW_LEADS", default=20_000)
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "qualification.tasks.sla_sweep", "schedule": SLA_SWEEP_SECONDS},
     "lease-sweep": {"task": "qualification.tasks.claim_lease_sweep", "schedule": 60},

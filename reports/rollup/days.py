@@ -28,6 +28,10 @@ class DayPlan:
     team_q: Q
     extra_team: int | None = None
     stale: frozenset = frozenset()
+    # set when the changed days held more leads than a request may read raw: the held days are the rollup's
+    # as of its last refresh (`as_of`), `lagging_days` of them changed since (the next refresh catches up)
+    as_of: datetime | None = None
+    lagging_days: int = 0
 
     def days_q(self):
         q = Q(day__gte=self.first_day, day__lt=self.end_day)
@@ -65,11 +69,14 @@ class DayPlan:
         return leads.filter(self.outside_q())
 
 
-def day_plan(*, start, end, scope, team_id=None, narrowed=False, reps_of_team=True):
+def day_plan(*, start, end, scope, team_id=None, narrowed=False, reps_of_team=True, max_stale_leads=None):
     """The held days of [start, end) for the criteria page and its what-if (DayPlan), or None: compute it
     all raw (a filter the rollup cannot key, no rollup, no whole held day in the period, every day stale).
     `reps_of_team`: a team filter also counts the leads handed to its reps (the page's filter does; the
-    what-if's team is the qualification team only)."""
+    what-if's team is the qualification team only). `max_stale_leads`: when the days changed since the
+    last refresh hold more leads than that, they are not read raw: the plan keeps the rollup's rows as of
+    the refresh and says so (`as_of`, `lagging_days`) — exact while it is cheap, minutes behind when a
+    big, busy database would make every request re-read whole days."""
     keys = rollup_keys(scope=scope, team_id=team_id, narrowed=narrowed)
     state = rollup_state() if keys is not None else None
     if state is None:
@@ -85,9 +92,20 @@ def day_plan(*, start, end, scope, team_id=None, narrowed=False, reps_of_team=Tr
     if first >= last:
         return None
     stale = stale_days(first, last, changes_seen_until)
+    extra_team = extra_team if reps_of_team else None
+    if stale and max_stale_leads is not None and _leads_on(stale) > max_stale_leads:
+        return DayPlan(start, end, first, last, team_q, extra_team, as_of=changes_seen_until, lagging_days=len(stale))
     if len(stale) >= (last - first).days:
         return None
-    return DayPlan(start, end, first, last, team_q, extra_team if reps_of_team else None, stale)
+    return DayPlan(start, end, first, last, team_q, extra_team, stale)
+
+
+def _leads_on(days):
+    """How many leads were received on `days` (an index-only count on `received_at`)."""
+    received = Q(pk__in=[])
+    for day in days:
+        received |= Q(received_at__gte=day_start(day), received_at__lt=day_start(day + timedelta(days=1)))
+    return Lead.objects.filter(received).count()
 
 
 def _days_of(leads):

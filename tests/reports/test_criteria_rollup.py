@@ -278,3 +278,43 @@ def test_page_from_rollup_makes_the_same_queries_for_ten_times_the_leads(now):
     # stale days (2), the held rows, today's leads raw (2: grouped by attributes, answers by question and
     # value), the questions, the source names
     assert len(small) == len(big) == 7
+
+
+@pytest.mark.django_db
+def test_a_busy_big_database_shows_the_summary_as_of_its_refresh_and_says_so(now, monkeypatch, settings, client):
+    """Past CRITERIA_STALE_RAW_LEADS leads on the changed days, those days are not re-read per request: the
+    page shows the rollup as of its last refresh, says so in Russian, and is exact again after the refresh."""
+    generate()
+    rollup.rollup_rebuild()
+    settings.CRITERIA_STALE_RAW_LEADS = 0
+    old = Lead.objects.filter(status=LeadStatus.DISQUALIFIED, received_at__lt=NOW - timedelta(days=20)).first()
+    period = PERIODS["everything"]
+    report_filter = ReportFilter(period=period)
+    before = criteria_outcomes(report_filter=report_filter, scope=Scope())
+    assert before["as_of"] is None and before["lagging_days"] == 0
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        Lead.objects.create(
+            phone=old.phone,
+            source=old.source,
+            qualification_team=qualification_team(),
+            received_at=NOW - timedelta(days=1),
+            status=LeadStatus.WON,
+            deal_amount=Decimal("500000"),
+        )
+        lagging = criteria_outcomes(report_filter=report_filter, scope=Scope())
+        assert lagging["as_of"] == NOW and lagging["lagging_days"] >= 2  # the old lead's day and yesterday
+        assert lagging["total"]["comeback"] == before["total"]["comeback"]  # as of the refresh
+        rule = Rule(target="q:timeline", operator="gt", values=(6.0,), action="disqualify", months=3)
+        assert rule_effect(rule=rule, scope=Scope())["as_of"] == NOW
+        client.force_login(make_user(roles.DIRECTOR, username="crit_director"))
+        page = client.get("/reports/criteria/", {"preset": "custom", "start": "2024-06-01", "end": "2025-06-21"})
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "по сводке на 15:30" in text and "Days before today" not in text
+    with time_machine.travel(NOW + timedelta(minutes=30), tick=False):
+        rollup.rollup_refresh()
+        fresh = criteria_outcomes(report_filter=report_filter, scope=Scope())
+        assert fresh["total"]["comeback"] == before["total"]["comeback"] + 1
+        assert fresh["as_of"] is None
+        exact = raw(monkeypatch, criteria_outcomes, report_filter=report_filter, scope=Scope())
+        assert comparable(fresh) == comparable(exact)

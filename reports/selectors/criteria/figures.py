@@ -32,6 +32,12 @@ def min_handoffs():
     return getattr(settings, "CRITERIA_MIN_HANDOFFS", 30)
 
 
+def stale_raw_leads():
+    """Up to this many leads on the days changed since the rollup's last refresh are read raw (exact); past
+    it the page shows the rollup as of the refresh (reports.rollup.day_plan)."""
+    return getattr(settings, "CRITERIA_STALE_RAW_LEADS", 20_000)
+
+
 def visit_hours():
     """The length of a visit for a measured lead without a recorded visit (the visits' own length otherwise)."""
     return getattr(settings, "CRITERIA_VISIT_HOURS", 2.0)

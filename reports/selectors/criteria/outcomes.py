@@ -17,7 +17,16 @@ from qualification.models import Criterion
 from ... import stats
 from ..common import ratio
 from ..funnel import lead_base
-from .figures import ATTRIBUTES, FIGURE_KEYS, aggregates, figure_q, latest_answers, min_handoffs, with_flags
+from .figures import (
+    ATTRIBUTES,
+    FIGURE_KEYS,
+    aggregates,
+    figure_q,
+    latest_answers,
+    min_handoffs,
+    stale_raw_leads,
+    with_flags,
+)
 from .questions import answers_of, questions
 
 # --- the page's figures ------------------------------------------------------------------------------
@@ -138,7 +147,14 @@ def criteria_plan(*, report_filter, scope):
 
     narrowed = bool(report_filter.person_id or report_filter.source_id or report_filter.region)
     period = report_filter.period
-    return day_plan(start=period.start, end=period.end, scope=scope, team_id=report_filter.team_id, narrowed=narrowed)
+    return day_plan(
+        start=period.start,
+        end=period.end,
+        scope=scope,
+        team_id=report_filter.team_id,
+        narrowed=narrowed,
+        max_stale_leads=stale_raw_leads(),
+    )
 
 
 def criteria_outcomes(*, report_filter, scope):
@@ -188,7 +204,14 @@ def criteria_outcomes(*, report_filter, scope):
             row["dim"] = (f"a:{attribute}", key)
             rows.append(_finish(row, total))
         groups.append({"key": f"a:{attribute}", "title": str(title), "kind": "attribute", "rows": rows})
-    return {"total": total, "groups": groups, "min_handoffs": min_handoffs(), "from_rollup": plan is not None}
+    return {
+        "total": total,
+        "groups": groups,
+        "min_handoffs": min_handoffs(),
+        "from_rollup": plan is not None,
+        "as_of": plan.as_of if plan is not None else None,
+        "lagging_days": plan.lagging_days if plan is not None else 0,
+    }
 
 
 def _question_rows(question, rows):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from leadflow.models import Lead
 
 from ..common import ratio
-from .figures import visit_hours
+from .figures import stale_raw_leads, visit_hours
 from .outcomes import RULE_SUMS, grouped_rows, held_rows
 
 # --- a candidate rule tried on history -----------------------------------------------------------------
@@ -80,7 +80,9 @@ def rule_effect(*, rule, scope, team_id=None, now=None):
     if team_id:
         leads = leads.filter(qualification_team_id=team_id)
     total, caught = dict.fromkeys(RULE_SUMS, 0), dict.fromkeys(RULE_SUMS, 0)
-    plan = day_plan(start=start, end=end, scope=scope, team_id=team_id, reps_of_team=False)
+    plan = day_plan(
+        start=start, end=end, scope=scope, team_id=team_id, reps_of_team=False, max_stale_leads=stale_raw_leads()
+    )
     rows = []
     if plan is not None:
         rows += held_rows(plan, RULE_SUMS, dimension__in=["total", rule.target])
@@ -108,6 +110,8 @@ def rule_effect(*, rule, scope, team_id=None, now=None):
         "measured_removed": caught["handed_measured"],
         "measured_without_visit": caught["measured_no_visit"],
         "from_rollup": plan is not None,
+        "as_of": plan.as_of if plan is not None else None,
+        "lagging_days": plan.lagging_days if plan is not None else 0,
     }
     effect["visits"] = caught["visits"] + effect["measured_without_visit"]
     effect["hours_saved"] = (caught["visit_seconds"] or 0) / 3600 + effect["measured_without_visit"] * visit_hours()
