@@ -37,19 +37,17 @@ class DayPlan:
         q = Q(day__gte=self.first_day, day__lt=self.end_day)
         return q & ~Q(day__in=sorted(self.stale)) if self.stale else q
 
-    def held_q(self, prefix=""):
-        field = f"{prefix}received_at"
-        q = Q(**{f"{field}__gte": day_start(self.first_day), f"{field}__lt": day_start(self.end_day)})
+    def held_q(self):
+        q = Q(received_at__gte=day_start(self.first_day), received_at__lt=day_start(self.end_day))
         for day in sorted(self.stale):
-            q &= ~Q(**{f"{field}__gte": day_start(day), f"{field}__lt": day_start(day + timedelta(days=1))})
+            q &= ~Q(received_at__gte=day_start(day), received_at__lt=day_start(day + timedelta(days=1)))
         return q
 
-    def outside_q(self, prefix=""):
-        """The leads of the period [start, end) (prefix "lead__": their answers) the rollup does not hold: the
-        part days at both ends and the stale days, as closed ranges of `received_at` (PostgreSQL estimates
-        those from its histogram; a NOT of the held range it estimated at 25 times the rows and then
-        started the answers' query from all the answers)."""
-        field = f"{prefix}received_at"
+    def outside_q(self):
+        """The leads of the period [start, end) the rollup does not hold: the part days at both ends and the
+        stale days, as closed ranges of `received_at` (PostgreSQL estimates those from its histogram; a NOT
+        of the held range it estimated at 25 times the rows and then started the answers' query from all
+        the answers), and the leads a team filter counts through its reps."""
         ranges = []
         if self.start < day_start(self.first_day):
             ranges.append((self.start, day_start(self.first_day)))
@@ -58,11 +56,10 @@ class DayPlan:
             ranges.append((day_start(self.end_day), self.end))
         outside = Q(pk__in=[])
         for low, high in ranges:
-            outside |= Q(**{f"{field}__gte": low, f"{field}__lt": high})
+            outside |= Q(received_at__gte=low, received_at__lt=high)
         if self.extra_team is not None:
-            team = self.extra_team
-            reps = Q(**{f"{prefix}sales_rep__profile__team_id": team}) & ~Q(**{f"{prefix}qualification_team_id": team})
-            outside |= self.held_q(prefix) & reps
+            reps = Q(sales_rep__profile__team_id=self.extra_team) & ~Q(qualification_team_id=self.extra_team)
+            outside |= self.held_q() & reps
         return outside
 
     def tail(self, leads):
