@@ -92,18 +92,22 @@ def lead_receive(
     }
     received_at = received_at or timezone.now()
     external_id = (external_id or "").strip()
+    delivery = {
+        "source": source,
+        "phone": phone,
+        "external_id": external_id,
+        "channel": channel,
+        "received_at": received_at,
+        "payload": payload_storable(payload or {}),
+        "consent": consent,
+        "fields": fields,
+    }
     try:
-        with transaction.atomic():
-            result = _lead_receive(
-                source=source,
-                phone=phone,
-                external_id=external_id,
-                channel=channel,
-                received_at=received_at,
-                payload=payload_storable(payload or {}),
-                consent=consent,
-                fields=fields,
-            )
+        if connection.vendor == "postgresql":
+            result = _lead_receive_one_round_trip(**delivery)
+        else:
+            with transaction.atomic():
+                result = _lead_receive(**delivery)
     except IntegrityError:
         # A concurrent delivery of the same (source, external_id) won the race: answer with its lead.
         existing = Inquiry.objects.select_related("lead").filter(source=source, external_id=external_id).first()
@@ -145,7 +149,30 @@ def _announce_lead_received(lead_id):
             log.error("lead_received receiver %r failed for lead %s", receiver, lead_id, exc_info=response)
 
 
+def _lead_receive_one_round_trip(*, source, phone, external_id, channel, received_at, payload, consent, fields):
+    """`_lead_receive` on PostgreSQL: the same rows in one round trip (leadflow.services.intake_sql)."""
+    from .intake_sql import receive_in_one_round_trip
+
+    team = default_qualification_team()
+    warn_at, breach_at = sla_deadlines(team=team, received_at=received_at)
+    received = receive_in_one_round_trip(
+        source=source,
+        phone=phone,
+        external_id=external_id,
+        channel=channel,
+        received_at=received_at,
+        payload=payload,
+        consent=consent,
+        fields=fields,
+        team=team,
+        warn_at=warn_at,
+        breach_at=breach_at,
+    )
+    return IntakeResult(received.lead, **{received.kind: True})
+
+
 def _lead_receive(*, source, phone, external_id, channel, received_at, payload, consent, fields):
+    """The ORM path (SQLite, and the reference the PostgreSQL path is tested against)."""
     # The hot path (a new lead) reads ids only: compiling a query over Lead's ~70 columns costs more
     # CPU than running it, so the full lead is fetched only when there is one to return.
     _lock_phone(phone)

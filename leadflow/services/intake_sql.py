@@ -1,0 +1,257 @@
+"""Intake on PostgreSQL in one round trip (issue 14 §1, docs/decisions.md "Intake in one round trip").
+
+The ORM path (`intake._lead_receive`) costs BEGIN, the phone lock, the duplicate SELECT, three INSERTs
+(lead, inquiry, history) and COMMIT: seven round trips and ~1 ms of Python building INSERTs over the
+lead's 55 columns. Here the same work is one query string of two statements, run in autocommit as one
+implicit transaction (or inside the caller's):
+
+    SELECT pg_advisory_xact_lock(hashtext(phone));      -- serialise intake per phone, as before
+    WITH intake_found AS (the lead of an earlier delivery of this external id, the newest open lead of
+                          this phone: read after the lock, so a delivery that just committed is seen),
+         intake_created AS (INSERT the lead only when both are missing, RETURNING its row),
+         intake_target AS (the new lead, or the open lead a repeat attaches to),
+         intake_inquiry AS (INSERT the inquiry for the target: is_repeat when attached),
+         intake_logged AS (INSERT its history row: received, or repeat inquiry)
+    SELECT 'created' | 'attached' | 'duplicate', the lead's row
+
+The two statements are separate because PostgreSQL takes a statement's snapshot when it starts: a check
+in the statement that waited for the lock would not see the rows the lock's holder committed meanwhile.
+Each statement of one query string gets its own snapshot, and all of them run in one transaction, so
+the lock is held until the commit, as before.
+
+The SQL is built once per process from the models (column lists, types, the lead's constant defaults);
+each call passes its own values through the fields' `get_db_prep_save`. What the row holds is what the
+ORM path writes, field by field (tests/leadflow/test_intake_sql.py).
+"""
+
+import threading
+from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm_log.models import StateLog
+
+from ..models import OPEN_STATUSES, Inquiry, InquiryChannel, Lead, LeadEvent, LeadStatus, SlaState
+from .intake import INTAKE_LEAD_FIELDS
+
+# The columns of a new lead that intake sets; every other column gets the model's default, which is
+# the same for every new lead (checked when the statement is built).
+_LEAD_FIXED = (
+    "phone",
+    "source",
+    "external_id",
+    "received_at",
+    "qualification_team",
+    "sla_warn_at",
+    "sla_breach_at",
+    "sla_state",
+    "status",
+    "updated_at",
+)
+_LEAD_SET = (*_LEAD_FIXED, *INTAKE_LEAD_FIELDS)
+_INQUIRY_SET = (
+    "source",
+    "external_id",
+    "received_at",
+    "channel",
+    "message",
+    "payload",
+    "consent_at",
+    "consent_basis",
+    "consent_policy",
+)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    lead_slots: tuple  # per column of the lead's INSERT: a field to fill, or None for a constant
+    constants: dict  # column position → the prepared constant
+    fields: tuple  # the lead's attnames in the order of the row returned (after the kind)
+
+
+_COMPILED = {}  # (database alias, with an external id) → _Statement
+_COMPILING = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Received:
+    kind: str  # "created", "attached" or "duplicate"
+    lead: Lead
+
+
+def receive_in_one_round_trip(
+    *, source, phone, external_id, channel, received_at, payload, consent, fields, team, warn_at, breach_at
+):
+    """Save one inquiry as `intake._lead_receive` does, in one round trip; the caller handles the
+    IntegrityError of a concurrent delivery of the same external id (nothing is saved then)."""
+    statement = _COMPILED.get((connection.alias, bool(external_id))) or _compile(bool(external_id))
+    now = timezone.now()
+    lead_values = {
+        "phone": phone,
+        "source": source.pk,
+        "external_id": external_id,
+        "received_at": received_at,
+        "qualification_team": team.pk,
+        "sla_warn_at": warn_at,
+        "sla_breach_at": breach_at,
+        "sla_state": SlaState.PENDING.value,
+        "status": LeadStatus.NEW.value,
+        "updated_at": now,
+    }
+    for key in INTAKE_LEAD_FIELDS:
+        value = fields.get(key)
+        lead_values[key] = _LEAD_DEFAULTS[key] if value is None else value
+    inquiry_values = {
+        "source": source.pk,
+        "external_id": external_id,
+        "received_at": received_at,
+        "channel": channel,
+        "message": fields.get("message") or "",
+        "payload": payload,
+        **consent,
+    }
+    params = [phone]
+    if external_id:
+        params += [source.pk, external_id]
+    params.append(phone)
+    params += [
+        _prep(Lead, name, lead_values[name]) if name else statement.constants[position]
+        for position, name in enumerate(statement.lead_slots)
+    ]
+    params += [_prep(Inquiry, name, inquiry_values[name]) for name in _INQUIRY_SET]
+    params += [
+        received_at,
+        LeadEvent.RECEIVED.value,
+        LeadEvent.REPEAT_INQUIRY.value,
+        ContentType.objects.get_for_model(Lead).pk,
+        _received_description(source, channel),
+        _repeat_description(source),
+    ]
+    if connection.in_atomic_block:
+        with transaction.atomic():  # a savepoint: a concurrent delivery's IntegrityError leaves the caller's work
+            row = _run(statement.sql, params)
+    else:
+        row = _run(statement.sql, params)
+    kind, *columns = row
+    return Received(kind=kind, lead=Lead.from_db(connection.alias, statement.fields, columns))
+
+
+def _run(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _prep(model, name, value):
+    return _FIELDS[model][name].get_db_prep_save(value, connection)
+
+
+def _received_description(source, channel):
+    return _("Received via %(source)s (%(channel)s)") % {
+        "source": source.name,
+        "channel": InquiryChannel.label_of(channel),
+    }
+
+
+def _repeat_description(source):
+    return _("Repeat inquiry via %(source)s") % {"source": source.name}
+
+
+_FIELDS = {model: {f.name: f for f in model._meta.concrete_fields} for model in (Lead, Inquiry)}
+_LEAD_DEFAULTS = {name: Lead._meta.get_field(name).get_default() for name in _LEAD_SET}
+
+
+def _compile(with_external_id):
+    with _COMPILING:
+        return _COMPILED.get((connection.alias, with_external_id)) or _compile_locked(with_external_id)
+
+
+def _compile_locked(with_external_id):
+    qn = connection.ops.quote_name
+    lead_table, inquiry_table, log_table = (qn(m._meta.db_table) for m in (Lead, Inquiry, StateLog))
+    lead_fields = [f for f in Lead._meta.concrete_fields if not f.primary_key]
+    template = Lead()  # a new lead's defaults: what the ORM path leaves in every column intake does not set
+    slots, constants = [], {}
+    for position, field in enumerate(lead_fields):
+        if field.name in _LEAD_SET:
+            slots.append(field.name)
+            continue
+        if callable(field.default) and field.has_default():
+            raise RuntimeError(f"intake: Lead.{field.name} has a per-instance default; add it to _LEAD_SET")
+        slots.append(None)
+        constants[position] = field.get_db_prep_save(getattr(template, field.attname), connection)
+    compiler = Lead.objects.all().query.get_compiler(connection=connection)
+    compiler.setup_query()
+    if compiler.get_converters([column for column, _sql, _alias in compiler.select]):
+        # `Lead.from_db` below takes the values as the driver returns them, as no lead field converts today
+        raise RuntimeError("intake: a lead field converts its database value; build the lead through the ORM")
+
+    def typed(field):
+        # text, not varchar(n), for strings: an explicit cast to varchar(n) cuts a long value silently,
+        # the INSERT's own assignment refuses it ("value too long"), as the ORM's INSERT does
+        db_type = field.cast_db_type(connection)
+        return f"CAST(%s AS {'text' if db_type.startswith('varchar') else db_type})"
+
+    column = {f.name: qn(f.column) for f in Lead._meta.concrete_fields}
+    row_columns = [qn(f.column) for f in Lead._meta.concrete_fields]
+    inquiry_fields = [Inquiry._meta.get_field(name) for name in _INQUIRY_SET]
+    log = {f.name: qn(f.column) for f in StateLog._meta.concrete_fields}
+    open_statuses = ", ".join(f"'{status.value}'" for status in OPEN_STATUSES)
+    delivery = (
+        f"(SELECT {qn('lead_id')} FROM {inquiry_table} WHERE {qn('source_id')} = %s AND {qn('external_id')} = %s"
+        " LIMIT 1)"
+        if with_external_id
+        else "CAST(NULL AS bigint)"
+    )
+    sql = f"""SELECT pg_advisory_xact_lock(hashtext(%s));
+        WITH "intake_found" AS (
+            SELECT {delivery} AS "delivery",
+                (SELECT {column["id"]} FROM {lead_table} WHERE {column["phone"]} = %s
+                 AND {column["status"]} IN ({open_statuses}) AND NOT {column["is_archived"]}
+                 ORDER BY {column["received_at"]} DESC LIMIT 1) AS "open"
+        ),
+        "intake_created" AS (
+            INSERT INTO {lead_table} ({", ".join(qn(f.column) for f in lead_fields)})
+            SELECT {", ".join(typed(f) for f in lead_fields)}
+            FROM "intake_found" WHERE "delivery" IS NULL AND "open" IS NULL
+            RETURNING {", ".join(row_columns)}
+        ),
+        "intake_target" AS (
+            SELECT {column["id"]} AS "id", {column["status"]} AS "status", false AS "repeat" FROM "intake_created"
+            UNION ALL
+            SELECT l.{column["id"]}, l.{column["status"]}, true FROM {lead_table} l
+            JOIN "intake_found" f ON l.{column["id"]} = f."open" WHERE f."delivery" IS NULL
+        ),
+        "intake_inquiry" AS (
+            INSERT INTO {inquiry_table} ({qn("lead_id")}, {", ".join(qn(f.column) for f in inquiry_fields)},
+                {qn("is_repeat")})
+            SELECT t."id", {", ".join(typed(f) for f in inquiry_fields)}, t."repeat" FROM "intake_target" t
+        ),
+        "intake_parameters" ("at", "received", "repeated", "content_type", "received_text", "repeat_text") AS (
+            SELECT CAST(%s AS timestamp with time zone), CAST(%s AS text), CAST(%s AS text), CAST(%s AS integer),
+                CAST(%s AS text), CAST(%s AS text)
+        ),
+        "intake_logged" AS (
+            INSERT INTO {log_table} ({log["timestamp"]}, {log["by"]}, {log["source_state"]}, {log["state"]},
+                {log["transition"]}, {log["content_type"]}, {log["object_id"]}, {log["description"]})
+            SELECT p."at", NULL, t."status", t."status",
+                CASE WHEN t."repeat" THEN p."repeated" ELSE p."received" END, p."content_type", t."id",
+                CASE WHEN t."repeat" THEN p."repeat_text" ELSE p."received_text" END
+            FROM "intake_target" t, "intake_parameters" p
+        )
+        SELECT 'created', {", ".join(row_columns)} FROM "intake_created"
+        UNION ALL
+        SELECT CASE WHEN f."delivery" IS NOT NULL THEN 'duplicate' ELSE 'attached' END,
+            {", ".join(f"l.{c}" for c in row_columns)}
+        FROM {lead_table} l JOIN "intake_found" f ON l.{column["id"]} = COALESCE(f."delivery", f."open")"""
+    statement = _Statement(
+        sql=sql,
+        lead_slots=tuple(slots),
+        constants=constants,
+        fields=tuple(f.attname for f in Lead._meta.concrete_fields),
+    )
+    _COMPILED[(connection.alias, with_external_id)] = statement
+    return statement
