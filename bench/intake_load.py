@@ -100,6 +100,7 @@ def main():
         # rounds under load, then one round with a single connection (the cost of one request, no queueing)
         plan = [(n, CONNECTIONS, SECONDS) for n in range(1, ROUNDS + 1)] + [("1 conn", 1, SERIAL_SECONDS)]
         for round_no, connections, seconds_wanted in plan:
+            _analyze(TABLE)
             for label, path in (("minimal", MINIMAL_PATH), ("intake", INTAKE_PATH)):
                 workers, backends = child_pids(server.pid), _backend_pids()
                 app_before, db_before = cpu_seconds(workers), cpu_seconds(backends)
@@ -211,6 +212,19 @@ def _start_gunicorn(port, database_url):
         "--timeout=30",
     ]
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+
+def _analyze(minimal_table):
+    """What autovacuum's ANALYZE does on a production server (after 50 rows + 10 % of a table changed)
+    and this development server, with autovacuum off, never does: fresh statistics for the tables intake
+    and the minimal endpoint fill. Without them every backend keeps the plans it made when the tables
+    were empty (sequential scans: the foreign-key check of each inquiry's lead, intake's prepared
+    statement), and both endpoints get slower round after round as the tables grow (docs/performance.md)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE leadflow_lead, leadflow_inquiry, django_fsm_log_statelog, {minimal_table}")
+    connection.close()
 
 
 def _backend_pids():

@@ -24,11 +24,15 @@ each call passes its own values through the fields' `get_db_prep_save`. What the
 ORM path writes, field by field (tests/leadflow/test_intake_sql.py).
 """
 
+import hashlib
+import itertools
+import re
 import threading
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
@@ -66,7 +70,10 @@ _INQUIRY_SET = (
 
 @dataclass(frozen=True)
 class _Statement:
-    sql: str
+    sql: str  # the lock and the statement, with the values inline (INTAKE_PREPARED_STATEMENT off)
+    name: str  # of the prepared statement
+    prepare_sql: str  # PREPARE name AS the statement, once per database connection
+    execute_sql: str  # the lock and EXECUTE name(values)
     lead_slots: tuple  # per column of the lead's INSERT: a field to fill, or None for a constant
     constants: dict  # column position → the prepared constant
     fields: tuple  # the lead's attnames in the order of the row returned (after the kind)
@@ -130,19 +137,68 @@ def receive_in_one_round_trip(
         _received_description(source, channel),
         _repeat_description(source),
     ]
-    if connection.in_atomic_block:
-        with transaction.atomic():  # a savepoint: a concurrent delivery's IntegrityError leaves the caller's work
-            row = _run(statement.sql, params)
-    else:
-        row = _run(statement.sql, params)
-    kind, *columns = row
+    kind, *columns = _run(statement, params)
     return Received(kind=kind, lead=Lead.from_db(connection.alias, statement.fields, columns))
 
 
-def _run(sql, params):
+def _run(statement, params):
+    """The row of the statement: prepared once per connection (PostgreSQL then plans it once, not ~0.5 ms
+    per lead), unless INTAKE_PREPARED_STATEMENT is off (a pooler in transaction mode, docs/operations.md).
+    A prepared statement the session lost (DISCARD ALL, a pooler's other server connection) is prepared
+    again and the lead sent once more: nothing was saved by the refused EXECUTE."""
+    if not settings.INTAKE_PREPARED_STATEMENT:
+        return _fetch(statement.sql, params)
+    try:
+        _prepare(statement)
+        return _fetch(statement.execute_sql, params)
+    except DatabaseError as exc:  # psycopg2 raises this code as an OperationalError
+        if getattr(exc.__cause__, "pgcode", None) != _NO_SUCH_PREPARED_STATEMENT:
+            raise
+        _prepared_here().pop(statement.name, None)
+        _prepare(statement)
+        return _fetch(statement.execute_sql, params)
+
+
+_NO_SUCH_PREPARED_STATEMENT = "26000"  # invalid_sql_statement_name
+# PostgreSQL plans a prepared statement for good at its sixth run, with the table sizes of that moment: on
+# a new database the lookups become sequential scans of near-empty tables, and stay so as they grow (no
+# ANALYZE invalidates the plan while autovacuum has not run). Preparing again after this many runs makes
+# the plan follow the tables: between two plans a table grows by at most this many leads per process.
+REPLAN_EVERY = 1000
+
+
+def _fetch(sql, params):
     with connection.cursor() as cursor:
+        if connection.in_atomic_block:
+            # a savepoint: a concurrent delivery's IntegrityError leaves the caller's work intact
+            with transaction.atomic():
+                cursor.execute(sql, params)
+                return cursor.fetchone()
         cursor.execute(sql, params)
         return cursor.fetchone()
+
+
+def _prepare(statement):
+    prepared = _prepared_here()
+    runs = prepared.get(statement.name)
+    if runs is None or runs >= REPLAN_EVERY:
+        with connection.cursor() as cursor:
+            if runs is not None:
+                cursor.execute(f"DEALLOCATE {statement.name}")
+            cursor.execute(statement.prepare_sql)
+        runs = 0
+    prepared[statement.name] = runs + 1
+
+
+def _prepared_here():
+    """The statements prepared in this database session and how often each ran since: a new connection
+    (CONN_MAX_AGE, a reconnect) starts with none."""
+    connection.ensure_connection()
+    raw = connection.connection
+    state = connection.__dict__.get("_leadflow_prepared")
+    if state is None or state[0] is not raw:
+        state = connection.__dict__["_leadflow_prepared"] = (raw, {})
+    return state[1]
 
 
 def _prep(model, name, value):
@@ -201,13 +257,15 @@ def _compile_locked(with_external_id):
     log = {f.name: qn(f.column) for f in StateLog._meta.concrete_fields}
     open_statuses = ", ".join(f"'{status.value}'" for status in OPEN_STATUSES)
     delivery = (
+        # `<> ''` as the unique index's condition: a prepared statement's generic plan knows no value, so
+        # without it the partial index is out of reach and the lookup reads every inquiry of the source
         f"(SELECT {qn('lead_id')} FROM {inquiry_table} WHERE {qn('source_id')} = %s AND {qn('external_id')} = %s"
-        " LIMIT 1)"
+        f" AND {qn('external_id')} <> '' LIMIT 1)"
         if with_external_id
         else "CAST(NULL AS bigint)"
     )
-    sql = f"""SELECT pg_advisory_xact_lock(hashtext(%s));
-        WITH "intake_found" AS (
+    lock = "SELECT pg_advisory_xact_lock(hashtext(%s));"
+    main = f"""WITH "intake_found" AS (
             SELECT {delivery} AS "delivery",
                 (SELECT {column["id"]} FROM {lead_table} WHERE {column["phone"]} = %s
                  AND {column["status"]} IN ({open_statuses}) AND NOT {column["is_archived"]}
@@ -247,8 +305,16 @@ def _compile_locked(with_external_id):
         SELECT CASE WHEN f."delivery" IS NOT NULL THEN 'duplicate' ELSE 'attached' END,
             {", ".join(f"l.{c}" for c in row_columns)}
         FROM {lead_table} l JOIN "intake_found" f ON l.{column["id"]} = COALESCE(f."delivery", f."open")"""
+    placeholders = itertools.count(1)
+    numbered = re.sub("%s", lambda _match: f"${next(placeholders)}", main)
+    arity = next(placeholders) - 1
+    digest = hashlib.sha1(main.encode()).hexdigest()[:12]  # another build of the statement, another name
+    name = f"leadflow_intake_{'delivery' if with_external_id else 'phone'}_{digest}"
     statement = _Statement(
-        sql=sql,
+        sql=f"{lock}\n{main}",
+        name=name,
+        prepare_sql=f"PREPARE {name} AS {numbered}",
+        execute_sql=f"{lock}\nEXECUTE {name}({', '.join(['%s'] * arity)})",
         lead_slots=tuple(slots),
         constants=constants,
         fields=tuple(f.attname for f in Lead._meta.concrete_fields),

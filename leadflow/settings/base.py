@@ -273,6 +273,9 @@ SLA_CHECK_MESSAGES = env.bool("SLA_CHECK_MESSAGES", default=False)
 # Intake caches the API token, the default qualification team and its calendar this long per process
 # (leadflow/hotcache.py): a token revoked in another process keeps working at most this many seconds.
 HOT_CACHE_SECONDS = env.int("HOT_CACHE_SECONDS", default=5)
+# PostgreSQL: intake's statement is prepared once per connection (planned once, not ~1 ms per lead).
+# Turn off behind a pooler in transaction mode that cannot keep a session's prepared statements.
+INTAKE_PREPARED_STATEMENT = env.bool("INTAKE_PREPARED_STATEMENT", default=True)
 # /healthz says 503 "sla-engine" and the SLA panel shows a red banner when the last sweep is older than
 # this (or, if it never ran, the heartbeat row: a grace period after install). Keep it > SLA_SWEEP_SECONDS.
 SLA_ENGINE_STALE_SECONDS = env.int("SLA_ENGINE_STALE_SECONDS", default=120)

@@ -97,6 +97,7 @@ def hours_team():
     return team
 
 
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "inline"])
 @pytest.mark.parametrize("language", ["en", "ru"])
 @pytest.mark.parametrize(
     "delivery",
@@ -116,7 +117,8 @@ def hours_team():
         pytest.param({"phone": "+79123456789", "channel": "import", "payload": {"строка": 7}}, id="import"),
     ],
 )
-def test_a_new_lead_is_the_same_row_as_the_orm_path_writes(hours_team, language, delivery):
+def test_a_new_lead_is_the_same_row_as_the_orm_path_writes(hours_team, language, delivery, prepared, settings):
+    settings.INTAKE_PREPARED_STATEMENT = prepared
     with time_machine.travel(NOW, tick=False), translation.override(language):
         fast, orm = _both(**delivery)
     assert fast[0] == "created"
@@ -241,3 +243,21 @@ def _wait_until_a_backend_waits_for_a_lock():
                 return
         threading.Event().wait(0.01)
     raise AssertionError("the second delivery never waited on the first's inquiry")
+
+
+def test_the_statement_is_prepared_once_per_connection_and_again_when_the_session_lost_it(hours_team):
+    website = source("website")
+    with CaptureQueriesContext(connection) as captured:
+        for n in range(3):
+            services.lead_receive(source=website, phone=f"+7912345670{n}", external_id=f"p-{n}")
+    prepares = [query["sql"] for query in captured.captured_queries if query["sql"].startswith("PREPARE ")]
+    assert len(prepares) <= 1  # none when an earlier test of this session prepared it
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # what a pooler's DISCARD ALL or another server session leaves
+    with CaptureQueriesContext(connection) as captured:
+        again = services.lead_receive(source=website, phone="+79123456799", external_id="p-9")
+    statements = [query["sql"].split(" ", 1)[0] for query in captured.captured_queries]
+    assert statements.count("PREPARE") == 1, statements
+    assert again.created
+    assert Lead.objects.filter(phone="+79123456799").count() == 1
+    assert Inquiry.objects.filter(external_id="p-9").count() == 1
