@@ -37,6 +37,18 @@ def _hotcache_empty():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's language: LocaleMiddleware activates a request's Accept-Language
+    in the thread and never deactivates it, so a test client asking for English left the next test
+    (a sweep writing notifications, say) in English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _vertical_default():
     """A fresh test database has no business profile (the kitchen default): the shared cache says so,
     and the Russian catalog speaks kitchen again after a test that applied another vertical."""
