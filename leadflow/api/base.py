@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import status
 from rest_framework.exceptions import APIException
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from .authentication import ApiTokenAuthentication, ApiTokenRateThrottle
@@ -33,10 +35,21 @@ class DatabaseUnavailable(APIException):
     default_code = "database_unavailable"
 
 
+class JSONOnlyNegotiation(DefaultContentNegotiation):
+    """The answer is JSON whatever the client's Accept header says (machines, and one parse less per
+    request); the request's Content-Type still picks the parser."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class MachineAPIView(APIView):
     authentication_classes = [ApiTokenAuthentication]
     throttle_classes = [ApiTokenRateThrottle]
     parser_classes = PARSERS
+    # machines read JSON: no browsable HTML page (English, and one more renderer to negotiate per request)
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONOnlyNegotiation
 
     def initial(self, request, *args, **kwargs):
         # Django enforces DATA_UPLOAD_MAX_MEMORY_SIZE only when request.body is read; DRF's parsers read

@@ -9,7 +9,7 @@ from leadflow import selectors, services
 
 from .authentication import HasIntakeToken
 from .base import BAD_REQUEST_SCHEMA, MACHINE_ERRORS, MachineAPIView
-from .serializers import IntakeConflictSerializer, LeadIntakeResultSerializer, LeadIntakeSerializer
+from .serializers import IntakeConflictSerializer, LeadIntakeResultSerializer, LeadIntakeSerializer, intake_result_body
 
 
 def _payload(data):
@@ -96,5 +96,5 @@ class LeadIntakeView(MachineAPIView):
                     "fields": differing,
                 }
                 return Response(conflict, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
-        body = LeadIntakeResultSerializer(result).data
+        body = intake_result_body(result)
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)

@@ -29,10 +29,11 @@ import itertools
 import re
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
@@ -192,16 +193,25 @@ def _prepare(statement):
 
 def _prepared_here():
     """The statements prepared in this database session and how often each ran since: a new connection
-    (CONN_MAX_AGE, a reconnect) starts with none."""
-    connection.ensure_connection()
-    raw = connection.connection
-    state = connection.__dict__.get("_leadflow_prepared")
+    (CONN_MAX_AGE, a reconnect) starts with none. Kept on this thread's DatabaseWrapper (`connections[…]`):
+    `django.db.connection` is a proxy shared by every thread."""
+    wrapper = connections[connection.alias]
+    wrapper.ensure_connection()
+    raw = wrapper.connection
+    state = wrapper.__dict__.get("_leadflow_prepared")
     if state is None or state[0] is not raw:
-        state = connection.__dict__["_leadflow_prepared"] = (raw, {})
+        state = wrapper.__dict__["_leadflow_prepared"] = (raw, {})
     return state[1]
 
 
 def _prep(model, name, value):
+    """The value as the field sends it to the database. A string, number, flag, aware datetime or None
+    goes as it is for every field but a JSON one (what get_db_prep_save returns for them on PostgreSQL;
+    a naive datetime still goes through the field, which makes it aware and warns)."""
+    if name not in _JSON[model] and (
+        value is None or type(value) in _AS_IS or (type(value) is datetime and value.tzinfo is not None)
+    ):
+        return value
     return _FIELDS[model][name].get_db_prep_save(value, connection)
 
 
@@ -217,6 +227,11 @@ def _repeat_description(source):
 
 
 _FIELDS = {model: {f.name: f for f in model._meta.concrete_fields} for model in (Lead, Inquiry)}
+_JSON = {
+    model: {name for name, f in fields.items() if f.get_internal_type() == "JSONField"}
+    for model, fields in _FIELDS.items()
+}
+_AS_IS = (str, int, bool)
 _LEAD_DEFAULTS = {name: Lead._meta.get_field(name).get_default() for name in _LEAD_SET}
 
 

@@ -368,3 +368,33 @@ def test_a_new_lead_costs_the_duplicate_select_and_three_inserts(api, django_ass
         (statement,) = [query["sql"] for query in captured.captured_queries if "SAVEPOINT" not in query["sql"]]
         assert statement.startswith("SELECT pg_advisory_xact_lock(hashtext(")
         assert "\nEXECUTE leadflow_intake_delivery_" in statement  # prepared by the first delivery
+
+
+@pytest.mark.django_db
+def test_the_answer_is_what_the_result_serializer_documents(api):
+    """The view builds its body by hand (issue 14); the documented serializer gives the same, for a new
+    lead, an attached repeat and a redelivery."""
+    from leadflow.api.serializers import LeadIntakeResultSerializer, intake_result_body
+
+    bodies = [
+        api.post(URL, PAYLOAD, format="json"),
+        api.post(URL, {**PAYLOAD, "external_id": "order-2"}, format="json"),
+        api.post(URL, PAYLOAD, format="json"),
+    ]
+    assert [body.json()["attached"] for body in bodies] == [False, True, False]
+    assert bodies[2].json()["duplicate"] is True
+    for response in bodies:
+        result = services.IntakeResult(
+            Lead.objects.get(pk=response.json()["id"]),
+            created=response.status_code == 201,
+            attached=response.json()["attached"],
+            duplicate=response.json()["duplicate"],
+        )
+        assert intake_result_body(result) == LeadIntakeResultSerializer(result).data == response.json()
+
+
+@pytest.mark.django_db
+def test_a_browser_asking_for_html_still_gets_json(api):
+    response = api.post(URL, PAYLOAD, format="json", HTTP_ACCEPT="text/html")
+    assert response.status_code == 201
+    assert response["Content-Type"] == "application/json"
