@@ -8,11 +8,11 @@ implicit transaction (or inside the caller's):
     SELECT pg_advisory_xact_lock(hashtext(phone));      -- serialise intake per phone, as before
     WITH intake_found AS (the lead of an earlier delivery of this external id, the newest open lead of
                           this phone: read after the lock, so a delivery that just committed is seen),
-         intake_created AS (INSERT the lead only when both are missing, RETURNING its row),
+         intake_created AS (INSERT the lead only when both are missing, RETURNING its id),
          intake_target AS (the new lead, or the open lead a repeat attaches to),
          intake_inquiry AS (INSERT the inquiry for the target: is_repeat when attached),
          intake_logged AS (INSERT its history row: received, or repeat inquiry)
-    SELECT 'created' | 'attached' | 'duplicate', the lead's row
+    SELECT 'created' | 'attached' | 'duplicate', the lead's id, the row of an attached or earlier lead
 
 The two statements are separate because PostgreSQL takes a statement's snapshot when it starts: a check
 in the statement that waited for the lock would not see the rows the lock's holder committed meanwhile.
@@ -78,6 +78,7 @@ class _Statement:
     lead_slots: tuple  # per column of the lead's INSERT: a field to fill, or None for a constant
     constants: dict  # column position → the prepared constant
     fields: tuple  # the lead's attnames in the order of the row returned (after the kind)
+    row_of_values: tuple  # per attname: ("id",), ("set", field name) or ("default", the Python value)
 
 
 _COMPILED = {}  # (database alias, with an external id) → _Statement
@@ -138,7 +139,12 @@ def receive_in_one_round_trip(
         _received_description(source, channel),
         _repeat_description(source),
     ]
-    kind, *columns = _run(statement, params)
+    kind, lead_id, *columns = _run(statement, params)
+    if kind == "created":  # the row holds what was sent: the lead is built from it, not read back
+        columns = [
+            lead_id if how[0] == "id" else lead_values[how[1]] if how[0] == "set" else how[1]
+            for how in statement.row_of_values
+        ]
     return Received(kind=kind, lead=Lead.from_db(connection.alias, statement.fields, columns))
 
 
@@ -290,7 +296,7 @@ def _compile_locked(with_external_id):
             INSERT INTO {lead_table} ({", ".join(qn(f.column) for f in lead_fields)})
             SELECT {", ".join(typed(f) for f in lead_fields)}
             FROM "intake_found" WHERE "delivery" IS NULL AND "open" IS NULL
-            RETURNING {", ".join(row_columns)}
+            RETURNING {column["id"]}, {column["status"]}
         ),
         "intake_target" AS (
             SELECT {column["id"]} AS "id", {column["status"]} AS "status", false AS "repeat" FROM "intake_created"
@@ -315,9 +321,9 @@ def _compile_locked(with_external_id):
                 CASE WHEN t."repeat" THEN p."repeat_text" ELSE p."received_text" END
             FROM "intake_target" t, "intake_parameters" p
         )
-        SELECT 'created', {", ".join(row_columns)} FROM "intake_created"
+        SELECT 'created', {column["id"]}, {", ".join("NULL" for _c in row_columns)} FROM "intake_created"
         UNION ALL
-        SELECT CASE WHEN f."delivery" IS NOT NULL THEN 'duplicate' ELSE 'attached' END,
+        SELECT CASE WHEN f."delivery" IS NOT NULL THEN 'duplicate' ELSE 'attached' END, l.{column["id"]},
             {", ".join(f"l.{c}" for c in row_columns)}
         FROM {lead_table} l JOIN "intake_found" f ON l.{column["id"]} = COALESCE(f."delivery", f."open")"""
     placeholders = itertools.count(1)
@@ -333,6 +339,14 @@ def _compile_locked(with_external_id):
         lead_slots=tuple(slots),
         constants=constants,
         fields=tuple(f.attname for f in Lead._meta.concrete_fields),
+        row_of_values=tuple(
+            ("id",)
+            if f.primary_key
+            else ("set", f.name)
+            if f.name in _LEAD_SET
+            else ("default", getattr(template, f.attname))
+            for f in Lead._meta.concrete_fields
+        ),
     )
     _COMPILED[(connection.alias, with_external_id)] = statement
     return statement
