@@ -12,7 +12,7 @@ implicit transaction (or inside the caller's):
          intake_target AS (the new lead, or the open lead a repeat attaches to),
          intake_inquiry AS (INSERT the inquiry for the target: is_repeat when attached),
          intake_logged AS (INSERT its history row: received, or repeat inquiry)
-    SELECT 'created' | 'attached' | 'duplicate', the lead's id, the row of an attached or earlier lead
+    SELECT 'created' | 'attached' | 'duplicate', the lead's id
 
 The two statements are separate because PostgreSQL takes a statement's snapshot when it starts: a check
 in the statement that waited for the lock would not see the rows the lock's holder committed meanwhile.
@@ -77,7 +77,7 @@ class _Statement:
     execute_sql: str  # the lock and EXECUTE name(values)
     lead_slots: tuple  # per column of the lead's INSERT: a field to fill, or None for a constant
     constants: dict  # column position → the prepared constant
-    fields: tuple  # the lead's attnames in the order of the row returned (after the kind)
+    fields: tuple  # the lead's attnames, in the order of row_of_values
     row_of_values: tuple  # per attname: ("id",), ("set", field name) or ("default", the Python value)
 
 
@@ -139,12 +139,14 @@ def receive_in_one_round_trip(
         _received_description(source, channel),
         _repeat_description(source),
     ]
-    kind, lead_id, *columns = _run(statement, params)
-    if kind == "created":  # the row holds what was sent: the lead is built from it, not read back
-        columns = [
-            lead_id if how[0] == "id" else lead_values[how[1]] if how[0] == "set" else how[1]
-            for how in statement.row_of_values
-        ]
+    kind, lead_id = _run(statement, params)
+    if kind != "created":  # an attached repeat or a redelivery: the lead as it is (a few columns returned per
+        return Received(kind=kind, lead=Lead.objects.get(pk=lead_id))  # new lead cost more than this read)
+    # the row holds what was sent: the new lead is built from it, not read back
+    columns = [
+        lead_id if how[0] == "id" else lead_values[how[1]] if how[0] == "set" else how[1]
+        for how in statement.row_of_values
+    ]
     return Received(kind=kind, lead=Lead.from_db(connection.alias, statement.fields, columns))
 
 
@@ -260,11 +262,6 @@ def _compile_locked(with_external_id):
             raise RuntimeError(f"intake: Lead.{field.name} has a per-instance default; add it to _LEAD_SET")
         slots.append(None)
         constants[position] = field.get_db_prep_save(getattr(template, field.attname), connection)
-    compiler = Lead.objects.all().query.get_compiler(connection=connection)
-    compiler.setup_query()
-    if compiler.get_converters([column for column, _sql, _alias in compiler.select]):
-        # `Lead.from_db` below takes the values as the driver returns them, as no lead field converts today
-        raise RuntimeError("intake: a lead field converts its database value; build the lead through the ORM")
 
     def typed(field):
         # text, not varchar(n), for strings: an explicit cast to varchar(n) cuts a long value silently,
@@ -273,7 +270,6 @@ def _compile_locked(with_external_id):
         return f"CAST(%s AS {'text' if db_type.startswith('varchar') else db_type})"
 
     column = {f.name: qn(f.column) for f in Lead._meta.concrete_fields}
-    row_columns = [qn(f.column) for f in Lead._meta.concrete_fields]
     inquiry_fields = [Inquiry._meta.get_field(name) for name in _INQUIRY_SET]
     log = {f.name: qn(f.column) for f in StateLog._meta.concrete_fields}
     open_statuses = ", ".join(f"'{status.value}'" for status in OPEN_STATUSES)
@@ -321,11 +317,10 @@ def _compile_locked(with_external_id):
                 CASE WHEN t."repeat" THEN p."repeat_text" ELSE p."received_text" END
             FROM "intake_target" t, "intake_parameters" p
         )
-        SELECT 'created', {column["id"]}, {", ".join("NULL" for _c in row_columns)} FROM "intake_created"
+        SELECT 'created', {column["id"]} FROM "intake_created"
         UNION ALL
-        SELECT CASE WHEN f."delivery" IS NOT NULL THEN 'duplicate' ELSE 'attached' END, l.{column["id"]},
-            {", ".join(f"l.{c}" for c in row_columns)}
-        FROM {lead_table} l JOIN "intake_found" f ON l.{column["id"]} = COALESCE(f."delivery", f."open")"""
+        SELECT CASE WHEN "delivery" IS NOT NULL THEN 'duplicate' ELSE 'attached' END, COALESCE("delivery", "open")
+        FROM "intake_found" WHERE COALESCE("delivery", "open") IS NOT NULL"""
     placeholders = itertools.count(1)
     numbered = re.sub("%s", lambda _match: f"${next(placeholders)}", main)
     arity = next(placeholders) - 1
