@@ -7,6 +7,8 @@ key of the other kind is a 403. `ApiTokenRateThrottle` limits each token (JSON 4
 """
 
 import logging
+import math
+import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,7 +19,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
 from leadflow import hotcache, ratelimit
 from leadflow.models import ApiToken, SecurityEvent, api_key_hash
@@ -109,24 +111,27 @@ class HasTelephonyToken(_HasTokenOfKind):
     message = _("This token is not a telephony token: calls are reported only with a telephony token.")
 
 
-class ApiTokenRateThrottle(SimpleRateThrottle):
-    """Per token: its own `rate_limit`, else API_TOKEN_RATE. DRF answers 429 with Retry-After."""
-
-    scope = "api_token"
-
-    def get_rate(self):
-        return settings.API_TOKEN_RATE
+class ApiTokenRateThrottle(BaseThrottle):
+    """Per token: its own `rate_limit`, else API_TOKEN_RATE, counted in fixed windows on the cache
+    (leadflow.ratelimit, as the form's per-address limit; the rate is validated by the same parser).
+    DRF answers 429 with Retry-After: the seconds left in the window. One counter per token and window,
+    not DRF's list of every request's time, which is read and written whole on each request (up to
+    600 entries at the default rate)."""
 
     def allow_request(self, request, view):
         token = request.auth
         if not isinstance(token, ApiToken):
             return True
-        self.rate = token.rate_limit or settings.API_TOKEN_RATE
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        rate = token.rate_limit or settings.API_TOKEN_RATE
+        now = time.time()
+        if ratelimit.hit("api-token", token.pk, rate, now=now):
+            return True
+        _limit, period = ratelimit.parse_rate(rate)
+        self._wait = max(1, math.ceil(period - now % period))
+        return False
 
-    def get_cache_key(self, request, view):
-        return f"throttle_api_token_{request.auth.pk}"
+    def wait(self):
+        return self._wait
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

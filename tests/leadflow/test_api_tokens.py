@@ -2,7 +2,7 @@
 rotated with an overlap, rate-limited per token, refused uses in the security log."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -156,30 +156,37 @@ def test_last_use_records_when_and_from_where():
 
 
 def test_over_the_tokens_rate_limit_is_a_json_429_with_retry_after():
+    """Counted per minute window: the fourth request of a minute is refused until the next one begins."""
     token = services.api_token_issue(source=website(), rate_limit="3/m")
-    answers = [post(token.key, phone=f"+7912345670{i}").status_code for i in range(5)]
-    assert answers == [201, 201, 201, 429, 429]
-    response = post(token.key, phone="+79123456709")
-    assert response["Content-Type"].startswith("application/json")
-    assert 0 < int(response["Retry-After"]) <= 60
-    assert response.json()["detail"]
-    assert Lead.objects.count() == 3
-    other = services.api_token_issue(source=website())  # the limit is per token
-    assert post(other.key, phone="+79123456710").status_code == 201
+    minute = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    with time_machine.travel(minute + timedelta(seconds=15), tick=False):
+        answers = [post(token.key, phone=f"+7912345670{i}").status_code for i in range(5)]
+        assert answers == [201, 201, 201, 429, 429]
+        response = post(token.key, phone="+79123456709")
+        assert response["Content-Type"].startswith("application/json")
+        assert int(response["Retry-After"]) == 45  # the seconds left of this minute
+        assert response.json()["detail"]
+        assert Lead.objects.count() == 3
+        other = services.api_token_issue(source=website())  # the limit is per token
+        assert post(other.key, phone="+79123456710").status_code == 201
+    with time_machine.travel(minute + timedelta(seconds=60), tick=False):
+        assert post(token.key, phone="+79123456711").status_code == 201
 
 
 def test_without_its_own_limit_a_token_has_the_default(settings):
     settings.API_TOKEN_RATE = "2/m"
     token = services.api_token_issue(source=website())
-    assert [post(token.key, phone=f"+7912345670{i}").status_code for i in range(3)] == [201, 201, 429]
+    with time_machine.travel(datetime(2026, 11, 30, 12, 0, 10, tzinfo=UTC), tick=False):
+        assert [post(token.key, phone=f"+7912345670{i}").status_code for i in range(3)] == [201, 201, 429]
 
 
 def test_the_telephony_webhook_is_rate_limited_too():
     token = services.api_token_issue(kind=ApiToken.Kind.TELEPHONY, rate_limit="1/m")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    assert client.post("/api/v1/calls/", {}, format="json").status_code == 400
-    assert client.post("/api/v1/calls/", {}, format="json").status_code == 429
+    with time_machine.travel(datetime(2026, 11, 30, 12, 0, 10, tzinfo=UTC), tick=False):
+        assert client.post("/api/v1/calls/", {}, format="json").status_code == 400
+        assert client.post("/api/v1/calls/", {}, format="json").status_code == 429
 
 
 def test_a_bad_rate_limit_is_refused_with_a_message():
