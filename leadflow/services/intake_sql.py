@@ -75,8 +75,7 @@ class _Statement:
     name: str  # of the prepared statement
     prepare_sql: str  # PREPARE name AS the statement, once per database connection
     execute_sql: str  # the lock and EXECUTE name(values)
-    lead_slots: tuple  # per column of the lead's INSERT: a field to fill, or None for a constant
-    constants: dict  # column position → the prepared constant
+    lead_slots: tuple  # the fields each new lead sends, in the order of their parameters
     fields: tuple  # the lead's attnames, in the order of row_of_values
     row_of_values: tuple  # per attname: ("id",), ("set", field name) or ("default", the Python value)
 
@@ -126,10 +125,7 @@ def receive_in_one_round_trip(
     if external_id:
         params += [source.pk, external_id]
     params.append(phone)
-    params += [
-        _prep(Lead, name, lead_values[name]) if name else statement.constants[position]
-        for position, name in enumerate(statement.lead_slots)
-    ]
+    params += [_prep(Lead, name, lead_values[name]) for name in statement.lead_slots]
     params += [_prep(Inquiry, name, inquiry_values[name]) for name in _INQUIRY_SET]
     params += [
         received_at,
@@ -243,6 +239,14 @@ _AS_IS = (str, int, bool)
 _LEAD_DEFAULTS = {name: Lead._meta.get_field(name).get_default() for name in _LEAD_SET}
 
 
+def _typed(field, value_sql):
+    """`value_sql` cast to the column's type (an INSERT … SELECT gives its values no type of their own):
+    text, not varchar(n), for strings: an explicit cast to varchar(n) cuts a long value silently, the
+    INSERT's own assignment refuses it ("value too long"), as the ORM's INSERT does."""
+    db_type = field.cast_db_type(connection)
+    return f"CAST({value_sql} AS {'text' if db_type.startswith('varchar') else db_type})"
+
+
 def _compile(with_external_id):
     with _COMPILING:
         return _COMPILED.get((connection.alias, with_external_id)) or _compile_locked(with_external_id)
@@ -253,21 +257,20 @@ def _compile_locked(with_external_id):
     lead_table, inquiry_table, log_table = (qn(m._meta.db_table) for m in (Lead, Inquiry, StateLog))
     lead_fields = [f for f in Lead._meta.concrete_fields if not f.primary_key]
     template = Lead()  # a new lead's defaults: what the ORM path leaves in every column intake does not set
-    slots, constants = [], {}
-    for position, field in enumerate(lead_fields):
+    slots, values_sql = [], []
+    for field in lead_fields:
         if field.name in _LEAD_SET:
             slots.append(field.name)
+            values_sql.append(_typed(field, "%s"))
             continue
         if callable(field.default) and field.has_default():
             raise RuntimeError(f"intake: Lead.{field.name} has a per-instance default; add it to _LEAD_SET")
-        slots.append(None)
-        constants[position] = field.get_db_prep_save(getattr(template, field.attname), connection)
-
-    def typed(field):
-        # text, not varchar(n), for strings: an explicit cast to varchar(n) cuts a long value silently,
-        # the INSERT's own assignment refuses it ("value too long"), as the ORM's INSERT does
-        db_type = field.cast_db_type(connection)
-        return f"CAST(%s AS {'text' if db_type.startswith('varchar') else db_type})"
+        # the same for every new lead: written into the statement, not sent with each one
+        constant = field.get_db_prep_save(getattr(template, field.attname), connection)
+        literal = connection.ops.compose_sql("%s", [constant])
+        if "%" in literal:  # the statement's parameters are %s: a literal % would be read as one
+            raise RuntimeError(f"intake: Lead.{field.name}'s default {constant!r} has a %; send it as a parameter")
+        values_sql.append(_typed(field, literal))
 
     column = {f.name: qn(f.column) for f in Lead._meta.concrete_fields}
     inquiry_fields = [Inquiry._meta.get_field(name) for name in _INQUIRY_SET]
@@ -290,7 +293,7 @@ def _compile_locked(with_external_id):
         ),
         "intake_created" AS (
             INSERT INTO {lead_table} ({", ".join(qn(f.column) for f in lead_fields)})
-            SELECT {", ".join(typed(f) for f in lead_fields)}
+            SELECT {", ".join(values_sql)}
             FROM "intake_found" WHERE "delivery" IS NULL AND "open" IS NULL
             RETURNING {column["id"]}, {column["status"]}
         ),
@@ -303,7 +306,7 @@ def _compile_locked(with_external_id):
         "intake_inquiry" AS (
             INSERT INTO {inquiry_table} ({qn("lead_id")}, {", ".join(qn(f.column) for f in inquiry_fields)},
                 {qn("is_repeat")})
-            SELECT t."id", {", ".join(typed(f) for f in inquiry_fields)}, t."repeat" FROM "intake_target" t
+            SELECT t."id", {", ".join(_typed(f, "%s") for f in inquiry_fields)}, t."repeat" FROM "intake_target" t
         ),
         "intake_parameters" ("at", "received", "repeated", "content_type", "received_text", "repeat_text") AS (
             SELECT CAST(%s AS timestamp with time zone), CAST(%s AS text), CAST(%s AS text), CAST(%s AS integer),
@@ -332,7 +335,6 @@ def _compile_locked(with_external_id):
         prepare_sql=f"PREPARE {name} AS {numbered}",
         execute_sql=f"{lock}\nEXECUTE {name}({', '.join(['%s'] * arity)})",
         lead_slots=tuple(slots),
-        constants=constants,
         fields=tuple(f.attname for f in Lead._meta.concrete_fields),
         row_of_values=tuple(
             ("id",)
