@@ -142,6 +142,13 @@ def vocabulary_activate(profile: Profile | None = None):
         catalog_owner._leadflow_words = stamp
 
 
+def vocabulary_stamp():
+    """What the active language's catalog speaks now (changes when `vocabulary_activate` rewrites it):
+    for caching a translated text by it."""
+    language = translation.get_language()
+    return language, getattr(trans_real.translation(language), "_leadflow_words", ()) if language else ()
+
+
 class VerticalVocabularyMiddleware:
     """After LocaleMiddleware: the request's language speaks the installation's vertical."""
 

@@ -24,6 +24,7 @@ each call passes its own values through the fields' `get_db_prep_save`. What the
 ORM path writes, field by field (tests/leadflow/test_intake_sql.py).
 """
 
+import functools
 import hashlib
 import itertools
 import re
@@ -39,6 +40,7 @@ from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
 from ..models import OPEN_STATUSES, Inquiry, InquiryChannel, Lead, LeadEvent, LeadStatus, SlaState
+from ..vertical import vocabulary_stamp
 from .intake import INTAKE_LEAD_FIELDS
 
 # The columns of a new lead that intake sets; every other column gets the model's default, which is
@@ -132,8 +134,7 @@ def receive_in_one_round_trip(
         LeadEvent.RECEIVED.value,
         LeadEvent.REPEAT_INQUIRY.value,
         ContentType.objects.get_for_model(Lead).pk,
-        _received_description(source, channel),
-        _repeat_description(source),
+        *_descriptions(source.name, channel, vocabulary_stamp()),
     ]
     kind, lead_id = _run(statement, params)
     if kind != "created":  # an attached repeat or a redelivery: the lead as it is (a few columns returned per
@@ -219,15 +220,16 @@ def _prep(model, name, value):
     return _FIELDS[model][name].get_db_prep_save(value, connection)
 
 
-def _received_description(source, channel):
-    return _("Received via %(source)s (%(channel)s)") % {
-        "source": source.name,
+@functools.lru_cache(maxsize=256)
+def _descriptions(source_name, channel, stamp):
+    """The history texts of a new lead and of a repeat, as the ORM path words them, in the active
+    language and vertical vocabulary (`stamp`, part of the key only: gettext reads the active catalog).
+    A few sources × channels × catalogs: kept instead of translated per lead."""
+    received = _("Received via %(source)s (%(channel)s)") % {
+        "source": source_name,
         "channel": InquiryChannel.label_of(channel),
     }
-
-
-def _repeat_description(source):
-    return _("Repeat inquiry via %(source)s") % {"source": source.name}
+    return received, _("Repeat inquiry via %(source)s") % {"source": source_name}
 
 
 _FIELDS = {model: {f.name: f for f in model._meta.concrete_fields} for model in (Lead, Inquiry)}
