@@ -19,9 +19,12 @@ in the statement that waited for the lock would not see the rows the lock's hold
 Each statement of one query string gets its own snapshot, and all of them run in one transaction, so
 the lock is held until the commit, as before.
 
-The SQL is built once per process from the models (column lists, types, the lead's constant defaults);
-each call passes its own values through the fields' `get_db_prep_save`. What the row holds is what the
-ORM path writes, field by field (tests/leadflow/test_intake_sql.py).
+The second statement is prepared once per database connection (`PREPARE … EXECUTE`: planning it cost
+more than running it), prepared again every REPLAN_EVERY runs so its plan follows the tables, and sent
+inline with INTAKE_PREPARED_STATEMENT off. The SQL is built once per process from the models (column
+lists, types, the lead's constant defaults as literals); each call sends its own values, through the
+fields' `get_db_prep_save` where that changes them. What the rows hold is what the ORM path writes,
+field by field (tests/leadflow/test_intake_sql.py).
 """
 
 import functools
@@ -137,8 +140,10 @@ def receive_in_one_round_trip(
         *_descriptions(source.name, channel, vocabulary_stamp()),
     ]
     kind, lead_id = _run(statement, params)
-    if kind != "created":  # an attached repeat or a redelivery: the lead as it is (a few columns returned per
-        return Received(kind=kind, lead=Lead.objects.get(pk=lead_id))  # new lead cost more than this read)
+    if kind != "created":
+        # an attached repeat or a redelivery: its lead as it is now (returning the lead's 55 columns from
+        # the statement cost every new lead more than this read costs the rarer cases)
+        return Received(kind=kind, lead=Lead.objects.get(pk=lead_id))
     # the row holds what was sent: the new lead is built from it, not read back
     columns = [
         lead_id if how[0] == "id" else lead_values[how[1]] if how[0] == "set" else how[1]

@@ -273,7 +273,7 @@ SLA_CHECK_MESSAGES = env.bool("SLA_CHECK_MESSAGES", default=False)
 # Intake caches the API token, the default qualification team and its calendar this long per process
 # (leadflow/hotcache.py): a token revoked in another process keeps working at most this many seconds.
 HOT_CACHE_SECONDS = env.int("HOT_CACHE_SECONDS", default=5)
-# PostgreSQL: intake's statement is prepared once per connection (planned once, not ~1 ms per lead).
+# PostgreSQL: intake's statement is prepared once per connection (planned once, not 0.4–1 ms per lead).
 # Turn off behind a pooler in transaction mode that cannot keep a session's prepared statements.
 INTAKE_PREPARED_STATEMENT = env.bool("INTAKE_PREPARED_STATEMENT", default=True)
 # /healthz says 503 "sla-engine" and the SLA panel shows a red banner when the last sweep is older than

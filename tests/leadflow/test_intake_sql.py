@@ -63,6 +63,8 @@ def _receive(path, **delivery):
         )
         transaction.set_rollback(True)
     if new_lead:  # the id is the sequence's next value: each path takes its own
+        assert [item["lead_id"] for item in inquiries] == [lead.pk]
+        assert [item["object_id"] for item in history] == [lead.pk]
         returned.pop("id"), row.pop("id")
         for item in (*inquiries, *history):
             item.pop("lead_id", None), item.pop("object_id", None)
