@@ -2,6 +2,7 @@
 Saved first, in one transaction; the SLA work is announced after commit, so intake never depends on
 the broker."""
 
+import functools
 import logging
 
 from django.db import IntegrityError, connection, transaction
@@ -19,6 +20,7 @@ from ..models import (
     Team,
 )
 from ..signals import lead_received
+from ..vertical import vocabulary_stamp
 from ..workhours import WorkCalendar
 from .history import history_record
 
@@ -197,7 +199,7 @@ def _lead_receive(*, source, phone, external_id, channel, received_at, payload, 
         history_record(
             lead=open_lead,
             event=LeadEvent.REPEAT_INQUIRY,
-            description=_("Repeat inquiry via %(source)s") % {"source": source.name},
+            description=history_texts(source.name, channel)[1],
             at=received_at,
         )
         return IntakeResult(open_lead, attached=True)
@@ -229,11 +231,26 @@ def _lead_receive(*, source, phone, external_id, channel, received_at, payload, 
     history_record(
         lead=lead,
         event=LeadEvent.RECEIVED,
-        description=_("Received via %(source)s (%(channel)s)")
-        % {"source": source.name, "channel": InquiryChannel.label_of(channel)},
+        description=history_texts(source.name, channel)[0],
         at=received_at,
     )
     return IntakeResult(lead, created=True)
+
+
+def history_texts(source_name, channel):
+    """The history texts of a new lead and of a repeat inquiry, in the active language and vertical
+    vocabulary: kept per source, channel and catalog (a few of each) instead of translated per lead."""
+    return _history_texts(source_name, channel, vocabulary_stamp())
+
+
+@functools.lru_cache(maxsize=256)
+def _history_texts(source_name, channel, stamp):
+    # `stamp` is part of the key only: gettext reads the active catalog
+    received = _("Received via %(source)s (%(channel)s)") % {
+        "source": source_name,
+        "channel": InquiryChannel.label_of(channel),
+    }
+    return received, _("Repeat inquiry via %(source)s") % {"source": source_name}
 
 
 def _delivery_and_open_lead(*, source_id, external_id, phone):

@@ -27,7 +27,6 @@ fields' `get_db_prep_save` where that changes them. What the rows hold is what t
 field by field (tests/leadflow/test_intake_sql.py).
 """
 
-import functools
 import hashlib
 import itertools
 import re
@@ -39,12 +38,10 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
-from ..models import OPEN_STATUSES, Inquiry, InquiryChannel, Lead, LeadEvent, LeadStatus, SlaState
-from ..vertical import vocabulary_stamp
-from .intake import INTAKE_LEAD_FIELDS
+from ..models import OPEN_STATUSES, Inquiry, Lead, LeadEvent, LeadStatus, SlaState
+from .intake import INTAKE_LEAD_FIELDS, history_texts
 
 # The columns of a new lead that intake sets; every other column gets the model's default, which is
 # the same for every new lead (checked when the statement is built).
@@ -137,7 +134,7 @@ def receive_in_one_round_trip(
         LeadEvent.RECEIVED.value,
         LeadEvent.REPEAT_INQUIRY.value,
         ContentType.objects.get_for_model(Lead).pk,
-        *_descriptions(source.name, channel, vocabulary_stamp()),
+        *history_texts(source.name, channel),
     ]
     kind, lead_id = _run(statement, params)
     if kind != "created":
@@ -223,18 +220,6 @@ def _prep(model, name, value):
     ):
         return value
     return _FIELDS[model][name].get_db_prep_save(value, connection)
-
-
-@functools.lru_cache(maxsize=256)
-def _descriptions(source_name, channel, stamp):
-    """The history texts of a new lead and of a repeat, as the ORM path words them, in the active
-    language and vertical vocabulary (`stamp`, part of the key only: gettext reads the active catalog).
-    A few sources × channels × catalogs: kept instead of translated per lead."""
-    received = _("Received via %(source)s (%(channel)s)") % {
-        "source": source_name,
-        "channel": InquiryChannel.label_of(channel),
-    }
-    return received, _("Repeat inquiry via %(source)s") % {"source": source_name}
 
 
 _FIELDS = {model: {f.name: f for f in model._meta.concrete_fields} for model in (Lead, Inquiry)}
