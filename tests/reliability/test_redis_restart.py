@@ -13,7 +13,9 @@ AttributeError("'NoneType' object has no attribute 'hostname'")` while it restor
 messages, and its beat died with it: see docs/sla.md, "Redis restarts".
 """
 
+import re
 import time
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -41,6 +43,15 @@ def _redis(server):
 def _checks_run(stall_dir):
     """Task ids of the sla_check messages the worker ran (worker_app marks prerun-<pid>-<task id>)."""
     return {name.split("-", 2)[2] for name in marks(stall_dir, "prerun")}
+
+
+def _told(kind, username):
+    """({lead id: notifications of `kind` about it to `username`}, how many leads its digests stand for:
+    the first number of a digest's text, «… (20): #1 …» / "Call now: 20 leads …")."""
+    notifications = list(Notification.objects.filter(kind=kind, recipient__username=username))
+    singles = Counter(n.lead_id for n in notifications if n.lead_id is not None)
+    digested = sum(int(re.search(r"\d+", n.text).group()) for n in notifications if n.lead_id is None)
+    return singles, digested
 
 
 def _held_by_worker(server):
@@ -100,11 +111,17 @@ def test_redis_killed_and_restarted_under_a_worker_holding_eta_checks_every_chec
     assert output.count("Connected to") == 2
     wait_for(lambda: len(_checks_run(stall_dir)) == 2 * LEADS, 10, "every held check to run", worker)
     assert worker.alive(), worker.output()
+    # each person was told of each lead once: one notification per lead, or, when the sweep reached many
+    # at once, a digest standing for them (notifications_send_many: more than DIGEST_AFTER of one kind)
+    for kind, people in ((Notification.Kind.SLA_WARNING, ["anna", "tl"]), (Notification.Kind.SLA_BREACH, ["tl"])):
+        told = Notification.objects.filter(kind=kind).values_list("recipient__username", flat=True)
+        assert sorted(set(told)) == people
+        for username in people:
+            singles, digested = _told(kind, username)
+            assert set(singles.values()) <= {1}, (kind, username, singles)
+            assert set(singles) <= {lead.pk for lead in leads}
+            assert sum(singles.values()) + digested == LEADS, (kind, username, singles, digested)
     for lead in leads:
-        warnings = Notification.objects.filter(kind=Notification.Kind.SLA_WARNING, lead=lead)
-        assert sorted(warnings.values_list("recipient__username", flat=True)) == ["anna", "tl"]
-        breaches = Notification.objects.filter(kind=Notification.Kind.SLA_BREACH, lead=lead)
-        assert list(breaches.values_list("recipient__username", flat=True)) == ["tl"]
         events = sorted(e for e in StateLog.objects.for_(lead).values_list("transition", flat=True) if "sla" in e)
         assert events == ["sla_breach", "sla_warning"]
     print(
