@@ -69,9 +69,12 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid or inactive token."))
         # touch at most once a minute (or from a new address): no write per request on a hot path
         stale = token.last_used_at is None or (now - token.last_used_at).total_seconds() > TOUCH_EVERY_SECONDS
-        if stale or token.last_used_ip != _ip_or_none(ip):
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=_ip_or_none(ip))
-            token.last_used_at, token.last_used_ip = now, _ip_or_none(ip)  # the cached copy: no write next time
+        # the address is validated only when it is not the one recorded (the same sender, request after request)
+        if stale or token.last_used_ip != ip:
+            address = _ip_or_none(ip)
+            if stale or token.last_used_ip != address:
+                ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=address)
+                token.last_used_at, token.last_used_ip = now, address  # the cached copy: no write next time
         return (None, token)
 
     def authenticate_header(self, request):
