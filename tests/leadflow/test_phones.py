@@ -68,3 +68,28 @@ def test_format_for_display():
 @pytest.mark.parametrize("raw", ["+7 (912) 345-67-89 доб. 12", "8 912 345 67 89 ext. 5", "+79123456789 x3"])
 def test_an_extension_is_the_one_place_for_letters(raw):
     assert normalize_phone(raw) == "+79123456789"
+
+
+def test_e164_russian_numbers_are_checked_without_the_parser_with_the_same_verdict():
+    """`+7` and ten digits skip libphonenumber's parser (leadflow.phones.E164_RU): for a number under every
+    four-digit prefix, the verdict and the stored form are the library's own, valid or not."""
+    import random
+
+    import phonenumbers
+
+    rng = random.Random(14)
+    verdicts = set()
+    for prefix in range(1000, 10000):
+        text = f"+7{prefix}{rng.randrange(10**6):06d}"
+        parsed = phonenumbers.parse(text, "RU")
+        expected = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        if phonenumbers.is_valid_number(parsed):
+            assert normalize_phone(text) == expected == text
+            verdicts.add("valid")
+        else:
+            with pytest.raises(ValidationError) as refused:
+                normalize_phone(text)
+            assert (refused.value.code, refused.value.params) == ("invalid", {"value": text})
+            assert "+7 912 345-67-89" in refused.value.messages[0]  # the message with its example
+            verdicts.add("invalid")
+    assert verdicts == {"valid", "invalid"}
