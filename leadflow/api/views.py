@@ -9,6 +9,7 @@ from leadflow import selectors, services
 
 from .authentication import HasIntakeToken
 from .base import BAD_REQUEST_SCHEMA, MACHINE_ERRORS, MachineAPIView
+from .intake_fast import lead_fields_or_none
 from .serializers import IntakeConflictSerializer, LeadIntakeResultSerializer, LeadIntakeSerializer, intake_result_body
 
 
@@ -71,13 +72,19 @@ class LeadIntakeView(MachineAPIView):
     )
     def post(self, request):
         token = request.auth
-        serializer = LeadIntakeSerializer(data=request.data, context={"token": token})
-        serializer.is_valid(raise_exception=True)
-        result = services.lead_receive(
-            source=token.source, channel="api", payload=_payload(request.data), **serializer.lead_fields()
-        )
+        context = {"token": token}
+        # the serializer runs only for what the fast check is not sure of: it then accepts, or says why not
+        serializer, fields = None, lead_fields_or_none(request.data, token)
+        if fields is None:
+            serializer = LeadIntakeSerializer(data=request.data, context=context)
+            serializer.is_valid(raise_exception=True)
+            fields = serializer.lead_fields()
+        result = services.lead_receive(source=token.source, channel="api", payload=_payload(request.data), **fields)
         if result.duplicate:
-            first = selectors.delivery_first(source=token.source, external_id=serializer.lead_fields()["external_id"])
+            first = selectors.delivery_first(source=token.source, external_id=fields["external_id"])
+            if serializer is None:
+                serializer = LeadIntakeSerializer(data=request.data, context=context)
+                serializer.is_valid(raise_exception=True)
             differing = serializer.fields_differing_from(first)
             if differing:
                 conflict = {
