@@ -89,7 +89,22 @@ _COMPILING = threading.Lock()
 @dataclass(frozen=True)
 class Received:
     kind: str  # "created", "attached" or "duplicate"
-    lead: Lead
+    lead: Lead | None  # read back (attached, duplicate), or None: a new lead is built from `columns` when used
+    columns: "NewLead | None" = None
+
+
+@dataclass(frozen=True)
+class NewLead:
+    """A new lead's row as it was sent: the lead is built from it when asked for, not read back."""
+
+    pk: int
+    status: str
+    received_at: datetime
+    attnames: tuple
+    values: list
+
+    def lead(self):
+        return Lead.from_db(connection.alias, self.attnames, self.values)
 
 
 def receive_in_one_round_trip(
@@ -141,12 +156,13 @@ def receive_in_one_round_trip(
         # an attached repeat or a redelivery: its lead as it is now (returning the lead's 55 columns from
         # the statement cost every new lead more than this read costs the rarer cases)
         return Received(kind=kind, lead=Lead.objects.get(pk=lead_id))
-    # the row holds what was sent: the new lead is built from it, not read back
+    # the row holds what was sent: the new lead is built from it when asked for, not read back
     columns = [
         lead_id if how[0] == "id" else lead_values[how[1]] if how[0] == "set" else how[1]
         for how in statement.row_of_values
     ]
-    return Received(kind=kind, lead=Lead.from_db(connection.alias, statement.fields, columns))
+    new_lead = NewLead(lead_id, lead_values["status"], received_at, statement.fields, columns)
+    return Received(kind=kind, lead=None, columns=new_lead)
 
 
 def _run(statement, params):

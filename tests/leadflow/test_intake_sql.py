@@ -52,6 +52,8 @@ def _receive(path, **delivery):
         result = path(**delivery)
         kind = next(name for name in ("created", "attached", "duplicate") if getattr(result, name))
         lead = result.lead
+        # what the API answers from the result without building the lead is the lead's
+        assert (result.lead_id, result.status, result.received_at) == (lead.pk, lead.status, lead.received_at)
         returned = {name: getattr(lead, name) for name in LEAD_FIELDS}
         new_lead = lead.pk not in leads_before
         row = Lead.objects.filter(pk=lead.pk).values(*LEAD_FIELDS).get()
