@@ -3,6 +3,7 @@ the same lead, inquiry and history rows as the ORM path, field by field, in ever
 
 import threading
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -119,6 +120,17 @@ def hours_team():
         ),
         pytest.param({"phone": "+79123456789", "fields": {"name": None, "city": ""}}, id="none-and-blank"),
         pytest.param({"phone": "+79123456789", "channel": "import", "payload": {"строка": 7}}, id="import"),
+        pytest.param(
+            {
+                "phone": "+79123456789",
+                "external_id": "100% 'x'",
+                # another zone, microseconds: the document carries ISO 8601 with the offset
+                "received_at": datetime(2026, 3, 1, 23, 59, 59, 123456, tzinfo=ZoneInfo("Asia/Vladivostok")),
+                "fields": {"name": 'O\'Brien "100%" \\ 😀', "message": "строка\nвторая\t%s %(x)s", "region": ""},
+                "payload": {"вложено": {"список": [1, 2.5, True, None, "'"]}, "%s": "%(name)s"},
+            },
+            id="odd-values",
+        ),
     ],
 )
 def test_a_new_lead_is_the_same_row_as_the_orm_path_writes(hours_team, language, delivery, prepared, settings):
