@@ -2,15 +2,16 @@
 skipping Russian public holidays (the maintained `holidays` package, not a hand-kept list).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 from django.utils.translation import gettext_lazy
 
 MAX_DAYS_AHEAD = 60  # a calendar with no opening in two months is a configuration error
+MEMO_DAYS = 400  # days whose window a calendar keeps (a year's report reads each once)
 
 
 @lru_cache(maxsize=32)
@@ -29,18 +30,30 @@ class WorkCalendar:
     time_zone: str
     windows: dict  # weekday -> (opens_at: time, closes_at: time)
     skip_holidays: bool = True
+    # day -> window_on(day): a calendar is read for the same few days lead after lead (intake's deadlines)
+    _by_day: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def for_team(cls, team):
         windows = {wh.weekday: (wh.opens_at, wh.closes_at) for wh in team.working_hours.all()}
         return cls(time_zone=team.time_zone, windows=windows, skip_holidays=team.skip_public_holidays)
 
-    @property
+    @cached_property
     def tz(self):
         return ZoneInfo(self.time_zone)
 
     def window_on(self, day: date):
         """The (opens, closes) aware datetimes of `day`, or None when closed."""
+        try:
+            return self._by_day[day]
+        except KeyError:
+            pass
+        if len(self._by_day) >= MEMO_DAYS:
+            self._by_day.clear()
+        window = self._by_day[day] = self._window_on(day)
+        return window
+
+    def _window_on(self, day: date):
         if not self.windows:
             start = datetime.combine(day, time.min, self.tz)
             return start, start + timedelta(days=1)

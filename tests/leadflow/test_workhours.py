@@ -188,3 +188,21 @@ def test_working_minutes_between_skips_nights_and_weekends():
 def test_a_team_open_on_wednesdays_only_skips_a_holiday_wednesday():
     wednesdays = _calendar(hours={2: ("09:00", "18:00")})
     assert wednesdays.add_working_minutes(msk("2026-11-04 10:00"), 15) == msk("2026-11-11 09:15")
+
+
+def test_a_calendar_reused_for_many_days_answers_as_a_fresh_one():
+    """A calendar keeps the windows of the days it was asked about (intake asks the same few days lead
+    after lead), up to MEMO_DAYS of them: answers never depend on what it was asked before."""
+    from datetime import UTC, time, timedelta
+
+    from leadflow.workhours import MEMO_DAYS
+
+    windows = {weekday: (time(9), time(18)) for weekday in range(5)}
+    reused = WorkCalendar(time_zone="Europe/Moscow", windows=windows)
+    start = datetime(2026, 1, 1, 5, 30, tzinfo=UTC)
+    for step in range(0, (MEMO_DAYS + 50) * 24, 7):  # more days than it keeps, hour by hour
+        moment = start + timedelta(hours=step)
+        fresh = WorkCalendar(time_zone="Europe/Moscow", windows=windows)
+        assert reused.add_working_minutes(moment, 95) == fresh.add_working_minutes(moment, 95)
+        assert reused.is_open_at(moment) == fresh.is_open_at(moment)
+    assert 0 < len(reused._by_day) <= MEMO_DAYS
