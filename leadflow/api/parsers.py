@@ -9,7 +9,8 @@ than MAX_DEPTH levels is refused too (the raw payload is stored, and walked recu
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.utils import json
 
 MAX_DEPTH = 20
 
@@ -34,10 +35,16 @@ def json_problem(data):
 
 class StrictJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
+        # DRF's JSONParser, reading the body at once instead of through a codecs stream reader (the same
+        # decoding, the same messages; a third of the parser's time on a delivery)
         try:
-            data = super().parse(stream, media_type, parser_context)
+            text = stream.read().decode(get_encoding(parser_context or {}))
+            parse_constant = json.strict_constant if self.strict else None
+            data = json.loads(text, parse_constant=parse_constant)
         except RecursionError:
             raise ParseError(_("JSON parse error - the document is nested too deeply.")) from None
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None
         problem = json_problem(data)
         if problem is not None:
             raise ParseError(problem)
