@@ -294,6 +294,18 @@ def _delete_run_leads(prefix=None):
             Inquiry.objects.filter(lead_id__in=chunk).delete()  # PROTECT on Lead
             Lead.objects.filter(pk__in=chunk).delete()
     Inquiry.objects.filter(external_id__startswith=prefix).delete()
+    _vacuum()
+
+
+def _vacuum():
+    """VACUUM the tables a run filled and emptied again, as autovacuum would (off on this development
+    server): otherwise every run leaves ~35,000 dead leads, inquiries and history rows, the next run's
+    phone and delivery lookups step over them (bench phones repeat across runs), and intake's database
+    CPU per lead grows run after run (0.62–0.73 → 0.84–0.90 ms over five runs on one database)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) leadflow_lead, leadflow_inquiry, django_fsm_log_statelog")
 
 
 def _purge_broker():
