@@ -79,7 +79,7 @@ class _Statement:
     name: str  # of the prepared statement
     prepare_sql: str  # PREPARE name AS the statement, once per database connection
     execute_sql: str  # the lock and EXECUTE name(the document)
-    lead_slots: tuple  # the fields each new lead sends in the document ("lead.<name>")
+    lead_keys: tuple  # (key in the document, field name) of each field a new lead sends: ("lead.<name>", name)
     fields: tuple  # the lead's attnames, in the order of row_of_values
     row_of_values: tuple  # per attname: ("id",), ("set", field name) or ("default", the Python value)
 
@@ -102,11 +102,15 @@ class NewLead:
     pk: int
     status: str
     received_at: datetime
-    attnames: tuple
-    values: list
+    statement: _Statement
+    values: dict  # the lead's values sent, by field name
 
     def lead(self):
-        return Lead.from_db(connection.alias, self.attnames, self.values)
+        columns = [
+            self.pk if how[0] == "id" else self.values[how[1]] if how[0] == "set" else how[1]
+            for how in self.statement.row_of_values
+        ]
+        return Lead.from_db(connection.alias, self.statement.fields, columns)
 
 
 def receive_in_one_round_trip(
@@ -142,8 +146,17 @@ def receive_in_one_round_trip(
     }
     received_text, repeat_text = history_texts(source.name, channel)
     document = {
-        **{f"lead.{name}": _sendable(Lead, name, lead_values[name]) for name in statement.lead_slots},
-        **{f"inquiry.{name}": _sendable(Inquiry, name, inquiry_values[name]) for name in _INQUIRY_SET},
+        # (a string, number or None, most values, goes as it is without a call)
+        **{
+            key: value if value is None or type(value) in _AS_IS else _sendable(Lead, name, value)
+            for key, name in statement.lead_keys
+            for value in (lead_values[name],)
+        },
+        **{
+            key: value if value is None or type(value) in _AS_IS else _sendable(Inquiry, name, value)
+            for key, name in _INQUIRY_KEYS
+            for value in (inquiry_values[name],)
+        },
         "history.at": _sendable(Lead, "received_at", received_at),
         "history.received": LeadEvent.RECEIVED.value,
         "history.repeated": LeadEvent.REPEAT_INQUIRY.value,
@@ -157,11 +170,7 @@ def receive_in_one_round_trip(
         # the statement cost every new lead more than this read costs the rarer cases)
         return Received(kind=kind, lead=Lead.objects.get(pk=lead_id))
     # the row holds what was sent: the new lead is built from it when asked for, not read back
-    columns = [
-        lead_id if how[0] == "id" else lead_values[how[1]] if how[0] == "set" else how[1]
-        for how in statement.row_of_values
-    ]
-    new_lead = NewLead(lead_id, lead_values["status"], received_at, statement.fields, columns)
+    new_lead = NewLead(lead_id, lead_values["status"], received_at, statement, lead_values)
     return Received(kind=kind, lead=None, columns=new_lead)
 
 
@@ -245,6 +254,7 @@ _JSON = {
     for model, fields in _FIELDS.items()
 }
 _AS_IS = (str, int, bool)
+_INQUIRY_KEYS = tuple((f"inquiry.{name}", name) for name in _INQUIRY_SET)
 _LEAD_DEFAULTS = {name: Lead._meta.get_field(name).get_default() for name in _LEAD_SET}
 
 
@@ -358,7 +368,7 @@ def _compile_locked(with_external_id):
         name=name,
         prepare_sql=f"PREPARE {name} (jsonb) AS {main.replace('%s', '$1')}",
         execute_sql=f"{lock}\nEXECUTE {name}(%s)",
-        lead_slots=tuple(slots),
+        lead_keys=tuple((f"lead.{name}", name) for name in slots),
         fields=tuple(f.attname for f in Lead._meta.concrete_fields),
         row_of_values=tuple(
             ("id",)
