@@ -49,11 +49,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             key = parts[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token header.")) from None
-        key_hash = api_key_hash(key)
-        token = hotcache.get_or_load(
-            ("api-token", key_hash),
-            lambda: ApiToken.objects.select_related("source").filter(key_hash=key_hash).first(),
-        )
+        token = token_of_key(key)
         ip = request_ip(request)
         now = timezone.now()
         if token is None:
@@ -67,14 +63,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("This token has expired."))
         if token.source_id is not None and not token.source.is_active:
             raise exceptions.AuthenticationFailed(_("Invalid or inactive token."))
-        # touch at most once a minute (or from a new address): no write per request on a hot path
-        stale = token.last_used_at is None or (now - token.last_used_at).total_seconds() > TOUCH_EVERY_SECONDS
-        # the address is validated only when it is not the one recorded (the same sender, request after request)
-        if stale or token.last_used_ip != ip:
-            address = _ip_or_none(ip)
-            if stale or token.last_used_ip != address:
-                ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=address)
-                token.last_used_at, token.last_used_ip = now, address  # the cached copy: no write next time
+        token_touch(token, ip, now)
         return (None, token)
 
     def authenticate_header(self, request):
@@ -85,6 +74,37 @@ class ApiTokenAuthentication(BaseAuthentication):
         log.warning("%s: token %s from %s", kind, token.pk if token else detail, ip)
         if ratelimit.hit("security-log", f"{kind}:{token.pk if token else detail}:{ip}", SECURITY_LOG_RATE):
             security_event_record(kind=kind, token=token, ip=_ip_or_none(ip), detail=detail)
+
+
+def token_of_key(key):
+    """The ApiToken of this key (looked up by its hash, kept a few seconds: leadflow.hotcache), or None."""
+    key_hash = api_key_hash(key)
+    return hotcache.get_or_load(
+        ("api-token", key_hash),
+        lambda: ApiToken.objects.select_related("source").filter(key_hash=key_hash).first(),
+    )
+
+
+def token_usable(token, now):
+    """What `ApiTokenAuthentication` accepts: a known, active, unexpired token of an active source."""
+    return (
+        token is not None
+        and token.is_active
+        and not token.is_expired(now)
+        and (token.source_id is None or token.source.is_active)
+    )
+
+
+def token_touch(token, ip, now):
+    """Record the token's use: at most once a minute (or from a new address), no write per request on a
+    hot path. The address is validated only when it is not the one recorded (the same sender, request
+    after request)."""
+    stale = token.last_used_at is None or (now - token.last_used_at).total_seconds() > TOUCH_EVERY_SECONDS
+    if stale or token.last_used_ip != ip:
+        address = _ip_or_none(ip)
+        if stale or token.last_used_ip != address:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=address)
+            token.last_used_at, token.last_used_ip = now, address  # the cached copy: no write next time
 
 
 def _ip_or_none(ip):
