@@ -1,4 +1,14 @@
-"""The intake payload checked without building the serializer, for the deliveries it accepts (issue 14).
+"""Intake's usual delivery answered without DRF's request cycle, and its payload checked without building
+the serializer (issue 14).
+
+`respond(request)` answers a POST of a JSON object with a valid intake token whose fields the check below
+accepts and which makes or attaches a lead: the same steps as `LeadIntakeView` (the token lookup, the
+rate counter, the token's touch, `lead_receive`, the same answer body, rendered by the same renderer), the
+same answer (tests/leadflow/test_intake_fast.py holds the two paths' answers equal). Anything else, before
+anything is written or counted (no token or another kind, a body it cannot read, a field it is unsure
+of), and what is rare after (over the rate, a redelivery, a database error), it leaves to the view: `None`.
+DRF's cycle (request wrapper, parser selection, authentication, throttles, response rendering) cost ~0.2 ms
+of the ~2.2 ms of Python per lead.
 
 `LeadIntakeSerializer` stays the definition: its declared fields (lengths, choices, blank, validators) are
 read once here, and `lead_fields_or_none` answers what `LeadIntakeSerializer(...).lead_fields()` would
@@ -9,15 +19,27 @@ what the serializer accepts, with the same values (tests/leadflow/test_intake_fa
 over generated payloads); it costs ~0.05 ms against the serializer's ~0.2 ms per delivery.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.http import parse_header_parameters
 from rest_framework import serializers
+from rest_framework.authentication import get_authorization_header
 from rest_framework.fields import ProhibitSurrogateCharactersValidator
+from rest_framework.renderers import JSONRenderer
+from rest_framework.utils import json
 
+from leadflow import services
+from leadflow.models import ApiToken
 from leadflow.phones import normalize_phone
 
+from .authentication import RATE_DECISION, request_ip, token_of_key, token_rate_hit, token_touch, token_usable
 from .fields import ExternalIdField, LanguageField, PhoneInputField, TextField
-from .serializers import LeadIntakeSerializer
+from .parsers import json_problem
+from .serializers import LeadIntakeSerializer, intake_result_body
 
 _TEXT_KINDS = (TextField, PhoneInputField, ExternalIdField, serializers.EmailField)
 _CHOICE_KINDS = (serializers.ChoiceField, LanguageField)
@@ -100,3 +122,62 @@ def lead_fields_or_none(data, token):
             return None
         validated[name] = value
     return LeadIntakeSerializer.lead_fields_of(validated)
+
+
+_RENDERER = JSONRenderer()
+
+
+def respond(request):
+    """The answer to a usual delivery (201 new lead, 200 attached), or None: the view's DRF cycle answers.
+    A database error (the token's lookup or touch, the lead) hands the request over too: nothing was saved,
+    and the view tries once more and answers 503 if the database is still down."""
+    try:
+        return _respond(request)
+    except (OperationalError, InterfaceError):
+        return None
+
+
+def _respond(request):
+    if request.method != "POST" or _PLAN is None:
+        return None
+    media_type, parameters = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
+    if media_type != "application/json" or parameters.get("charset", "utf-8").lower() != "utf-8":
+        return None
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    parts = get_authorization_header(request).split()
+    if not 0 < length <= (limit or length) or len(parts) != 2 or parts[0].lower() != b"token":
+        return None
+    try:
+        token = token_of_key(parts[1].decode())
+    except UnicodeError:
+        return None
+    now = timezone.now()
+    if not token_usable(token, now) or token.kind != ApiToken.Kind.INTAKE or token.source_id is None:
+        return None
+    try:
+        data = json.loads(request.body.decode("utf-8"))  # DRF's strict json: NaN and Infinity refused
+    except (ValueError, RecursionError):
+        return None
+    if type(data) is not dict or json_problem(data) is not None:
+        return None
+    fields = lead_fields_or_none(data, token)
+    if fields is None:
+        return None
+    # from here on the steps of the view, in its order; a request handed over is not counted twice
+    allowed, wait = token_rate_hit(token)
+    setattr(request, RATE_DECISION, (allowed, wait))
+    if not allowed:
+        return None
+    token_touch(token, request_ip(request), now)
+    result = services.lead_receive(source=token.source, channel="api", payload=dict(data), **fields)
+    if result.duplicate:
+        return None  # a redelivery wrote nothing: the view answers it (200, or 422 naming the differences)
+    return HttpResponse(
+        _RENDERER.render(intake_result_body(result)),
+        status=201 if result.created else 200,
+        content_type=_RENDERER.media_type,
+    )

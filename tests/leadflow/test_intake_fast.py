@@ -192,3 +192,72 @@ def test_the_api_answers_the_same_on_both_paths():
     assert (first.name, first.product_interest) == (second.name, second.product_interest) == ("Анна", "custom")
     refused = client.post("/api/v1/leads/", {**body, "email": "anna@"}, format="json")
     assert refused.status_code == 400 and list(refused.json()) == ["email"]
+
+
+def _client_and_token(**token_fields):
+    token = api_token_issue(
+        source=Source.objects.get_or_create(code="website", defaults={"name": "Сайт"})[0], **token_fields
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client, token
+
+
+def _drf_cycle_must_not_run():
+    from leadflow.api.base import MachineAPIView
+
+    return mock.patch.object(MachineAPIView, "initial", side_effect=AssertionError("DRF's cycle ran"))
+
+
+@pytest.mark.django_db
+def test_a_usual_delivery_is_answered_without_drfs_cycle_as_drf_would():
+    """The same delivery answered by intake_fast.respond and by the view's DRF cycle: the same status,
+    headers and body (but the lead's id and time), and the same lead saved."""
+    client, _token = _client_and_token()
+    body = {"phone": "+79123450001", "name": "Анна", "external_id": "f-1", "city": "Москва"}
+    with _drf_cycle_must_not_run():
+        fast = client.post("/api/v1/leads/", body, format="json")
+    with mock.patch("leadflow.api.views.respond", return_value=None):
+        slow = client.post("/api/v1/leads/", {**body, "phone": "+79123450002", "external_id": "f-2"}, format="json")
+    assert fast.status_code == slow.status_code == 201
+    assert dict(fast.headers) == dict(slow.headers)
+    fast_body, slow_body = fast.json(), slow.json()
+    assert fast_body.keys() == slow_body.keys()
+    assert {k: v for k, v in fast_body.items() if k not in ("id", "received_at")} == {
+        k: v for k, v in slow_body.items() if k not in ("id", "received_at")
+    }
+    first, second = Lead.objects.get(pk=fast_body["id"]), Lead.objects.get(pk=slow_body["id"])
+    assert (first.name, first.city, first.status) == (second.name, second.city, second.status)
+    assert first.inquiries.get().payload == body
+
+
+@pytest.mark.django_db
+def test_a_repeat_inquiry_is_attached_without_drfs_cycle_and_a_redelivery_goes_through_it():
+    client, _token = _client_and_token()
+    first = client.post("/api/v1/leads/", {"phone": "+79123450003", "external_id": "a-1"}, format="json")
+    with _drf_cycle_must_not_run():
+        repeat = client.post("/api/v1/leads/", {"phone": "+79123450003", "external_id": "a-2"}, format="json")
+    assert repeat.status_code == 200 and repeat.json()["attached"] and repeat.json()["id"] == first.json()["id"]
+    again = client.post("/api/v1/leads/", {"phone": "+79123450003", "external_id": "a-1"}, format="json")
+    assert again.status_code == 200 and again.json()["duplicate"]
+    with _drf_cycle_must_not_run(), pytest.raises(AssertionError, match="DRF's cycle ran"):
+        client.post("/api/v1/leads/", {"phone": "+79123450003", "external_id": "a-1"}, format="json")
+
+
+@pytest.mark.django_db
+def test_over_the_rate_the_request_is_counted_once_and_answered_429_by_drf():
+    import time
+
+    import time_machine
+    from django.core.cache import cache
+
+    cache.clear()
+    client, token = _client_and_token(rate_limit="1/m")
+    with time_machine.travel("2026-11-30 12:00:10+00:00", tick=False):
+        assert client.post("/api/v1/leads/", {"phone": "+79123450004"}, format="json").status_code == 201
+        refused = client.post("/api/v1/leads/", {"phone": "+79123450005"}, format="json")
+        window = int(time.time() // 60)
+        counted = cache.get(f"ratelimit:api-token:{token.pk}:{window}")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) == 50  # the rest of the minute
+    assert counted == 2  # not 3: DRF's throttle took the count the fast path made
+    assert Lead.objects.filter(phone="+79123450005").count() == 0
