@@ -149,7 +149,8 @@ def _respond(request):
         return None
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     parts = get_authorization_header(request).split()
-    if not 0 < length <= (limit or length) or len(parts) != 2 or parts[0].lower() != b"token":
+    too_large = limit is not None and length > limit  # the view's 413
+    if length <= 0 or too_large or len(parts) != 2 or parts[0].lower() != b"token":
         return None
     try:
         token = token_of_key(parts[1].decode())
