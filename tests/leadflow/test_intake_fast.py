@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from leadflow.api import intake_fast
 from leadflow.api.intake_fast import lead_fields_or_none
 from leadflow.api.serializers import LeadIntakeSerializer
+from leadflow.api.views import WEBSITE_LEAD_EXAMPLE
 from leadflow.forms import MESSAGE_MAX_LENGTH, PHONE_INPUT_MAX_LENGTH, model_max_length
 from leadflow.models import Language, Lead, ProductInterest, Source
 from leadflow.services import api_token_issue
@@ -128,18 +129,7 @@ def test_for_anything_else_the_fast_check_answers_like_the_serializer_or_not_at_
     "data",
     [
         # the schema's example and the bench's delivery: what integrators send
-        {
-            "name": "Анна Смирнова",
-            "phone": "8 (912) 345-67-89",
-            "email": "anna@example.com",
-            "external_id": "order-1842",
-            "product_interest": "custom",
-            "city": "Москва",
-            "message": "Угловая кухня, 3.2 м",
-            "utm_source": "yandex",
-            "utm_medium": "cpc",
-            "utm_campaign": "kitchens-spring",
-        },
+        WEBSITE_LEAD_EXAMPLE,
         {"phone": "+79123450001", "external_id": "bench-1", "name": "Bench 1", "city": "Москва", "message": "x"},
         {"phone": "9123456789"},
     ],
