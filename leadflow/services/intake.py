@@ -67,16 +67,16 @@ class IntakeResult:
     built on first use when intake has only its columns (the PostgreSQL path: building a model instance of
     ~55 fields cost the API, which does not need it, a few percent of a request)."""
 
-    def __init__(self, lead=None, *, created=False, attached=False, duplicate=False, columns=None):
+    def __init__(self, lead=None, *, created=False, attached=False, duplicate=False, new_lead=None):
         self.created, self.attached, self.duplicate = created, attached, duplicate
-        self._lead, self._columns = lead, columns
-        source = lead if lead is not None else columns
+        self._lead, self._new_lead = lead, new_lead
+        source = lead if lead is not None else new_lead
         self.lead_id, self.status, self.received_at = source.pk, source.status, source.received_at
 
     @property
     def lead(self):
         if self._lead is None:
-            self._lead = self._columns.lead()
+            self._lead = self._new_lead.lead()
         return self._lead
 
 
@@ -183,7 +183,7 @@ def _lead_receive_one_round_trip(*, source, phone, external_id, channel, receive
         warn_at=warn_at,
         breach_at=breach_at,
     )
-    return IntakeResult(received.lead, columns=received.columns, **{received.kind: True})
+    return IntakeResult(received.lead, new_lead=received.new_lead, **{received.kind: True})
 
 
 def _lead_receive(*, source, phone, external_id, channel, received_at, payload, consent, fields):

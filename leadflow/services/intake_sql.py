@@ -91,8 +91,8 @@ _COMPILING = threading.Lock()
 @dataclass(frozen=True)
 class Received:
     kind: str  # "created", "attached" or "duplicate"
-    lead: Lead | None  # read back (attached, duplicate), or None: a new lead is built from `columns` when used
-    columns: "NewLead | None" = None
+    lead: Lead | None  # read back (attached, duplicate), or None: a new lead is built from `new_lead` when used
+    new_lead: "NewLead | None" = None
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ def receive_in_one_round_trip(
         return Received(kind=kind, lead=Lead.objects.get(pk=lead_id))
     # the row holds what was sent: the new lead is built from it when asked for, not read back
     new_lead = NewLead(lead_id, lead_values["status"], received_at, statement, lead_values)
-    return Received(kind=kind, lead=None, columns=new_lead)
+    return Received(kind=kind, lead=None, new_lead=new_lead)
 
 
 def _run(statement, params):
