@@ -8,20 +8,25 @@ endpoint that inserts one row into the same database, in the same run. The ratio
 Starts gunicorn on 127.0.0.1 (first free port of 8400-8499, BENCH_PORT to pick one) with
 BENCH_WORKERS sync workers (default 4) and bench/settings_bench.py (the app's settings from the
 environment, DEBUG off, plus the bench-only route `/bench/minimal-insert/`), migrates the database,
-creates an intake token, then alternates wrk runs on loopback: minimal, intake, minimal, intake…
-(BENCH_ROUNDS, default 2; BENCH_SECONDS each, default 20; BENCH_CONNECTIONS, default 16) after a
-short warm-up of each, and one last round of each with a single connection (the cost of one request
-without queueing, 10 s each). Every intake request is a new lead (unique phone and external_id), so
-each is the full path: validation, phone lock, duplicate checks, lead + inquiry + history rows, SLA
-deadlines (and, with SLA_CHECK_MESSAGES=true, two broker publishes after commit: BENCH_BROKER_URL, default
+creates an intake token, then runs rounds of wrk on loopback (BENCH_ROUNDS, default 2; BENCH_SECONDS
+per endpoint and round, default 20; BENCH_CONNECTIONS, default 16) after a short warm-up of each, and
+one last round with a single connection (the cost of one request without queueing, 10 s each).
+A round interleaves the two endpoints in slices (BENCH_SLICES per endpoint, default 5: minimal, intake,
+intake, minimal, minimal, intake…), so both meet the same moments of a shared machine whose speed
+changes within a minute; a round's figures are its slices' sums (latency: the median slice's p50, the
+worst slice's p95 and p99). BENCH_SLICES=1 gives the former rounds, one block of each.
+Every intake request is a new lead (unique phone and external_id), so each is the full path:
+validation, phone lock, duplicate checks, lead + inquiry + history rows, SLA deadlines (and, with
+SLA_CHECK_MESSAGES=true, two broker publishes after commit: BENCH_BROKER_URL, default
 redis://127.0.0.1:6379/12, purged afterwards; off by default since issue 14, the sweep runs the checks).
 The run's leads are deleted at the end (BENCH_KEEP_LEADS=1 keeps them), so a database shared with
 bench/queue_page.py keeps its queue as seeded.
 
 Besides rate and latency, each round shows the CPU time per request of the gunicorn workers ("app")
-and of their PostgreSQL backends ("db"), read from /proc: unlike the rates, these do not depend on what
-else the shared machine runs meanwhile. (The backends are those connected to the database when the
-round starts: the workers keep theirs, CONN_MAX_AGE; another client of the same database would count too.)
+and of their PostgreSQL backends ("db"), read from /proc: they depend less than the rates on what else
+the shared machine runs meanwhile, though a slow phase of the host shows in them too (up to +40 %).
+(The backends are those connected to the database when the round starts: the workers keep theirs,
+CONN_MAX_AGE; another client of the same database would count too.)
 """
 
 import json
@@ -54,6 +59,7 @@ HOST = "127.0.0.1"
 WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 2))
 SECONDS = int(os.environ.get("BENCH_SECONDS", 20))
+SLICES = max(1, int(os.environ.get("BENCH_SLICES", 5)))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 16))
 SERIAL_SECONDS = 10
 WARMUP_SECONDS = 3
@@ -101,34 +107,30 @@ def main():
         plan = [(n, CONNECTIONS, SECONDS) for n in range(1, ROUNDS + 1)] + [("1 conn", 1, SERIAL_SECONDS)]
         for round_no, connections, seconds_wanted in plan:
             _analyze(TABLE)
-            for label, path in (("minimal", MINIMAL_PATH), ("intake", INTAKE_PATH)):
-                workers, backends = child_pids(server.pid), _backend_pids()
-                app_before, db_before = cpu_seconds(workers), cpu_seconds(backends)
-                result = _wrk(wrk, port, path, token.key, seconds_wanted, connections=connections)
-                app_cpu = cpu_delta(app_before, cpu_seconds(set(workers) | set(child_pids(server.pid))))
-                db_cpu = cpu_delta(db_before, cpu_seconds(set(backends) | set(_backend_pids())))
-                seconds = result["duration_us"] / 1e6
-                errors = sum(result[k] for k in ("connect", "read", "write", "timeout"))
-                non_2xx += result["status"] + errors
+            measured = _round(wrk, port, token.key, server, connections, seconds_wanted)
+            for label in ("minimal", "intake"):
+                got = measured[label]
+                seconds = got["duration_us"] / 1e6
+                non_2xx += got["errors"]
                 if connections == CONNECTIONS:
-                    totals[label][0] += result["requests"]
+                    totals[label][0] += got["requests"]
                     totals[label][1] += seconds
-                    per_round[label].append(result["requests"] / seconds)
+                    per_round[label].append(got["requests"] / seconds)
                 else:
-                    serial[label] = result["requests"] / seconds
+                    serial[label] = got["requests"] / seconds
                 rows.append(
                     (
                         label,
                         round_no,
                         connections,
-                        f"{result['requests']:,}",
-                        f"{result['requests'] / seconds:,.0f}",
-                        f"{result['p50'] / 1000:.1f}",
-                        f"{result['p95'] / 1000:.1f}",
-                        f"{result['p99'] / 1000:.1f}",
-                        f"{1000 * app_cpu / max(result['requests'], 1):.2f}",
-                        f"{1000 * db_cpu / max(result['requests'], 1):.2f}",
-                        result["status"] + errors,
+                        f"{got['requests']:,}",
+                        f"{got['requests'] / seconds:,.0f}",
+                        f"{_median(got['p50']) / 1000:.1f}",
+                        f"{max(got['p95']) / 1000:.1f}",
+                        f"{max(got['p99']) / 1000:.1f}",
+                        f"{1000 * got['app_cpu'] / max(got['requests'], 1):.2f}",
+                        f"{1000 * got['db_cpu'] / max(got['requests'], 1):.2f}",
+                        got["errors"],
                     )
                 )
     finally:
@@ -147,14 +149,16 @@ def main():
     _purge_broker()
     rate = {label: count / seconds for label, (count, seconds) in totals.items()}  # the loaded rounds
     ratio = rate["intake"] / rate["minimal"] if rate["minimal"] else float("nan")
-    header = ("endpoint", "round", "connections", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms")
+    header = ("endpoint", "round", "connections", "requests", "req/s", "p50 ms", "p95 ms*", "p99 ms*")
     header += ("app CPU ms/req", "db CPU ms/req", "errors/non-2xx")
     print_table(
         f"Intake under load: gunicorn {WORKERS} sync workers on {HOST}:{port}, wrk {CONNECTIONS} connections, "
-        f"{SECONDS} s per round, PostgreSQL {connection.settings_dict['NAME']}",
+        f"{SECONDS} s per endpoint and round in {SLICES} interleaved slices, "
+        f"PostgreSQL {connection.settings_dict['NAME']}",
         header,
         rows,
     )
+    print("(* the worst slice's; p50 the median slice's)")
     ratios = sorted(i / m for i, m in zip(per_round["intake"], per_round["minimal"], strict=True) if m)
     summary(
         f"intake POST /api/v1/leads/, {CONNECTIONS} connections, {ROUNDS} rounds",
@@ -178,6 +182,40 @@ def main():
     ]
     print_table("Summary", ("figure", "value"), lines)
     return 0 if non_2xx == 0 else 1
+
+
+def _round(wrk, port, token, server, connections, seconds):
+    """Both endpoints for `seconds` each, in SLICES slices taken in turns (minimal, intake, intake, minimal,
+    …: each endpoint goes first as often as second): a ratio taken within the round then compares the two
+    over the same stretch of time, not a minimal block against the intake block after it on a machine
+    whose speed moved in between. Per endpoint: the slices' requests, duration, errors and CPU summed,
+    their latency percentiles listed."""
+    slice_seconds = max(1, round(seconds / SLICES))
+    endpoints = (("minimal", MINIMAL_PATH), ("intake", INTAKE_PATH))
+    measured = {
+        label: {"requests": 0, "duration_us": 0, "errors": 0, "app_cpu": 0.0, "db_cpu": 0.0}
+        | {"p50": [], "p95": [], "p99": []}
+        for label, _ in endpoints
+    }
+    for slice_no in range(SLICES):
+        for label, path in endpoints if slice_no % 2 == 0 else endpoints[::-1]:
+            workers, backends = child_pids(server.pid), _backend_pids()
+            app_before, db_before = cpu_seconds(workers), cpu_seconds(backends)
+            result = _wrk(wrk, port, path, token, slice_seconds, connections=connections)
+            got = measured[label]
+            got["app_cpu"] += cpu_delta(app_before, cpu_seconds(set(workers) | set(child_pids(server.pid))))
+            got["db_cpu"] += cpu_delta(db_before, cpu_seconds(set(backends) | set(_backend_pids())))
+            got["requests"] += result["requests"]
+            got["duration_us"] += result["duration_us"]
+            got["errors"] += result["status"] + sum(result[k] for k in ("connect", "read", "write", "timeout"))
+            for key in ("p50", "p95", "p99"):
+                got[key].append(result[key])
+    return measured
+
+
+def _median(values):
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
 
 
 def _spread(values):
