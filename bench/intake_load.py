@@ -15,6 +15,8 @@ A round interleaves the two endpoints in slices (BENCH_SLICES per endpoint, defa
 intake, minimal, minimal, intake…), so both meet the same moments of a shared machine whose speed
 changes within a minute; a round's figures are its slices' sums (latency: the median slice's p50, the
 worst slice's p95 and p99). BENCH_SLICES=1 gives the former rounds, one block of each.
+Before each round intake's tables are analysed, as autovacuum keeps them (BENCH_STATISTICS=as-loaded
+leaves their statistics as the database had them: a database seeded with `seed_demo --no-analyze`).
 Every intake request is a new lead (unique phone and external_id), so each is the full path:
 validation, phone lock, duplicate checks, lead + inquiry + history rows, SLA deadlines (and, with
 SLA_CHECK_MESSAGES=true, two broker publishes after commit: BENCH_BROKER_URL, default
@@ -60,6 +62,9 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", 4))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 2))
 SECONDS = int(os.environ.get("BENCH_SECONDS", 20))
 SLICES = max(1, int(os.environ.get("BENCH_SLICES", 5)))
+# "analysed" (default): the planner's statistics of intake's tables refreshed before each round, as
+# autovacuum keeps them; "as-loaded": left as the database had them (after `seed_demo --no-analyze`: none)
+STATISTICS = os.environ.get("BENCH_STATISTICS", "analysed")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 16))
 SERIAL_SECONDS = 10
 WARMUP_SECONDS = 3
@@ -72,6 +77,9 @@ _nonce = random.randrange(1000)  # phone block of the next wrk call
 
 def main():
     database_url = require_postgres("intake_load")
+    if STATISTICS not in ("analysed", "as-loaded"):
+        print(f"intake_load: BENCH_STATISTICS is 'analysed' or 'as-loaded', not {STATISTICS!r}")
+        return 2
     wrk = shutil.which("wrk")
     if wrk is None:
         print("intake_load: refusing to run: the load tool `wrk` is missing (Debian: `apt-get install wrk`).")
@@ -154,14 +162,14 @@ def main():
     print_table(
         f"Intake under load: gunicorn {WORKERS} sync workers on {HOST}:{port}, wrk {CONNECTIONS} connections, "
         f"{SECONDS} s per endpoint and round in {SLICES} interleaved slices, "
-        f"PostgreSQL {connection.settings_dict['NAME']}",
+        f"PostgreSQL {connection.settings_dict['NAME']}, statistics {STATISTICS}",
         header,
         rows,
     )
     print("(* the worst slice's; p50 the median slice's)")
     ratios = sorted(i / m for i, m in zip(per_round["intake"], per_round["minimal"], strict=True) if m)
     summary(
-        f"intake POST /api/v1/leads/, {CONNECTIONS} connections, {ROUNDS} rounds",
+        f"intake POST /api/v1/leads/, {CONNECTIONS} connections, {ROUNDS} rounds, statistics {STATISTICS}",
         _spread(per_round["intake"]) + " leads/s",
         reference="minimal endpoint " + _spread(per_round["minimal"]) + " req/s",
         ratio=" / ".join(f"{r:.2f}" for r in (ratios[0], ratios[len(ratios) // 2], ratios[-1])) + "×",
@@ -257,11 +265,16 @@ def _analyze(minimal_table):
     and this development server, with autovacuum off, never does: fresh statistics for the tables intake
     and the minimal endpoint fill. Without them every backend keeps the plans it made when the tables
     were empty (sequential scans: the foreign-key check of each inquiry's lead, intake's prepared
-    statement), and both endpoints get slower round after round as the tables grow (docs/performance.md)."""
+    statement), and both endpoints get slower round after round as the tables grow (docs/performance.md).
+    With BENCH_STATISTICS=as-loaded only the yardstick's own table is analysed: intake's tables keep the
+    statistics they had (none after `seed_demo --no-analyze`)."""
     from django.db import connection
 
+    tables = [minimal_table]
+    if STATISTICS == "analysed":
+        tables = ["leadflow_lead", "leadflow_inquiry", "django_fsm_log_statelog", *tables]
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE leadflow_lead, leadflow_inquiry, django_fsm_log_statelog, {minimal_table}")
+        cursor.execute(f"ANALYZE {', '.join(tables)}")
     connection.close()
 
 
@@ -343,7 +356,8 @@ def _vacuum():
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE) leadflow_lead, leadflow_inquiry, django_fsm_log_statelog")
+        analyse = "(ANALYZE) " if STATISTICS == "analysed" else ""  # as loaded: the statistics stay as they were
+        cursor.execute(f"VACUUM {analyse}leadflow_lead, leadflow_inquiry, django_fsm_log_statelog")
 
 
 def _purge_broker():
