@@ -2,11 +2,14 @@
 
 Small on purpose: `cache.add` + `cache.incr` are atomic on Redis and memcached (and within one process
 on locmem), which is all a per-IP form limit needs. No extra dependency, works with any cache backend.
+On Django's Redis cache the count is one round trip (`_count_on_redis`): `add` + `incr` cost three
+there, for every API request (Django's `incr` asks `EXISTS` first).
 """
 
 import time
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -25,15 +28,37 @@ def hit(scope, key, rate, *, now=None):
     limit, period = parse_rate(rate)
     window = int((now if now is not None else time.time()) // period)
     cache_key = f"ratelimit:{scope}:{key}:{window}"
-    if cache.add(cache_key, 1, timeout=period + 1):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr: this request opens a new window
-            cache.add(cache_key, 1, timeout=period + 1)
-            count = 1
+    count = _count_on_redis(cache_key, period + 1)
+    if count is None:
+        count = _count_on_any_cache(cache_key, period + 1)
     return count <= limit
+
+
+def _count_on_any_cache(cache_key, timeout):
+    """The window's count with this request, with the cache API alone."""
+    if cache.add(cache_key, 1, timeout=timeout):
+        return 1
+    try:
+        return cache.incr(cache_key)
+    except ValueError:  # expired between add and incr: this request opens a new window
+        cache.add(cache_key, 1, timeout=timeout)
+        return 1
+
+
+def _count_on_redis(cache_key, timeout):
+    """The window's count with this request, on Django's Redis cache: SET NX with the expiry, then INCR,
+    in one MULTI/EXEC pipeline (one round trip, atomic: the key cannot expire between the two, which
+    would leave a counter without expiry). The value is stored as Django's Redis cache stores an int,
+    so `cache.get` reads it and a counter started by `cache.add` goes on. None on another backend."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if not isinstance(backend, RedisCache):
+        return None
+    full_key = backend.make_and_validate_key(cache_key)
+    pipeline = backend._cache.get_client(full_key, write=True).pipeline(transaction=True)
+    pipeline.set(full_key, 0, ex=timeout, nx=True)
+    pipeline.incr(full_key)
+    _created, count = pipeline.execute()
+    return count
 
 
 def client_ip(request, header=None):
