@@ -2,14 +2,16 @@
 
 Small on purpose: `cache.add` + `cache.incr` are atomic on Redis and memcached (and within one process
 on locmem), which is all a per-IP form limit needs. No extra dependency, works with any cache backend.
-On Django's Redis cache the count is one round trip (`_count_on_redis`): `add` + `incr` cost three
-there, for every API request (Django's `incr` asks `EXISTS` first).
+On Django's Redis cache the count is one command (`_count_on_redis`, a Lua script through redis-py, the
+client Django's cache and the broker already use): `add` + `incr` cost three round trips there, for
+every API request (Django's `incr` asks `EXISTS` first).
 """
 
 import time
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
+from redis.commands.core import Script
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -46,19 +48,25 @@ def _count_on_any_cache(cache_key, timeout):
 
 
 def _count_on_redis(cache_key, timeout):
-    """The window's count with this request, on Django's Redis cache: SET NX with the expiry, then INCR,
-    in one MULTI/EXEC pipeline (one round trip, atomic: the key cannot expire between the two, which
-    would leave a counter without expiry). The value is stored as Django's Redis cache stores an int,
-    so `cache.get` reads it and a counter started by `cache.add` goes on. None on another backend."""
+    """The window's count with this request, on Django's Redis cache: INCR, and the expiry when INCR
+    opened the window, in one Lua script (one command, one round trip, atomic: no counter is left
+    without expiry). The value is an integer, as Django's Redis cache stores an int, so `cache.get`
+    reads it and a counter opened by `cache.add` goes on. None on another backend."""
     backend = caches[DEFAULT_CACHE_ALIAS]
     if not isinstance(backend, RedisCache):
         return None
     full_key = backend.make_and_validate_key(cache_key)
-    pipeline = backend._cache.get_client(full_key, write=True).pipeline(transaction=True)
-    pipeline.set(full_key, 0, ex=timeout, nx=True)
-    pipeline.incr(full_key)
-    _created, count = pipeline.execute()
-    return count
+    client = backend._cache.get_client(full_key, write=True)
+    return _INCR_WITH_EXPIRY(keys=[full_key], args=[timeout], client=client)
+
+
+# EVALSHA; redis-py loads the script on the server the first time it is missing there (NOSCRIPT)
+_INCR_WITH_EXPIRY = Script(
+    None,  # no client of its own: each call passes the cache's (bytes, so none is asked for an encoder)
+    b"""local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return count""",
+)
 
 
 def client_ip(request, header=None):

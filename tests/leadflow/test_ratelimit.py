@@ -94,3 +94,13 @@ def test_on_redis_each_request_is_one_round_trip(redis_cache, round_trips):
 
     assert len(round_trips) == 5
     assert cache.get(f"ratelimit:api-token:11:{int(NOW // 60)}") == 6
+
+
+@pytest.mark.redis
+def test_on_redis_the_count_goes_on_after_the_server_lost_its_scripts(redis_cache):
+    """A restarted Redis (or SCRIPT FLUSH) no longer knows the counting script: it is loaded again."""
+    ratelimit.hit("api-token", 12, "3/m", now=NOW)
+    full_key = cache.make_and_validate_key("anything")
+    cache._cache.get_client(full_key, write=True).script_flush()
+
+    assert [ratelimit.hit("api-token", 12, "3/m", now=NOW) for _ in range(3)] == [True, True, False]
