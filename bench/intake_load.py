@@ -194,7 +194,7 @@ def main():
 
 def _round(wrk, port, token, server, connections, seconds):
     """Both endpoints for `seconds` each, in SLICES slices taken in turns (minimal, intake, intake, minimal,
-    …: each endpoint goes first as often as second): a ratio taken within the round then compares the two
+    …: the endpoint that goes first changes every slice): a ratio taken within the round then compares the two
     over the same stretch of time, not a minimal block against the intake block after it on a machine
     whose speed moved in between. Per endpoint: the slices' requests, duration, errors and CPU summed,
     their latency percentiles listed."""
